@@ -1,0 +1,134 @@
+"""CarbonDot application factory."""
+from __future__ import annotations
+
+import os
+
+from flask import Flask, g, jsonify, request
+from flask_babel import gettext as _
+from sqlalchemy import event as sa_event
+from sqlalchemy.engine import Engine
+
+from config import CONFIGS, Config
+
+from .extensions import babel, csrf, db, limiter, migrate
+from .htmx import htmx_ext, render
+
+
+def create_app(config: type[Config] | dict | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=True)
+    if config is None:
+        config = CONFIGS[os.environ.get("CARBONDOT_ENV", "development")]
+    if isinstance(config, dict):
+        app.config.from_object(CONFIGS["testing"])
+        app.config.update(config)
+    else:
+        if hasattr(config, "check"):
+            config.check()
+        app.config.from_object(config)
+    os.makedirs(app.instance_path, exist_ok=True)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
+    csrf.init_app(app)
+    limiter.init_app(app)
+    babel.init_app(app, locale_selector=_select_locale)
+    htmx_ext.init_app(app)
+
+    with app.app_context():
+        _configure_sqlite(db.engine)
+
+    from .routes import api, boards, calculator, certificates, checkout, public
+
+    for module in (public, calculator, checkout, certificates, boards, api):
+        app.register_blueprint(module.bp)
+    csrf.exempt(api.bp)
+
+    from . import cli, template_helpers
+
+    cli.register(app)
+    template_helpers.register(app)
+    _register_error_handlers(app)
+    _register_security_headers(app)
+    return app
+
+
+def _select_locale() -> str:
+    from flask import current_app
+
+    chosen = request.args.get("lang") or request.cookies.get("lang")
+    languages = current_app.config["LANGUAGES"]
+    if chosen in languages:
+        return chosen
+    return request.accept_languages.best_match(languages) or "en"
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    """SQLite: WAL, a busy timeout, and every transaction BEGIN IMMEDIATE.
+
+    pysqlite's own transaction handling starts transactions late and deferred; a
+    deferred transaction that reads then writes can fail on a stale snapshot.
+    Taking the write lock at BEGIN makes the ledger's check-then-write atomic
+    (the SQLite stand-in for PostgreSQL's row locks). The embedded default is a
+    single-node convenience; production runs PostgreSQL.
+    """
+    if engine.dialect.name != "sqlite":
+        return
+
+    @sa_event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record):
+        dbapi_conn.isolation_level = None  # we emit BEGIN ourselves
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA busy_timeout=30000")
+        if engine.url.database not in (None, "", ":memory:"):
+            cur.execute("PRAGMA journal_mode=WAL")
+        cur.close()
+
+    @sa_event.listens_for(engine, "begin")
+    def _on_begin(conn):
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _register_error_handlers(app: Flask) -> None:
+    from werkzeug.exceptions import HTTPException
+
+    from .routes.api import api_error
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        if request.path.startswith("/api/"):
+            code = (exc.name or "error").lower().replace(" ", "_")
+            return api_error(exc.code or 500, code, exc.description or exc.name)
+        messages = {
+            404: _("We could not find that page."),
+            405: _("That action is not allowed here."),
+            429: _("Too many requests. Please wait a moment and try again."),
+        }
+        message = messages.get(exc.code, exc.description)
+        return render("public/error.html", status=exc.code or 500, code=exc.code, message=message)
+
+    @app.errorhandler(Exception)
+    def server_error(exc: Exception):
+        app.logger.exception("Unhandled error")
+        db.session.rollback()
+        if request.path.startswith("/api/"):
+            return api_error(500, "server_error", "Something went wrong on our side.")
+        return render(
+            "public/error.html", status=500, code=500, message=_("Something went wrong on our side. Please try again.")
+        )
+
+
+def _register_security_headers(app: Flask) -> None:
+    @app.after_request
+    def _headers(response):
+        # The Stripe adapter adds checkout.stripe.com for the redirect after a POST.
+        form_action = " ".join(getattr(g, "csp_form_action", ["'self'"]))
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+            f"object-src 'none'; base-uri 'self'; frame-ancestors 'none'; form-action {form_action}",
+        )
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        return response

@@ -1,0 +1,239 @@
+"""The data model: events, projects and their credit batches, participants,
+footprints, orders, retirements, certificates and board totals.
+
+Money is integer minor units; credits are whole kilograms (one serial = 1 kg).
+Constraints in the database back the ledger's rules, so that no interleaving
+of requests can oversell a batch or overlap two serial ranges.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .extensions import db
+
+SCENARIOS = ("conference", "scenic", "supermarket", "restaurant", "hotel", "other")
+EVENT_STATUSES = ("draft", "live", "archived")
+ORDER_STATUSES = ("pending", "paid", "failed", "cancelled", "expired")
+
+
+def utcnow() -> dt.datetime:
+    """Naive UTC: SQLite keeps no zone, so every timestamp is naive UTC."""
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+class Event(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    scenario: Mapped[str] = mapped_column(String(20))
+    description: Mapped[str] = mapped_column(Text, default="")
+    venue_name: Mapped[str] = mapped_column(String(200), default="")
+    venue_code: Mapped[str] = mapped_column(String(40), default="")  # a place code for the calculator
+    venue_lat: Mapped[float | None]
+    venue_lon: Mapped[float | None]
+    city: Mapped[str] = mapped_column(String(120), default="")
+    country: Mapped[str] = mapped_column(String(2), default="CN")
+    starts_on: Mapped[dt.date | None]
+    ends_on: Mapped[dt.date | None]
+    currency: Mapped[str] = mapped_column(String(3), default="CNY")
+    status: Mapped[str] = mapped_column(String(10), default="live")
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (
+        CheckConstraint(f"scenario IN {SCENARIOS!r}", name="event_scenario"),
+        CheckConstraint(f"status IN {EVENT_STATUSES!r}", name="event_status"),
+        Index("ix_event_status_starts", "status", "starts_on"),
+    )
+
+
+class ProjectOwner(db.Model):
+    """The company that reduces emissions and is owed the money."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    country: Mapped[str] = mapped_column(String(2), default="CN")
+
+
+class Project(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("project_owner.id"))
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[str] = mapped_column(String(80))  # e.g. "Hydropower", "Forestry"
+    place: Mapped[str] = mapped_column(String(200))
+    country: Mapped[str] = mapped_column(String(2), default="CN")
+    standard: Mapped[str] = mapped_column(String(80))  # e.g. "CCER", "Verra VCS"
+    vintage: Mapped[int]
+    price_per_tonne_minor: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    price_source: Mapped[str] = mapped_column(String(200), default="")
+    price_year: Mapped[int | None]
+    description: Mapped[str] = mapped_column(Text, default="")
+    image: Mapped[str] = mapped_column(String(200), default="")  # path under static/
+    active: Mapped[bool] = mapped_column(default=True)
+
+    owner: Mapped[ProjectOwner] = relationship()
+    batches: Mapped[list[CreditBatch]] = relationship(back_populates="project", order_by="CreditBatch.id")
+
+    __table_args__ = (CheckConstraint("price_per_tonne_minor > 0", name="project_price_positive"),)
+
+
+class CreditBatch(db.Model):
+    """Issued credits: serials first_serial .. first_serial + quantity - 1, one per kg.
+
+    Retirements take serials in order from the start, so `retired_kg` is also
+    the offset of the next free serial.
+    """
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("project.id"), index=True)
+    vintage: Mapped[int]
+    serial_prefix: Mapped[str] = mapped_column(String(40))
+    first_serial: Mapped[int] = mapped_column(BigInteger)
+    quantity: Mapped[int] = mapped_column(BigInteger)
+    retired_kg: Mapped[int] = mapped_column(BigInteger, default=0)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    project: Mapped[Project] = relationship(back_populates="batches")
+
+    __table_args__ = (
+        CheckConstraint("quantity > 0", name="batch_quantity_positive"),
+        CheckConstraint("first_serial >= 0", name="batch_first_serial"),
+        CheckConstraint("retired_kg >= 0 AND retired_kg <= quantity", name="batch_not_oversold"),
+        UniqueConstraint("serial_prefix", "first_serial", name="uq_batch_prefix_first"),
+    )
+
+
+class Participant(db.Model):
+    """A visitor, anonymous by default and bound to a browser cookie."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(60), default="")
+    organization: Mapped[str] = mapped_column(String(80), default="")
+    show_on_board: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class Footprint(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    participant_id: Mapped[int | None] = mapped_column(ForeignKey("participant.id"), index=True)
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("event.id"), index=True)
+    inputs: Mapped[dict] = mapped_column(JSON)
+    result: Mapped[dict] = mapped_column(JSON)
+    total_kg: Mapped[Decimal] = mapped_column(Numeric(14, 3))
+    methodology: Mapped[str] = mapped_column(String(80))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class Order(db.Model):
+    """A checkout. While pending it holds `kg` of its project until hold_expires_at."""
+
+    __tablename__ = "orders"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(40), unique=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id"))
+    project_id: Mapped[int] = mapped_column(ForeignKey("project.id"))
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participant.id"), index=True)
+    footprint_id: Mapped[int | None] = mapped_column(ForeignKey("footprint.id"))
+    kg: Mapped[int] = mapped_column(BigInteger)
+    amount_minor: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    owner_minor: Mapped[int] = mapped_column(BigInteger)
+    platform_fee_minor: Mapped[int] = mapped_column(BigInteger)
+    payment_fee_minor: Mapped[int | None] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(String(10), default="pending")
+    hold_expires_at: Mapped[dt.datetime]
+    display_name: Mapped[str] = mapped_column(String(60), default="")
+    organization: Mapped[str] = mapped_column(String(80), default="")
+    show_on_board: Mapped[bool] = mapped_column(default=False)
+    payment_provider: Mapped[str] = mapped_column(String(10))  # "demo" or "stripe"
+    payment_ref: Mapped[str | None] = mapped_column(String(255), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    paid_at: Mapped[dt.datetime | None]
+
+    event: Mapped[Event] = relationship()
+    project: Mapped[Project] = relationship()
+    participant: Mapped[Participant] = relationship()
+    footprint: Mapped[Footprint | None] = relationship()
+    retirements: Mapped[list[Retirement]] = relationship(back_populates="order", order_by="Retirement.id")
+    certificate: Mapped[Certificate | None] = relationship(back_populates="order")
+
+    __table_args__ = (
+        CheckConstraint("kg > 0", name="order_kg_positive"),
+        CheckConstraint("amount_minor > 0", name="order_amount_positive"),
+        CheckConstraint(f"status IN {ORDER_STATUSES!r}", name="order_status"),
+        CheckConstraint("owner_minor + platform_fee_minor <= amount_minor", name="order_split"),
+        # Held credits are summed per project over pending orders.
+        Index("ix_order_project_status", "project_id", "status"),
+        Index("ix_order_event_status", "event_id", "status"),
+    )
+
+
+class Retirement(db.Model):
+    """Serials first..last of a batch, retired for one paid order."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), index=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("credit_batch.id"))
+    first_serial: Mapped[int] = mapped_column(BigInteger)
+    last_serial: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    order: Mapped[Order] = relationship(back_populates="retirements")
+    batch: Mapped[CreditBatch] = relationship()
+
+    __table_args__ = (
+        CheckConstraint("last_serial >= first_serial", name="retirement_range"),
+        UniqueConstraint("batch_id", "first_serial", name="uq_retirement_first"),
+        UniqueConstraint("batch_id", "last_serial", name="uq_retirement_last"),
+    )
+
+    @property
+    def kg(self) -> int:
+        return self.last_serial - self.first_serial + 1
+
+
+class Certificate(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), unique=True)  # one per order, enforced
+    number: Mapped[str] = mapped_column(String(32), unique=True)
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    status: Mapped[str] = mapped_column(String(10), default="valid")
+    language: Mapped[str] = mapped_column(String(5), default="en")
+    issued_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    order: Mapped[Order] = relationship(back_populates="certificate")
+
+
+class BoardEntry(db.Model):
+    """A participant's running total at one event, kept at fulfilment so that
+    boards and ranks are index lookups, never a scan of orders."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id"))
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participant.id"))
+    kg: Mapped[int] = mapped_column(BigInteger, default=0)
+    first_paid_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    hidden: Mapped[bool] = mapped_column(default=False)  # an operator hid the name
+
+    participant: Mapped[Participant] = relationship()
+
+    __table_args__ = (
+        UniqueConstraint("event_id", "participant_id", name="uq_board_event_participant"),
+        Index("ix_board_event_kg", "event_id", "kg"),
+    )

@@ -1,0 +1,250 @@
+"""The public JSON API (v1) for kiosks and partners.
+
+No CSRF token and no login, so it can do no more than a visitor can: read
+public data, estimate, start an order (which only holds credits for a while)
+and, in demo mode only, confirm a demo payment. Rate limited; errors are
+`{"error": {"code", "message", "field"}}` with a 4xx status, and bad input
+never creates or changes a row.
+"""
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, jsonify, request
+from sqlalchemy import select
+
+from ..extensions import db, limiter
+from ..models import Certificate, Event, Order, Project, utcnow
+from ..participants import ensure_participant
+from ..services import boards, footprint, ledger, money, orders
+from .certificates import public_url, serial_ranges
+from .checkout import apply_demo_outcome, demo_mode, order_settings, save_footprint
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+def api_error(status: int, code: str, message: str, field: str | None = None):
+    return jsonify(error={"code": code, "message": message, "field": field}), status
+
+
+# One budget for every API call per client address; writes have a tighter one too.
+limiter.limit(lambda: current_app.config["API_RATE_LIMIT"])(bp)
+
+
+def body() -> dict:
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        abort(400, description="Send a JSON object with Content-Type: application/json.")
+    return data
+
+
+def event_json(event: Event) -> dict:
+    return {
+        "slug": event.slug,
+        "name": event.name,
+        "scenario": event.scenario,
+        "currency": event.currency,
+        "city": event.city,
+        "venue": event.venue_name,
+        "starts_on": event.starts_on.isoformat() if event.starts_on else None,
+        "ends_on": event.ends_on.isoformat() if event.ends_on else None,
+        "status": event.status,
+        "url": public_url("public.event", slug=event.slug),
+    }
+
+
+@bp.get("/events")
+def events():
+    """Live events."""
+    rows = db.session.execute(select(Event).where(Event.status == "live").order_by(Event.id)).scalars()
+    return jsonify(events=[event_json(e) for e in rows])
+
+
+@bp.get("/projects")
+def projects():
+    """Active projects with price and credits left."""
+    rows = db.session.execute(select(Project).where(Project.active.is_(True)).order_by(Project.id)).scalars().all()
+    stock = ledger.stock(db.session, [p.id for p in rows], utcnow())
+    passed = orders.owner_totals(db.session, [p.id for p in rows])
+    return jsonify(
+        projects=[
+            {
+                "id": p.id,
+                "name": p.name,
+                "type": p.kind,
+                "place": p.place,
+                "country": p.country,
+                "standard": p.standard,
+                "vintage": p.vintage,
+                "price_per_tonne_minor": p.price_per_tonne_minor,
+                "currency": p.currency,
+                "price_source": p.price_source,
+                "price_year": p.price_year,
+                "kg_left": max(stock[p.id].left_kg, 0),
+                "owner": p.owner.name,
+                "passed_to_owner_minor": passed.get(p.id, 0),
+            }
+            for p in rows
+        ]
+    )
+
+
+@bp.get("/events/<slug>/board")
+def event_board(slug: str):
+    """An event's board, best first; names only with consent."""
+    event = db.session.execute(select(Event).where(Event.slug == slug, Event.status != "draft")).scalar_one_or_none()
+    if event is None:
+        return api_error(404, "not_found", "No such event.", "event")
+    rows = boards.event_board(db.session, event.id, limit=100)
+    return jsonify(
+        event=event.slug,
+        entries=[
+            {"rank": r.rank, "name": r.name or boards.ANONYMOUS, "organization": r.organization, "kg": r.kg}
+            for r in rows
+        ],
+    )
+
+
+@bp.post("/footprint")
+def estimate():
+    """Estimate a footprint from calculator inputs."""
+    try:
+        result = footprint.estimate(body())
+    except footprint.FootprintError as exc:
+        return api_error(422, "invalid", exc.message, exc.field)
+    return jsonify(result.to_dict())
+
+
+def order_json(order: Order) -> dict:
+    data = {
+        "id": order.public_id,
+        "status": "expired" if order.status == "pending" and order.hold_expires_at <= utcnow() else order.status,
+        "event": order.event.slug,
+        "project": order.project_id,
+        "kg": order.kg,
+        "amount_minor": order.amount_minor,
+        "currency": order.currency,
+        "payment_url": public_url("checkout.pay", public_id=order.public_id),
+        "hold_expires_at": order.hold_expires_at.isoformat() + "Z",
+    }
+    if order.status == "paid" and order.certificate:
+        data["certificate_token"] = order.certificate.token
+        data["certificate_url"] = public_url("certificates.show", token=order.certificate.token)
+    return data
+
+
+@bp.post("/orders")
+@limiter.limit(lambda: current_app.config["API_WRITE_RATE_LIMIT"])
+def create_order():
+    """Start an order for a kg amount or a footprint; holds the credits."""
+    data = body()
+    event = db.session.execute(
+        select(Event).where(Event.slug == str(data.get("event", "")))
+    ).scalar_one_or_none()
+    if event is None:
+        return api_error(422, "invalid", "No such event.", "event")
+    project_id = data.get("project")
+    project = db.session.get(Project, project_id) if isinstance(project_id, int) else None
+    if project is None:
+        return api_error(422, "invalid", "No such project.", "project")
+    result = None
+    if "footprint" in data:
+        if not isinstance(data["footprint"], dict):
+            return api_error(422, "invalid", "footprint must be an object of calculator inputs.", "footprint")
+        try:
+            result = footprint.estimate(data["footprint"])
+        except footprint.FootprintError as exc:
+            return api_error(422, "invalid", exc.message, f"footprint.{exc.field}")
+        if result.total_kg <= 0:
+            return api_error(422, "invalid", "This footprint is zero: nothing to neutralize.", "footprint")
+        kg = money.kg_to_buy(result.total_kg)
+    elif "kg" in data:
+        kg = data["kg"]
+        if not isinstance(kg, int) or isinstance(kg, bool):
+            return api_error(422, "invalid", "kg must be a whole number of kilograms.", "kg")
+    else:
+        return api_error(422, "invalid", "Send either kg or footprint.", "kg")
+    for key, kind in (("display_name", str), ("organization", str), ("show_on_board", bool)):
+        if key in data and data[key] is not None and not isinstance(data[key], kind):
+            return api_error(422, "invalid", f"{key} has the wrong type.", key)
+
+    try:
+        participant = ensure_participant()
+        saved = save_footprint(result, data["footprint"], participant.id, event.id) if result else None
+        order = orders.start(
+            db.session,
+            event=event,
+            project=project,
+            participant=participant,
+            kg=kg,
+            footprint=saved,
+            display_name=data.get("display_name"),
+            organization=data.get("organization"),
+            show_on_board=bool(data.get("show_on_board")),
+            provider="demo" if demo_mode() else "stripe",
+            settings=order_settings(),
+            now=utcnow(),
+        )
+    except orders.OrderError as exc:
+        db.session.rollback()
+        return api_error(422, exc.code, exc.message, exc.field)
+    except ledger.SoldOut as exc:
+        db.session.rollback()
+        others = [p.id for p in orders.offered_projects(db.session, event) if p.id != project.id]
+        response, status = api_error(409, "sold_out", exc.message, "project")
+        payload = response.get_json()
+        payload["error"]["available_kg"] = exc.available_kg
+        payload["error"]["other_projects"] = others
+        return jsonify(payload), status
+    db.session.commit()
+    return jsonify(order_json(order)), 201
+
+
+@bp.get("/orders/<public_id>")
+def get_order(public_id: str):
+    """An order's status; the certificate token once paid."""
+    order = orders.by_public_id(db.session, public_id)
+    if order is None:
+        return api_error(404, "not_found", "No such order.")
+    return jsonify(order_json(order))
+
+
+@bp.post("/orders/<public_id>/demo-pay")
+@limiter.limit(lambda: current_app.config["API_WRITE_RATE_LIMIT"])
+def demo_pay(public_id: str):
+    """Demo mode only: confirm or fail a payment through the real fulfilment."""
+    if not demo_mode():
+        return api_error(404, "not_found", "Demo payments are off: this server takes real payments.")
+    order = orders.by_public_id(db.session, public_id)
+    if order is None:
+        return api_error(404, "not_found", "No such order.")
+    outcome = body().get("outcome")
+    if outcome not in ("paid", "failed"):
+        return api_error(422, "invalid", 'outcome must be "paid" or "failed".', "outcome")
+    try:
+        apply_demo_outcome(order, outcome)
+    except ledger.SoldOut as exc:
+        return api_error(409, "sold_out", exc.message, "project")
+    except ledger.LedgerError as exc:
+        return api_error(409, exc.code, exc.message)
+    return jsonify(order_json(order))
+
+
+@bp.get("/certificates/<token>")
+def certificate(token: str):
+    """Verify a certificate: number, name, event, kg, project, serials."""
+    cert = db.session.execute(select(Certificate).where(Certificate.token == token)).scalar_one_or_none()
+    if cert is None:
+        return api_error(404, "not_found", "No certificate with that link exists.")
+    order = cert.order
+    return jsonify(
+        number=cert.number,
+        status=cert.status,
+        name=order.display_name or boards.ANONYMOUS,
+        organization=order.organization,
+        event={"slug": order.event.slug, "name": order.event.name},
+        kg=order.kg,
+        project={"id": order.project_id, "name": order.project.name, "standard": order.project.standard},
+        issued_at=cert.issued_at.isoformat() + "Z",
+        serials=[{"batch": s["batch"], "first": s["first"], "last": s["last"]} for s in serial_ranges(cert)],
+        url=public_url("certificates.show", token=cert.token),
+        image_url=public_url("certificates.image", token=cert.token),
+    )

@@ -1,0 +1,102 @@
+"""Public certificate pages and their images."""
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, current_app, request, url_for
+from sqlalchemy import select
+
+from ..extensions import db
+from ..htmx import render
+from ..models import Certificate
+from ..services import boards
+from ..services import certificates as certs
+from ..services.ledger import format_serial
+
+bp = Blueprint("certificates", __name__)
+
+
+def by_token(token: str) -> Certificate:
+    if not (16 <= len(token) <= 64):
+        abort(404)
+    cert = db.session.execute(select(Certificate).where(Certificate.token == token)).scalar_one_or_none()
+    if cert is None:
+        abort(404)
+    return cert
+
+
+def serial_ranges(cert: Certificate) -> list[dict]:
+    return [
+        {
+            "batch": r.batch.serial_prefix,
+            "first": format_serial(r.batch.serial_prefix, r.first_serial),
+            "last": format_serial(r.batch.serial_prefix, r.last_serial),
+            "kg": r.kg,
+        }
+        for r in cert.order.retirements
+    ]
+
+
+def public_url(endpoint: str, **values) -> str:
+    """Absolute URL from BASE_URL (what posters and QR codes carry), else the request's host."""
+    base = current_app.config["BASE_URL"]
+    if base:
+        return base + url_for(endpoint, **values)
+    return url_for(endpoint, _external=True, **values)
+
+
+def certificate_data(cert: Certificate) -> certs.CertificateData:
+    order = cert.order
+    return certs.CertificateData(
+        number=cert.number,
+        name=order.display_name,
+        organization=order.organization,
+        event_name=order.event.name,
+        kg=order.kg,
+        project_name=order.project.name,
+        project_standard=order.project.standard,
+        serials=tuple(f"{s['first']} – {s['last']}" for s in serial_ranges(cert)),
+        issued_on=cert.issued_at.date(),
+        url=public_url("certificates.show", token=cert.token),
+        language=cert.language,
+    )
+
+
+@bp.get("/c/<token>")
+def show(token: str):
+    """The public page that proves a certificate: order, serials, project."""
+    cert = by_token(token)
+    order = cert.order
+    return render(
+        "certificates/show.html",
+        cert=cert,
+        order=order,
+        serials=serial_ranges(cert),
+        rank=boards.rank_at_event(db.session, order.event_id, order.participant_id),
+        page_url=public_url("certificates.show", token=token),
+        image_url=public_url("certificates.image", token=token),
+        preview_url=public_url("certificates.preview", token=token),
+    )
+
+
+def png(cert: Certificate, shape: str) -> Response:
+    etag = f"{cert.token}-{shape}-{cert.status}"
+    if request.if_none_match.contains(etag):
+        return Response(status=304, headers={"ETag": f'"{etag}"'})
+    body = certs.render_png(certificate_data(cert), shape)
+    response = Response(body, mimetype="image/png")
+    response.set_etag(etag)
+    # A certificate never changes once issued (revocation changes the ETag).
+    response.cache_control.public = True
+    response.cache_control.max_age = 86400
+    return response
+
+
+@bp.get("/c/<token>.png")
+def image(token: str):
+    """The portrait certificate image for feeds and chats."""
+    return png(by_token(token), "portrait")
+
+
+@bp.get("/c/<token>/preview.png")
+def preview(token: str):
+    """The wide image for link previews."""
+    return png(by_token(token), "wide")

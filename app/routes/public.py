@@ -1,0 +1,68 @@
+"""Home, event pages, the methodology page and the health check."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, jsonify, request
+from sqlalchemy import or_, select, text
+
+from ..extensions import db
+from ..htmx import render
+from ..models import SCENARIOS, Event
+from ..participants import current_participant
+from ..services import boards, footprint
+
+bp = Blueprint("public", __name__)
+
+
+def live_event(slug: str) -> Event:
+    """The event a poster points at, or 404; archived events still show their page."""
+    event = db.session.execute(select(Event).where(Event.slug == slug)).scalar_one_or_none()
+    if event is None or event.status == "draft":
+        abort(404)
+    return event
+
+
+@bp.get("/")
+def home():
+    """Scenario types and live events, searchable."""
+    q = request.args.get("q", "").strip()[:80]
+    scenario = request.args.get("scenario", "")
+    stmt = select(Event).where(Event.status == "live")
+    if scenario in SCENARIOS:
+        stmt = stmt.where(Event.scenario == scenario)
+    if q:
+        like = f"%{q}%"
+        stmt = stmt.where(or_(Event.name.ilike(like), Event.city.ilike(like), Event.venue_name.ilike(like)))
+    events = db.session.execute(stmt.order_by(Event.starts_on.desc(), Event.id).limit(50)).scalars().all()
+    return render("public/home.html", block="results", events=events, q=q, scenario=scenario, scenarios=SCENARIOS)
+
+
+@bp.get("/e/<slug>")
+def event(slug: str):
+    """The QR target: the event, its live totals and the way in."""
+    ev = live_event(slug)
+    participant = current_participant()
+    rank = boards.rank_at_event(db.session, ev.id, participant.id) if participant else None
+    return render(
+        "public/event.html",
+        event=ev,
+        totals=boards.event_totals(db.session, ev.id),
+        board=boards.event_board(db.session, ev.id, limit=5),
+        rank=rank,
+    )
+
+
+@bp.get("/methodology")
+def methodology():
+    """Every emission factor with its source and year."""
+    return render("public/methodology.html", factors=footprint.factor_table(), version=footprint.METHODOLOGY)
+
+
+@bp.get("/healthz")
+def healthz():
+    """Liveness and database check for load balancers and kiosks."""
+    try:
+        db.session.execute(text("SELECT 1"))
+    except Exception:  # reporting the failure is the point
+        db.session.rollback()
+        return jsonify(status="error", database="error"), 503
+    return jsonify(status="ok", database="ok")

@@ -1,0 +1,642 @@
+"""CarbonDot footprint engine: journeys, hotel nights, meals and shopping to kg CO2e.
+
+Pure functions over frozen dataclasses, with Decimal arithmetic throughout.
+Every emission factor and method parameter is data in app/data/factors.csv
+(comparison bases in app/data/comparisons.csv), so a result can always name the
+value, unit, source and year it used. Results carry METHODOLOGY so a stored
+footprint says which edition of the factors produced it.
+
+Method in short (details in each factor's note):
+- Flights: great-circle distance between the two places (haversine, mean Earth
+  radius), times the DESNZ factor for the haul band and cabin, with or without
+  radiative forcing. DESNZ's 8% routing uplift is already inside its factors,
+  so it is not added to the distance again. Band: same country -> domestic;
+  otherwise short-haul below 3700 km, long-haul from 3700 km; countries unknown
+  (distance typed without airports) -> DESNZ "International, to/from non-UK".
+- Ground legs: the typed distance, or great-circle times a detour factor
+  (road or rail). Cars and motorbikes use a per-vehicle factor shared by the
+  people on board; an electric car driven within China is rescaled to China's
+  grid. A return trip counts exactly twice the one-way trip.
+- Hotels per room night by country, meals per meal, shopping per kg.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from app.services import places
+from app.services.places import Place
+
+__all__ = [
+    "BASKET_CATEGORIES", "CABINS", "FUELS", "HOTEL_COUNTRIES", "MEAL_KINDS", "METHODOLOGY", "MODES",
+    "BasketItem", "Comparison", "Factor", "FootprintError", "FootprintInput", "FootprintResult", "HotelStay",
+    "Leg", "LineItem", "Meal", "Place", "calculate", "comparisons", "estimate", "factor", "factor_table",
+    "parse_input",
+]
+
+DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+METHODOLOGY = "carbondot-1 / DESNZ 2025 / MEE 2023"
+
+MODES = ("flight", "rail_hsr", "rail", "metro", "bus", "coach", "taxi", "car", "motorbike", "ferry", "walk", "bike")
+MODE_LABELS = {
+    "flight": "Flight", "rail_hsr": "High-speed rail", "rail": "Train", "metro": "Metro or tram", "bus": "Bus",
+    "coach": "Coach", "taxi": "Taxi", "car": "Car", "motorbike": "Motorbike", "ferry": "Ferry",
+    "walk": "Walking", "bike": "Bicycle",
+}
+CABINS = ("economy", "premium_economy", "business", "first")
+CABIN_LABELS = {"economy": "Economy", "premium_economy": "Premium economy", "business": "Business", "first": "First"}
+FUELS = ("petrol", "diesel", "hybrid", "plug_in_hybrid", "electric", "unknown")
+FUEL_LABELS = {
+    "petrol": "Petrol", "diesel": "Diesel", "hybrid": "Hybrid", "plug_in_hybrid": "Plug-in hybrid",
+    "electric": "Electric", "unknown": "Fuel not known",
+}
+# (code, English label) pairs for forms; each has a hotel:<code> row in factors.csv.
+HOTEL_COUNTRIES = (
+    ("CN", "China"), ("HK", "Hong Kong, China"), ("JP", "Japan"), ("KR", "South Korea"), ("SG", "Singapore"),
+    ("PH", "Philippines"), ("TH", "Thailand"), ("VN", "Vietnam"), ("MY", "Malaysia"), ("ID", "Indonesia"),
+    ("IN", "India"), ("MV", "Maldives"), ("AE", "United Arab Emirates"), ("QA", "Qatar"), ("SA", "Saudi Arabia"),
+    ("OM", "Oman"), ("JO", "Jordan"), ("EG", "Egypt"), ("TR", "Turkey"), ("ZA", "South Africa"),
+    ("GB", "United Kingdom"), ("FR", "France"), ("DE", "Germany"), ("NL", "Netherlands"), ("BE", "Belgium"),
+    ("CH", "Switzerland"), ("IT", "Italy"), ("ES", "Spain"), ("PT", "Portugal"), ("RU", "Russia"),
+    ("US", "United States"), ("CA", "Canada"), ("MX", "Mexico"), ("CR", "Costa Rica"), ("CO", "Colombia"),
+    ("BR", "Brazil"), ("CL", "Chile"), ("AU", "Australia"), ("OTHER", "Other country"),
+)
+MEAL_KINDS = (
+    ("vegan", "Vegan"), ("vegetarian", "Vegetarian"), ("fish", "Fish or seafood"),
+    ("chicken", "Chicken or a little meat"), ("red_meat", "Red meat (beef, lamb)"),
+)
+# Amounts are kilograms of product.
+BASKET_CATEGORIES = (
+    ("beef", "Beef"), ("lamb", "Lamb"), ("pork", "Pork"), ("poultry", "Chicken and other poultry"),
+    ("fish_farmed", "Fish (farmed)"), ("prawns_farmed", "Prawns (farmed)"), ("cheese", "Cheese"), ("milk", "Milk"),
+    ("eggs", "Eggs"), ("rice", "Rice"), ("wheat_bread", "Bread and wheat"), ("tofu", "Tofu"),
+    ("pulses", "Beans and lentils (dry)"), ("potatoes", "Potatoes"), ("tomatoes", "Tomatoes"),
+    ("root_vegetables", "Root vegetables"), ("brassicas", "Cabbage and broccoli"), ("bananas", "Bananas"),
+    ("apples", "Apples"), ("citrus", "Citrus fruit"), ("coffee", "Coffee (beans or ground)"),
+)
+_HOTEL_CODES = frozenset(code for code, _ in HOTEL_COUNTRIES)
+_MEAL_CODES = tuple(code for code, _ in MEAL_KINDS)
+_BASKET_CODES = tuple(code for code, _ in BASKET_CATEGORIES)
+
+# Input limits: what a form may ask for, not emission data.
+MAX_LEGS = 10
+MAX_DISTANCE_KM = Decimal(40000)  # about once around the Earth
+MAX_NIGHTS = 365
+MAX_OCCUPANTS = 9
+MAX_MEALS = 1100  # three meals a day for a year, for the life page
+MAX_BASKET_KG = Decimal(1000)
+
+_ROAD = frozenset({"car", "taxi", "bus", "coach", "motorbike", "walk", "bike"})
+_RAIL = frozenset({"rail_hsr", "rail", "metro"})
+_PER_VEHICLE = frozenset({"car", "motorbike"})
+_TRUE = frozenset({"true", "on", "yes", "1"})
+_FALSE = frozenset({"false", "off", "no", "0"})
+
+
+class FootprintError(ValueError):
+    """Bad input, naming the offending field (e.g. "legs[0].distance_km")."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Factor:
+    id: str
+    value: Decimal
+    unit: str
+    source: str
+    edition: str
+    year: int
+    note: str
+
+
+@dataclass(frozen=True)
+class Leg:
+    mode: str
+    origin: Place | None
+    destination: Place | None
+    distance_km: Decimal | None
+    cabin: str = "economy"
+    fuel: str = "unknown"
+    occupants: int = 1
+    return_trip: bool = False
+
+
+@dataclass(frozen=True)
+class HotelStay:
+    country: str
+    nights: int
+
+
+@dataclass(frozen=True)
+class Meal:
+    kind: str
+    count: int
+
+
+@dataclass(frozen=True)
+class BasketItem:
+    category: str
+    amount: Decimal  # kg of product
+
+
+@dataclass(frozen=True)
+class FootprintInput:
+    legs: tuple[Leg, ...] = ()
+    hotel_nights: tuple[HotelStay, ...] = ()
+    meals: tuple[Meal, ...] = ()
+    basket: tuple[BasketItem, ...] = ()
+    radiative_forcing: bool = True
+
+
+@dataclass(frozen=True)
+class LineItem:
+    label: str
+    kg: Decimal
+    distance_km: Decimal | None  # one-way distance used, for journeys
+    factor: Factor
+    quantity: Decimal  # kg == factor.value * quantity
+    quantity_unit: str
+
+
+@dataclass(frozen=True)
+class FootprintResult:
+    items: tuple[LineItem, ...]
+    total_kg: Decimal
+    methodology: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready summary; rounding happens only here, for display."""
+        return {
+            "total_kg": _rounded(self.total_kg, "0.001"),
+            "items": [
+                {
+                    "label": it.label,
+                    "kg": _rounded(it.kg, "0.001"),
+                    "distance_km": None if it.distance_km is None else _rounded(it.distance_km, "0.1"),
+                    "factor": {
+                        "id": it.factor.id,
+                        "value": float(it.factor.value),
+                        "unit": it.factor.unit,
+                        "source": it.factor.source,
+                        "year": it.factor.year,
+                    },
+                }
+                for it in self.items
+            ],
+            "methodology": self.methodology,
+        }
+
+
+@dataclass(frozen=True)
+class Comparison:
+    label: str  # e.g. "12 days of an average Chinese resident's home electricity"
+    value: Decimal  # the number shown in the label
+    basis: str  # where the comparison comes from
+
+
+# ---------------------------------------------------------------- data files
+
+
+@cache
+def _factors() -> dict[str, Factor]:
+    table: dict[str, Factor] = {}
+    with (DATA_DIR / "factors.csv").open(encoding="utf-8", newline="") as f:
+        for row in csv.DictReader(f):
+            if row["id"] in table:
+                raise RuntimeError(f"factors.csv: duplicate id {row['id']!r}")
+            table[row["id"]] = Factor(
+                row["id"], Decimal(row["value"]), row["unit"], row["source"], row["edition"], int(row["year"]),
+                row["note"],
+            )
+    return table
+
+
+def factor(factor_id: str) -> Factor:
+    """The factor with this id; KeyError if factors.csv lacks it."""
+    if factor_id == _EV_CN_ID:
+        return _electric_car_in_china()
+    return _factors()[factor_id]
+
+
+def factor_table() -> list[Factor]:
+    """Every factor the engine can use, for the methodology page."""
+    return [*_factors().values(), _electric_car_in_china()]
+
+
+def _param(factor_id: str) -> Decimal:
+    return _factors()[factor_id].value
+
+
+_EV_CN_ID = "car:electric:CN"
+
+
+@cache
+def _electric_car_in_china() -> Factor:
+    """DESNZ's electric-car factor re-priced from the UK grid to China's grid."""
+    ev, cn, gb = (_factors()[i] for i in ("car:electric", "electricity:grid:CN", "electricity:grid:GB"))
+    value = (ev.value * cn.value / gb.value).quantize(Decimal("0.00001"), ROUND_HALF_UP)
+    return Factor(
+        _EV_CN_ID, value, ev.unit, f"{ev.source}; rescaled with {cn.source}", f"{ev.edition} + {cn.edition}",
+        cn.year,
+        f"Derived: {ev.value} x {cn.value} / {gb.value} (China grid / UK grid), rounded to 5 dp. Used when every "
+        "known place of the leg is in China. Mixes a CO2-only grid factor with a CO2e car factor.",
+    )
+
+
+@dataclass(frozen=True)
+class _Basis:
+    unit_one: str
+    unit_many: str
+    what: str
+    kg_per_unit: Decimal
+    basis: str
+
+
+@cache
+def _comparison_bases() -> tuple[_Basis, ...]:
+    with (DATA_DIR / "comparisons.csv").open(encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    return tuple(
+        _Basis(
+            r["unit_one"], r["unit_many"], r["what"],
+            Decimal(r["quantity"]) * (factor(r["factor_id"]).value if r["factor_id"] else 1),
+            r["basis"],
+        )
+        for r in rows
+    )
+
+
+def comparisons(total_kg: Decimal) -> list[Comparison]:
+    """Plain-language equivalents of a footprint ("= 12 days of ..."), each with its basis."""
+    total = Decimal(total_kg)
+    if total <= 0:
+        return []
+    out = []
+    for b in _comparison_bases():
+        n = total / b.kg_per_unit
+        shown = n.quantize(Decimal(1) if n >= 10 else Decimal("0.1"), ROUND_HALF_UP)
+        number = f"{shown:,}" if shown > 0 else "less than 0.1"
+        unit = b.unit_one if shown == 1 else b.unit_many
+        out.append(Comparison(" ".join(x for x in (number, unit, b.what) if x), shown, b.basis))
+    return out
+
+
+# ---------------------------------------------------------------- parsing
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _shown(value: Any) -> str:
+    text = str(value).strip()
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _decimal(value: Any, field: str, what: str) -> Decimal | None:
+    if _blank(value):
+        return None
+    if isinstance(value, bool) or not isinstance(value, (str, int, float, Decimal)):
+        raise FootprintError(field, f"{what} must be a number, like 12.5.")
+    try:
+        number = Decimal(value.strip() if isinstance(value, str) else str(value))
+    except InvalidOperation:
+        raise FootprintError(field, f"{what} must be a number, like 12.5.") from None
+    if not number.is_finite():
+        raise FootprintError(field, f"{what} must be a number, like 12.5.")
+    return number
+
+
+def _whole(value: Any, field: str, what: str, low: int, high: int) -> int | None:
+    number = _decimal(value, field, what)
+    if number is None:
+        return None
+    if number != number.to_integral_value():
+        raise FootprintError(field, f"{what} must be a whole number.")
+    if not low <= number <= high:
+        raise FootprintError(field, f"{what} must be between {low:,} and {high:,}.")
+    return int(number)
+
+
+def _flag(value: Any, field: str, default: bool) -> bool:
+    if _blank(value):
+        return default
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise FootprintError(field, "Answer yes or no (true or false).")
+
+
+def _choice(value: Any, field: str, allowed: tuple[str, ...], default: str | None, what: str) -> str | None:
+    if _blank(value):
+        return default
+    text = str(value).strip().lower()
+    if text not in allowed:
+        raise FootprintError(field, f"Unknown {what} \u201c{_shown(value)}\u201d. Choose one of: {', '.join(allowed)}.")
+    return text
+
+
+def _place(value: Any, field: str) -> Place | None:
+    if _blank(value):
+        return None
+    if isinstance(value, Place):
+        return value
+    found = places.lookup(value) if isinstance(value, str) else None
+    if found is None:
+        raise FootprintError(
+            field, f"We couldn't find \u201c{_shown(value)}\u201d. Try an airport code such as CTU, or a city name."
+        )
+    return found
+
+
+def _rows(data: dict, key: str) -> list:
+    rows = data.get(key)
+    if _blank(rows):
+        return []
+    if not isinstance(rows, (list, tuple)):
+        raise FootprintError(key, f"Send {key} as a list.")
+    for i, row in enumerate(rows):
+        if not isinstance(row, dict):
+            raise FootprintError(f"{key}[{i}]", "Each entry must be an object with named fields.")
+    return list(rows)
+
+
+def _parse_leg(raw: dict, f: str) -> Leg | None:
+    if all(_blank(raw.get(k)) for k in ("mode", "from", "to", "distance_km")):
+        return None  # an untouched form row
+    mode = _choice(raw.get("mode"), f"{f}.mode", MODES, None, "travel mode")
+    if mode is None:
+        raise FootprintError(f"{f}.mode", "Choose how you travelled.")
+    leg = Leg(
+        mode=mode,
+        origin=_place(raw.get("from"), f"{f}.from"),
+        destination=_place(raw.get("to"), f"{f}.to"),
+        distance_km=_decimal(raw.get("distance_km"), f"{f}.distance_km", "Distance"),
+        cabin=_choice(raw.get("cabin"), f"{f}.cabin", CABINS, "economy", "cabin class"),
+        fuel=_choice(raw.get("fuel"), f"{f}.fuel", FUELS, "unknown", "fuel"),
+        occupants=_whole(raw.get("occupants"), f"{f}.occupants", "People on board", 1, MAX_OCCUPANTS) or 1,
+        return_trip=_flag(raw.get("return"), f"{f}.return", False),
+    )
+    _check_leg(leg, f)
+    return leg
+
+
+def _country(value: Any, field: str) -> str:
+    if _blank(value):
+        raise FootprintError(field, "Choose the country of the hotel.")
+    text = str(value).strip()
+    by_label = {label.casefold(): code for code, label in HOTEL_COUNTRIES}
+    code = by_label.get(text.casefold(), text.upper())
+    if code in _HOTEL_CODES or (len(code) == 2 and places.is_country(code)):
+        return code
+    raise FootprintError(field, f"Unknown country \u201c{_shown(value)}\u201d. Use a two-letter code such as CN.")
+
+
+def parse_input(data: dict) -> FootprintInput:
+    """Validate the JSON/form shape and resolve places; raise FootprintError naming the field.
+
+    Every key is optional, numbers may be strings ("12.5"), empty strings mean
+    "absent", and a journey row with no mode, places or distance is skipped.
+    """
+    if not isinstance(data, dict):
+        raise FootprintError("", "The footprint request must be a JSON object.")
+    leg_rows = _rows(data, "legs")
+    if len(leg_rows) > MAX_LEGS:
+        raise FootprintError("legs", f"Add at most {MAX_LEGS} journeys.")
+    legs = [_parse_leg(raw, f"legs[{i}]") for i, raw in enumerate(leg_rows)]
+
+    stays = []
+    for i, raw in enumerate(_rows(data, "hotel_nights")):
+        f = f"hotel_nights[{i}]"
+        if _blank(raw.get("country")) and _blank(raw.get("nights")):
+            continue
+        nights = _whole(raw.get("nights"), f"{f}.nights", "Nights", 0, MAX_NIGHTS)
+        if nights is None:
+            raise FootprintError(f"{f}.nights", "Enter the number of nights.")
+        stays.append(HotelStay(_country(raw.get("country"), f"{f}.country"), nights))
+
+    meals = []
+    for i, raw in enumerate(_rows(data, "meals")):
+        f = f"meals[{i}]"
+        if _blank(raw.get("kind")) and _blank(raw.get("count")):
+            continue
+        kind = _choice(raw.get("kind"), f"{f}.kind", _MEAL_CODES, None, "meal")
+        if kind is None:
+            raise FootprintError(f"{f}.kind", "Choose the kind of meal.")
+        count = _whole(raw.get("count"), f"{f}.count", "Meals", 0, MAX_MEALS)
+        meals.append(Meal(kind, 1 if count is None else count))
+
+    basket = []
+    for i, raw in enumerate(_rows(data, "basket")):
+        f = f"basket[{i}]"
+        if _blank(raw.get("category")) and _blank(raw.get("amount")):
+            continue
+        category = _choice(raw.get("category"), f"{f}.category", _BASKET_CODES, None, "shopping category")
+        if category is None:
+            raise FootprintError(f"{f}.category", "Choose what you bought.")
+        amount = _decimal(raw.get("amount"), f"{f}.amount", "Amount")
+        if amount is None:
+            raise FootprintError(f"{f}.amount", "Enter how many kilograms.")
+        item = BasketItem(category, amount)
+        _check_basket(item, f)
+        basket.append(item)
+
+    return FootprintInput(
+        legs=tuple(leg for leg in legs if leg is not None),
+        hotel_nights=tuple(stays),
+        meals=tuple(meals),
+        basket=tuple(basket),
+        radiative_forcing=_flag(data.get("radiative_forcing"), "radiative_forcing", True),
+    )
+
+
+# ---------------------------------------------------------------- checks shared by parse_input and calculate
+
+
+def _check_leg(leg: Leg, f: str) -> None:
+    if leg.mode not in MODES:
+        raise FootprintError(f"{f}.mode", f"Unknown travel mode \u201c{_shown(leg.mode)}\u201d.")
+    if leg.cabin not in CABINS:
+        raise FootprintError(f"{f}.cabin", f"Unknown cabin class \u201c{_shown(leg.cabin)}\u201d.")
+    if leg.fuel not in FUELS:
+        raise FootprintError(f"{f}.fuel", f"Unknown fuel \u201c{_shown(leg.fuel)}\u201d.")
+    if not 1 <= leg.occupants <= MAX_OCCUPANTS:
+        raise FootprintError(f"{f}.occupants", f"People on board must be between 1 and {MAX_OCCUPANTS}.")
+    if leg.distance_km is not None:
+        if leg.distance_km < 0:
+            raise FootprintError(f"{f}.distance_km", "Distance can't be negative.")
+        if leg.distance_km > MAX_DISTANCE_KM:
+            raise FootprintError(f"{f}.distance_km", "Distance can be at most 40,000 km, about once around the Earth.")
+        return
+    if leg.origin is None:
+        raise FootprintError(f"{f}.from", "Enter where this journey started, or type the distance.")
+    if leg.destination is None:
+        raise FootprintError(f"{f}.to", "Enter where this journey ended, or type the distance.")
+    if leg.origin.code == leg.destination.code:
+        raise FootprintError(f"{f}.to", "The journey starts and ends at the same place; type the distance instead.")
+
+
+def _check_stay(stay: HotelStay, f: str) -> None:
+    if not 0 <= stay.nights <= MAX_NIGHTS:
+        raise FootprintError(f"{f}.nights", f"Nights must be between 0 and {MAX_NIGHTS}.")
+    if stay.country not in _HOTEL_CODES and not places.is_country(stay.country):
+        raise FootprintError(f"{f}.country", f"Unknown country \u201c{_shown(stay.country)}\u201d.")
+
+
+def _check_meal(meal: Meal, f: str) -> None:
+    if meal.kind not in _MEAL_CODES:
+        raise FootprintError(f"{f}.kind", f"Unknown meal \u201c{_shown(meal.kind)}\u201d.")
+    if not 0 <= meal.count <= MAX_MEALS:
+        raise FootprintError(f"{f}.count", f"Meals must be between 0 and {MAX_MEALS:,}.")
+
+
+def _check_basket(item: BasketItem, f: str) -> None:
+    if item.category not in _BASKET_CODES:
+        raise FootprintError(f"{f}.category", f"Unknown shopping category \u201c{_shown(item.category)}\u201d.")
+    if not 0 <= item.amount <= MAX_BASKET_KG:
+        raise FootprintError(f"{f}.amount", f"Amount must be between 0 and {MAX_BASKET_KG:,} kg.")
+
+
+# ---------------------------------------------------------------- calculation
+
+
+def great_circle_km(a: Place, b: Place) -> Decimal:
+    """Haversine distance in km (to the metre) on a sphere of the IUGG mean radius."""
+    km = places.great_circle_km(a, b, float(_param("param:geo:earth_radius_km")))
+    return Decimal(str(round(km, 3)))
+
+
+def _route_km(leg: Leg) -> Decimal:
+    """One-way distance: typed, or great-circle times the mode's detour factor."""
+    if leg.distance_km is not None:
+        return leg.distance_km
+    km = great_circle_km(leg.origin, leg.destination)
+    if leg.mode in _ROAD:
+        return km * _param("param:road:detour")
+    if leg.mode in _RAIL:
+        return km * _param("param:rail:detour")
+    return km  # flights (uplift is inside the DESNZ factor) and ferries
+
+
+def _haul(leg: Leg, km: Decimal) -> str:
+    if leg.origin is None or leg.destination is None:
+        return "international"
+    if leg.origin.country == leg.destination.country:
+        return "domestic"
+    return "long_haul" if km >= _param("param:flight:long_haul_from_km") else "short_haul"
+
+
+def _leg_factor(leg: Leg, km: Decimal, radiative_forcing: bool) -> Factor:
+    if leg.mode == "flight":
+        return factor(f"flight:{_haul(leg, km)}:{leg.cabin}:{'rf' if radiative_forcing else 'no_rf'}")
+    if leg.mode == "car":
+        known = [p for p in (leg.origin, leg.destination) if p is not None]
+        if leg.fuel == "electric" and known and all(p.country == "CN" for p in known):
+            return factor(_EV_CN_ID)
+        return factor(f"car:{leg.fuel}")
+    return factor(f"{leg.mode}:default")
+
+
+def _place_label(p: Place) -> str:
+    return p.code if p.kind == "airport" else p.name
+
+
+def _km_label(km: Decimal) -> str:
+    text = f"{km:,.1f}"
+    return text[:-2] if text.endswith(".0") else text
+
+
+def _leg_label(leg: Leg, km: Decimal) -> str:
+    head = MODE_LABELS[leg.mode]
+    if leg.mode == "car":
+        people = f", {leg.occupants} people" if leg.occupants > 1 else ""
+        head += f" ({FUEL_LABELS[leg.fuel].lower()}{people})"
+    elif leg.mode == "motorbike" and leg.occupants > 1:
+        head += f" ({leg.occupants} riders)"
+    if leg.origin and leg.destination:
+        head += f" {_place_label(leg.origin)} \u2192 {_place_label(leg.destination)}"
+    else:
+        head += f", {_km_label(km)} km"
+    if leg.mode == "flight":
+        head += f", {CABIN_LABELS[leg.cabin].lower()}"
+    return head + (", return" if leg.return_trip else "")
+
+
+def _leg_item(leg: Leg, radiative_forcing: bool) -> LineItem:
+    km = _route_km(leg)
+    f = _leg_factor(leg, km, radiative_forcing)
+    one_way = km * f.value
+    share = km
+    if leg.mode in _PER_VEHICLE:
+        one_way /= leg.occupants
+        share = km / leg.occupants
+    trips = 2 if leg.return_trip else 1
+    unit = "vehicle.km (your share)" if leg.mode in _PER_VEHICLE else "passenger.km"
+    return LineItem(_leg_label(leg, km), one_way * trips, km, f, share * trips, unit)
+
+
+def _hotel_item(stay: HotelStay) -> LineItem:
+    known = stay.country in _factors_by_variant("hotel")
+    f = factor(f"hotel:{stay.country}" if known else "hotel:OTHER")
+    name = dict(HOTEL_COUNTRIES).get(stay.country, stay.country)
+    if not known and stay.country != "OTHER":
+        name += ", other-country average"
+    nights = f"{stay.nights} night" + ("" if stay.nights == 1 else "s")
+    return LineItem(f"Hotel, {nights}, {name}", f.value * stay.nights, None, f, Decimal(stay.nights), "room nights")
+
+
+@cache
+def _factors_by_variant(category: str) -> frozenset[str]:
+    return frozenset(i.split(":", 1)[1] for i in _factors() if i.startswith(f"{category}:"))
+
+
+def calculate(inp: FootprintInput) -> FootprintResult:
+    """Line items and their exact (unrounded) total for a validated input."""
+    if len(inp.legs) > MAX_LEGS:
+        raise FootprintError("legs", f"Add at most {MAX_LEGS} journeys.")
+    items = []
+    for i, leg in enumerate(inp.legs):
+        _check_leg(leg, f"legs[{i}]")
+        items.append(_leg_item(leg, inp.radiative_forcing))
+    for i, stay in enumerate(inp.hotel_nights):
+        _check_stay(stay, f"hotel_nights[{i}]")
+        if stay.nights:
+            items.append(_hotel_item(stay))
+    meal_labels = dict(MEAL_KINDS)
+    for i, meal in enumerate(inp.meals):
+        _check_meal(meal, f"meals[{i}]")
+        if meal.count:
+            f = factor(f"meal:{meal.kind}")
+            label = f"Meals: {meal_labels[meal.kind].lower()} \u00d7 {meal.count}"
+            items.append(LineItem(label, f.value * meal.count, None, f, Decimal(meal.count), "meals"))
+    basket_labels = dict(BASKET_CATEGORIES)
+    for i, item in enumerate(inp.basket):
+        _check_basket(item, f"basket[{i}]")
+        if item.amount:
+            f = factor(f"basket:{item.category}")
+            label = f"Shopping: {basket_labels[item.category].lower()}, {item.amount.normalize():f} kg"
+            items.append(LineItem(label, f.value * item.amount, None, f, item.amount, "kg"))
+    total = sum((it.kg for it in items), Decimal(0))
+    return FootprintResult(tuple(items), total, METHODOLOGY)
+
+
+def estimate(data: dict) -> FootprintResult:
+    """parse_input then calculate: the one call the web layer needs."""
+    return calculate(parse_input(data))
+
+
+def _rounded(value: Decimal, step: str) -> float:
+    return float(value.quantize(Decimal(step), ROUND_HALF_UP))

@@ -1,0 +1,183 @@
+"""The credit ledger: holds, retirements and serial ranges.
+
+Rules (each backed by a database constraint as well as by this code):
+- credits left = issued - retired - held, where "held" is the kg of pending
+  orders whose hold has not expired (so an expired hold frees itself on read);
+- every change of a project's credits happens while holding that project's row
+  lock (PostgreSQL `SELECT ... FOR UPDATE`; on SQLite every transaction begins
+  IMMEDIATE, see app/__init__.py), so no interleaving can oversell;
+- a paid order retires exactly its kg as contiguous serial ranges, taken in
+  order from the project's oldest batches; a batch's `retired_kg` is the
+  offset of its next free serial, and `retired_kg <= quantity` is a CHECK.
+
+Takes the SQLAlchemy session; never commits (the caller owns the transaction).
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ..models import CreditBatch, Order, Project, Retirement
+
+
+class LedgerError(Exception):
+    """A ledger rule refused the request; `code` is stable for the API."""
+
+    code = "ledger_error"
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class SoldOut(LedgerError):
+    code = "sold_out"
+
+    def __init__(self, message: str, available_kg: int):
+        super().__init__(message)
+        self.available_kg = available_kg
+
+
+class NotPayable(LedgerError):
+    code = "not_payable"
+
+
+@dataclass(frozen=True)
+class Stock:
+    issued_kg: int
+    retired_kg: int
+    held_kg: int
+
+    @property
+    def left_kg(self) -> int:
+        return self.issued_kg - self.retired_kg - self.held_kg
+
+
+def lock_project(session: Session, project_id: int) -> Project:
+    """Take the project's row lock: every ledger write for a project starts here."""
+    project = session.execute(
+        select(Project).where(Project.id == project_id).with_for_update()
+    ).scalar_one_or_none()
+    if project is None:
+        raise LedgerError("That project does not exist.")
+    return project
+
+
+def stock(session: Session, project_ids: list[int], now: dt.datetime) -> dict[int, Stock]:
+    """Issued, retired and held kg per project, in two grouped queries."""
+    issued = dict.fromkeys(project_ids, (0, 0))
+    for pid, qty, retired in session.execute(
+        select(CreditBatch.project_id, func.sum(CreditBatch.quantity), func.sum(CreditBatch.retired_kg))
+        .where(CreditBatch.project_id.in_(project_ids))
+        .group_by(CreditBatch.project_id)
+    ):
+        issued[pid] = (int(qty or 0), int(retired or 0))
+    held = dict(
+        session.execute(
+            select(Order.project_id, func.sum(Order.kg))
+            .where(
+                Order.project_id.in_(project_ids),
+                Order.status == "pending",
+                Order.hold_expires_at > now,
+            )
+            .group_by(Order.project_id)
+        ).all()
+    )
+    return {pid: Stock(issued[pid][0], issued[pid][1], int(held.get(pid) or 0)) for pid in project_ids}
+
+
+def hold(session: Session, order: Order, now: dt.datetime, hold_minutes: int) -> None:
+    """Hold `order.kg` of its project until the hold expires; add the order.
+
+    Raises SoldOut (and adds nothing) when fewer credits are left.
+    """
+    lock_project(session, order.project_id)
+    left = stock(session, [order.project_id], now)[order.project_id].left_kg
+    if order.kg > left:
+        raise SoldOut(
+            f"Only {max(left, 0)} kg of credits are left in this project.", available_kg=max(left, 0)
+        )
+    order.status = "pending"
+    order.hold_expires_at = now + dt.timedelta(minutes=hold_minutes)
+    session.add(order)
+    session.flush()
+
+
+def retire(session: Session, order: Order, now: dt.datetime) -> list[Retirement]:
+    """Retire the order's kg as serial ranges and mark it paid.
+
+    A pending order retires from its own hold. A late payment for an order whose
+    hold lapsed still retires if the credits are free; otherwise it raises
+    SoldOut and the payment must be refunded (never a double sale).
+    """
+    lock_project(session, order.project_id)
+    session.refresh(order)  # another transaction may have paid it while we waited
+    if order.status == "paid":
+        return list(order.retirements)
+    if order.status not in ("pending", "expired", "failed", "cancelled"):
+        raise NotPayable(f"Order is {order.status}.")
+    held_by_me = order.status == "pending" and order.hold_expires_at > now
+    if not held_by_me:
+        left = stock(session, [order.project_id], now)[order.project_id].left_kg
+        if order.kg > left:
+            raise SoldOut("The credits held for this payment were released and are gone.", max(left, 0))
+
+    batches = session.execute(
+        select(CreditBatch)
+        .where(CreditBatch.project_id == order.project_id, CreditBatch.retired_kg < CreditBatch.quantity)
+        .order_by(CreditBatch.id)
+        .with_for_update()
+    ).scalars()
+    need = order.kg
+    made: list[Retirement] = []
+    for batch in batches:
+        take = min(need, batch.quantity - batch.retired_kg)
+        first = batch.first_serial + batch.retired_kg
+        batch.retired_kg += take
+        made.append(Retirement(order=order, batch=batch, first_serial=first, last_serial=first + take - 1, created_at=now))
+        need -= take
+        if need == 0:
+            break
+    if need:
+        # Holds guarantee supply; reaching this means the data was edited by hand.
+        raise SoldOut("Not enough credits were issued for this order.", order.kg - need)
+    session.add_all(made)
+    order.status = "paid"
+    order.paid_at = now
+    session.flush()
+    return made
+
+
+def release(session: Session, order: Order, status: str) -> bool:
+    """End a pending order's hold as failed, cancelled or expired.
+
+    Returns False (and changes nothing) for an order that is not pending, so a
+    late failure never undoes a payment.
+    """
+    if status not in ("failed", "cancelled", "expired"):
+        raise ValueError(status)
+    lock_project(session, order.project_id)
+    session.refresh(order)
+    if order.status != "pending":
+        return False
+    order.status = status
+    session.flush()
+    return True
+
+
+def expire_stale(session: Session, now: dt.datetime) -> int:
+    """Mark lapsed holds expired (they already count as free); returns how many."""
+    stale = session.execute(
+        select(Order).where(Order.status == "pending", Order.hold_expires_at <= now)
+    ).scalars().all()
+    for order in stale:
+        release(session, order, "expired")
+    return len(stale)
+
+
+def format_serial(prefix: str, serial: int) -> str:
+    """A serial as printed on certificates, e.g. CDCER-2021-0000120501."""
+    return f"{prefix}-{serial:010d}"

@@ -1,0 +1,154 @@
+"""Orders from checkout to certificate.
+
+`start` prices an order and holds its credits; `fulfil` is the one function
+that turns a confirmed payment into retired serials, a certificate and a board
+total. Every payment path (demo page, demo API, Stripe webhook, Stripe session
+lookup) calls `fulfil`, and it is idempotent: called twice, late, or after a
+failure notice, it leaves exactly one retirement set and one certificate.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ..models import Certificate, Event, Footprint, Order, Participant, Project
+from . import boards, ledger, money
+from .certificates import format_number, new_token
+
+NAME_MAX = 60
+ORGANIZATION_MAX = 80
+
+
+class OrderError(Exception):
+    """Input a visitor can fix; `field` names the input."""
+
+    def __init__(self, message: str, field: str | None = None, code: str = "invalid"):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        self.code = code
+
+
+@dataclass(frozen=True)
+class Settings:
+    hold_minutes: int
+    fee_percent: int
+    max_kg: int
+
+
+def new_public_id() -> str:
+    return "ord_" + secrets.token_urlsafe(12)
+
+
+def clean_name(value: str | None, limit: int, field: str) -> str:
+    """Trim, collapse whitespace and refuse what a board cannot show safely."""
+    text = " ".join((value or "").split())
+    if len(text) > limit:
+        raise OrderError(f"Please keep this under {limit} characters.", field)
+    if any(ord(ch) < 32 for ch in text):
+        raise OrderError("Please use plain text.", field)
+    return text
+
+
+def offered_projects(session: Session, event: Event) -> list[Project]:
+    """Active projects priced in the event's currency, cheapest first."""
+    return list(
+        session.execute(
+            select(Project)
+            .where(Project.active.is_(True), Project.currency == event.currency)
+            .order_by(Project.price_per_tonne_minor, Project.id)
+        ).scalars()
+    )
+
+
+def start(
+    session: Session,
+    *,
+    event: Event,
+    project: Project,
+    participant: Participant,
+    kg: int,
+    footprint: Footprint | None,
+    display_name: str | None,
+    organization: str | None,
+    show_on_board: bool,
+    provider: str,
+    settings: Settings,
+    now: dt.datetime,
+) -> Order:
+    """Create a pending order holding `kg` of `project`; raises OrderError or SoldOut."""
+    if event.status != "live":
+        raise OrderError("This event is not taking part any more.", "event", "event_closed")
+    if not project.active or project.currency != event.currency:
+        raise OrderError("That project is not on offer at this event.", "project", "project_unavailable")
+    if not isinstance(kg, int) or kg <= 0:
+        raise OrderError("The amount must be a whole number of kilograms above zero.", "kg")
+    if kg > settings.max_kg:
+        raise OrderError(f"One order can neutralize at most {settings.max_kg:,} kg.", "kg")
+    name = clean_name(display_name, NAME_MAX, "display_name")
+    org = clean_name(organization, ORGANIZATION_MAX, "organization")
+    p = money.price(kg, project.price_per_tonne_minor, project.currency, settings.fee_percent)
+    order = Order(
+        public_id=new_public_id(),
+        event_id=event.id,
+        project_id=project.id,
+        participant_id=participant.id,
+        footprint_id=footprint.id if footprint else None,
+        kg=kg,
+        amount_minor=p.amount_minor,
+        currency=p.currency,
+        owner_minor=p.owner_minor,
+        platform_fee_minor=p.platform_fee_minor,
+        display_name=name,
+        organization=org,
+        show_on_board=bool(show_on_board),
+        payment_provider=provider,
+        created_at=now,
+        hold_expires_at=now,
+    )
+    ledger.hold(session, order, now, settings.hold_minutes)
+    # The visitor's latest choice is what boards show (consent can be withdrawn too).
+    participant.display_name = name
+    participant.organization = org
+    participant.show_on_board = bool(show_on_board)
+    return order
+
+
+def fulfil(
+    session: Session, order: Order, *, now: dt.datetime, payment_fee_minor: int | None = None
+) -> Certificate:
+    """Retire the credits, issue the certificate, add to the board: exactly once."""
+    ledger.retire(session, order, now)  # locks, refreshes, no-op if already paid
+    existing = session.execute(select(Certificate).where(Certificate.order_id == order.id)).scalar_one_or_none()
+    if existing is not None:
+        return existing
+    if payment_fee_minor is not None:
+        order.payment_fee_minor = payment_fee_minor
+    certificate = Certificate(
+        order_id=order.id,
+        number=format_number(order.id, now.year),
+        token=new_token(),
+        issued_at=now,
+    )
+    session.add(certificate)
+    boards.record(session, order)
+    session.flush()
+    return certificate
+
+
+def owner_totals(session: Session, project_ids: list[int]) -> dict[int, int]:
+    """Money owed to each project's owner from paid orders so far (minor units)."""
+    rows = session.execute(
+        select(Order.project_id, func.sum(Order.owner_minor))
+        .where(Order.project_id.in_(project_ids), Order.status == "paid")
+        .group_by(Order.project_id)
+    ).all()
+    return {pid: int(total or 0) for pid, total in rows}
+
+
+def by_public_id(session: Session, public_id: str) -> Order | None:
+    return session.execute(select(Order).where(Order.public_id == public_id)).scalar_one_or_none()

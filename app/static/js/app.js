@@ -1,0 +1,33 @@
+// CarbonDot progressive enhancement. Pages work without it; no inline scripts (CSP).
+(function () {
+  "use strict";
+  document.documentElement.classList.add("has-js");
+
+  // Live regions ([data-live]) refresh every 10 s, only while the page is visible.
+  setInterval(function () {
+    if (document.hidden || !window.htmx) return;
+    document.querySelectorAll("[data-live]").forEach(function (el) { window.htmx.trigger(el, "live"); });
+  }, 10000);
+
+  // Share (Web Share API with the PNG where supported), and copy link.
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-action]");
+    if (!button) return;
+    var box = button.closest("[data-share-url]");
+    if (!box) return;
+    var url = box.getAttribute("data-share-url");
+    if (button.getAttribute("data-action") === "copy") {
+      navigator.clipboard.writeText(url).then(function () { button.textContent = "✓"; });
+      return;
+    }
+    var title = box.getAttribute("data-share-title");
+    fetch(box.getAttribute("data-share-image")).then(function (r) { return r.blob(); }).then(function (blob) {
+      var file = new File([blob], "carbondot-certificate.png", { type: "image/png" });
+      if (navigator.canShare && navigator.canShare({ files: [file] })) {
+        return navigator.share({ files: [file], title: title, url: url });
+      }
+      if (navigator.share) return navigator.share({ title: title, url: url });
+      return navigator.clipboard.writeText(url).then(function () { button.textContent = "✓"; });
+    }).catch(function () { /* the visitor cancelled the share sheet */ });
+  });
+})();

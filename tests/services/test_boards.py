@@ -1,0 +1,40 @@
+from app.models import Participant
+from app.services import boards
+
+
+def participant(db, name="", show=False):
+    p = Participant(token=f"tok-{name or 'anon'}-{id(object())}-padding", display_name=name, show_on_board=show)
+    db.session.add(p)
+    db.session.flush()
+    return p
+
+
+def test_ties_share_a_rank_and_orders_add_up(db, make_event, make_project, make_order):
+    event, project = make_event(), make_project(quantity=100_000)
+    a, b, c, d = (participant(db, n, True) for n in "ABCD")
+    make_order(event=event, project=project, participant=a, kg=300, name="A", show=True)
+    make_order(event=event, project=project, participant=b, kg=200, name="B", show=True)
+    make_order(event=event, project=project, participant=b, kg=100, name="B", show=True)  # adds up to 300
+    make_order(event=event, project=project, participant=c, kg=100, name="C", show=True)
+    make_order(event=event, project=project, participant=d, kg=50, name="D", show=True)
+    rows = boards.event_board(db.session, event.id)
+    assert [(r.rank, r.name, r.kg) for r in rows] == [(1, "A", 300), (1, "B", 300), (3, "C", 100), (4, "D", 50)]
+    assert boards.rank_at_event(db.session, event.id, b.id) == boards.Rank(rank=1, of=4, kg=300)
+    assert boards.rank_at_event(db.session, event.id, d.id) == boards.Rank(rank=4, of=4, kg=50)
+
+
+def test_names_only_with_consent(db, make_event, make_order):
+    event = make_event()
+    shy = participant(db)
+    make_order(event=event, participant=shy, kg=10, name="Secret Person", show=False)
+    rows = boards.event_board(db.session, event.id)
+    assert rows[0].name == ""
+    assert boards.rank_at_event(db.session, event.id, shy.id).of == 1
+
+
+def test_boards_are_per_event(db, make_event, make_project, make_order):
+    e1, e2 = make_event(), make_event()
+    project = make_project()
+    make_order(event=e1, project=project, kg=10)
+    assert boards.event_totals(db.session, e2.id) == boards.EventTotals(participants=0, kg=0)
+    assert boards.event_totals(db.session, e1.id) == boards.EventTotals(participants=1, kg=10)

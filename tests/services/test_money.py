@@ -1,0 +1,42 @@
+from decimal import Decimal
+
+import pytest
+
+from app.services import money
+
+
+def test_price_is_ceiling_of_kg_times_price_per_tonne():
+    # 420 kg at ¥58.00/t = 2436 fen exactly; 421 kg = 2441.8 -> 2442
+    assert money.price(420, 5800, "CNY", 10).amount_minor == 2436
+    assert money.price(421, 5800, "CNY", 10).amount_minor == 2442
+
+
+def test_minimum_charge_applies_and_is_flagged():
+    p = money.price(1, 5800, "CNY", 10)  # 5.8 fen -> 6, raised to ¥4.00
+    assert p.amount_minor == 400
+    assert p.minimum_applied is True
+    assert money.price(1000, 5800, "CNY", 10).minimum_applied is False
+
+
+def test_split_adds_up_and_fee_rounds_down():
+    p = money.price(421, 5800, "CNY", 10)
+    assert p.platform_fee_minor == 244  # 10 % of 2442 = 244.2, rounded down
+    assert p.owner_minor + p.platform_fee_minor == p.amount_minor
+
+
+def test_kg_to_buy_rounds_up_and_never_zero():
+    assert money.kg_to_buy(Decimal("0.001")) == 1
+    assert money.kg_to_buy(Decimal("12.0")) == 12
+    assert money.kg_to_buy(Decimal("12.0001")) == 13
+
+
+def test_unknown_currency_and_bad_kg_are_refused():
+    with pytest.raises(ValueError):
+        money.price(10, 100, "XXX", 10)
+    with pytest.raises(ValueError):
+        money.price(0, 100, "CNY", 10)
+
+
+def test_format_money():
+    assert money.format_money(123456, "CNY") == "¥1,234.56"
+    assert money.format_money(50, "JPY") == "¥50"

@@ -1,0 +1,441 @@
+"""Certificate rendering: sizes, determinism, scripts really drawn, QR, layout bounds."""
+from __future__ import annotations
+
+import datetime
+import hashlib
+import io
+import os
+import re
+import shutil
+import struct
+import subprocess
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from fontTools.ttLib import TTFont
+from PIL import Image, ImageChops, ImageDraw, ImageFont
+
+from app.services import certificates as cert
+from app.services.certificates import (
+    LABELS,
+    SHAPES,
+    CertificateData,
+    format_number,
+    format_tonnes,
+    missing_glyphs,
+    new_token,
+    render_image,
+    render_png,
+)
+
+ROOT = Path(__file__).resolve().parents[2]
+
+NAME_60 = "Maria Concepcion Dela Cruz-Santos Villanueva de los Reyes III"
+assert len(NAME_60) >= 60
+
+NAMES = [
+    "王小明",
+    "李堃喆",
+    "Niño Dela Cruz Ñoño",
+    "Łukasz Żółć",
+    NAME_60,
+    "Ana 王",
+    "Dong-g\u0303 Ma\u00f1alac",  # g̃ has no precomposed form: g + U+0303
+]
+
+
+def make(**over) -> CertificateData:
+    base = dict(
+        number="CD-2026-000042",
+        name="Niño Dela Cruz",
+        organization="Ateneo de Manila",
+        event_name="2026 China Digital Carbon Neutrality Forum",
+        kg=420,
+        project_name="Sichuan Rural Household Biogas",
+        project_standard="Gold Standard",
+        serials=(
+            "CDCER-2021-0000120501 \u2013 CDCER-2021-0000120920",
+            "CDCER-2022-0000004401 \u2013 CDCER-2022-0000004402",
+        ),
+        issued_on=datetime.date(2026, 9, 7),
+        url="https://carbondot.example/c/q3Xf8v1kR0bT9mW2yZ4pLw",
+        language="en",
+    )
+    base.update(over)
+    return CertificateData(**base)
+
+
+def decode(png: bytes) -> Image.Image:
+    im = Image.open(io.BytesIO(png))
+    im.load()
+    return im
+
+
+# ---------------------------------------------------------------- numbers
+
+
+@pytest.mark.parametrize(
+    ("seq", "year", "expected"),
+    [(42, 2026, "CD-2026-000042"), (1, 2027, "CD-2027-000001"), (1234567, 2026, "CD-2026-1234567")],
+)
+def test_format_number(seq, year, expected):
+    assert format_number(seq, year) == expected
+
+
+def test_format_number_rejects_negative():
+    with pytest.raises(ValueError):
+        format_number(-1, 2026)
+
+
+@pytest.mark.parametrize(
+    ("kg", "expected"),
+    [
+        (420, "0.42 t"),
+        (1, "0.001 t"),
+        (425, "0.425 t"),
+        (10, "0.01 t"),
+        (0, "0.00 t"),
+        (999, "0.999 t"),
+        (1000, "1.00 t"),
+        (1234, "1.234 t"),
+        (1234567, "1,234.567 t"),
+    ],
+)
+def test_format_tonnes(kg, expected):
+    assert format_tonnes(kg) == expected
+
+
+def test_format_tonnes_rejects_negative():
+    with pytest.raises(ValueError):
+        format_tonnes(-5)
+
+
+def test_new_token_is_urlsafe_long_and_unique():
+    tokens = {new_token() for _ in range(2000)}
+    assert len(tokens) == 2000
+    for t in list(tokens)[:50]:
+        assert re.fullmatch(r"[A-Za-z0-9_-]{22,32}", t)
+        assert len(t) * 6 >= 128  # >= 128 bits of base64url
+
+
+def test_labels_fallback_and_aliases():
+    assert cert.labels("de") is LABELS["en"]
+    assert cert.labels(None) is LABELS["en"]
+    assert cert.labels("zh-CN") is LABELS["zh"]
+    assert cert.labels("zh_Hans") is LABELS["zh"]
+    assert cert.labels("tl") is LABELS["fil"]
+    assert LABELS["zh"]["title"] == "碳中和荣誉证书"
+    assert set(LABELS["zh"]) == set(LABELS["en"]) == set(LABELS["fil"])
+
+
+def test_format_date_per_language():
+    d = datetime.date(2026, 9, 7)
+    assert cert.format_date(d, "en") == "7 September 2026"
+    assert cert.format_date(d, "zh") == "2026年9月7日"
+    assert cert.format_date(d, "fil") == "Setyembre 7, 2026"
+
+
+# ---------------------------------------------------------------- PNG basics
+
+
+@pytest.mark.parametrize("shape", sorted(SHAPES))
+def test_png_has_exact_size(shape):
+    im = decode(render_png(make(), shape))
+    assert im.format == "PNG"
+    assert im.size == SHAPES[shape]
+
+
+def test_default_shape_is_portrait_and_unknown_shape_rejected():
+    assert decode(render_png(make())).size == (1080, 1350)
+    with pytest.raises(ValueError):
+        render_png(make(), "square")
+
+
+@pytest.mark.parametrize("shape", sorted(SHAPES))
+def test_render_is_deterministic(shape):
+    data = make(name="Ana 王")
+    first = render_png(data, shape)
+    assert render_png(data, shape) == first
+    assert render_png(replace(data), shape) == first
+    # and the bytes do depend on the content
+    assert render_png(replace(data, number="CD-2026-000043"), shape) != first
+
+
+def _chunks(png: bytes) -> list[bytes]:
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    pos, out = 8, []
+    while pos < len(png):
+        (length,) = struct.unpack(">I", png[pos:pos + 4])
+        out.append(png[pos + 4:pos + 8])
+        pos += 12 + length
+    return out
+
+
+def test_png_carries_no_metadata():
+    chunks = _chunks(render_png(make()))
+    assert set(chunks) <= {b"IHDR", b"PLTE", b"tRNS", b"IDAT", b"IEND"}, chunks
+
+
+def test_render_is_identical_in_a_fresh_interpreter():
+    """No dependence on hash seeds or on what an earlier render left in caches."""
+    data = make(name="李堃喆 Ana", language="zh")
+    code = (
+        "import datetime, hashlib, sys\n"
+        f"sys.path.insert(0, {str(ROOT)!r})\n"
+        "from app.services.certificates import CertificateData, render_png\n"
+        f"d = CertificateData(**{ {k: getattr(data, k) for k in data.__dataclass_fields__}!r})\n"
+        "print(hashlib.sha256(render_png(d, 'portrait')).hexdigest())\n"
+    )
+    env = dict(os.environ, PYTHONHASHSEED="12345")
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                         cwd=ROOT, check=True, timeout=120)
+    assert res.stdout.strip() == hashlib.sha256(render_png(data, "portrait")).hexdigest()
+
+
+# ---------------------------------------------------------------- fonts
+
+
+def test_font_files_come_from_the_pip_packages():
+    import fontpkg_noto_sans
+    import pylopdf_fonts_zh_cn
+
+    latin, cjk = cert.font_paths()
+    assert Path(latin).is_relative_to(Path(fontpkg_noto_sans.__file__).parent)
+    assert Path(cjk).is_relative_to(Path(pylopdf_fonts_zh_cn.__file__).parent)
+    assert cert.font_path_for("a") == latin
+    assert cert.font_path_for("Ł") == latin  # Noto Sans SC lacks Ł: must not pick it
+    assert cert.font_path_for("ñ") == latin
+    assert cert.font_path_for("王") == cjk
+    assert cert.font_path_for("堃") == cjk
+    assert cert.font_path_for("\U0001F331") is None  # emoji: nothing bundled draws it
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_names_have_no_missing_glyphs(name):
+    assert missing_glyphs(name) == []
+
+
+def test_missing_glyphs_reports_uncovered_characters_only():
+    assert missing_glyphs("Ana \U0001F331\ufe0f\u200d") == ["\U0001F331"]
+    assert missing_glyphs("\ue000x\ue000") == ["\ue000"]
+    assert missing_glyphs("") == []
+
+
+def _glyph_bitmap(path: str, text: str) -> Image.Image:
+    font = ImageFont.truetype(path, 64)
+    im = Image.new("L", (200, 120), 0)
+    ImageDraw.Draw(im).text((20, 90), text, font=font, fill=255, anchor="ls")
+    return im
+
+
+def _drawn_differs_from_notdef(path: str, text: str) -> bool:
+    glyph = _glyph_bitmap(path, text)
+    notdef = _glyph_bitmap(path, "\U0010FFFD")  # a code point no font maps
+    return glyph.getbbox() is not None and ImageChops.difference(glyph, notdef).getbbox() is not None
+
+
+def test_notdef_comparison_detects_tofu():
+    """The check below can fail: a CJK character in the Latin font is .notdef."""
+    latin, cjk = cert.font_paths()
+    assert not _drawn_differs_from_notdef(latin, "王")
+    assert not _drawn_differs_from_notdef(cjk, "\ue000")
+    assert _drawn_differs_from_notdef(cjk, "王")
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_character_of_the_name_is_a_real_glyph(name):
+    for cluster in cert._clusters(cert._clean(name)):
+        if cluster == " ":
+            continue
+        path = cert.font_path_for(cluster)
+        assert path is not None, cluster
+        assert _drawn_differs_from_notdef(path, cluster), (name, cluster, path)
+
+
+def test_combining_mark_is_drawn_with_its_base():
+    g_tilde = "g\u0303"
+    assert cert._clusters("Dong-g\u0303") == ["D", "o", "n", "g", "-", g_tilde]
+    path = cert.font_path_for(g_tilde)
+    assert path == cert.font_paths()[0]
+    # the tilde really adds ink on top of the g
+    assert ImageChops.difference(_glyph_bitmap(path, g_tilde), _glyph_bitmap(path, "g")).getbbox()
+    # a decomposed ñ is normalised to the precomposed letter
+    assert cert._clean("Nin\u0303o") == "Niño"
+
+
+def test_patched_latin_font_keeps_every_glyph_and_advance():
+    """The in-memory font (fpgm added for speed) maps and measures exactly like the file."""
+    latin = cert.font_paths()[0]
+    patched = cert._font_source(latin).read()
+    assert patched != Path(latin).read_bytes()
+    a, b = TTFont(latin, lazy=True), TTFont(io.BytesIO(patched), lazy=True)
+    assert "fpgm" in b and "fpgm" not in a
+    assert a.getBestCmap() == b.getBestCmap()
+    sample = "Niño Dela Cruz Łukasz Żółć AVATAR g\u0303 0.42 t CO\u2082e"
+    for weight in ("Regular", "Bold"):
+        original = ImageFont.truetype(latin, 40)
+        original.set_variation_by_name(weight)
+        assert cert._font(latin, 40, weight).getlength(sample) == pytest.approx(original.getlength(sample))
+
+
+# ---------------------------------------------------------------- the name on the certificate
+
+
+def _ink_pixels(im: Image.Image, box) -> int:
+    """Pixels in box noticeably darker than the cream paper."""
+    region = im.convert("L").crop(box)
+    return sum(region.histogram()[:160])
+
+
+@pytest.mark.parametrize("shape", sorted(SHAPES))
+@pytest.mark.parametrize("name", NAMES)
+def test_name_is_drawn_in_the_name_region(name, shape):
+    data = make(name=name, language="zh" if "王" in name else "en")
+    r = render_image(data, shape)
+    assert missing_glyphs(name) == []
+    assert "".join(r.name_lines).replace(" ", "") == cert._clean(name).replace(" ", "")
+    box = r.boxes["name"]
+    im = decode(render_png(data, shape))
+    assert _ink_pixels(im, box) > 150 * len(cert._clean(name).replace(" ", ""))
+    # the region is only ink because of the name: with another name it changes
+    other = decode(render_png(replace(data, name="Zed"), shape))
+    assert ImageChops.difference(im.convert("RGB").crop(box), other.convert("RGB").crop(box)).getbbox()
+
+
+@pytest.mark.parametrize("language", ["en", "zh", "fil"])
+def test_empty_name_prints_localized_anonymous(language):
+    for name in ("", "   ", "\U0001F331"):
+        r = render_image(make(name=name, language=language), "portrait")
+        assert r.name_lines == (LABELS[language]["anonymous"],)
+
+
+def test_uncoverable_characters_are_left_out_not_boxed():
+    r = render_image(make(name="Ana \U0001F331"), "portrait")
+    assert r.name_lines == ("Ana",)
+
+
+def test_unknown_language_falls_back_to_english():
+    r = render_image(make(language="de"), "portrait")
+    assert r.texts["title"] == (LABELS["en"]["title"],)
+    r = render_image(make(language="zh"), "portrait")
+    assert r.texts["title"] == ("碳中和荣誉证书",)
+
+
+def test_many_serials_show_first_two_and_a_count():
+    serials = tuple(f"CDCER-2021-00001{i:05d} \u2013 CDCER-2021-00001{i:05d}" for i in range(5))
+    r = render_image(make(serials=serials), "portrait")
+    assert r.texts["serials"] == (serials[0], serials[1], "+3 more")
+    r = render_image(make(serials=serials[:1], language="zh"), "portrait")
+    assert r.texts["serials"] == (serials[0],)
+    r = render_image(make(serials=serials, language="zh"), "portrait")
+    assert r.texts["serials"][-1] == "另有 3 段"
+
+
+# ---------------------------------------------------------------- long names and layout bounds
+
+
+def _gutters(r):
+    """Columns between the decorative frame and the text margin: paper only."""
+    w, _ = r.image.size
+    if r.shape == "portrait":
+        return [(52, r.margin - 2), (w - r.margin + 2, w - 52)]
+    return [(36, r.margin - 2), (860 - r.margin + 2, 860 - 36)]
+
+
+@pytest.mark.parametrize("shape", sorted(SHAPES))
+@pytest.mark.parametrize(
+    "name",
+    [NAME_60, "W" * 120, "王" * 90, "Supercalifragilisticexpialidocious-Wolfeschlegelsteinhausen Ñoño"],
+)
+def test_long_names_stay_inside_the_margins(name, shape):
+    r = render_image(make(name=name, organization="Asian Institute of Sustainable Futures"), shape)
+    w, h = r.image.size
+    x0, y0, x1, y1 = r.boxes["name"]
+    assert r.margin <= x0 and x1 <= (w - r.margin if shape == "portrait" else 860 - r.margin)
+    assert 0 < y0 < y1 < h
+    assert 1 <= len(r.name_lines) <= 2
+    # measured on the pixels, not on the layout: nothing drawn in the gutters
+    # anywhere along the name's rows
+    im = decode(render_png(make(name=name, organization="Asian Institute of Sustainable Futures"), shape))
+    im = im.convert("RGB")
+    paper = im.getpixel((_gutters(r)[0][0] + 2, y0))
+    for gx0, gx1 in _gutters(r):
+        colors = im.crop((gx0, y0, gx1, y1)).getcolors()
+        assert colors is not None and [c for _, c in colors] == [paper], (gx0, gx1)
+
+
+def test_a_60_char_name_is_wrapped_not_cut_on_portrait():
+    r = render_image(make(name=NAME_60), "portrait")
+    assert len(r.name_lines) == 2
+    assert not r.name_ellipsized
+    assert " ".join(r.name_lines).replace("- ", "-") == NAME_60
+
+
+def test_an_unbreakable_huge_name_is_ellipsized():
+    for name in ("W" * 200, "王" * 200):
+        r = render_image(make(name=name), "portrait")
+        assert r.name_ellipsized
+        assert len(r.name_lines) == 2
+        assert r.name_lines[-1].endswith("\u2026")
+
+
+def _overlap(a, b) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+@pytest.mark.parametrize("shape", sorted(SHAPES))
+@pytest.mark.parametrize("language", ["en", "zh", "fil"])
+def test_worst_case_content_does_not_overlap(shape, language):
+    data = make(
+        name=NAME_60 + " " + NAME_60,
+        organization="The Extraordinarily Long Name of an Organization for Sustainable Futures",
+        event_name="The 2026 International Conference on Digital Carbon Neutrality and Climate "
+                   "Finance, Chengdu, Sichuan Province",
+        project_name="Sichuan Rural Household Biogas Development Programme of Activities, "
+                     "Phase II",
+        project_standard="Gold Standard for the Global Goals",
+        serials=tuple(f"CDCER-2021-00001{i:05d} \u2013 CDCER-2021-00001{i:05d}" for i in range(9)),
+        kg=123456789,
+        language=language,
+    )
+    r = render_image(data, shape)
+    w, h = r.image.size
+    boxes = {k: v for k, v in r.boxes.items()}
+    for key, (x0, y0, x1, y1) in boxes.items():
+        assert 0 <= x0 < x1 <= w and 0 <= y0 < y1 <= h, key
+    keys = sorted(boxes)
+    for i, a in enumerate(keys):
+        for b in keys[i + 1:]:
+            assert not _overlap(boxes[a], boxes[b]), (a, b, boxes[a], boxes[b])
+
+
+# ---------------------------------------------------------------- QR
+
+
+@pytest.mark.skipif(shutil.which("zbarimg") is None, reason="zbar-tools not installed")
+@pytest.mark.parametrize("shape", sorted(SHAPES))
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://carbondot.example/c/q3Xf8v1kR0bT9mW2yZ4pLw",
+        "https://certificates.carbondot.example/zh/c/" + "A" * 40 + "?utm_source=share",
+    ],
+)
+def test_qr_decodes_to_the_certificate_url(shape, url, tmp_path):
+    path = tmp_path / f"{shape}.png"
+    path.write_bytes(render_png(make(url=url), shape))
+    res = subprocess.run(["zbarimg", "--raw", "-q", str(path)], capture_output=True, text=True, timeout=60)
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.strip().splitlines() == [url]
+
+
+def test_qr_sits_in_the_layout_with_a_quiet_zone():
+    for shape in SHAPES:
+        r = render_image(make(), shape)
+        x0, y0, x1, y1 = r.boxes["qr"]
+        assert x1 - x0 == y1 - y0 >= 150
+        # the 4-module quiet zone is part of the drawn QR: its border is white
+        border = r.image.crop((x0, y0, x1, y0 + 4))
+        assert border.getcolors() == [((x1 - x0) * 4, (255, 255, 255))]
