@@ -27,7 +27,9 @@ from .extensions import db
 
 SCENARIOS = ("conference", "scenic", "supermarket", "restaurant", "hotel", "other")
 EVENT_STATUSES = ("draft", "live", "archived")
-ORDER_STATUSES = ("pending", "paid", "failed", "cancelled", "expired")
+# refund_due: paid at the provider after its hold lapsed and the credits were gone;
+# refunded: that payment was returned. Neither ever retires credits.
+ORDER_STATUSES = ("pending", "paid", "failed", "cancelled", "expired", "refund_due", "refunded")
 
 
 def utcnow() -> dt.datetime:
@@ -66,6 +68,23 @@ class ProjectOwner(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
     country: Mapped[str] = mapped_column(String(2), default="CN")
+    # The owner's statement is served at an unguessable link until owner accounts exist.
+    statement_token: Mapped[str | None] = mapped_column(String(64))
+
+    __table_args__ = (UniqueConstraint("statement_token", name="uq_project_owner_statement_token"),)
+
+
+class Payout(db.Model):
+    """Money transferred to a project owner, recorded by an operator."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("project_owner.id"), index=True)
+    amount_minor: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    reference: Mapped[str] = mapped_column(String(120), default="")
+    paid_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (CheckConstraint("amount_minor > 0", name="payout_amount_positive"),)
 
 
 class Project(db.Model):
@@ -162,7 +181,8 @@ class Order(db.Model):
     organization: Mapped[str] = mapped_column(String(80), default="")
     show_on_board: Mapped[bool] = mapped_column(default=False)
     payment_provider: Mapped[str] = mapped_column(String(10))  # "demo" or "stripe"
-    payment_ref: Mapped[str | None] = mapped_column(String(255), unique=True)
+    payment_ref: Mapped[str | None] = mapped_column(String(255), unique=True)  # the provider's session id
+    refund_ref: Mapped[str | None] = mapped_column(String(255))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     paid_at: Mapped[dt.datetime | None]
 

@@ -124,7 +124,8 @@ def make_event(db):
 def make_project(db):
     counter = {"n": 0}
 
-    def make(quantity: int = 10_000, price: int = 5000, currency: str = "CNY", batches: int = 1, **overrides) -> Project:
+    def make(quantity: int = 10_000, price: int = 5000, currency: str = "CNY", batches: int = 1,
+             **overrides) -> Project:
         counter["n"] += 1
         n = counter["n"]
         owner = ProjectOwner(name=f"Owner {n}")

@@ -3,6 +3,7 @@ with the exact price. Its form posts to checkout; htmx keeps the total live."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+
 from flask import Blueprint, current_app, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l

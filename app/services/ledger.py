@@ -137,7 +137,9 @@ def retire(session: Session, order: Order, now: dt.datetime) -> list[Retirement]
         take = min(need, batch.quantity - batch.retired_kg)
         first = batch.first_serial + batch.retired_kg
         batch.retired_kg += take
-        made.append(Retirement(order=order, batch=batch, first_serial=first, last_serial=first + take - 1, created_at=now))
+        made.append(
+            Retirement(order=order, batch=batch, first_serial=first, last_serial=first + take - 1, created_at=now)
+        )
         need -= take
         if need == 0:
             break

@@ -140,6 +140,30 @@ def fulfil(
     return certificate
 
 
+def settle(session: Session, order: Order, outcome: str, *, now: dt.datetime,
+           payment_fee_minor: int | None = None) -> str:
+    """Apply a payment outcome from any provider; safe to call repeatedly, in any order.
+
+    "paid" fulfils (or, when the lapsed hold's credits were sold meanwhile,
+    marks the order refund_due: the money must go back, no credit is sold
+    twice). "failed", "expired" and "cancelled" release a pending hold and
+    never undo a payment. Returns the order's resulting status.
+    """
+    if outcome == "paid":
+        try:
+            fulfil(session, order, now=now, payment_fee_minor=payment_fee_minor)
+        except ledger.SoldOut:
+            order.status = "refund_due"
+            session.flush()
+        except ledger.NotPayable:
+            pass  # already refund_due or refunded: a replayed notice changes nothing
+        return order.status
+    if outcome in ("failed", "expired", "cancelled"):
+        ledger.release(session, order, outcome)
+        return order.status
+    raise ValueError(f"unknown payment outcome {outcome!r}")
+
+
 def owner_totals(session: Session, project_ids: list[int]) -> dict[int, int]:
     """Money owed to each project's owner from paid orders so far (minor units)."""
     rows = session.execute(

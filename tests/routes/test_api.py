@@ -79,8 +79,10 @@ def test_order_from_footprint_uses_the_engine(client, forum):
     ({"event": "forum", "project": 1}, "kg"),
     ({"event": "forum", "project": 1, "kg": 10, "display_name": "x" * 61}, "display_name"),
     ({"event": "forum", "project": 1, "kg": 10, "show_on_board": "yes"}, "show_on_board"),
-    ({"event": "forum", "project": 1, "footprint": {"legs": [{"mode": "rocket", "distance_km": 5}]}}, "footprint.legs[0].mode"),
-    ({"event": "forum", "project": 1, "footprint": {"legs": [{"mode": "car", "distance_km": -5}]}}, "footprint.legs[0].distance_km"),
+    ({"event": "forum", "project": 1, "footprint": {"legs": [{"mode": "rocket", "distance_km": 5}]}},
+     "footprint.legs[0].mode"),
+    ({"event": "forum", "project": 1, "footprint": {"legs": [{"mode": "car", "distance_km": -5}]}},
+     "footprint.legs[0].distance_km"),
 ])
 def test_bad_orders_are_clear_errors_and_create_nothing(client, db, forum, payload, field):
     response = client.post("/api/v1/orders", json=payload)

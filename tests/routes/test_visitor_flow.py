@@ -53,7 +53,8 @@ def test_add_and_remove_legs_without_javascript(client, make_event, make_project
     project = make_project()
     text = client.post("/e/forum/calculate", data=calculator_form(project.id, action="add_leg")).get_data(as_text=True)
     assert 'name="legs-1-mode"' in text and 'name="leg_count" value="2"' in text
-    form = calculator_form(project.id, leg_count="2", action="remove_leg-0", **{"legs-1-mode": "taxi", "legs-1-distance_km": "20"})
+    second = {"legs-1-mode": "taxi", "legs-1-distance_km": "20"}
+    form = calculator_form(project.id, leg_count="2", action="remove_leg-0", **second)
     text = client.post("/e/forum/calculate", data=form).get_data(as_text=True)
     assert 'name="legs-1-mode"' not in text
     assert 'name="legs-0-distance_km" value="20"' in text

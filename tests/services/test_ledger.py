@@ -4,6 +4,7 @@ import threading
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from app import create_app
 from app.extensions import db as _db
@@ -100,7 +101,7 @@ def test_database_refuses_oversold_batch(db, make_project):
     project = make_project(quantity=10)
     batch = project.batches[0]
     batch.retired_kg = 11
-    with pytest.raises(Exception):
+    with pytest.raises(IntegrityError):
         db.session.commit()
     db.session.rollback()
 

@@ -265,10 +265,19 @@ def test_combining_mark_is_drawn_with_its_base():
     assert cert._clean("Nin\u0303o") == "Niño"
 
 
+def test_fast_coverage_equals_fonttools_best_cmap():
+    for path in cert.font_paths():
+        font = TTFont(path, lazy=True)
+        notdef = font.getGlyphOrder()[0]
+        expected = {cp for cp, glyph in font.getBestCmap().items() if glyph != notdef}
+        assert cert._coverage(path) == expected
+
+
 def test_patched_latin_font_keeps_every_glyph_and_advance():
     """The in-memory font (fpgm added for speed) maps and measures exactly like the file."""
     latin = cert.font_paths()[0]
-    patched = cert._font_source(latin).read()
+    source = cert._font_source(latin)
+    patched = Path(source).read_bytes() if isinstance(source, str) else source.read()
     assert patched != Path(latin).read_bytes()
     a, b = TTFont(latin, lazy=True), TTFont(io.BytesIO(patched), lazy=True)
     assert "fpgm" in b and "fpgm" not in a
