@@ -37,9 +37,9 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     with app.app_context():
         _configure_sqlite(db.engine)
 
-    from .routes import api, boards, calculator, certificates, checkout, public
+    from .routes import api, boards, calculator, certificates, checkout, life, owners, public
 
-    for module in (public, calculator, checkout, certificates, boards, api):
+    for module in (public, calculator, checkout, life, certificates, boards, owners, api):
         app.register_blueprint(module.bp)
     csrf.exempt(api.bp)
 

@@ -2,14 +2,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 
 import click
 from flask import Flask
 from sqlalchemy import select
 
 from .extensions import db
-from .models import CreditBatch, Event, Project, ProjectOwner, utcnow
-from .services import ledger
+from .models import CreditBatch, Event, Payout, Project, ProjectOwner, utcnow
+from .services import ledger, statements
 
 DEMO_PRICE_SOURCE = "Demo price set for the seed data (not a market quote)"
 
@@ -82,6 +83,13 @@ DEMO_EVENTS = [
         "venue_lat": 30.6570, "venue_lon": 104.0658, "starts_on": dt.date(2026, 10, 25),
         "ends_on": dt.date(2026, 10, 25), "description": "Runners and supporters: neutralize your trip.",
     },
+    {
+        # The life footprint page (/life) sells through this event's normal checkout.
+        "slug": "life", "name": "Life carbon footprint", "scenario": "other",
+        "venue_name": "Everyday life", "venue_code": "", "city": "", "country": "CN",
+        "venue_lat": None, "venue_lon": None, "starts_on": dt.date(2026, 1, 1), "ends_on": None,
+        "description": "Home energy, car, flights and food: neutralize a month or a year of everyday life.",
+    },
 ]
 
 
@@ -131,6 +139,113 @@ def register(app: Flask) -> None:
             f"Demo data: {added['events']} events, {added['projects']} projects, "
             f"{added['batches']} batches added."
         )
+
+    @app.cli.command("add-project")
+    @click.option("--name", required=True)
+    @click.option("--owner", "owner_name", required=True, help="Project owner (created if new)")
+    @click.option("--kind", required=True, help="e.g. Forestry, Hydropower")
+    @click.option("--place", required=True)
+    @click.option("--country", default="CN", show_default=True)
+    @click.option("--standard", required=True, help="e.g. CCER, Verra VCS, Gold Standard")
+    @click.option("--vintage", type=int, required=True)
+    @click.option("--price", "price_minor", type=click.IntRange(min=1), required=True,
+                  help="Price per tonne in minor units (fen, cents)")
+    @click.option("--currency", default="CNY", show_default=True)
+    @click.option("--price-source", required=True, help="Where the price comes from")
+    @click.option("--price-year", type=int, required=True)
+    def add_project_command(name, owner_name, kind, place, country, standard, vintage, price_minor, currency,
+                            price_source, price_year):
+        """Add an emission-reduction project (credits come with add-batch)."""
+        from .services import money
+
+        try:
+            money.currency(currency)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="--currency") from None
+        if db.session.execute(select(Project).where(Project.name == name)).scalar_one_or_none():
+            raise click.ClickException(f"A project named {name!r} exists already.")
+        owner = db.session.execute(select(ProjectOwner).where(ProjectOwner.name == owner_name)).scalar_one_or_none()
+        if owner is None:
+            owner = ProjectOwner(name=owner_name, country=country)
+            db.session.add(owner)
+            db.session.flush()
+        project = Project(owner_id=owner.id, name=name, kind=kind, place=place, country=country, standard=standard,
+                          vintage=vintage, price_per_tonne_minor=price_minor, currency=currency,
+                          price_source=price_source, price_year=price_year)
+        db.session.add(project)
+        db.session.commit()
+        click.echo(f"Project {project.id}: {project.name}")
+
+    @app.cli.command("add-batch")
+    @click.argument("project_id", type=int)
+    @click.option("--prefix", "serial_prefix", required=True, help="Serial prefix, e.g. CDCER-2021")
+    @click.option("--first", "first_serial", type=click.IntRange(min=0), required=True)
+    @click.option("--quantity", type=click.IntRange(min=1), required=True, help="Credits (kg)")
+    @click.option("--vintage", type=int)
+    def add_batch_command(project_id, serial_prefix, first_serial, quantity, vintage):
+        """Issue a batch of credits to a project; refuses overlapping serial ranges."""
+        project = db.session.get(Project, project_id)
+        if project is None:
+            raise click.ClickException(f"No project {project_id}.")
+        try:
+            batch = ledger.add_batch(db.session, project, serial_prefix=serial_prefix, first_serial=first_serial,
+                                     quantity=quantity, vintage=vintage)
+        except ledger.LedgerError as exc:
+            db.session.rollback()
+            raise click.ClickException(exc.message) from None
+        db.session.commit()
+        click.echo(f"Batch {batch.id}: {ledger.format_serial(serial_prefix, first_serial)}.."
+                   f"{ledger.format_serial(serial_prefix, first_serial + quantity - 1)} ({quantity} kg)")
+
+    @app.cli.command("payouts")
+    @click.option("--csv", "owner_csv", type=int, help="Print one owner's order CSV instead")
+    def payouts_command(owner_csv):
+        """Money owed to each project owner, paid out, and the balance."""
+        if owner_csv is not None:
+            owner = db.session.get(ProjectOwner, owner_csv)
+            if owner is None:
+                raise click.ClickException(f"No owner {owner_csv}.")
+            click.echo(statements.to_csv(db.session, owner), nl=False)
+            return
+        click.echo(f"{'owner':<44} {'cur':<4} {'orders':>7} {'kg':>10} {'owed':>12} {'paid out':>12} {'balance':>12}")
+        for st in statements.all_statements(db.session):
+            for cur in st.currencies or ["-"]:
+                lines = [line for line in st.lines if line.currency == cur]
+                click.echo(
+                    f"{st.owner.name[:44]:<44} {cur:<4} {sum(x.orders for x in lines):>7} "
+                    f"{sum(x.kg for x in lines):>10} {st.owed(cur):>12} {st.paid_out.get(cur, 0):>12} "
+                    f"{st.balance(cur):>12}"
+                )
+
+    @app.cli.command("record-payout")
+    @click.argument("owner_id", type=int)
+    @click.argument("amount_minor", type=click.IntRange(min=1))
+    @click.option("--currency", default="CNY", show_default=True)
+    @click.option("--reference", default="", help="Bank transfer reference")
+    def record_payout_command(owner_id, amount_minor, currency, reference):
+        """Record money transferred to a project owner (minor units)."""
+        owner = db.session.get(ProjectOwner, owner_id)
+        if owner is None:
+            raise click.ClickException(f"No owner {owner_id}.")
+        balance = statements.statement(db.session, owner).balance(currency)
+        if amount_minor > balance:
+            raise click.ClickException(f"That is more than the {balance} {currency} still owed.")
+        db.session.add(Payout(owner_id=owner.id, amount_minor=amount_minor, currency=currency, reference=reference))
+        db.session.commit()
+        click.echo(f"Recorded {amount_minor} {currency} to {owner.name}; {balance - amount_minor} still owed.")
+
+    @app.cli.command("owner-link")
+    @click.argument("owner_id", type=int)
+    def owner_link_command(owner_id):
+        """Print (creating once) the private statement link for a project owner."""
+        owner = db.session.get(ProjectOwner, owner_id)
+        if owner is None:
+            raise click.ClickException(f"No owner {owner_id}.")
+        if not owner.statement_token:
+            owner.statement_token = secrets.token_urlsafe(24)
+            db.session.commit()
+        base = app.config["BASE_URL"] or "http://127.0.0.1:5000"
+        click.echo(f"{base}/owners/{owner.statement_token}")
 
     @app.cli.command("expire-holds")
     def expire_holds_command():

@@ -21,6 +21,6 @@ def test_migrations_upgrade_to_the_models_and_back(app):
 
 def test_seed_demo_is_idempotent(runner, app):
     first = runner.invoke(args=["seed-demo"])
-    assert first.exit_code == 0 and "6 events, 3 projects, 3 batches added" in first.output
+    assert first.exit_code == 0 and "7 events, 3 projects, 3 batches added" in first.output
     again = runner.invoke(args=["seed-demo"])
     assert again.exit_code == 0 and "0 events, 0 projects, 0 batches added" in again.output

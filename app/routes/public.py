@@ -6,9 +6,9 @@ from sqlalchemy import or_, select, text
 
 from ..extensions import db
 from ..htmx import render
-from ..models import SCENARIOS, Event
+from ..models import SCENARIOS, Event, Project, utcnow
 from ..participants import current_participant
-from ..services import boards, footprint
+from ..services import boards, footprint, ledger, life, orders
 
 bp = Blueprint("public", __name__)
 
@@ -51,10 +51,31 @@ def event(slug: str):
     )
 
 
+@bp.get("/p/<int:project_id>")
+def project(project_id: int):
+    """A project: its batches and serial ranges, credits left, money passed on."""
+    proj = db.session.get(Project, project_id)
+    if proj is None:
+        abort(404)
+    return render(
+        "public/project.html",
+        project=proj,
+        stock=ledger.stock(db.session, [proj.id], utcnow())[proj.id],
+        passed=orders.owner_totals(db.session, [proj.id]).get(proj.id, 0),
+        serial=ledger.format_serial,
+    )
+
+
 @bp.get("/methodology")
 def methodology():
     """Every emission factor with its source and year."""
-    return render("public/methodology.html", factors=footprint.factor_table(), version=footprint.METHODOLOGY)
+    return render(
+        "public/methodology.html",
+        factors=footprint.factor_table(),
+        version=footprint.METHODOLOGY,
+        comparisons=footprint.comparison_table(),
+        averages=life.averages(),
+    )
 
 
 @bp.get("/healthz")

@@ -17,7 +17,13 @@ Method in short (details in each factor's note):
   (road or rail). Cars and motorbikes use a per-vehicle factor shared by the
   people on board; an electric car driven within China is rescaled to China's
   grid. A return trip counts exactly twice the one-way trip.
+- A journey made several times ("trips", may be a fraction: a month's share of a
+  year's flights) counts that many times. A journey typed by distance with a
+  "country" is taken to be within that country: a flight is domestic, an
+  electric car in China runs on China's grid.
 - Hotels per room night by country, meals per meal, shopping per kg.
+- Home energy per kWh: electricity by China's national or regional grid
+  (MEE/NBS, CO2 only), natural gas by DESNZ (gross calorific value).
 """
 
 from __future__ import annotations
@@ -33,10 +39,10 @@ from app.services import places
 from app.services.places import Place
 
 __all__ = [
-    "BASKET_CATEGORIES", "CABINS", "FUELS", "HOTEL_COUNTRIES", "MEAL_KINDS", "METHODOLOGY", "MODES",
-    "BasketItem", "Comparison", "Factor", "FootprintError", "FootprintInput", "FootprintResult", "HotelStay",
-    "Leg", "LineItem", "Meal", "Place", "calculate", "comparisons", "estimate", "factor", "factor_table",
-    "parse_input",
+    "BASKET_CATEGORIES", "CABINS", "ENERGY_KINDS", "FUELS", "GRIDS", "HOTEL_COUNTRIES", "MEAL_KINDS",
+    "METHODOLOGY", "MODES", "BasketItem", "Comparison", "ComparisonBasis", "EnergyUse", "Factor",
+    "FootprintError", "FootprintInput", "FootprintResult", "HotelStay", "Leg", "LineItem", "Meal", "Place",
+    "calculate", "comparison_table", "comparisons", "estimate", "factor", "factor_table", "parse_input",
 ]
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
@@ -79,7 +85,16 @@ BASKET_CATEGORIES = (
     ("root_vegetables", "Root vegetables"), ("brassicas", "Cabbage and broccoli"), ("bananas", "Bananas"),
     ("apples", "Apples"), ("citrus", "Citrus fruit"), ("coffee", "Coffee (beans or ground)"),
 )
+# Home energy, in kWh. Electricity by grid: each has an electricity:grid:<code> row.
+ENERGY_KINDS = (("electricity", "Electricity"), ("natural_gas", "Natural gas"))
+GRIDS = (
+    ("CN", "China, national average"), ("CN-NORTH", "North China grid"), ("CN-NORTHEAST", "Northeast China grid"),
+    ("CN-EAST", "East China grid"), ("CN-CENTRAL", "Central China grid"), ("CN-NORTHWEST", "Northwest China grid"),
+    ("CN-SOUTH", "Southern grid"), ("CN-SOUTHWEST", "Southwest China grid"),
+)
 _HOTEL_CODES = frozenset(code for code, _ in HOTEL_COUNTRIES)
+_ENERGY_CODES = tuple(code for code, _ in ENERGY_KINDS)
+_GRID_CODES = tuple(code for code, _ in GRIDS)
 _MEAL_CODES = tuple(code for code, _ in MEAL_KINDS)
 _BASKET_CODES = tuple(code for code, _ in BASKET_CATEGORIES)
 
@@ -90,6 +105,8 @@ MAX_NIGHTS = 365
 MAX_OCCUPANTS = 9
 MAX_MEALS = 1100  # three meals a day for a year, for the life page
 MAX_BASKET_KG = Decimal(1000)
+MAX_TRIPS = Decimal(1000)
+MAX_ENERGY_KWH = Decimal(1_000_000)
 
 _ROAD = frozenset({"car", "taxi", "bus", "coach", "motorbike", "walk", "bike"})
 _RAIL = frozenset({"rail_hsr", "rail", "metro"})
@@ -116,6 +133,7 @@ class Factor:
     edition: str
     year: int
     note: str
+    category: str = ""  # transport, hotel, meal, basket, electricity, fuel, param
 
 
 @dataclass(frozen=True)
@@ -128,6 +146,8 @@ class Leg:
     fuel: str = "unknown"
     occupants: int = 1
     return_trip: bool = False
+    trips: Decimal = Decimal(1)  # the same journey made this many times
+    country: str | None = None  # where a journey typed by distance was made
 
 
 @dataclass(frozen=True)
@@ -149,12 +169,20 @@ class BasketItem:
 
 
 @dataclass(frozen=True)
+class EnergyUse:
+    kind: str  # "electricity" | "natural_gas"
+    amount: Decimal  # kWh
+    grid: str = "CN"  # electricity only
+
+
+@dataclass(frozen=True)
 class FootprintInput:
     legs: tuple[Leg, ...] = ()
     hotel_nights: tuple[HotelStay, ...] = ()
     meals: tuple[Meal, ...] = ()
     basket: tuple[BasketItem, ...] = ()
     radiative_forcing: bool = True
+    energy: tuple[EnergyUse, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -215,7 +243,7 @@ def _factors() -> dict[str, Factor]:
                 raise RuntimeError(f"factors.csv: duplicate id {row['id']!r}")
             table[row["id"]] = Factor(
                 row["id"], Decimal(row["value"]), row["unit"], row["source"], row["edition"], int(row["year"]),
-                row["note"],
+                row["note"], row["category"],
             )
     return table
 
@@ -248,8 +276,39 @@ def _electric_car_in_china() -> Factor:
         _EV_CN_ID, value, ev.unit, f"{ev.source}; rescaled with {cn.source}", f"{ev.edition} + {cn.edition}",
         cn.year,
         f"Derived: {ev.value} x {cn.value} / {gb.value} (China grid / UK grid), rounded to 5 dp. Used when every "
-        "known place of the leg is in China. Mixes a CO2-only grid factor with a CO2e car factor.",
+        "known place of the leg is in China (or, with no places, a leg within CN). Mixes a CO2-only grid factor "
+        "with a CO2e car factor.",
+        ev.category,
     )
+
+
+@dataclass(frozen=True)
+class ComparisonBasis:
+    """One row of comparisons.csv, for the methodology page."""
+
+    id: str
+    what: str  # e.g. "day of an average Chinese resident's home electricity"
+    quantity: Decimal
+    quantity_unit: str
+    factor: Factor | None
+    kg_per_unit: Decimal
+    basis: str
+    note: str
+
+
+def comparison_table() -> list[ComparisonBasis]:
+    """Every comparison basis with its source, as used by comparisons()."""
+    with (DATA_DIR / "comparisons.csv").open(encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    out = []
+    for r in rows:
+        f = factor(r["factor_id"]) if r["factor_id"] else None
+        quantity = Decimal(r["quantity"])
+        out.append(ComparisonBasis(
+            r["id"], " ".join(x for x in (r["unit_one"], r["what"]) if x), quantity, r["quantity_unit"], f,
+            quantity * (f.value if f else 1), r["basis"], r["note"],
+        ))
+    return out
 
 
 @dataclass(frozen=True)
@@ -389,9 +448,24 @@ def _parse_leg(raw: dict, f: str) -> Leg | None:
         fuel=_choice(raw.get("fuel"), f"{f}.fuel", FUELS, "unknown", "fuel"),
         occupants=_whole(raw.get("occupants"), f"{f}.occupants", "People on board", 1, MAX_OCCUPANTS) or 1,
         return_trip=_flag(raw.get("return"), f"{f}.return", False),
+        trips=_trips(raw.get("trips"), f"{f}.trips"),
+        country=_leg_country(raw.get("country"), f"{f}.country"),
     )
     _check_leg(leg, f)
     return leg
+
+
+def _trips(value: Any, field: str) -> Decimal:
+    number = _decimal(value, field, "Trips")
+    return Decimal(1) if number is None else number
+
+
+def _leg_country(value: Any, field: str) -> str | None:
+    if _blank(value):
+        return None
+    if not isinstance(value, str) or not places.is_country(value.strip().upper()):
+        raise FootprintError(field, f"Unknown country \u201c{_shown(value)}\u201d. Use a two-letter code such as CN.")
+    return value.strip().upper()
 
 
 def _country(value: Any, field: str) -> str:
@@ -454,12 +528,36 @@ def parse_input(data: dict) -> FootprintInput:
         _check_basket(item, f)
         basket.append(item)
 
+    energy = []
+    for i, raw in enumerate(_rows(data, "energy")):
+        f = f"energy[{i}]"
+        if all(_blank(raw.get(k)) for k in ("kind", "amount", "grid")):
+            continue
+        kind = _choice(raw.get("kind"), f"{f}.kind", _ENERGY_CODES, None, "kind of energy")
+        if kind is None:
+            raise FootprintError(f"{f}.kind", "Choose electricity or natural gas.")
+        amount = _decimal(raw.get("amount"), f"{f}.amount", "Energy used")
+        if amount is None:
+            raise FootprintError(f"{f}.amount", "Enter how many kWh.")
+        if kind != "electricity" and not _blank(raw.get("grid")):
+            raise FootprintError(f"{f}.grid", "Only electricity has a grid.")
+        grid = raw.get("grid")
+        grid = "CN" if _blank(grid) else str(grid).strip().upper()
+        if grid not in _GRID_CODES:
+            raise FootprintError(
+                f"{f}.grid", f"Unknown grid \u201c{_shown(grid)}\u201d. Choose one of: {', '.join(_GRID_CODES)}."
+            )
+        use = EnergyUse(kind, amount, grid)
+        _check_energy(use, f)
+        energy.append(use)
+
     return FootprintInput(
         legs=tuple(leg for leg in legs if leg is not None),
         hotel_nights=tuple(stays),
         meals=tuple(meals),
         basket=tuple(basket),
         radiative_forcing=_flag(data.get("radiative_forcing"), "radiative_forcing", True),
+        energy=tuple(energy),
     )
 
 
@@ -475,6 +573,10 @@ def _check_leg(leg: Leg, f: str) -> None:
         raise FootprintError(f"{f}.fuel", f"Unknown fuel \u201c{_shown(leg.fuel)}\u201d.")
     if not 1 <= leg.occupants <= MAX_OCCUPANTS:
         raise FootprintError(f"{f}.occupants", f"People on board must be between 1 and {MAX_OCCUPANTS}.")
+    if not 0 < leg.trips <= MAX_TRIPS:
+        raise FootprintError(f"{f}.trips", f"Trips must be more than 0 and at most {MAX_TRIPS:,}.")
+    if leg.country is not None and not places.is_country(leg.country):
+        raise FootprintError(f"{f}.country", f"Unknown country \u201c{_shown(leg.country)}\u201d.")
     if leg.distance_km is not None:
         if leg.distance_km < 0:
             raise FootprintError(f"{f}.distance_km", "Distance can't be negative.")
@@ -501,6 +603,15 @@ def _check_meal(meal: Meal, f: str) -> None:
         raise FootprintError(f"{f}.kind", f"Unknown meal \u201c{_shown(meal.kind)}\u201d.")
     if not 0 <= meal.count <= MAX_MEALS:
         raise FootprintError(f"{f}.count", f"Meals must be between 0 and {MAX_MEALS:,}.")
+
+
+def _check_energy(use: EnergyUse, f: str) -> None:
+    if use.kind not in _ENERGY_CODES:
+        raise FootprintError(f"{f}.kind", f"Unknown kind of energy \u201c{_shown(use.kind)}\u201d.")
+    if use.grid not in _GRID_CODES:
+        raise FootprintError(f"{f}.grid", f"Unknown grid \u201c{_shown(use.grid)}\u201d.")
+    if not 0 <= use.amount <= MAX_ENERGY_KWH:
+        raise FootprintError(f"{f}.amount", f"Energy used must be between 0 and {MAX_ENERGY_KWH:,} kWh.")
 
 
 def _check_basket(item: BasketItem, f: str) -> None:
@@ -533,7 +644,7 @@ def _route_km(leg: Leg) -> Decimal:
 
 def _haul(leg: Leg, km: Decimal) -> str:
     if leg.origin is None or leg.destination is None:
-        return "international"
+        return "domestic" if leg.country else "international"
     if leg.origin.country == leg.destination.country:
         return "domestic"
     return "long_haul" if km >= _param("param:flight:long_haul_from_km") else "short_haul"
@@ -543,8 +654,10 @@ def _leg_factor(leg: Leg, km: Decimal, radiative_forcing: bool) -> Factor:
     if leg.mode == "flight":
         return factor(f"flight:{_haul(leg, km)}:{leg.cabin}:{'rf' if radiative_forcing else 'no_rf'}")
     if leg.mode == "car":
-        known = [p for p in (leg.origin, leg.destination) if p is not None]
-        if leg.fuel == "electric" and known and all(p.country == "CN" for p in known):
+        known = {p.country for p in (leg.origin, leg.destination) if p is not None}
+        if not known and leg.country:
+            known = {leg.country}
+        if leg.fuel == "electric" and known == {"CN"}:
             return factor(_EV_CN_ID)
         return factor(f"car:{leg.fuel}")
     return factor(f"{leg.mode}:default")
@@ -570,9 +683,14 @@ def _leg_label(leg: Leg, km: Decimal) -> str:
         head += f" {_place_label(leg.origin)} \u2192 {_place_label(leg.destination)}"
     else:
         head += f", {_km_label(km)} km"
+        if leg.country:
+            head += f" within {leg.country}"
     if leg.mode == "flight":
         head += f", {CABIN_LABELS[leg.cabin].lower()}"
-    return head + (", return" if leg.return_trip else "")
+    head += ", return" if leg.return_trip else ""
+    if leg.trips != 1:
+        head += f" \u00d7 {leg.trips.normalize():f}"
+    return head
 
 
 def _leg_item(leg: Leg, radiative_forcing: bool) -> LineItem:
@@ -583,9 +701,20 @@ def _leg_item(leg: Leg, radiative_forcing: bool) -> LineItem:
     if leg.mode in _PER_VEHICLE:
         one_way /= leg.occupants
         share = km / leg.occupants
-    trips = 2 if leg.return_trip else 1
+    trips = (2 if leg.return_trip else 1) * leg.trips
     unit = "vehicle.km (your share)" if leg.mode in _PER_VEHICLE else "passenger.km"
     return LineItem(_leg_label(leg, km), one_way * trips, km, f, share * trips, unit)
+
+
+def _energy_item(use: EnergyUse) -> LineItem:
+    kwh = f"{use.amount.normalize():,f} kWh"
+    if use.kind == "electricity":
+        f = factor(f"electricity:grid:{use.grid}")
+        label = f"Electricity, {kwh}, {dict(GRIDS)[use.grid]}"
+    else:
+        f = factor("natural_gas:kwh")
+        label = f"Natural gas, {kwh}"
+    return LineItem(label, f.value * use.amount, None, f, use.amount, "kWh")
 
 
 def _hotel_item(stay: HotelStay) -> LineItem:
@@ -629,6 +758,10 @@ def calculate(inp: FootprintInput) -> FootprintResult:
             f = factor(f"basket:{item.category}")
             label = f"Shopping: {basket_labels[item.category].lower()}, {item.amount.normalize():f} kg"
             items.append(LineItem(label, f.value * item.amount, None, f, item.amount, "kg"))
+    for i, use in enumerate(inp.energy):
+        _check_energy(use, f"energy[{i}]")
+        if use.amount:
+            items.append(_energy_item(use))
     total = sum((it.kg for it in items), Decimal(0))
     return FootprintResult(tuple(items), total, METHODOLOGY)
 

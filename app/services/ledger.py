@@ -180,6 +180,32 @@ def expire_stale(session: Session, now: dt.datetime) -> int:
     return len(stale)
 
 
+def add_batch(session: Session, project: Project, *, serial_prefix: str, first_serial: int, quantity: int,
+              vintage: int | None = None) -> CreditBatch:
+    """Issue a batch of credits, refusing a serial range that overlaps another batch's."""
+    if quantity <= 0 or first_serial < 0:
+        raise LedgerError("A batch needs a positive quantity and a non-negative first serial.")
+    last = first_serial + quantity - 1
+    clash = session.execute(
+        select(CreditBatch).where(
+            CreditBatch.serial_prefix == serial_prefix,
+            CreditBatch.first_serial <= last,
+            CreditBatch.first_serial + CreditBatch.quantity - 1 >= first_serial,
+        )
+    ).scalars().first()
+    if clash is not None:
+        raise LedgerError(
+            f"Serials {format_serial(serial_prefix, first_serial)}..{format_serial(serial_prefix, last)} overlap "
+            f"batch {clash.id} ({format_serial(clash.serial_prefix, clash.first_serial)}.."
+            f"{format_serial(clash.serial_prefix, clash.first_serial + clash.quantity - 1)})."
+        )
+    batch = CreditBatch(project_id=project.id, vintage=vintage or project.vintage, serial_prefix=serial_prefix,
+                        first_serial=first_serial, quantity=quantity)
+    session.add(batch)
+    session.flush()
+    return batch
+
+
 def format_serial(prefix: str, serial: int) -> str:
     """A serial as printed on certificates, e.g. CDCER-2021-0000120501."""
     return f"{prefix}-{serial:010d}"

@@ -1,0 +1,122 @@
+"""The life carbon footprint: home energy, car, flights and food for a year,
+live against the China and world averages, and "neutralize a month or a year"
+through the normal checkout of the life event."""
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+
+from flask import Blueprint, abort, request
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from werkzeug.datastructures import MultiDict
+
+from ..extensions import db
+from ..htmx import render
+from ..models import Event
+from ..services import footprint, life, money
+from .calculator import BASKET_LABELS, FUEL_LABELS, GRID_LABELS, calculate, form_for
+
+bp = Blueprint("life", __name__)
+
+DIET_LABELS = {
+    "red_meat": _l("Lots of meat, often beef or lamb"),
+    "chicken": _l("Some meat, mostly pork or chicken"),
+    "fish": _l("Fish, but no other meat"),
+    "vegetarian": _l("Vegetarian"),
+    "vegan": _l("Vegan"),
+}
+SHARE_LABELS = {"home": _l("Home energy"), "car": _l("Car"), "flights": _l("Flights"), "food": _l("Food")}
+AVERAGE_LABELS = {"CN": _l("Average person in China"), "WORLD": _l("Average person in the world")}
+PERIOD_TITLES = {"year": _l("Neutralize a year of your life"), "month": _l("Neutralize a month of your life")}
+
+
+def life_event() -> Event | None:
+    """The live event whose checkout sells life footprints (seeded as "life"), if any."""
+    event = db.session.execute(select(Event).where(Event.slug == life.EVENT_SLUG)).scalar_one_or_none()
+    return event if event is not None and event.status == "live" else None
+
+
+def tonnes(kg: Decimal) -> Decimal:
+    return (Decimal(kg) / 1000).quantize(Decimal("0.1"), ROUND_HALF_UP)
+
+
+def evaluate(form: MultiDict) -> dict:
+    """Answers -> the engine's year and month results, the split and the averages (one pass per request)."""
+    view: dict = {"form": form, "error": None, "year": None, "month": None}
+    try:
+        answers = life.parse_answers(form)
+        view["year"] = footprint.estimate(life.engine_input(answers, "year"))
+        view["month"] = footprint.estimate(life.engine_input(answers, "month"))
+    except footprint.FootprintError as exc:
+        view["error"] = exc
+        return view
+    year_kg = view["year"].total_kg
+    view["year_t"] = tonnes(year_kg)
+    view["year_kg"] = money.kg_to_buy(year_kg) if year_kg > 0 else 0
+    view["month_kg"] = money.kg_to_buy(view["month"].total_kg) if view["month"].total_kg > 0 else 0
+    view["shares"] = life.breakdown(view["year"])
+    top = max([view["year_t"], *(a.tonnes for a in life.averages())])
+    view["scale"] = top * Decimal("1.05") or Decimal(1)
+    view["averages"] = [
+        {"average": a, "ratio": (view["year_t"] / a.tonnes).quantize(Decimal("0.1"), ROUND_HALF_UP)}
+        for a in life.averages()
+    ]
+    return view
+
+
+def life_page(form: MultiDict, status: int = 200, block: str | None = None):
+    view = evaluate(form)
+    if view["error"] is not None and status == 200:
+        status = 422
+    return render(
+        "life/life.html",
+        block=block,
+        status=status,
+        event=life_event(),
+        diets=DIET_LABELS,
+        fuels=FUEL_LABELS,
+        grids=GRID_LABELS,
+        basket=[(c, BASKET_LABELS[c]) for c in life.BASKET],
+        share_labels=SHARE_LABELS,
+        average_labels=AVERAGE_LABELS,
+        all_averages=life.averages(),
+        **view,
+    )
+
+
+@bp.route("/life", methods=["GET", "POST"], endpoint="life")
+def life_view():
+    """The life footprint: everyday answers, the annual tonnes live (htmx), the averages."""
+    if request.method == "GET":
+        return life_page(MultiDict())
+    block = "result" if request.headers.get("HX-Target") == "life-result" else None
+    return life_page(request.form, block=block)
+
+
+@bp.post("/life/neutralize")
+def neutralize():
+    """The chosen month or year as calculator input for the life event: projects, exact price, pay."""
+    event = life_event()
+    if event is None:
+        abort(404)
+    period = request.form.get("period", "year")
+    if period not in life.PERIODS:
+        abort(400)
+    try:
+        data = life.engine_input(life.parse_answers(request.form), period)
+    except footprint.FootprintError:
+        return life_page(request.form, status=422)
+    fields = form_for(data)
+    calc = calculate(event, fields)
+    if calc.error is not None or calc.kg == 0:
+        return life_page(request.form, status=422)
+    return render(
+        "life/neutralize.html",
+        event=event,
+        period=period,
+        title=PERIOD_TITLES[period],
+        fields=fields,
+        calc=calc,
+        comparisons=footprint.comparisons(calc.result.total_kg),
+        currency=money.currency(event.currency),
+    )
