@@ -12,7 +12,8 @@ def test_add_project_and_batches_refusing_overlaps(runner, db):
                                  "--price", "6000", "--price-source", "Owner's list price", "--price-year", "2026"])
     assert result.exit_code == 0, result.output
     project = db.session.scalar(select(Project).where(Project.name == "Aba Grassland"))
-    ok = runner.invoke(args=["add-batch", str(project.id), "--prefix", "ABA-2024", "--first", "1", "--quantity", "1000"])
+    ok = runner.invoke(args=["add-batch", str(project.id), "--prefix", "ABA-2024", "--first", "1",
+                             "--quantity", "1000"])
     assert ok.exit_code == 0 and "ABA-2024-0000000001..ABA-2024-0000001000" in ok.output
     overlap = runner.invoke(args=["add-batch", str(project.id), "--prefix", "ABA-2024", "--first", "1000",
                                   "--quantity", "10"])

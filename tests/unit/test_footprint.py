@@ -214,6 +214,16 @@ def test_country_by_name_and_other_country_fallback():
         ({"basket": [{"category": "caviar", "amount": 1}]}, "basket[0].category"),
         ({"basket": [{"category": "beef", "amount": "-1"}]}, "basket[0].amount"),
         ({"radiative_forcing": "sometimes"}, "radiative_forcing"),
+        ({"legs": [{"mode": "bus", "distance_km": "3", "trips": "0"}]}, "legs[0].trips"),
+        ({"legs": [{"mode": "bus", "distance_km": "3", "trips": "1001"}]}, "legs[0].trips"),
+        ({"legs": [{"mode": "bus", "distance_km": "3", "trips": "often"}]}, "legs[0].trips"),
+        ({"legs": [{"mode": "bus", "distance_km": "3", "country": "Narnia"}]}, "legs[0].country"),
+        ({"energy": [{"kind": "coal", "amount": "3"}]}, "energy[0].kind"),
+        ({"energy": [{"amount": "3"}]}, "energy[0].kind"),
+        ({"energy": [{"kind": "electricity"}]}, "energy[0].amount"),
+        ({"energy": [{"kind": "electricity", "amount": "-3"}]}, "energy[0].amount"),
+        ({"energy": [{"kind": "electricity", "amount": "3", "grid": "MARS"}]}, "energy[0].grid"),
+        ({"energy": [{"kind": "natural_gas", "amount": "3", "grid": "CN"}]}, "energy[0].grid"),
     ],
 )
 def test_bad_input_names_the_field(data, field):
@@ -376,3 +386,38 @@ def test_total_is_the_sum_of_the_items(legs, stays, meals, basket):
     assert len(result.items) == len(legs) + sum(1 for _, n in stays if n) + sum(1 for _, n in meals if n) + sum(
         1 for _, a in basket if a
     )
+
+
+# ---------------------------------------------------------------- home energy, repeated and located journeys
+
+
+def test_electricity_by_regional_grid_and_natural_gas():
+    result = fp.estimate({"energy": [
+        {"kind": "electricity", "amount": "2400"},
+        {"kind": "electricity", "amount": "100", "grid": "cn-southwest"},
+        {"kind": "natural_gas", "amount": "600"},
+    ]})
+    national, southwest, gas = result.items
+    assert national.kg == D("1273.44")  # 2,400 kWh x 0.5306 (MEE 2023 national)
+    assert southwest.kg == D("24.72")  # 100 kWh x 0.2472 (MEE 2023 Southwest grid)
+    assert gas.kg == D("109.776")  # 600 kWh x 0.18296 (DESNZ 2025, gross CV)
+    assert national.label == "Electricity, 2,400 kWh, China, national average"
+    assert (national.factor.edition, gas.factor.edition) == ("MEE 2023", "DESNZ 2025")
+    assert {f"electricity:grid:{code}" for code, _ in fp.GRIDS} <= {f.id for f in fp.factor_table()}
+
+
+def test_trips_repeat_a_journey_even_in_fractions():
+    four = one_leg(mode="flight", distance_km="1500", country="CN", trips="4", **{"return": True})
+    assert four.total_kg == D("2751.36")  # 4 x 2 x 1,500 km x 0.22928 (domestic, with RF)
+    assert four.items[0].label == "Flight, 1,500 km within CN, economy, return \u00d7 4"
+    assert four.items[0].quantity == 12000
+    share = one_leg(mode="flight", distance_km="1500", country="CN", trips="0.5", **{"return": True})
+    assert share.total_kg * 8 == four.total_kg
+
+
+def test_country_makes_a_typed_flight_domestic_and_an_electric_car_chinese():
+    assert one_leg(mode="flight", distance_km="1000").items[0].factor.id == "flight:international:economy:rf"
+    assert one_leg(mode="flight", distance_km="1000", country="CN").items[0].factor.id == "flight:domestic:economy:rf"
+    assert one_leg(mode="car", distance_km="100", fuel="electric").items[0].factor.id == "car:electric"
+    assert one_leg(mode="car", distance_km="100", fuel="electric", country="cn").items[0].factor.id == "car:electric:CN"
+    assert one_leg(mode="car", distance_km="100", fuel="electric", country="GB").items[0].factor.id == "car:electric"
