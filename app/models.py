@@ -144,6 +144,7 @@ class Participant(db.Model):
     display_name: Mapped[str] = mapped_column(String(60), default="")
     organization: Mapped[str] = mapped_column(String(80), default="")
     show_on_board: Mapped[bool] = mapped_column(default=False)
+    name_hidden: Mapped[bool] = mapped_column(default=False)  # an operator hid the name on every board
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
@@ -234,26 +235,43 @@ class Certificate(db.Model):
     number: Mapped[str] = mapped_column(String(32), unique=True)
     token: Mapped[str] = mapped_column(String(64), unique=True)
     status: Mapped[str] = mapped_column(String(10), default="valid")
+    revoked_reason: Mapped[str] = mapped_column(String(200), default="")
     language: Mapped[str] = mapped_column(String(5), default="en")
     issued_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     order: Mapped[Order] = relationship(back_populates="certificate")
 
 
-class BoardEntry(db.Model):
-    """A participant's running total at one event, kept at fulfilment so that
-    boards and ranks are index lookups, never a scan of orders."""
+class BoardTotal(db.Model):
+    """A running total behind one board line, kept at fulfilment so boards and
+    ranks are index range scans, never a scan of orders.
+
+    scope/scope_id: "event" + event id, or "global" + 0.
+    kind/key: "participant" + participant id, "organization" + folded name,
+    or "event" + event id (global scope only).
+    """
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    event_id: Mapped[int] = mapped_column(ForeignKey("event.id"))
-    participant_id: Mapped[int] = mapped_column(ForeignKey("participant.id"))
+    scope: Mapped[str] = mapped_column(String(10))
+    scope_id: Mapped[int] = mapped_column(default=0)
+    kind: Mapped[str] = mapped_column(String(12))
+    key: Mapped[str] = mapped_column(String(120))
+    label: Mapped[str] = mapped_column(String(120), default="")
+    participant_id: Mapped[int | None] = mapped_column(ForeignKey("participant.id"))
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("event.id"))
     kg: Mapped[int] = mapped_column(BigInteger, default=0)
-    first_paid_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
-    hidden: Mapped[bool] = mapped_column(default=False)  # an operator hid the name
+    first_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    hidden: Mapped[bool] = mapped_column(default=False)  # an operator hid this line's name
 
-    participant: Mapped[Participant] = relationship()
+    participant: Mapped[Participant | None] = relationship()
 
     __table_args__ = (
-        UniqueConstraint("event_id", "participant_id", name="uq_board_event_participant"),
-        Index("ix_board_event_kg", "event_id", "kg"),
+        CheckConstraint("scope IN ('event', 'global')", name="board_scope"),
+        CheckConstraint("kind IN ('participant', 'organization', 'event')", name="board_kind"),
+        UniqueConstraint("scope", "scope_id", "kind", "key", name="uq_board_line"),
     )
+
+
+# Best first, earliest first among equals: a board is the first rows of this index.
+Index("ix_board_rank", BoardTotal.scope, BoardTotal.scope_id, BoardTotal.kind, BoardTotal.kg.desc(),
+      BoardTotal.first_at)

@@ -24,3 +24,40 @@ def test_seed_demo_is_idempotent(runner, app):
     assert first.exit_code == 0 and "7 events, 3 projects, 3 batches added" in first.output
     again = runner.invoke(args=["seed-demo"])
     assert again.exit_code == 0 and "0 events, 0 projects, 0 batches added" in again.output
+
+
+def test_upgrading_a_populated_database_rebuilds_the_boards(app):
+    """Paid orders made before the maintained board totals existed appear on every board after upgrading."""
+    from sqlalchemy import text
+
+    db.drop_all()
+    upgrade(revision="a5dc41b2b796")
+    with db.engine.begin() as c:
+        c.execute(text("INSERT INTO event (id, slug, name, scenario, description, venue_name, venue_code, city, "
+                       "country, currency, status, created_at) VALUES (1, 'e', 'E', 'conference', '', '', '', '', "
+                       "'CN', 'CNY', 'live', '2026-01-01')"))
+        c.execute(text("INSERT INTO project_owner (id, name, country) VALUES (1, 'O', 'CN')"))
+        c.execute(text("INSERT INTO project (id, owner_id, name, kind, place, country, standard, vintage, "
+                       "price_per_tonne_minor, currency, price_source, description, image, active) "
+                       "VALUES (1, 1, 'P', 'k', 'p', 'CN', 's', 2021, 100, 'CNY', '', '', '', true)"))
+        for pid in (1, 2):
+            c.execute(text("INSERT INTO participant (id, token, display_name, organization, show_on_board, "
+                           f"created_at) VALUES ({pid}, 'tok{pid}', '', '', true, '2026-01-01')"))
+        for oid, pid, kg, org in ((1, 1, 10, "Acme"), (2, 1, 5, " acme "), (3, 2, 7, "")):
+            c.execute(text(
+                "INSERT INTO orders (id, public_id, event_id, project_id, participant_id, kg, amount_minor, currency, "
+                "owner_minor, platform_fee_minor, status, hold_expires_at, display_name, organization, show_on_board, "
+                f"payment_provider, created_at, paid_at) VALUES ({oid}, 'o{oid}', 1, 1, {pid}, {kg}, 400, 'CNY', 360, "
+                f"40, 'paid', '2026-01-01', '', '{org}', true, 'demo', '2026-01-01', '2026-01-0{oid}')"))
+    upgrade()
+    rows = db.session.execute(text(
+        "SELECT scope, scope_id, kind, key, label, kg FROM board_total ORDER BY scope, kind, key")).all()
+    assert [tuple(r) for r in rows] == [
+        ("event", 1, "organization", "acme", "Acme", 15),
+        ("event", 1, "participant", "1", "", 15),
+        ("event", 1, "participant", "2", "", 7),
+        ("global", 0, "event", "1", "", 22),
+        ("global", 0, "organization", "acme", "Acme", 15),
+        ("global", 0, "participant", "1", "", 15),
+        ("global", 0, "participant", "2", "", 7),
+    ]

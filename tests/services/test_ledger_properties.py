@@ -6,7 +6,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import delete, func, select
 
-from app.models import BoardEntry, Certificate, CreditBatch, Order, Participant, Retirement, utcnow
+from app.models import BoardTotal, Certificate, CreditBatch, Order, Participant, Retirement, utcnow
 from app.services import ledger, orders
 from tests.conftest import SETTINGS
 
@@ -41,7 +41,7 @@ def check_invariants(db, project, supply, now):
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(steps=ops)
 def test_random_interleavings_keep_the_ledger_sound(db, make_event, make_project, steps):
-    for model in (BoardEntry, Certificate, Retirement, Order, Participant):
+    for model in (BoardTotal, Certificate, Retirement, Order, Participant):
         db.session.execute(delete(model))
     db.session.commit()
     event = make_event()
