@@ -53,13 +53,82 @@ class Event(db.Model):
     ends_on: Mapped[dt.date | None]
     currency: Mapped[str] = mapped_column(String(3), default="CNY")
     status: Mapped[str] = mapped_column(String(10), default="live")
+    organization_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organization.id", name="fk_event_organization"), index=True
+    )
+    expected_attendance: Mapped[int | None]
+    color: Mapped[str] = mapped_column(String(7), default="#0f5132", server_default="#0f5132")
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    organization: Mapped[Organization | None] = relationship(back_populates="events")
+    # Projects on offer; none chosen means every active project in the event's currency.
+    projects: Mapped[list[Project]] = relationship(secondary="event_project", order_by="Project.id")
 
     __table_args__ = (
         CheckConstraint(f"scenario IN {SCENARIOS!r}", name="event_scenario"),
         CheckConstraint(f"status IN {EVENT_STATUSES!r}", name="event_status"),
         Index("ix_event_status_starts", "status", "starts_on"),
     )
+
+
+event_project = db.Table(
+    "event_project",
+    db.Column("event_id", ForeignKey("event.id", ondelete="CASCADE"), primary_key=True),
+    db.Column("project_id", ForeignKey("project.id", ondelete="CASCADE"), primary_key=True),
+)
+
+ROLES = ("operator", "organizer", "owner")
+
+
+class Organization(db.Model):
+    """A company or body that runs events (and may neutralize their operations)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    events: Mapped[list[Event]] = relationship(back_populates="organization")
+    members: Mapped[list[User]] = relationship(secondary="membership", back_populates="organizations")
+
+
+class User(db.Model):
+    """An account: operator (admin), organizer (member of organizations) or project owner."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)  # stored lower-cased
+    password_hash: Mapped[str] = mapped_column(String(255))
+    name: Mapped[str] = mapped_column(String(120), default="")
+    role: Mapped[str] = mapped_column(String(10), default="organizer")
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("project_owner.id"))  # for role "owner"
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    organizations: Mapped[list[Organization]] = relationship(secondary="membership", back_populates="members")
+
+    __table_args__ = (CheckConstraint(f"role IN {ROLES!r}", name="user_role"),)
+
+    # Flask-Login's protocol, spelled out so models need no Flask-Login import.
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
+    def get_id(self) -> str:
+        return str(self.id)
+
+
+membership = db.Table(
+    "membership",
+    db.Column("user_id", ForeignKey("user.id", ondelete="CASCADE"), primary_key=True),
+    db.Column("organization_id", ForeignKey("organization.id", ondelete="CASCADE"), primary_key=True),
+)
 
 
 class ProjectOwner(db.Model):
@@ -182,6 +251,11 @@ class Order(db.Model):
     organization: Mapped[str] = mapped_column(String(80), default="")
     show_on_board: Mapped[bool] = mapped_column(default=False)
     payment_provider: Mapped[str] = mapped_column(String(10))  # "demo" or "stripe"
+    # "visitor": a participant's own footprint; "operations": an organization
+    # neutralizing its event's own operations (not on the people boards).
+    kind: Mapped[str] = mapped_column(String(12), default="visitor", server_default="visitor")
+    organization_id: Mapped[int | None] = mapped_column(ForeignKey("organization.id", name="fk_orders_organization"))
+    language: Mapped[str] = mapped_column(String(5), default="en", server_default="en")
     payment_ref: Mapped[str | None] = mapped_column(String(255), unique=True)  # the provider's session id
     refund_ref: Mapped[str | None] = mapped_column(String(255))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
@@ -198,6 +272,7 @@ class Order(db.Model):
         CheckConstraint("kg > 0", name="order_kg_positive"),
         CheckConstraint("amount_minor > 0", name="order_amount_positive"),
         CheckConstraint(f"status IN {ORDER_STATUSES!r}", name="order_status"),
+        CheckConstraint("kind IN ('visitor', 'operations')", name="order_kind"),
         CheckConstraint("owner_minor + platform_fee_minor <= amount_minor", name="order_split"),
         # Held credits are summed per project over pending orders.
         Index("ix_order_project_status", "project_id", "status"),

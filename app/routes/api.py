@@ -9,6 +9,7 @@ never creates or changes a row.
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, jsonify, request
+from flask_babel import get_locale
 from sqlalchemy import select
 
 from ..extensions import db, limiter
@@ -182,6 +183,7 @@ def create_order():
             provider="demo" if demo_mode() else "stripe",
             settings=order_settings(),
             now=utcnow(),
+            language=str(get_locale() or "en"),
         )
     except orders.OrderError as exc:
         db.session.rollback()

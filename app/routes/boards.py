@@ -1,7 +1,8 @@
-"""Event leaderboards."""
+"""Leaderboards: per event (people, organizations) and across the platform
+(people, organizations, events). Live refresh sends just the board block."""
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, request
 
 from ..extensions import db
 from ..htmx import render
@@ -11,18 +12,52 @@ from .public import live_event
 
 bp = Blueprint("boards", __name__)
 
+EVENT_TABS = ("people", "organizations")
+GLOBAL_TABS = ("people", "organizations", "events")
+
+
+def tab(allowed: tuple[str, ...]) -> str:
+    chosen = request.args.get("by", allowed[0])
+    return chosen if chosen in allowed else allowed[0]
+
 
 @bp.get("/e/<slug>/board")
 def event_board(slug: str):
     """The event's board; just the fragment when htmx refreshes it."""
     event = live_event(slug)
+    by = tab(EVENT_TABS)
     participant = current_participant()
+    rows = (boards.event_board(db.session, event.id, limit=50) if by == "people"
+            else boards.organizations(db.session, "event", event.id, limit=50))
     return render(
         "boards/board.html",
         block="board",
         event=event,
-        rows=boards.event_board(db.session, event.id, limit=50),
+        by=by,
+        tabs=EVENT_TABS,
+        rows=rows,
         totals=boards.event_totals(db.session, event.id),
         rank=boards.rank_at_event(db.session, event.id, participant.id) if participant else None,
+        me=participant.id if participant else None,
+    )
+
+
+@bp.get("/boards")
+def platform_board():
+    """Across the platform: the people, organizations and events that neutralized most."""
+    by = tab(GLOBAL_TABS)
+    participant = current_participant()
+    if by == "people":
+        rows = boards.people(db.session, "global", 0, limit=50)
+    elif by == "organizations":
+        rows = boards.organizations(db.session, "global", 0, limit=50)
+    else:
+        rows = boards.events(db.session, limit=50)
+    return render(
+        "boards/platform.html",
+        block="board",
+        by=by,
+        tabs=GLOBAL_TABS,
+        rows=rows,
         me=participant.id if participant else None,
     )

@@ -7,6 +7,7 @@ import time
 from decimal import Decimal
 
 from flask import Blueprint, abort, current_app, jsonify, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from ..extensions import csrf, db
@@ -211,6 +212,7 @@ def start(slug: str):
             provider="demo" if demo_mode() else "stripe",
             settings=order_settings(),
             now=utcnow(),
+            language=str(get_locale() or "en"),
         )
     except (orders.OrderError, ledger.SoldOut) as exc:
         db.session.rollback()

@@ -55,14 +55,12 @@ def clean_name(value: str | None, limit: int, field: str) -> str:
 
 
 def offered_projects(session: Session, event: Event) -> list[Project]:
-    """Active projects priced in the event's currency, cheapest first."""
-    return list(
-        session.execute(
-            select(Project)
-            .where(Project.active.is_(True), Project.currency == event.currency)
-            .order_by(Project.price_per_tonne_minor, Project.id)
-        ).scalars()
-    )
+    """The event's chosen projects (or every active one) in its currency, cheapest first."""
+    stmt = select(Project).where(Project.active.is_(True), Project.currency == event.currency)
+    chosen = [p.id for p in event.projects]
+    if chosen:
+        stmt = stmt.where(Project.id.in_(chosen))
+    return list(session.execute(stmt.order_by(Project.price_per_tonne_minor, Project.id)).scalars())
 
 
 def start(
@@ -79,12 +77,21 @@ def start(
     provider: str,
     settings: Settings,
     now: dt.datetime,
+    kind: str = "visitor",
+    organization_id: int | None = None,
+    language: str = "en",
 ) -> Order:
-    """Create a pending order holding `kg` of `project`; raises OrderError or SoldOut."""
+    """Create a pending order holding `kg` of `project`; raises OrderError or SoldOut.
+
+    kind "operations" is an organization neutralizing its event's own
+    operations: it gets a certificate but never counts on the people boards.
+    """
     if event.status != "live":
         raise OrderError("This event is not taking part any more.", "event", "event_closed")
-    if not project.active or project.currency != event.currency:
+    if project not in offered_projects(session, event):
         raise OrderError("That project is not on offer at this event.", "project", "project_unavailable")
+    if kind not in ("visitor", "operations") or (kind == "operations") != (organization_id is not None):
+        raise ValueError("operations orders, and only they, name an organization")
     if not isinstance(kg, int) or kg <= 0:
         raise OrderError("The amount must be a whole number of kilograms above zero.", "kg")
     if kg > settings.max_kg:
@@ -107,14 +114,18 @@ def start(
         organization=org,
         show_on_board=bool(show_on_board),
         payment_provider=provider,
+        kind=kind,
+        organization_id=organization_id,
+        language=language,
         created_at=now,
         hold_expires_at=now,
     )
     ledger.hold(session, order, now, settings.hold_minutes)
-    # The visitor's latest choice is what boards show (consent can be withdrawn too).
-    participant.display_name = name
-    participant.organization = org
-    participant.show_on_board = bool(show_on_board)
+    if kind == "visitor":
+        # The visitor's latest choice is what boards show (consent can be withdrawn too).
+        participant.display_name = name
+        participant.organization = org
+        participant.show_on_board = bool(show_on_board)
     return order
 
 
@@ -132,10 +143,12 @@ def fulfil(
         order_id=order.id,
         number=format_number(order.id, now.year),
         token=new_token(),
+        language=order.language,
         issued_at=now,
     )
     session.add(certificate)
-    boards.record(session, order)
+    if order.kind == "visitor":
+        boards.record(session, order)
     session.flush()
     return certificate
 
@@ -172,6 +185,14 @@ def owner_totals(session: Session, project_ids: list[int]) -> dict[int, int]:
         .group_by(Order.project_id)
     ).all()
     return {pid: int(total or 0) for pid, total in rows}
+
+
+def operations_kg(session: Session, event_id: int) -> int:
+    """Kilograms an organizer neutralized for the event's own operations."""
+    return int(session.execute(
+        select(func.coalesce(func.sum(Order.kg), 0))
+        .where(Order.event_id == event_id, Order.status == "paid", Order.kind == "operations")
+    ).scalar_one())
 
 
 def by_public_id(session: Session, public_id: str) -> Order | None:
