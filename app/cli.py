@@ -9,8 +9,8 @@ from flask import Flask
 from sqlalchemy import select
 
 from .extensions import db
-from .models import CreditBatch, Event, Payout, Project, ProjectOwner, utcnow
-from .services import ledger, statements
+from .models import Certificate, CreditBatch, Event, Payout, Project, ProjectOwner, utcnow
+from .services import boards, ledger, statements
 
 DEMO_PRICE_SOURCE = "Demo price set for the seed data (not a market quote)"
 
@@ -246,6 +246,38 @@ def register(app: Flask) -> None:
             db.session.commit()
         base = app.config["BASE_URL"] or "http://127.0.0.1:5000"
         click.echo(f"{base}/owners/{owner.statement_token}")
+
+    @app.cli.command("revoke-certificate")
+    @click.argument("number")
+    @click.option("--reason", required=True, help="Shown on the certificate's public page")
+    def revoke_certificate_command(number, reason):
+        """Revoke a certificate by its printed number (the page and API then say so)."""
+        cert = db.session.execute(select(Certificate).where(Certificate.number == number)).scalar_one_or_none()
+        if cert is None:
+            raise click.ClickException(f"No certificate {number}.")
+        cert.status = "revoked"
+        cert.revoked_reason = reason[:200]
+        db.session.commit()
+        click.echo(f"Revoked {number}.")
+
+    @app.cli.command("hide-name")
+    @click.argument("number")
+    def hide_name_command(number):
+        """Hide the name of a certificate's holder on every board."""
+        cert = db.session.execute(select(Certificate).where(Certificate.number == number)).scalar_one_or_none()
+        if cert is None:
+            raise click.ClickException(f"No certificate {number}.")
+        cert.order.participant.name_hidden = True
+        db.session.commit()
+        click.echo(f"The name behind {number} is hidden on every board.")
+
+    @app.cli.command("hide-organization")
+    @click.argument("name")
+    def hide_organization_command(name):
+        """Hide an organization's name on every board."""
+        count = boards.hide_organization(db.session, name)
+        db.session.commit()
+        click.echo(f"{count} board lines hidden.")
 
     @app.cli.command("expire-holds")
     def expire_holds_command():

@@ -169,7 +169,7 @@ def make_order(db, make_event, make_project):
     """Start (and by default pay) an order through the real services."""
 
     def make(event=None, project=None, kg: int = 100, paid: bool = True, participant=None, name: str = "",
-             show: bool = False, now: dt.datetime | None = None):
+             show: bool = False, now: dt.datetime | None = None, organization: str = ""):
         event = event or make_event()
         project = project or make_project()
         if participant is None:
@@ -179,7 +179,8 @@ def make_order(db, make_event, make_project):
         now = now or utcnow()
         order = orders.start(
             db.session, event=event, project=project, participant=participant, kg=kg, footprint=None,
-            display_name=name, organization="", show_on_board=show, provider="demo", settings=SETTINGS, now=now,
+            display_name=name, organization=organization, show_on_board=show, provider="demo", settings=SETTINGS,
+            now=now,
         )
         if paid:
             orders.fulfil(db.session, order, now=now)

@@ -1,8 +1,12 @@
 """Public certificate pages and their images."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, current_app, request, url_for
+from functools import lru_cache
+
+from flask import Blueprint, Response, current_app, request, url_for
+from flask_babel import gettext as _
 from sqlalchemy import select
+from werkzeug.exceptions import NotFound
 
 from ..extensions import db
 from ..htmx import render
@@ -14,12 +18,23 @@ from ..services.ledger import format_serial
 bp = Blueprint("certificates", __name__)
 
 
+class UnknownCertificate(NotFound):
+    """No certificate at this token: said plainly, not as a generic 404."""
+
+
+@bp.errorhandler(UnknownCertificate)
+def unknown_certificate(_exc):
+    return render("public/error.html", status=404, code=404, message=_(
+        "No certificate exists at this link. Check that it was copied whole: certificate links are long on "
+        "purpose, so that nobody can guess them."))
+
+
 def by_token(token: str) -> Certificate:
-    if not (16 <= len(token) <= 64):
-        abort(404)
-    cert = db.session.execute(select(Certificate).where(Certificate.token == token)).scalar_one_or_none()
+    cert = None
+    if 16 <= len(token) <= 64:
+        cert = db.session.execute(select(Certificate).where(Certificate.token == token)).scalar_one_or_none()
     if cert is None:
-        abort(404)
+        raise UnknownCertificate()
     return cert
 
 
@@ -77,11 +92,17 @@ def show(token: str):
     )
 
 
+@lru_cache(maxsize=256)
+def _render(data: certs.CertificateData, shape: str) -> bytes:
+    # Rendering is deterministic, so equal data gives equal bytes: cache them.
+    return certs.render_png(data, shape)
+
+
 def png(cert: Certificate, shape: str) -> Response:
     etag = f"{cert.token}-{shape}-{cert.status}"
     if request.if_none_match.contains(etag):
         return Response(status=304, headers={"ETag": f'"{etag}"'})
-    body = certs.render_png(certificate_data(cert), shape)
+    body = _render(certificate_data(cert), shape)
     response = Response(body, mimetype="image/png")
     response.set_etag(etag)
     # A certificate never changes once issued (revocation changes the ETag).

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 
-from flask import Blueprint, abort, request
+from flask import Blueprint, abort, request, url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from ..extensions import db
-from ..htmx import render
+from ..htmx import redirect_to, render
 from ..models import Event
 from ..services import footprint, life, money
 from .calculator import BASKET_LABELS, FUEL_LABELS, GRID_LABELS, calculate, form_for
@@ -27,6 +27,10 @@ DIET_LABELS = {
 }
 SHARE_LABELS = {"home": _l("Home energy"), "car": _l("Car"), "flights": _l("Flights"), "food": _l("Food")}
 AVERAGE_LABELS = {"CN": _l("Average person in China"), "WORLD": _l("Average person in the world")}
+RATIO_TEXTS = {
+    "CN": _l("%(ratio)s× the average in China (%(year)s)."),
+    "WORLD": _l("%(ratio)s× the world average (%(year)s)."),
+}
 PERIOD_TITLES = {"year": _l("Neutralize a year of your life"), "month": _l("Neutralize a month of your life")}
 
 
@@ -79,6 +83,7 @@ def life_page(form: MultiDict, status: int = 200, block: str | None = None):
         basket=[(c, BASKET_LABELS[c]) for c in life.BASKET],
         share_labels=SHARE_LABELS,
         average_labels=AVERAGE_LABELS,
+        ratio_texts=RATIO_TEXTS,
         all_averages=life.averages(),
         **view,
     )
@@ -91,6 +96,12 @@ def life_view():
         return life_page(MultiDict())
     block = "result" if request.headers.get("HX-Target") == "life-result" else None
     return life_page(request.form, block=block)
+
+
+@bp.get("/life/neutralize")
+def neutralize_again():
+    """A reload of the project choice (the answers were posted, not kept): back to the life page."""
+    return redirect_to(url_for("life.life"))
 
 
 @bp.post("/life/neutralize")

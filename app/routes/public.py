@@ -44,6 +44,7 @@ def event(slug: str):
     rank = boards.rank_at_event(db.session, ev.id, participant.id) if participant else None
     return render(
         "public/event.html",
+        block="live",
         event=ev,
         totals=boards.event_totals(db.session, ev.id),
         board=boards.event_board(db.session, ev.id, limit=5),

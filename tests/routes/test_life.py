@@ -52,7 +52,7 @@ def test_live_result_is_a_fragment_and_matches_the_engine(htmx, client, life_eve
     assert f"<strong>{shown} t</strong>" in body
     assert "Electricity, 2,400 kWh, East China grid" in body
     assert "Flight, 1,500 km within CN, economy, return × 4" in body
-    assert f"Neutralize a year · {money.kg_to_buy(year) / 1000:.3f}".rstrip("0") in body
+    assert f"Neutralize a year <span class=\"sub\">{money.kg_to_buy(year) / 1000:.3f}".rstrip("0") in body
     assert "<html" in client.post("/life", data=ANSWERS).get_data(as_text=True)
 
 
@@ -143,3 +143,18 @@ def test_methodology_lists_every_factor_by_category_with_the_averages(client):
     assert "electricity:grid:CN-SOUTHWEST" in html and "MEE 2023" in html and "DESNZ 2025" in html
     assert "Chinese resident&#39;s home electricity" in html or "Chinese resident's home electricity" in html
     assert "Global Carbon Budget 2024" in html and "8.4" in html and "4.7" in html
+
+
+def test_a_refused_life_checkout_keeps_every_part_of_the_footprint(client, db, life_event, make_project):
+    tiny = make_project(quantity=5, name="Tiny Biogas")
+    html = client.post("/life/neutralize", data={**ANSWERS, "period": "year"}).get_data(as_text=True)
+    fields = {**hidden_fields(html), "project": str(tiny.id)}
+    response = client.post(f"/e/{life_event.slug}/checkout", data=fields)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422 and "does not have enough credits left" in page
+    # The calculator shows every section that holds a value, so a second try sends the same footprint.
+    for section in ("sec-travel", "sec-meals", "sec-energy"):
+        assert f'id="{section}"' in page
+    assert 'name="energy-electricity" value="2400"' in page and 'name="meals-chicken" value="1095"' in page
+    assert 'name="legs-1-trips" value="4"' in page and 'name="legs-1-country" value="CN"' in page
+    assert db.session.scalar(select(func.count()).select_from(Order)) == 0
