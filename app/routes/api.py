@@ -8,6 +8,8 @@ never creates or changes a row.
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 from flask import Blueprint, abort, current_app, jsonify, request
 from flask_babel import get_locale
 from sqlalchemy import select
@@ -50,6 +52,15 @@ def event_json(event: Event) -> dict:
         "status": event.status,
         "url": public_url("public.event", slug=event.slug),
     }
+
+
+OPENAPI = Path(__file__).resolve().parent.parent / "data" / "openapi.json"
+
+
+@bp.get("/openapi.json")
+def openapi():
+    """The OpenAPI 3.1 description of this API."""
+    return current_app.response_class(OPENAPI.read_bytes(), mimetype="application/json")
 
 
 @bp.get("/events")
