@@ -56,34 +56,49 @@ def stripe_config() -> payments.StripeConfig:
 
 
 def stripe_checkout_url(order: Order) -> str:
-    """The order's hosted Checkout page, created once (idempotent per order)."""
+    """The order's hosted Checkout page, created once (idempotent per order).
+
+    No transaction stays open across a call to Stripe: on SQLite that would
+    hold the database's write lock for the length of a network round trip.
+    """
     from .certificates import public_url
 
     cfg = stripe_config()
-    if order.payment_ref:
-        existing = payments.retrieve_session(cfg, order.payment_ref)
+    public_id, payment_ref = order.public_id, order.payment_ref
+    if payment_ref:
+        db.session.commit()
+        existing = payments.retrieve_session(cfg, payment_ref)
+        order = orders.by_public_id(db.session, public_id)
         if existing.status == "open" and existing.url:
             return existing.url
         apply_session(order, existing)
-        return url_for("checkout.order_status", public_id=order.public_id)
-    now = utcnow()
+        return url_for("checkout.order_status", public_id=public_id)
     # Stripe sessions live at least 30 minutes; the hold outlives the session a little.
     expires = int(time.time()) + max(current_app.config["HOLD_MINUTES"], 30) * 60 + 60
-    session = payments.create_checkout(
-        cfg,
-        order_public_id=order.public_id,
+    params = dict(
+        order_public_id=public_id,
         amount_minor=order.amount_minor,
         currency=order.currency,
         product_name=_("Carbon credits: %(t)s CO₂e from %(project)s", t=f"{order.kg / 1000:g} t",
                        project=order.project.name),
         description=_("Retired for you at %(event)s", event=order.event.name),
-        success_url=public_url("checkout.order_status", public_id=order.public_id),
-        cancel_url=public_url("checkout.cancel", public_id=order.public_id),
+        success_url=public_url("checkout.order_status", public_id=public_id),
+        cancel_url=public_url("checkout.cancel", public_id=public_id),
         expires_at=expires,
     )
+    db.session.commit()
+    session = payments.create_checkout(cfg, **params)
+    order = orders.by_public_id(db.session, public_id)
+    now = utcnow()
+    until = now + dt.timedelta(seconds=expires - int(time.time())) + STRIPE_GRACE
+    try:
+        ledger.extend_hold(db.session, order, until, now)
+    except ledger.LedgerError:
+        # The hold lapsed and its credits went elsewhere while Stripe answered:
+        # never send the visitor to pay for credits we cannot retire.
+        db.session.rollback()
+        return url_for("checkout.order_status", public_id=public_id)
     order.payment_ref = session.id
-    hold_until = now + dt.timedelta(seconds=expires - int(time.time())) + STRIPE_GRACE
-    order.hold_expires_at = max(order.hold_expires_at, hold_until)
     db.session.commit()
     return session.url
 
@@ -266,9 +281,13 @@ def order_status(public_id: str):
     """The return page: waits live until the payment is confirmed."""
     order = order_or_404(public_id)
     if order.status == "pending" and order.payment_provider == "stripe" and order.payment_ref and not demo_mode():
-        # A slow webhook must never leave a paid visitor waiting: ask Stripe too.
+        # A slow webhook must never leave a paid visitor waiting: ask Stripe too
+        # (with no transaction open across the network call).
+        payment_ref = order.payment_ref
+        db.session.commit()
         try:
-            apply_session(order, payments.retrieve_session(stripe_config(), order.payment_ref))
+            found = payments.retrieve_session(stripe_config(), payment_ref)
+            apply_session(order_or_404(public_id), found)
         except payments.PaymentError:
             current_app.logger.warning("Session lookup failed for %s; waiting for the webhook", public_id)
     if order.status == "paid" and order.certificate:

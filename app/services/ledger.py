@@ -106,6 +106,24 @@ def hold(session: Session, order: Order, now: dt.datetime, hold_minutes: int) ->
     session.flush()
 
 
+def extend_hold(session: Session, order: Order, until: dt.datetime, now: dt.datetime) -> None:
+    """Keep a pending order's credits held until `until` (a payment session's life).
+
+    A hold that lapsed meanwhile is taken again only if the credits are still
+    free: extending must never revive credits that someone else now holds.
+    """
+    lock_project(session, order.project_id)
+    session.refresh(order)
+    if order.status != "pending":
+        raise NotPayable(f"Order is {order.status}.")
+    if order.hold_expires_at <= now:
+        left = stock(session, [order.project_id], now)[order.project_id].left_kg
+        if order.kg > left:
+            raise SoldOut("The credits held for this checkout were released and are gone.", max(left, 0))
+    order.hold_expires_at = max(order.hold_expires_at, until)
+    session.flush()
+
+
 def retire(session: Session, order: Order, now: dt.datetime) -> list[Retirement]:
     """Retire the order's kg as serial ranges and mark it paid.
 

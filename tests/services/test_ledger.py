@@ -163,3 +163,21 @@ def test_concurrent_buyers_never_oversell(app_config, make_event, make_project):
     for (_, a_last), (b_first, _) in zip(ranges, ranges[1:], strict=False):
         assert a_last < b_first, "serial ranges overlap"
     assert session.scalar(select(CreditBatch.retired_kg)) == supply
+
+
+def test_extending_a_hold_never_revives_credits_sold_meanwhile(db, make_order, make_project):
+    project = make_project(quantity=100)
+    past = utcnow() - dt.timedelta(hours=1)
+    active = make_order(project=project, kg=10, paid=False)
+    lapsed_free = make_order(project=project, kg=20, paid=False, now=past)
+    until = utcnow() + dt.timedelta(minutes=40)
+    ledger.extend_hold(db.session, active, until, utcnow())
+    ledger.extend_hold(db.session, lapsed_free, until, utcnow())  # 90 kg were free: taken again
+    db.session.commit()
+    assert active.hold_expires_at == until and lapsed_free.hold_expires_at == until
+    lapsed_gone = make_order(project=project, kg=60, paid=False, now=past)
+    make_order(project=project, kg=70)  # 100 - 10 - 20 held = 70: all of the rest sold
+    with pytest.raises(ledger.SoldOut):
+        ledger.extend_hold(db.session, lapsed_gone, until, utcnow())
+    db.session.rollback()
+    assert ledger.stock(db.session, [project.id], utcnow())[project.id].left_kg == 0
