@@ -27,7 +27,8 @@ def test_seed_demo_is_idempotent(runner, app):
 
 
 def test_upgrading_a_populated_database_rebuilds_the_boards(app):
-    """Paid orders made before the maintained board totals existed appear on every board after upgrading."""
+    """Paid orders made before the maintained board totals existed appear on every board after upgrading,
+    with organizations keyed exactly as boards.fold keys new orders."""
     from sqlalchemy import text
 
     db.drop_all()
@@ -43,21 +44,24 @@ def test_upgrading_a_populated_database_rebuilds_the_boards(app):
         for pid in (1, 2):
             c.execute(text("INSERT INTO participant (id, token, display_name, organization, show_on_board, "
                            f"created_at) VALUES ({pid}, 'tok{pid}', '', '', true, '2026-01-01')"))
-        for oid, pid, kg, org in ((1, 1, 10, "Acme"), (2, 1, 5, " acme "), (3, 2, 7, "")):
+        for oid, pid, kg, org in ((1, 1, 10, "Acme  Straße"), (2, 1, 5, " acme STRASSE "), (3, 2, 7, "")):
             c.execute(text(
                 "INSERT INTO orders (id, public_id, event_id, project_id, participant_id, kg, amount_minor, currency, "
                 "owner_minor, platform_fee_minor, status, hold_expires_at, display_name, organization, show_on_board, "
                 f"payment_provider, created_at, paid_at) VALUES ({oid}, 'o{oid}', 1, 1, {pid}, {kg}, 400, 'CNY', 360, "
                 f"40, 'paid', '2026-01-01', '', '{org}', true, 'demo', '2026-01-01', '2026-01-0{oid}')"))
     upgrade()
+    from app.services.boards import fold
+
+    assert fold(" acme STRASSE ") == fold("Acme  Straße") == "acme strasse"
     rows = db.session.execute(text(
         "SELECT scope, scope_id, kind, key, label, kg FROM board_total ORDER BY scope, kind, key")).all()
     assert [tuple(r) for r in rows] == [
-        ("event", 1, "organization", "acme", "Acme", 15),
+        ("event", 1, "organization", "acme strasse", "Acme Straße", 15),
         ("event", 1, "participant", "1", "", 15),
         ("event", 1, "participant", "2", "", 7),
         ("global", 0, "event", "1", "", 22),
-        ("global", 0, "organization", "acme", "Acme", 15),
+        ("global", 0, "organization", "acme strasse", "Acme Straße", 15),
         ("global", 0, "participant", "1", "", 15),
         ("global", 0, "participant", "2", "", 7),
     ]

@@ -29,6 +29,8 @@ def event_board(slug: str):
     participant = current_participant()
     rows = (boards.event_board(db.session, event.id, limit=50) if by == "people"
             else boards.organizations(db.session, "event", event.id, limit=50))
+    totals = boards.event_totals(db.session, event.id)
+    rank = boards.rank_at_event(db.session, event.id, participant.id, of=totals.participants) if participant else None
     return render(
         "boards/board.html",
         block="board",
@@ -36,8 +38,8 @@ def event_board(slug: str):
         by=by,
         tabs=EVENT_TABS,
         rows=rows,
-        totals=boards.event_totals(db.session, event.id),
-        rank=boards.rank_at_event(db.session, event.id, participant.id) if participant else None,
+        totals=totals,
+        rank=rank,
         me=participant.id if participant else None,
     )
 

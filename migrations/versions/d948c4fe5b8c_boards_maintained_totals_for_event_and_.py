@@ -15,21 +15,44 @@ down_revision = 'a5dc41b2b796'
 branch_labels = None
 depends_on = None
 
-ORG = "LOWER(TRIM(organization))"
 BACKFILL = [
     ("event", "event_id", "participant", "CAST(participant_id AS VARCHAR(120))", "''", "participant_id", "event_id", ""),
     ("global", "0", "participant", "CAST(participant_id AS VARCHAR(120))", "''", "participant_id", "NULL", ""),
     ("global", "0", "event", "CAST(event_id AS VARCHAR(120))", "''", "NULL", "event_id", ""),
-    ("event", "event_id", "organization", ORG, "MIN(TRIM(organization))", "NULL", "event_id",
-     "AND show_on_board AND TRIM(organization) <> ''"),
-    ("global", "0", "organization", ORG, "MIN(TRIM(organization))", "NULL", "NULL",
-     "AND show_on_board AND TRIM(organization) <> ''"),
 ]
 GROUPS = {
     "participant": {"event": ["event_id", "participant_id"], "global": ["participant_id"]},
     "event": {"global": ["event_id"]},
-    "organization": {"event": ["event_id", ORG], "global": [ORG]},
 }
+
+
+def fold(name):
+    """The same key as app.services.boards.fold (copied: migrations do not import the app)."""
+    return " ".join(name.split()).casefold()[:120]
+
+
+def backfill_organizations():
+    """Organizations are keyed by fold(), which SQL cannot reproduce, so in Python."""
+    conn = op.get_bind()
+    rows = conn.execute(sa.text(
+        "SELECT event_id, organization, kg, paid_at FROM orders "
+        "WHERE status = 'paid' AND show_on_board AND organization <> '' ORDER BY paid_at, id"
+    )).all()
+    lines = {}
+    for event_id, organization, kg, paid_at in rows:
+        label = " ".join(organization.split())
+        if not label:
+            continue
+        for scope, scope_id, eid in (("event", event_id, event_id), ("global", 0, None)):
+            line = lines.setdefault((scope, scope_id, fold(label)), {
+                "scope": scope, "scope_id": scope_id, "key": fold(label), "label": label, "event_id": eid,
+                "kg": 0, "first_at": paid_at})
+            line["kg"] += kg
+    if lines:
+        conn.execute(sa.text(
+            "INSERT INTO board_total (scope, scope_id, kind, key, label, participant_id, event_id, kg, first_at, "
+            "hidden) VALUES (:scope, :scope_id, 'organization', :key, :label, NULL, :event_id, :kg, :first_at, false)"
+        ), list(lines.values()))
 
 
 def upgrade():
@@ -63,6 +86,7 @@ def upgrade():
             f"SELECT '{scope}', {scope_id}, '{kind}', {key}, {label}, {pid}, {eid}, SUM(kg), MIN(paid_at), false "
             f"FROM orders WHERE status = 'paid' {where} GROUP BY {', '.join(GROUPS[kind][scope])}"
         )
+    backfill_organizations()
 
     with op.batch_alter_table('board_entry', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_board_event_kg'))
