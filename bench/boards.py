@@ -449,6 +449,8 @@ def bench_db(t: Target, s: Shape, runs: int) -> None:
              lambda e, p: boards.rank_at_event(session, largest, middle), runs),
             ("rank_at_event, largest event, last place",
              lambda e, p: boards.rank_at_event(session, largest, last), runs),
+            ("rank_at_event(of=...) as pages call it, largest event, last place",
+             lambda e, p: boards.rank_at_event(session, largest, last, of=biggest), runs),
             ("event_totals, largest event", lambda e, p: boards.event_totals(session, largest), runs),
             ("[info] rank('global', participant)*",
              lambda e, p: boards.rank(session, "global", 0, "participant", str(p)), min(runs, 50)),
