@@ -70,6 +70,7 @@ class TestingConfig(Config):
 class ProductionConfig(Config):
     SECURE_COOKIES = True
     SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
 
     @classmethod
     def check(cls) -> None:

@@ -10,7 +10,7 @@ from sqlalchemy.engine import Engine
 
 from config import CONFIGS, Config
 
-from .extensions import babel, csrf, db, limiter, migrate
+from .extensions import babel, csrf, db, limiter, login_manager, migrate
 from .htmx import htmx_ext, render
 
 
@@ -31,15 +31,16 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
     csrf.init_app(app)
     limiter.init_app(app)
+    login_manager.init_app(app)
     babel.init_app(app, locale_selector=_select_locale)
     htmx_ext.init_app(app)
 
     with app.app_context():
         _configure_sqlite(db.engine)
 
-    from .routes import api, boards, calculator, certificates, checkout, life, owners, public
+    from .routes import api, auth, boards, calculator, certificates, checkout, life, operator, organizer, owners, public
 
-    for module in (public, calculator, checkout, life, certificates, boards, owners, api):
+    for module in (public, calculator, checkout, life, certificates, boards, owners, api, auth, organizer, operator):
         app.register_blueprint(module.bp)
     csrf.exempt(api.bp)
 

@@ -285,3 +285,38 @@ def register(app: Flask) -> None:
         count = ledger.expire_stale(db.session, utcnow())
         db.session.commit()
         click.echo(f"{count} holds expired.")
+
+    @app.cli.command("create-admin")
+    @click.argument("email")
+    @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
+                  help="Prompted for when not given")
+    def create_admin_command(email, password):
+        """Create an operator account (sign in at /account/login)."""
+        from .services import accounts
+
+        try:
+            user = accounts.create_user(db.session, email, password, role="operator")
+        except accounts.AccountError as exc:
+            db.session.rollback()
+            raise click.ClickException(exc.message) from None
+        db.session.commit()
+        click.echo(f"Operator {user.email} created.")
+
+    @app.cli.command("create-owner-user")
+    @click.argument("email")
+    @click.argument("owner_id", type=int)
+    @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
+                  help="Prompted for when not given")
+    def create_owner_user_command(email, owner_id, password):
+        """Create a sign-in for a project owner: it sees its own statement at /account/statement."""
+        from .services import accounts
+
+        if db.session.get(ProjectOwner, owner_id) is None:
+            raise click.ClickException(f"No owner {owner_id}.")
+        try:
+            user = accounts.create_user(db.session, email, password, role="owner", owner_id=owner_id)
+        except accounts.AccountError as exc:
+            db.session.rollback()
+            raise click.ClickException(exc.message) from None
+        db.session.commit()
+        click.echo(f"Owner account {user.email} created.")

@@ -41,14 +41,16 @@ def event(slug: str):
     """The QR target: the event, its live totals and the way in."""
     ev = live_event(slug)
     participant = current_participant()
-    rank = boards.rank_at_event(db.session, ev.id, participant.id) if participant else None
+    totals = boards.event_totals(db.session, ev.id)
+    rank = boards.rank_at_event(db.session, ev.id, participant.id, of=totals.participants) if participant else None
     return render(
         "public/event.html",
         block="live",
         event=ev,
-        totals=boards.event_totals(db.session, ev.id),
+        totals=totals,
         board=boards.event_board(db.session, ev.id, limit=5),
         rank=rank,
+        operations_kg=orders.operations_kg(db.session, ev.id),
     )
 
 

@@ -5,17 +5,11 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.helpers import no_horizontal_scroll, small_targets, watch_errors
+
 pytestmark = pytest.mark.browser
 
-SMALL_TARGETS = """() => [...document.querySelectorAll(
-    'main input:not([type=hidden]):not([type=checkbox]):not([type=radio]), main select, main button,'
-    + ' main summary, main label.check, main .chip')]
-  .filter(e => e.offsetParent !== null && e.getBoundingClientRect().height < 44)
-  .map(e => e.outerHTML.slice(0, 90))"""
 
-
-def no_horizontal_scroll(page) -> bool:
-    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
 
 def changes(page, locator, action) -> str:
@@ -24,18 +18,6 @@ def changes(page, locator, action) -> str:
     action()
     expect(locator).not_to_have_text(before)
     return locator.inner_text()
-
-
-# hx-sync="this:replace" aborts a live recalculation that a newer keystroke overtakes; htmx logs
-# that abort (afterRequest + sendAbort) as a console error. It is the intended behaviour.
-ABORTED = ("htmx:afterRequest", "htmx:sendAbort")
-
-
-def watch_errors(page) -> list[str]:
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.on("console", lambda msg: msg.type == "error" and not msg.text.startswith(ABORTED) and errors.append(msg.text))
-    return errors
 
 
 def open_calculator(page, live_server, slug):
@@ -104,7 +86,7 @@ def test_scenario_calculator_fills_with_a_few_taps(live_server, phone, shot, nam
     assert float(total.inner_text().split()[0].replace(",", "")) > 0
     assert page.locator(".project input[type=radio]:checked").count() == 1
     assert no_horizontal_scroll(page)
-    assert page.evaluate(SMALL_TARGETS) == []
+    assert small_targets(page) == []
     shot(page, f"scenario-{name}")
     assert errors == []
 
@@ -123,7 +105,7 @@ def test_life_footprint_live_and_neutralize_a_month(live_server, phone, shot):
     assert total.inner_text() != start
     expect(page.locator(".bar-label", has_text="Average person in China")).to_be_visible()
     assert no_horizontal_scroll(page)
-    assert page.evaluate(SMALL_TARGETS) == []
+    assert small_targets(page) == []
     shot(page, "life")
 
     page.get_by_label("By what I buy each week").check()

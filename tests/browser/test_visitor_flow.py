@@ -4,18 +4,14 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.helpers import no_horizontal_scroll, watch_errors
+
 pytestmark = pytest.mark.browser
-
-
-def no_horizontal_scroll(page) -> bool:
-    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
 
 def test_visitor_goes_from_scan_to_certificate_and_rank(live_server, phone, shot):
     page = phone
-    errors = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.on("console", lambda msg: msg.type == "error" and errors.append(msg.text))
+    errors = watch_errors(page)
 
     page.goto(f"{live_server}/e/cdcn-forum-2021")
     assert page.get_by_role("heading", name="China Digital Carbon Neutrality Forum").is_visible()

@@ -1,0 +1,260 @@
+"""Accounts: sign up (an organizer and their organization), sign in, sign out,
+change password; the project owner's own statement; role guards for the
+organizer, operator and owner areas."""
+from __future__ import annotations
+
+from functools import wraps
+from urllib.parse import urlsplit
+
+from flask import Blueprint, Response, abort, current_app, flash, request, session, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required, login_user, logout_user
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, PasswordField, StringField
+from wtforms.validators import EqualTo, InputRequired, Length, Regexp
+
+from ..extensions import db, limiter, login_manager
+from ..htmx import is_htmx, redirect_to, render
+from ..models import ProjectOwner, User
+from ..services import accounts, statements
+
+bp = Blueprint("auth", __name__, url_prefix="/account")
+
+
+@login_manager.user_loader
+def load_user(user_id: str) -> User | None:
+    if not user_id.isdigit():
+        return None
+    user = db.session.get(User, int(user_id))
+    return user if user is not None and user.active else None
+
+
+@login_manager.unauthorized_handler
+def unauthorized():
+    """Anonymous visitors of a closed page go to sign in, and come back after."""
+    target = url_for("auth.login", next=request.full_path.rstrip("?") if request.method == "GET" else None)
+    if is_htmx():
+        response = Response(status=401)
+        response.headers["HX-Redirect"] = target
+        return response
+    flash(_("Please sign in to open that page."))
+    return redirect_to(target)
+
+
+def home_for(user: User) -> str:
+    return {
+        "operator": url_for("operator.index"),
+        "owner": url_for("auth.statement"),
+    }.get(user.role, url_for("organizer.index"))
+
+
+def guard(*roles: str) -> None:
+    """For a blueprint's before_request: signed in, with one of `roles`, or refused."""
+    if not current_user.is_authenticated:
+        abort(login_manager.unauthorized())
+    if current_user.role not in roles:
+        abort(403, description=_("This page is for another kind of account."))
+
+
+def role_required(*roles: str):
+    def decorate(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            guard(*roles)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorate
+
+
+def safe_next(target: str | None) -> str | None:
+    """Only a path on this site (never //host or a scheme) may be a redirect target."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    return target
+
+
+# --------------------------------------------------------------------------
+# Forms
+# --------------------------------------------------------------------------
+
+class SignUpForm(FlaskForm):
+    name = StringField(_l("Your name"), validators=[Length(max=120, message=_l("Keep it under 120 characters."))])
+    organization = StringField(_l("Organization"), validators=[
+        InputRequired(_l("Enter the name of your company or organization.")),
+        Length(max=accounts.ORGANIZATION_MAX, message=_l("Keep the name under 60 characters."))])
+    email = EmailField(_l("E-mail"), validators=[
+        InputRequired(_l("Enter your e-mail address.")),
+        Regexp(accounts.EMAIL_RE, message=_l("Enter an e-mail address like name@example.com."))])
+    password = PasswordField(_l("Password"), validators=[
+        InputRequired(_l("Choose a password.")),
+        Length(min=accounts.PASSWORD_MIN, max=accounts.PASSWORD_MAX,
+               message=_l("Use at least 10 characters."))])
+
+
+class SignInForm(FlaskForm):
+    email = EmailField(_l("E-mail"), validators=[InputRequired(_l("Enter your e-mail address."))])
+    password = PasswordField(_l("Password"), validators=[InputRequired(_l("Enter your password."))])
+    remember = BooleanField(_l("Keep me signed in on this device"))
+
+
+class PasswordForm(FlaskForm):
+    current = PasswordField(_l("Current password"), validators=[InputRequired(_l("Enter your current password."))])
+    new = PasswordField(_l("New password"), validators=[
+        InputRequired(_l("Choose a new password.")),
+        Length(min=accounts.PASSWORD_MIN, max=accounts.PASSWORD_MAX, message=_l("Use at least 10 characters."))])
+    confirm = PasswordField(_l("New password again"), validators=[
+        InputRequired(_l("Type the new password again.")), EqualTo("new", _l("The two new passwords differ."))])
+
+
+def account_message(exc: accounts.AccountError) -> str:
+    """The service's refusal in the reader's language (its codes are stable)."""
+    p = exc.params
+    messages = {
+        "email_invalid": lambda: _("Enter an e-mail address like name@example.com."),
+        "email_taken": lambda: _("An account with this e-mail exists already. Sign in instead."),
+        "password_short": lambda: _("Use at least %(n)s characters.", n=p["n"]),
+        "password_long": lambda: _("Use at most %(n)s characters.", n=p["n"]),
+        "password_wrong": lambda: _("That is not your current password."),
+        "password_same": lambda: _("Choose a password different from the current one."),
+        "organization_empty": lambda: _("Enter the organization's name."),
+        "organization_long": lambda: _("Keep the name under %(n)s characters.", n=p["n"]),
+        "organization_taken": lambda: _(
+            "An organization with this name exists already; ask one of its members to add you."),
+        "organization_taken_other": lambda: _("Another organization has this name."),
+        "plain_text": lambda: _("Please use plain text."),
+        "slug_format": lambda: _(
+            "Use %(low)s to %(high)s lower-case letters, digits and single hyphens, like chengdu-forum-2026.",
+            low=p["low"], high=p["high"]),
+        "slug_taken": lambda: _("Another event uses this address already."),
+        "slug_frozen": lambda: _("This event has orders, so its address can no longer change."),
+        "currency": lambda: _("No project sells credits in that currency yet; choose another."),
+        "project_gone": lambda: _("One of the chosen projects is no longer on offer."),
+        "project_currency": lambda: _(
+            "%(project)s is priced in %(project_currency)s; this event takes %(currency)s. Untick it or change "
+            "the currency.", **p),
+        "dates": lambda: _("The event cannot end before it starts."),
+        "venue": lambda: _("We do not know that place; pick one of the suggestions (a city, airport or station)."),
+        "country": lambda: _("Use a two-letter country code such as CN."),
+    }
+    make = messages.get(exc.code)
+    return make() if make else exc.message
+
+
+def field_error(form: FlaskForm, exc: accounts.AccountError) -> None:
+    """Show a service refusal next to its field (or above the form)."""
+    message = account_message(exc)
+    field = form._fields.get(exc.field or "")
+    if field is not None:
+        field.errors = [*field.errors, message]
+    else:
+        form.form_errors.append(message)
+
+
+# --------------------------------------------------------------------------
+# Views
+# --------------------------------------------------------------------------
+
+@bp.get("/")
+@login_required
+def home():
+    """Where a signed-in person belongs: their events, the operator area or their statement."""
+    return redirect_to(home_for(current_user))
+
+
+@bp.route("/signup", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config.get("SIGNUP_RATE_LIMIT", "20 per hour"), methods=["POST"])
+def signup():
+    """Create an organizer account and its organization."""
+    if current_user.is_authenticated:
+        return redirect_to(home_for(current_user))
+    form = SignUpForm()
+    if form.validate_on_submit():
+        try:
+            user = accounts.sign_up(db.session, email=form.email.data, password=form.password.data,
+                                    name=form.name.data or "", organization=form.organization.data)
+        except accounts.AccountError as exc:
+            db.session.rollback()
+            field_error(form, exc)
+        else:
+            db.session.commit()
+            session.clear()
+            login_user(user)
+            flash(_("Welcome! Create your first event."))
+            return redirect_to(url_for("organizer.new_event", org_id=user.organizations[0].id))
+    return render("auth/signup.html", form=form, status=422 if form.errors else 200)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config.get("LOGIN_RATE_LIMIT", "10 per minute"), methods=["POST"])
+def login():
+    """Sign in with e-mail and password (rate limited per address)."""
+    if current_user.is_authenticated:
+        return redirect_to(home_for(current_user))
+    form = SignInForm()
+    next_url = safe_next(request.values.get("next"))
+    if form.validate_on_submit():
+        user = accounts.authenticate(db.session, form.email.data, form.password.data)
+        if user is not None:
+            session.clear()  # a fresh session: nothing from before signing in carries over
+            login_user(user, remember=bool(form.remember.data))
+            return redirect_to(next_url or home_for(user))
+        form.form_errors.append(_("That e-mail and password do not match an account."))
+    return render("auth/login.html", form=form, next_url=next_url, status=422 if form.errors else 200)
+
+
+@bp.post("/logout")
+def logout():
+    """Sign out (POST only, with the CSRF token)."""
+    logout_user()
+    session.clear()
+    return redirect_to(url_for("public.home"))
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@login_required
+def password():
+    """Change the password (the current one is required)."""
+    form = PasswordForm()
+    if form.validate_on_submit():
+        try:
+            accounts.change_password(current_user, form.current.data, form.new.data)
+        except accounts.AccountError as exc:
+            db.session.rollback()
+            field_error(form, exc)
+        else:
+            db.session.commit()
+            flash(_("Your password has been changed."))
+            return redirect_to(url_for("auth.password"))
+    return render("auth/password.html", form=form, status=422 if form.errors else 200)
+
+
+def _owner() -> ProjectOwner:
+    guard("owner")
+    owner = db.session.get(ProjectOwner, current_user.owner_id) if current_user.owner_id else None
+    if owner is None:
+        abort(404)
+    return owner
+
+
+@bp.get("/statement")
+def statement():
+    """A project owner's statement: what its projects sold, what it is owed and was paid."""
+    owner = _owner()
+    return render("auth/statement.html", statement=statements.statement(db.session, owner),
+                  orders=statements.paid_orders(db.session, owner)[-50:])
+
+
+@bp.get("/statement.csv")
+def statement_csv():
+    """Every paid order of the owner's projects, as CSV."""
+    owner = _owner()
+    response = Response(statements.to_csv(db.session, owner), mimetype="text/csv")
+    response.headers["Content-Disposition"] = f'attachment; filename="carbondot-statement-{owner.id}.csv"'
+    response.headers["Cache-Control"] = "no-store"
+    return response

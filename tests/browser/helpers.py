@@ -1,0 +1,29 @@
+"""Helpers shared by the browser tests."""
+
+# htmx logs an aborted request as a console error: typing replaces the pending
+# live total (hx-sync="this:replace") and leaving a page cancels its live
+# refresh. Both are intended; a real failure still shows as htmx:responseError
+# or htmx:sendError and fails the test.
+ABORTED = ("htmx:sendAbort", "htmx:afterRequest")
+
+
+def watch_errors(page) -> list[str]:
+    """Collect page errors and console errors (except intended aborts) as they happen."""
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("console", lambda msg: msg.type == "error" and not msg.text.startswith(ABORTED)
+            and errors.append(msg.text))
+    return errors
+
+
+def no_horizontal_scroll(page) -> bool:
+    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+
+def small_targets(page) -> list[str]:
+    """Controls in the main area less than 44 px high (inline text links excepted)."""
+    return page.evaluate("""() => Array.from(document.querySelectorAll(
+        'main input:not([type=hidden]):not([type=checkbox]):not([type=radio]), main select, main button,'
+        + ' main .button, main summary, main label.check, main .chip'))
+        .filter(el => el.offsetParent !== null && el.getBoundingClientRect().height < 43.5)
+        .map(el => el.outerHTML.slice(0, 90))""")
