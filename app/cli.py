@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from .extensions import db
 from .models import Certificate, CreditBatch, Event, Payout, Project, ProjectOwner, utcnow
-from .services import boards, ledger, statements
+from .services import boards, ledger, orders, statements
 
 DEMO_PRICE_SOURCE = "Demo price set for the seed data (not a market quote)"
 
@@ -216,6 +216,9 @@ def register(app: Flask) -> None:
                     f"{sum(x.kg for x in lines):>10} {st.owed(cur):>12} {st.paid_out.get(cur, 0):>12} "
                     f"{st.balance(cur):>12}"
                 )
+        for order in orders.to_refund(db.session):
+            click.echo(f"TO REFUND by hand: {order.public_id} {order.amount_minor} {order.currency} "
+                       f"({order.payment_provider} {order.payment_ref or ''})")
 
     @app.cli.command("record-payout")
     @click.argument("owner_id", type=int)

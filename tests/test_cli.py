@@ -72,3 +72,12 @@ def test_project_page_shows_batches_and_money_passed(client, make_project, make_
     page = client.get(f"/p/{project.id}").get_data(as_text=True)
     assert "T1-0-0000001000" in page and "¥52.20" in page
     assert client.get("/p/9999").status_code == 404
+
+
+def test_payments_whose_refund_failed_are_listed_for_operators(runner, db, make_order):
+    order = make_order(kg=5, paid=False)
+    order.status = "refund_due"
+    order.payment_ref = "cs_test_lost"
+    db.session.commit()
+    report = runner.invoke(args=["payouts"])
+    assert f"TO REFUND by hand: {order.public_id} {order.amount_minor} CNY" in report.output

@@ -19,7 +19,7 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional, Reg
 from ..extensions import db
 from ..htmx import redirect_to, render
 from ..models import Certificate, Event, Order, Participant, Payout, Project, ProjectOwner, utcnow
-from ..services import boards, ledger, money, statements
+from ..services import boards, ledger, money, orders, statements
 from .auth import guard
 from .organizer import FriendlyIntegerField
 
@@ -317,7 +317,8 @@ def payouts_page(form: PayoutForm, status: int = 200):
         .order_by(Payout.paid_at.desc(), Payout.id.desc()).limit(20)
     ).all()
     return render("operator/payouts.html", status=status, form=form,
-                  statements=statements.all_statements(db.session), recent=recent)
+                  statements=statements.all_statements(db.session), recent=recent,
+                  to_refund=orders.to_refund(db.session))
 
 
 @bp.get("/payouts")

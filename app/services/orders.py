@@ -187,6 +187,13 @@ def owner_totals(session: Session, project_ids: list[int]) -> dict[int, int]:
     return {pid: int(total or 0) for pid, total in rows}
 
 
+def to_refund(session: Session) -> list[Order]:
+    """Payments that arrived for credits already gone and whose refund did not go through."""
+    return list(session.execute(
+        select(Order).where(Order.status == "refund_due").order_by(Order.created_at)
+    ).scalars())
+
+
 def operations_kg(session: Session, event_id: int) -> int:
     """Kilograms an organizer neutralized for the event's own operations."""
     return int(session.execute(

@@ -161,3 +161,12 @@ def test_payouts_never_more_than_owed(client, db, operator, make_project, make_o
                                                   "amount": "30.01"})
     assert rest.status_code == 422 and count(db, Payout) == 1
     assert "¥30.00" in client.get("/operator/payouts").get_data(as_text=True)
+
+
+def test_payouts_page_lists_payments_to_refund_by_hand(client, db, operator, make_order):
+    order = make_order(kg=5, paid=False)
+    assert "Payments to refund by hand" not in client.get("/operator/payouts").get_data(as_text=True)
+    order.status = "refund_due"
+    db.session.commit()
+    text = client.get("/operator/payouts").get_data(as_text=True)
+    assert "Payments to refund by hand" in text and order.public_id in text
