@@ -7,9 +7,7 @@ cannot be added without appearing here.
 from dataclasses import dataclass
 
 import pytest
-from flask import g
 from sqlalchemy import func, select
-from werkzeug.security import generate_password_hash
 
 from app.models import (
     BoardTotal,
@@ -24,9 +22,9 @@ from app.models import (
     ProjectOwner,
     User,
 )
+from tests.accounts import login_as, make_user
 
 # Sessions are set directly, so no test pays for a real password hash.
-UNUSED_HASH = generate_password_hash("not used to sign in", method="pbkdf2:sha256:1")
 
 # Pages of one organization's event or organization: {org}, {event}.
 ORG_SCOPED_GET = [
@@ -89,22 +87,6 @@ class World:
 
     def url(self, pattern: str) -> str:
         return pattern.format(org=self.org.id, event=self.event.id, project=self.project.id)
-
-
-def make_user(db, email: str, role: str = "organizer", owner_id: int | None = None) -> User:
-    user = User(email=email, password_hash=UNUSED_HASH, role=role, owner_id=owner_id)
-    db.session.add(user)
-    db.session.flush()
-    return user
-
-
-def login_as(client, user: User) -> None:
-    with client.session_transaction() as session:
-        session["_user_id"] = str(user.id)
-        session["_fresh"] = True
-    # The tests' requests share the fixture's app context, so forget the user
-    # Flask-Login cached in `g` for the previous request.
-    g.pop("_login_user", None)
 
 
 @pytest.fixture

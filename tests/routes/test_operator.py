@@ -1,12 +1,9 @@
 """The operator's pages: projects and batches, moderation, revocation, payouts."""
 import pytest
-from flask import g
 from sqlalchemy import func, select
-from werkzeug.security import generate_password_hash
 
-from app.models import BoardTotal, Certificate, CreditBatch, Payout, Project, ProjectOwner, User
-
-UNUSED_HASH = generate_password_hash("not used to sign in", method="pbkdf2:sha256:1")
+from app.models import BoardTotal, Certificate, CreditBatch, Payout, Project, ProjectOwner
+from tests.accounts import login_as, make_user
 
 
 def count(db, model) -> int:
@@ -15,12 +12,9 @@ def count(db, model) -> int:
 
 @pytest.fixture
 def operator(db, client):
-    user = User(email="ops@example.com", password_hash=UNUSED_HASH, role="operator")
-    db.session.add(user)
+    user = make_user(db, "ops@example.com", role="operator")
     db.session.commit()
-    with client.session_transaction() as session:
-        session["_user_id"] = str(user.id)
-    g.pop("_login_user", None)
+    login_as(client, user)
     return user
 
 

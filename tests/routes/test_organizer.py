@@ -4,15 +4,12 @@ import csv
 import io
 
 import pytest
-from flask import g
 from sqlalchemy import func, select
-from werkzeug.security import generate_password_hash
 
-from app.models import BoardTotal, Certificate, Event, Footprint, Order, Organization, User
+from app.models import BoardTotal, Certificate, Event, Footprint, Order, Organization
 from app.services import boards
 from app.template_helpers import tonnes
-
-UNUSED_HASH = generate_password_hash("not used to sign in", method="pbkdf2:sha256:1")
+from tests.accounts import login_as, make_user
 
 
 def count(db, model) -> int:
@@ -22,14 +19,12 @@ def count(db, model) -> int:
 @pytest.fixture
 def org(db, client):
     """Acme Events, with a signed-in member."""
-    user = User(email="ann@example.com", password_hash=UNUSED_HASH, role="organizer")
+    user = make_user(db, "ann@example.com")
     organization = Organization(name="Acme Events")
-    db.session.add_all([user, organization])
+    db.session.add(organization)
     organization.members.append(user)
     db.session.commit()
-    with client.session_transaction() as session:
-        session["_user_id"] = str(user.id)
-    g.pop("_login_user", None)
+    login_as(client, user)
     return organization
 
 
