@@ -351,12 +351,13 @@ def _electric_car_in_china() -> Factor:
     return Factor(
         _EV_CN_ID, value, ev.unit, f"{ev.source}; rescaled with {cn.source}", f"{ev.edition} + {cn.edition}",
         cn.year,
-        f"Derived: {ev.value} / {gb.value} = the DESNZ car's kWh per km (DESNZ prices it at the UK 'electricity "
-        f"generated' factor, T&D losses being a separate DESNZ row not included here), times {cn.value} (China "
-        f"grid), rounded to 5 dp. We read MEE's factor as CO2 per kWh of electricity and have not checked "
-        "whether it includes grid losses. Used when every "
-        "known place of the leg is in China (or, with no places, a leg within CN). Mixes a CO2-only grid factor "
-        "with a CO2e car factor.",
+        f"Derived: kWh per km = {ev.value} / {gb.value} (the DESNZ car factor over the UK 'electricity "
+        f"generated' factor it is priced at), times {cn.value} (China's grid, MEE 2023), rounded to 5 dp. Grid "
+        "losses: we take DESNZ's car factor to exclude UK T&D losses (DESNZ lists T&D separately) and MEE's factor "
+        "to be China's whole grid average, so losses are counted once, in China's factor; neither reading has "
+        "been checked against the source documents here, and if DESNZ's car factor did include UK T&D this "
+        "would be about 9 % high. Used when every known place of the leg is in China (or, with no places, a leg "
+        "within CN). Mixes a CO2-only grid factor with a CO2e car factor.",
         ev.category,
     )
 

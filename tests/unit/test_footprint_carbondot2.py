@@ -135,7 +135,7 @@ def test_electric_car_derivation_is_stated():
     ev = fp.factor("car:electric:CN")
     # 0.04047 kg/km / 0.177 kg/kWh (UK generated) x 0.5306 kg/kWh (MEE 2023) = 0.121318... -> 0.12132
     assert ev.value == D("0.12132")
-    assert "0.04047 / 0.177" in ev.note and "T&D" in ev.note
+    assert "0.04047 / 0.177" in ev.note and "T&D" in ev.note and "counted once" in ev.note
 
 
 def test_high_speed_rail_is_labelled_a_proxy():
