@@ -351,6 +351,8 @@ def page(event: Event, calc: Calculation, status: int = 200, block=None):
         hotel_countries=footprint.HOTEL_COUNTRIES,
         meal_kinds=MEAL_LABELS,
         extra_meal_kinds=EXTRA_MEAL_LABELS,
+        gas_units=footprint.gas_units(event.country),
+        energy_units=dict(footprint.ENERGY_UNITS),
         basket_labels=BASKET_LABELS,
         basket_first=BASKET_FIRST,
         grids=GRID_LABELS,

@@ -48,7 +48,7 @@ from app.services import places
 from app.services.places import Place
 
 __all__ = [
-    "BASKET_CATEGORIES", "CABINS", "DIET_KINDS", "ENERGY_KINDS", "ENERGY_UNITS", "FUELS", "GRIDS",
+    "BASKET_CATEGORIES", "CABINS", "DIET_KINDS", "ENERGY_KINDS", "ENERGY_UNITS", "gas_units", "FUELS", "GRIDS",
     "HOTEL_COUNTRIES", "MEAL_KINDS", "MEAL_CODES", "METHODOLOGY", "MODES", "BasketItem", "Comparison",
     "ComparisonBasis", "EnergyUse", "Factor",
     "FootprintError", "FootprintInput", "FootprintResult", "HotelStay", "Leg", "LineItem", "Meal", "Place",
@@ -110,6 +110,11 @@ ENERGY_KINDS = (("electricity", "Electricity"), ("natural_gas", "Natural gas"))
 # Units an energy amount may come in: electricity only in kWh, natural gas in kWh or cubic metres.
 ENERGY_UNITS = (("kWh", "kWh"), ("m3", "m\u00b3"))
 _UNITS_BY_KIND = {"electricity": ("kWh",), "natural_gas": ("kWh", "m3")}
+
+
+def gas_units(country: str | None) -> tuple[str, ...]:
+    """Natural-gas units in the order a form offers them: cubic metres first in China, where meters read m3."""
+    return ("m3", "kWh") if country == "CN" else ("kWh", "m3")
 GRIDS = (
     ("CN", "China, national average"), ("CN-NORTH", "North China grid"), ("CN-NORTHEAST", "Northeast China grid"),
     ("CN-EAST", "East China grid"), ("CN-CENTRAL", "Central China grid"), ("CN-NORTHWEST", "Northwest China grid"),

@@ -34,7 +34,7 @@ WEEKS_PER_YEAR = Decimal(DAYS_PER_YEAR) / 7
 DIETS = ("red_meat", "chicken", "fish", "vegetarian", "vegan")
 DIET_MEALS = {"red_meat": "diet_high_meat", "chicken": "diet_low_meat", "fish": "diet_fish",
               "vegetarian": "diet_vegetarian", "vegan": "diet_vegan"}
-GAS_UNITS = ("m3", "kWh")  # cubic metres first: Chinese gas meters and bills read m3
+GAS_UNITS = footprint.gas_units(COUNTRY)  # cubic metres first: Chinese gas meters and bills read m3
 # The grocery categories the life page asks about (per week), a subset of the engine's.
 BASKET = ("pork", "beef", "lamb", "poultry", "fish_farmed", "eggs", "milk", "rice", "wheat_bread", "tofu",
           "brassicas", "apples")
