@@ -53,11 +53,22 @@ FUEL_LABELS = {
     "electric": _l("Electric"),
 }
 MEAL_LABELS = {
-    "vegan": _l("Vegan"),
-    "vegetarian": _l("Vegetarian"),
-    "fish": _l("Fish or seafood"),
-    "chicken": _l("Chicken or a little meat"),
-    "red_meat": _l("Red meat (beef, lamb)"),
+    "vegan": _l("Vegan (tofu)"),
+    "vegetarian": _l("Vegetarian (egg)"),
+    "fish": _l("Fish"),
+    "chicken": _l("Chicken"),
+    "pork": _l("Pork"),
+    "beef": _l("Beef"),
+    "lamb": _l("Lamb or mutton"),
+}
+# Shown only when the form already holds them (an API-era kind, or a diet sent by the life page).
+EXTRA_MEAL_LABELS = {
+    "red_meat": _l("Red meat (half beef, half lamb)"),
+    "diet_high_meat": _l("Average meals of a high meat-eater's diet"),
+    "diet_low_meat": _l("Average meals of a low meat-eater's diet"),
+    "diet_fish": _l("Average meals of a fish-eater's diet"),
+    "diet_vegetarian": _l("Average meals of a vegetarian diet"),
+    "diet_vegan": _l("Average meals of a vegan diet"),
 }
 BASKET_LABELS = {
     "beef": _l("Beef"), "lamb": _l("Lamb"), "pork": _l("Pork"), "poultry": _l("Chicken and other poultry"),
@@ -183,7 +194,7 @@ def to_engine_input(legs: list[dict], form: MultiDict) -> dict:
         data["hotel_nights"] = [{"country": form.get("hotel-country", "CN"), "nights": nights}]
     meals = [
         {"kind": kind, "count": count}
-        for kind, _label in footprint.MEAL_KINDS
+        for kind in footprint.MEAL_CODES  # the form's meals, and the life page's diets
         if (count := form.get(f"meals-{kind}", "").strip())
     ]
     if meals:
@@ -199,7 +210,7 @@ def to_engine_input(legs: list[dict], form: MultiDict) -> dict:
     if electricity := form.get("energy-electricity", "").strip():
         energy.append({"kind": "electricity", "amount": electricity, "grid": form.get("energy-grid", "CN")})
     if gas := form.get("energy-gas", "").strip():
-        energy.append({"kind": "natural_gas", "amount": gas})
+        energy.append({"kind": "natural_gas", "amount": gas, "unit": form.get("energy-gas-unit") or "kWh"})
     if energy:
         data["energy"] = energy
     if form.get("rf_shown"):
@@ -230,7 +241,7 @@ def form_for(data: dict) -> MultiDict:
         if use["kind"] == "electricity":
             items += [("energy-electricity", str(use["amount"])), ("energy-grid", str(use.get("grid", "CN")))]
         else:
-            items.append(("energy-gas", str(use["amount"])))
+            items += [("energy-gas", str(use["amount"])), ("energy-gas-unit", str(use.get("unit", "kWh")))]
     if "radiative_forcing" in data:
         items.append(("rf_shown", "1"))
         if data["radiative_forcing"]:
@@ -339,6 +350,9 @@ def page(event: Event, calc: Calculation, status: int = 200, block=None):
         fuels=FUEL_LABELS,
         hotel_countries=footprint.HOTEL_COUNTRIES,
         meal_kinds=MEAL_LABELS,
+        extra_meal_kinds=EXTRA_MEAL_LABELS,
+        gas_units=footprint.gas_units(event.country),
+        energy_units=dict(footprint.ENERGY_UNITS),
         basket_labels=BASKET_LABELS,
         basket_first=BASKET_FIRST,
         grids=GRID_LABELS,

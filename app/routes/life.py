@@ -80,6 +80,8 @@ def life_page(form: MultiDict, status: int = 200, block: str | None = None):
         diets=DIET_LABELS,
         fuels=FUEL_LABELS,
         grids=GRID_LABELS,
+        gas_units=life.GAS_UNITS,
+        energy_units=dict(footprint.ENERGY_UNITS),
         basket=[(c, BASKET_LABELS[c]) for c in life.BASKET],
         share_labels=SHARE_LABELS,
         average_labels=AVERAGE_LABELS,

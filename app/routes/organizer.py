@@ -365,7 +365,7 @@ class Operations:
             data["energy"].append({"kind": "electricity", "amount": f["electricity"], "grid": f.get("grid") or "CN"})
         if f.get("gas"):
             where[f"energy[{len(data['energy'])}]"] = "gas"
-            data["energy"].append({"kind": "natural_gas", "amount": f["gas"]})
+            data["energy"].append({"kind": "natural_gas", "amount": f["gas"], "unit": f.get("gas_unit") or "kWh"})
         for kind, _label in footprint.MEAL_KINDS:
             if f.get(f"meals-{kind}"):
                 where[f"meals[{len(data['meals'])}]"] = f"meals-{kind}"

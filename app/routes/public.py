@@ -9,6 +9,7 @@ from ..htmx import render
 from ..models import SCENARIOS, Event, Project, utcnow
 from ..participants import current_participant
 from ..services import boards, footprint, ledger, life, orders
+from ..services import methodology as methodology_data
 
 bp = Blueprint("public", __name__)
 
@@ -78,6 +79,10 @@ def methodology():
         version=footprint.METHODOLOGY,
         comparisons=footprint.comparison_table(),
         averages=life.averages(),
+        source_for=methodology_data.source_for,
+        flight_methods=methodology_data.flight_methods(),
+        trips=methodology_data.trips(),
+        portions=footprint.meal_portions(),
     )
 
 

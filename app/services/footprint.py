@@ -8,22 +8,31 @@ footprint says which edition of the factors produced it.
 
 Method in short (details in each factor's note):
 - Flights: great-circle distance between the two places (haversine, mean Earth
-  radius), times the DESNZ factor for the haul band and cabin, with or without
-  radiative forcing. DESNZ's 8% routing uplift is already inside its factors,
-  so it is not added to the distance again. Band: same country -> domestic;
-  otherwise short-haul below 3700 km, long-haul from 3700 km; countries unknown
-  (distance typed without airports) -> DESNZ "International, to/from non-UK".
+  radius), times the DESNZ factor for the category and cabin, with or without
+  radiative forcing (every flight item says which). DESNZ's 8% routing uplift
+  is already inside its factors, so it is not added to the distance again.
+  Category (carbondot-2): a flight that does not touch the UK, domestic or
+  international, takes DESNZ's "International, to/from non-UK" factor by cabin
+  (DESNZ publishes no distance bands for it); a flight within the UK takes the
+  UK domestic factor; a flight with one end in the UK is short-haul below 3,700
+  km and long-haul from 3,700 km (our threshold: DESNZ defines haul by
+  destination, not distance). A flight typed by distance is non-UK unless its
+  country is GB.
 - Ground legs: the typed distance, or great-circle times a detour factor
-  (road or rail). Cars and motorbikes use a per-vehicle factor shared by the
-  people on board; an electric car driven within China is rescaled to China's
-  grid. A return trip counts exactly twice the one-way trip.
+  (road or rail). Cars, taxis and motorbikes use a per-vehicle factor shared by
+  the people on board (a taxi's riders); an electric car driven within China
+  is rescaled to China's grid. A return trip counts exactly twice the one-way trip.
 - A journey made several times ("trips", may be a fraction: a month's share of a
   year's flights) counts that many times. A journey typed by distance with a
   "country" is taken to be within that country: a flight is domestic, an
   electric car in China runs on China's grid.
-- Hotels per room night by country, meals per meal, shopping per kg.
-- Home energy per kWh: electricity by China's national or regional grid
-  (MEE/NBS, CO2 only), natural gas by DESNZ (gross calorific value).
+- Hotels per room night by country; shopping per kg. A meal is a stated portion
+  (app/data/meal_portions.csv) priced with the shopping factors, so a beef meal
+  is a beef meal; the diet kinds (diet_*) are a whole diet's average meal, for
+  the life page.
+- Home energy: electricity per kWh by China's national or regional grid
+  (MEE/NBS, CO2 only); natural gas per kWh (gross calorific value) or per m3,
+  by DESNZ.
 """
 
 from __future__ import annotations
@@ -39,14 +48,15 @@ from app.services import places
 from app.services.places import Place
 
 __all__ = [
-    "BASKET_CATEGORIES", "CABINS", "ENERGY_KINDS", "FUELS", "GRIDS", "HOTEL_COUNTRIES", "MEAL_KINDS",
-    "METHODOLOGY", "MODES", "BasketItem", "Comparison", "ComparisonBasis", "EnergyUse", "Factor",
+    "BASKET_CATEGORIES", "CABINS", "DIET_KINDS", "ENERGY_KINDS", "ENERGY_UNITS", "gas_units", "FUELS", "GRIDS",
+    "HOTEL_COUNTRIES", "MEAL_KINDS", "MEAL_CODES", "METHODOLOGY", "MODES", "BasketItem", "Comparison",
+    "ComparisonBasis", "EnergyUse", "Factor",
     "FootprintError", "FootprintInput", "FootprintResult", "HotelStay", "Leg", "LineItem", "Meal", "Place",
     "calculate", "comparison_table", "comparisons", "estimate", "factor", "factor_table", "parse_input",
 ]
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
-METHODOLOGY = "carbondot-1 / DESNZ 2025 / MEE 2023"
+METHODOLOGY = "carbondot-2 / DESNZ 2025 / MEE 2023"
 
 MODES = ("flight", "rail_hsr", "rail", "metro", "bus", "coach", "taxi", "car", "motorbike", "ferry", "walk", "bike")
 MODE_LABELS = {
@@ -72,9 +82,19 @@ HOTEL_COUNTRIES = (
     ("US", "United States"), ("CA", "Canada"), ("MX", "Mexico"), ("CR", "Costa Rica"), ("CO", "Colombia"),
     ("BR", "Brazil"), ("CL", "Chile"), ("AU", "Australia"), ("OTHER", "Other country"),
 )
+# Single meals, each a portion in meal_portions.csv (what the forms offer).
 MEAL_KINDS = (
-    ("vegan", "Vegan"), ("vegetarian", "Vegetarian"), ("fish", "Fish or seafood"),
-    ("chicken", "Chicken or a little meat"), ("red_meat", "Red meat (beef, lamb)"),
+    ("vegan", "Vegan (tofu)"), ("vegetarian", "Vegetarian (egg)"), ("fish", "Fish"), ("chicken", "Chicken"),
+    ("pork", "Pork"), ("beef", "Beef"), ("lamb", "Lamb or mutton"),
+)
+# Still accepted from API callers of carbondot-1: half beef, half lamb.
+_LEGACY_MEAL_KINDS = (("red_meat", "Red meat (half beef, half lamb)"),)
+# A whole diet's average meal (Scarborough et al. 2014), for a diet over days, not a single meal.
+DIET_KINDS = (
+    ("diet_high_meat", "Average meal, high meat-eater's diet"),
+    ("diet_low_meat", "Average meal, low meat-eater's diet"),
+    ("diet_fish", "Average meal, fish-eater's diet"), ("diet_vegetarian", "Average meal, vegetarian diet"),
+    ("diet_vegan", "Average meal, vegan diet"),
 )
 # Amounts are kilograms of product.
 BASKET_CATEGORIES = (
@@ -87,6 +107,14 @@ BASKET_CATEGORIES = (
 )
 # Home energy, in kWh. Electricity by grid: each has an electricity:grid:<code> row.
 ENERGY_KINDS = (("electricity", "Electricity"), ("natural_gas", "Natural gas"))
+# Units an energy amount may come in: electricity only in kWh, natural gas in kWh or cubic metres.
+ENERGY_UNITS = (("kWh", "kWh"), ("m3", "m\u00b3"))
+_UNITS_BY_KIND = {"electricity": ("kWh",), "natural_gas": ("kWh", "m3")}
+
+
+def gas_units(country: str | None) -> tuple[str, ...]:
+    """Natural-gas units in the order a form offers them: cubic metres first in China, where meters read m3."""
+    return ("m3", "kWh") if country == "CN" else ("kWh", "m3")
 GRIDS = (
     ("CN", "China, national average"), ("CN-NORTH", "North China grid"), ("CN-NORTHEAST", "Northeast China grid"),
     ("CN-EAST", "East China grid"), ("CN-CENTRAL", "Central China grid"), ("CN-NORTHWEST", "Northwest China grid"),
@@ -95,7 +123,9 @@ GRIDS = (
 _HOTEL_CODES = frozenset(code for code, _ in HOTEL_COUNTRIES)
 _ENERGY_CODES = tuple(code for code, _ in ENERGY_KINDS)
 _GRID_CODES = tuple(code for code, _ in GRIDS)
-_MEAL_CODES = tuple(code for code, _ in MEAL_KINDS)
+_MEAL_LABELS = dict(MEAL_KINDS + _LEGACY_MEAL_KINDS + DIET_KINDS)
+_MEAL_CODES = tuple(_MEAL_LABELS)
+MEAL_CODES = _MEAL_CODES  # every meal kind the engine takes: single meals, the legacy kind, diets
 _BASKET_CODES = tuple(code for code, _ in BASKET_CATEGORIES)
 
 # Input limits: what a form may ask for, not emission data.
@@ -110,7 +140,7 @@ MAX_ENERGY_KWH = Decimal(1_000_000)
 
 _ROAD = frozenset({"car", "taxi", "bus", "coach", "motorbike", "walk", "bike"})
 _RAIL = frozenset({"rail_hsr", "rail", "metro"})
-_PER_VEHICLE = frozenset({"car", "motorbike"})
+_PER_VEHICLE = frozenset({"car", "taxi", "motorbike"})
 _TRUE = frozenset({"true", "on", "yes", "1"})
 _FALSE = frozenset({"false", "off", "no", "0"})
 
@@ -171,8 +201,9 @@ class BasketItem:
 @dataclass(frozen=True)
 class EnergyUse:
     kind: str  # "electricity" | "natural_gas"
-    amount: Decimal  # kWh
+    amount: Decimal  # in `unit`
     grid: str = "CN"  # electricity only
+    unit: str = "kWh"  # "kWh", or "m3" for natural gas
 
 
 @dataclass(frozen=True)
@@ -193,6 +224,7 @@ class LineItem:
     factor: Factor
     quantity: Decimal  # kg == factor.value * quantity
     quantity_unit: str
+    radiative_forcing: bool | None = None  # flights only: whether the factor includes radiative forcing
 
 
 @dataclass(frozen=True)
@@ -200,6 +232,12 @@ class FootprintResult:
     items: tuple[LineItem, ...]
     total_kg: Decimal
     methodology: str
+
+    @property
+    def radiative_forcing(self) -> bool | None:
+        """Whether the flights include radiative forcing; None without flights."""
+        flags = {it.radiative_forcing for it in self.items if it.radiative_forcing is not None}
+        return flags.pop() if len(flags) == 1 else None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready summary; rounding happens only here, for display."""
@@ -217,6 +255,7 @@ class FootprintResult:
                         "source": it.factor.source,
                         "year": it.factor.year,
                     },
+                    **({} if it.radiative_forcing is None else {"radiative_forcing": it.radiative_forcing}),
                 }
                 for it in self.items
             ],
@@ -252,12 +291,54 @@ def factor(factor_id: str) -> Factor:
     """The factor with this id; KeyError if factors.csv lacks it."""
     if factor_id == _EV_CN_ID:
         return _electric_car_in_china()
+    if factor_id.startswith("meal:") and factor_id[5:] in _meal_portions():
+        return _portion_meal(factor_id[5:])
     return _factors()[factor_id]
 
 
 def factor_table() -> list[Factor]:
     """Every factor the engine can use, for the methodology page."""
-    return [*_factors().values(), _electric_car_in_china()]
+    meals = [_portion_meal(kind) for kind in _meal_portions()]
+    return [*_factors().values(), _electric_car_in_china(), *meals]
+
+
+@dataclass(frozen=True)
+class Portion:
+    ingredient: str  # a basket category, priced by basket:<ingredient>
+    kg: Decimal
+    note: str
+
+
+@cache
+def _meal_portions() -> dict[str, tuple[Portion, ...]]:
+    table: dict[str, list[Portion]] = {}
+    with (DATA_DIR / "meal_portions.csv").open(encoding="utf-8", newline="") as f:
+        for row in csv.DictReader(f):
+            table.setdefault(row["meal"], []).append(Portion(row["ingredient"], Decimal(row["kg"]), row["note"]))
+    return {meal: tuple(rows) for meal, rows in table.items()}
+
+
+def meal_portions() -> dict[str, tuple[Portion, ...]]:
+    """Each single meal's portions, for the methodology page."""
+    return _meal_portions()
+
+
+@cache
+def _portion_meal(kind: str) -> Factor:
+    """A single meal: its stated portions times the Poore & Nemecek factor of each ingredient."""
+    parts = [(p, _factors()[f"basket:{p.ingredient}"]) for p in _meal_portions()[kind]]
+    value = sum((p.kg * f.value for p, f in parts), Decimal(0))
+    shown = " + ".join(
+        f"{(p.kg * 1000).normalize():f} g {p.ingredient.replace('_', ' ')} x {f.value}" for p, f in parts
+    )
+    first = parts[0][1]
+    return Factor(
+        f"meal:{kind}", value, "kg CO2e per meal", f"CarbonDot portions (carbondot-2) x {first.source}",
+        f"carbondot-2 + {first.edition}", first.year,
+        f"Derived: {shown} = {value} kg CO2e. Portions are our assumption (app/data/meal_portions.csv); "
+        "the per-kg factors are the shopping rows.",
+        "meal",
+    )
 
 
 def _param(factor_id: str) -> Decimal:
@@ -275,9 +356,13 @@ def _electric_car_in_china() -> Factor:
     return Factor(
         _EV_CN_ID, value, ev.unit, f"{ev.source}; rescaled with {cn.source}", f"{ev.edition} + {cn.edition}",
         cn.year,
-        f"Derived: {ev.value} x {cn.value} / {gb.value} (China grid / UK grid), rounded to 5 dp. Used when every "
-        "known place of the leg is in China (or, with no places, a leg within CN). Mixes a CO2-only grid factor "
-        "with a CO2e car factor.",
+        f"Derived: kWh per km = {ev.value} / {gb.value} (the DESNZ car factor over the UK 'electricity "
+        f"generated' factor it is priced at), times {cn.value} (China's grid, MEE 2023), rounded to 5 dp. Grid "
+        "losses: we take DESNZ's car factor to exclude UK T&D losses (DESNZ lists T&D separately) and MEE's factor "
+        "to be China's whole grid average, so losses are counted once, in China's factor; neither reading has "
+        "been checked against the source documents here, and if DESNZ's car factor did include UK T&D this "
+        "would be about 9 % high. Used when every known place of the leg is in China (or, with no places, a leg "
+        "within CN). Mixes a CO2-only grid factor with a CO2e car factor.",
         ev.category,
     )
 
@@ -468,6 +553,18 @@ def _leg_country(value: Any, field: str) -> str | None:
     return value.strip().upper()
 
 
+def _energy_unit(value: Any, kind: str, field: str) -> str:
+    if _blank(value):
+        return "kWh"
+    by_name = {code.lower(): code for code, _ in ENERGY_UNITS} | {"m\u00b3": "m3", "cubic metres": "m3"}
+    unit = by_name.get(str(value).strip().lower()) if isinstance(value, str) else None
+    if unit is None:
+        raise FootprintError(field, f"Unknown unit \u201c{_shown(value)}\u201d. Choose kWh or m3.")
+    if unit not in _UNITS_BY_KIND[kind]:
+        raise FootprintError(field, "Electricity is counted in kWh only.")
+    return unit
+
+
 def _country(value: Any, field: str) -> str:
     if _blank(value):
         raise FootprintError(field, "Choose the country of the hotel.")
@@ -536,9 +633,10 @@ def parse_input(data: dict) -> FootprintInput:
         kind = _choice(raw.get("kind"), f"{f}.kind", _ENERGY_CODES, None, "kind of energy")
         if kind is None:
             raise FootprintError(f"{f}.kind", "Choose electricity or natural gas.")
+        unit = _energy_unit(raw.get("unit"), kind, f"{f}.unit")
         amount = _decimal(raw.get("amount"), f"{f}.amount", "Energy used")
         if amount is None:
-            raise FootprintError(f"{f}.amount", "Enter how many kWh.")
+            raise FootprintError(f"{f}.amount", f"Enter how many {dict(ENERGY_UNITS)[unit]}.")
         if kind != "electricity" and not _blank(raw.get("grid")):
             raise FootprintError(f"{f}.grid", "Only electricity has a grid.")
         grid = raw.get("grid")
@@ -547,7 +645,7 @@ def parse_input(data: dict) -> FootprintInput:
             raise FootprintError(
                 f"{f}.grid", f"Unknown grid \u201c{_shown(grid)}\u201d. Choose one of: {', '.join(_GRID_CODES)}."
             )
-        use = EnergyUse(kind, amount, grid)
+        use = EnergyUse(kind, amount, grid, unit)
         _check_energy(use, f)
         energy.append(use)
 
@@ -610,8 +708,11 @@ def _check_energy(use: EnergyUse, f: str) -> None:
         raise FootprintError(f"{f}.kind", f"Unknown kind of energy \u201c{_shown(use.kind)}\u201d.")
     if use.grid not in _GRID_CODES:
         raise FootprintError(f"{f}.grid", f"Unknown grid \u201c{_shown(use.grid)}\u201d.")
+    if use.unit not in _UNITS_BY_KIND[use.kind]:
+        raise FootprintError(f"{f}.unit", f"Unknown unit \u201c{_shown(use.unit)}\u201d for {use.kind}.")
     if not 0 <= use.amount <= MAX_ENERGY_KWH:
-        raise FootprintError(f"{f}.amount", f"Energy used must be between 0 and {MAX_ENERGY_KWH:,} kWh.")
+        unit = dict(ENERGY_UNITS)[use.unit]
+        raise FootprintError(f"{f}.amount", f"Energy used must be between 0 and {MAX_ENERGY_KWH:,} {unit}.")
 
 
 def _check_basket(item: BasketItem, f: str) -> None:
@@ -642,10 +743,17 @@ def _route_km(leg: Leg) -> Decimal:
     return km  # flights (uplift is inside the DESNZ factor) and ferries
 
 
+UK = "GB"
+
+
 def _haul(leg: Leg, km: Decimal) -> str:
+    """DESNZ's flight category: its UK bands only for flights touching the UK, else its non-UK factor."""
     if leg.origin is None or leg.destination is None:
-        return "domestic" if leg.country else "international"
-    if leg.origin.country == leg.destination.country:
+        return "domestic" if leg.country == UK else "international"
+    countries = {leg.origin.country, leg.destination.country}
+    if UK not in countries:
+        return "international"  # DESNZ "International, to/from non-UK", domestic or not, any distance
+    if countries == {UK}:
         return "domestic"
     return "long_haul" if km >= _param("param:flight:long_haul_from_km") else "short_haul"
 
@@ -677,7 +785,7 @@ def _leg_label(leg: Leg, km: Decimal) -> str:
     if leg.mode == "car":
         people = f", {leg.occupants} people" if leg.occupants > 1 else ""
         head += f" ({FUEL_LABELS[leg.fuel].lower()}{people})"
-    elif leg.mode == "motorbike" and leg.occupants > 1:
+    elif leg.mode in ("motorbike", "taxi") and leg.occupants > 1:
         head += f" ({leg.occupants} riders)"
     if leg.origin and leg.destination:
         head += f" {_place_label(leg.origin)} \u2192 {_place_label(leg.destination)}"
@@ -703,18 +811,20 @@ def _leg_item(leg: Leg, radiative_forcing: bool) -> LineItem:
         share = km / leg.occupants
     trips = (2 if leg.return_trip else 1) * leg.trips
     unit = "vehicle.km (your share)" if leg.mode in _PER_VEHICLE else "passenger.km"
-    return LineItem(_leg_label(leg, km), one_way * trips, km, f, share * trips, unit)
+    rf = radiative_forcing if leg.mode == "flight" else None
+    return LineItem(_leg_label(leg, km), one_way * trips, km, f, share * trips, unit, rf)
 
 
 def _energy_item(use: EnergyUse) -> LineItem:
-    kwh = f"{use.amount.normalize():,f} kWh"
+    unit = dict(ENERGY_UNITS)[use.unit]
+    amount = f"{use.amount.normalize():,f} {unit}"
     if use.kind == "electricity":
         f = factor(f"electricity:grid:{use.grid}")
-        label = f"Electricity, {kwh}, {dict(GRIDS)[use.grid]}"
+        label = f"Electricity, {amount}, {dict(GRIDS)[use.grid]}"
     else:
-        f = factor("natural_gas:kwh")
-        label = f"Natural gas, {kwh}"
-    return LineItem(label, f.value * use.amount, None, f, use.amount, "kWh")
+        f = factor("natural_gas:m3" if use.unit == "m3" else "natural_gas:kwh")
+        label = f"Natural gas, {amount}"
+    return LineItem(label, f.value * use.amount, None, f, use.amount, unit)
 
 
 def _hotel_item(stay: HotelStay) -> LineItem:
@@ -744,7 +854,7 @@ def calculate(inp: FootprintInput) -> FootprintResult:
         _check_stay(stay, f"hotel_nights[{i}]")
         if stay.nights:
             items.append(_hotel_item(stay))
-    meal_labels = dict(MEAL_KINDS)
+    meal_labels = _MEAL_LABELS
     for i, meal in enumerate(inp.meals):
         _check_meal(meal, f"meals[{i}]")
         if meal.count:

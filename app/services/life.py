@@ -29,8 +29,12 @@ PERIODS = ("year", "month")
 COUNTRY = "CN"  # the page is for people living in China
 DAYS_PER_YEAR = 365
 WEEKS_PER_YEAR = Decimal(DAYS_PER_YEAR) / 7
-# Diet choices, most meat first; each is a meal kind of the engine.
+# Diet choices, most meat first (the form's values), and the engine's whole-diet meal kind for each
+# (Scarborough et al. 2014): a diet is priced as a diet, never as that many single meals.
 DIETS = ("red_meat", "chicken", "fish", "vegetarian", "vegan")
+DIET_MEALS = {"red_meat": "diet_high_meat", "chicken": "diet_low_meat", "fish": "diet_fish",
+              "vegetarian": "diet_vegetarian", "vegan": "diet_vegan"}
+GAS_UNITS = footprint.gas_units(COUNTRY)  # cubic metres first: Chinese gas meters and bills read m3
 # The grocery categories the life page asks about (per week), a subset of the engine's.
 BASKET = ("pork", "beef", "lamb", "poultry", "fish_farmed", "eggs", "milk", "rice", "wheat_bread", "tofu",
           "brassicas", "apples")
@@ -47,7 +51,8 @@ MAX_BASKET_KG_WEEK = Decimal(15)
 class Answers:
     electricity_kwh_month: Decimal = Decimal(0)
     grid: str = "CN"
-    gas_kwh_month: Decimal = Decimal(0)
+    gas_month: Decimal = Decimal(0)  # in gas_unit
+    gas_unit: str = "kWh"  # the form offers m3 first
     car_km_year: Decimal = Decimal(0)
     car_fuel: str = "petrol"
     short_flights: int = 0  # return flights a year
@@ -55,6 +60,7 @@ class Answers:
     food: str = "diet"  # "diet" or "basket"
     diet: str = "chicken"
     basket_kg_week: dict[str, Decimal] = field(default_factory=dict)
+    radiative_forcing: bool = True  # DESNZ's advice; the visitor may turn it off as on the calculator
 
 
 @dataclass(frozen=True)
@@ -111,7 +117,8 @@ def parse_answers(form: Mapping[str, str]) -> Answers:
     return Answers(
         electricity_kwh_month=_number(form, "electricity", "Electricity", MAX_KWH_MONTH),
         grid=_pick(form, "grid", grids, "CN"),
-        gas_kwh_month=_number(form, "gas", "Gas", MAX_KWH_MONTH),
+        gas_month=_number(form, "gas", "Gas", MAX_KWH_MONTH),
+        gas_unit=_pick(form, "gas_unit", GAS_UNITS, "kWh"),  # a post without the field keeps carbondot-1 kWh
         car_km_year=_number(form, "car_km", "Distance", MAX_CAR_KM_YEAR),
         car_fuel=_pick(form, "car_fuel", CAR_FUELS, "petrol"),
         short_flights=_count(form, "flights_short", "Short flights", MAX_FLIGHTS_YEAR),
@@ -122,6 +129,8 @@ def parse_answers(form: Mapping[str, str]) -> Answers:
             c: v for c in BASKET
             if (v := _number(form, f"basket-{c}", "Amount", MAX_BASKET_KG_WEEK))
         },
+        # The checkbox is absent both when unticked and on a first visit; rf_shown tells them apart.
+        radiative_forcing=not form.get("rf_shown") or form.get("radiative_forcing") == "on",
     )
 
 
@@ -158,19 +167,20 @@ def engine_input(answers: Answers, period: str) -> dict:
             if country:
                 leg["country"] = country
             legs.append(leg)
-    data: dict = {"legs": legs, "radiative_forcing": True}
+    data: dict = {"legs": legs, "radiative_forcing": answers.radiative_forcing}
     energy = []
     if answers.electricity_kwh_month:
         energy.append({"kind": "electricity", "amount": _plain(answers.electricity_kwh_month * months),
                        "grid": answers.grid})
-    if answers.gas_kwh_month:
-        energy.append({"kind": "natural_gas", "amount": _plain(answers.gas_kwh_month * months)})
+    if answers.gas_month:
+        energy.append({"kind": "natural_gas", "amount": _plain(answers.gas_month * months), "unit": answers.gas_unit})
     if energy:
         data["energy"] = energy
     if answers.food == "diet":
         per_day = footprint.factor("param:life:meals_per_day").value
         meals = per_day * DAYS_PER_YEAR / (1 if year else 12)
-        data["meals"] = [{"kind": answers.diet, "count": str(int(meals.quantize(Decimal(1), ROUND_HALF_UP)))}]
+        count = str(int(meals.quantize(Decimal(1), ROUND_HALF_UP)))
+        data["meals"] = [{"kind": DIET_MEALS[answers.diet], "count": count}]
     elif answers.basket_kg_week:
         weeks = WEEKS_PER_YEAR / (1 if year else 12)
         data["basket"] = [{"category": c, "amount": _plain(kg * weeks)} for c, kg in answers.basket_kg_week.items()]

@@ -49,7 +49,7 @@ def fill_supermarket(page, total):
 
 
 def fill_restaurant(page, total):
-    changes(page, total, lambda: page.locator("#meals-red_meat").fill("2"))
+    changes(page, total, lambda: page.locator("#meals-beef").fill("2"))
     changes(page, total, lambda: page.locator("#meals-vegetarian").fill("1"))
 
 

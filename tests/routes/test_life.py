@@ -62,9 +62,9 @@ def test_the_year_is_every_part_added_up(life_event):
         2400 * Decimal("0.5500")  # East China grid, MEE 2023
         + 600 * Decimal("0.18296")  # natural gas, DESNZ 2025
         + 8000 * Decimal("0.16272")  # petrol car, DESNZ 2025
-        + 4 * 2 * 1500 * Decimal("0.22928")  # short return flights: domestic, with RF
-        + 1 * 2 * 8000 * Decimal("0.10916")  # long: international, with RF
-        + 1095 * Decimal("1.5567")  # a year of meals with some meat
+        + 4 * 2 * 1500 * Decimal("0.10916")  # short return flights within China: DESNZ non-UK, with RF
+        + 1 * 2 * 8000 * Decimal("0.10916")  # long: DESNZ non-UK, with RF
+        + 1095 * Decimal("1.5567")  # a year of a low meat-eater's diet (Scarborough 2014, 4.67 kg/day / 3)
     )
     assert year == expected
     month = engine_total(ANSWERS, "month")
@@ -77,7 +77,8 @@ def test_food_is_counted_one_way_only(client):
     assert "meals" not in data and {b["category"] for b in data["basket"]} == {"beef", "rice"}
     diet = {**basket, "food": "diet"}
     data = life.engine_input(life.parse_answers(diet), "year")
-    assert "basket" not in data and data["meals"] == [{"kind": "red_meat", "count": "1095"}]
+    # A diet is priced as a diet (Scarborough's high meat-eaters), not as 1,095 single red-meat meals.
+    assert "basket" not in data and data["meals"] == [{"kind": "diet_high_meat", "count": "1095"}]
 
 
 def test_electric_car_in_china_runs_on_chinas_grid():
@@ -155,6 +156,6 @@ def test_a_refused_life_checkout_keeps_every_part_of_the_footprint(client, db, l
     # The calculator shows every section that holds a value, so a second try sends the same footprint.
     for section in ("sec-travel", "sec-meals", "sec-energy"):
         assert f'id="{section}"' in page
-    assert 'name="energy-electricity" value="2400"' in page and 'name="meals-chicken" value="1095"' in page
+    assert 'name="energy-electricity" value="2400"' in page and 'name="meals-diet_low_meat" value="1095"' in page
     assert 'name="legs-1-trips" value="4"' in page and 'name="legs-1-country" value="CN"' in page
     assert db.session.scalar(select(func.count()).select_from(Order)) == 0

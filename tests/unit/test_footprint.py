@@ -37,11 +37,13 @@ def test_ctu_pek_economy_return_with_radiative_forcing():
     result = one_leg(mode="flight", **{"from": "CTU", "to": "PEK", "return": True})
     (item,) = result.items
     assert item.label == "Flight CTU \u2192 PEK, economy, return"
-    assert item.factor.id == "flight:domestic:economy:rf"  # both airports in China: domestic band
-    assert item.factor.value == D("0.22928")
+    # Within China, not touching the UK: DESNZ "International, to/from non-UK", economy, with RF (carbondot-2).
+    assert item.factor.id == "flight:international:economy:rf"
+    assert item.factor.value == D("0.10916")
+    assert item.radiative_forcing is True
     assert item.distance_km == D("1556.066")  # plain great-circle: DESNZ's 8% uplift is inside the factor
-    # 1556.066 km x 0.22928 kg/pkm x 2 trips = 713.54962496 kg
-    assert result.total_kg == D("713.54962496")
+    # 1556.066 km x 0.10916 kg/pkm x 2 trips = 339.72032912 kg (carbondot-1's UK domestic factor gave 713.55)
+    assert result.total_kg == D("339.72032912")
 
 
 def test_ctu_pek_economy_return_without_radiative_forcing():
@@ -49,9 +51,10 @@ def test_ctu_pek_economy_return_without_radiative_forcing():
         "legs": [{"mode": "flight", "from": "ctu", "to": "pek", "return": "on"}],
         "radiative_forcing": "false",
     })
-    assert result.items[0].factor.id == "flight:domestic:economy:no_rf"
-    # 1556.066 x 0.13552 x 2 = 421.75612864 kg
-    assert result.total_kg == D("421.75612864")
+    assert result.items[0].factor.id == "flight:international:economy:no_rf"
+    assert result.items[0].radiative_forcing is False
+    # 1556.066 x 0.06449 x 2 = 200.70139268 kg
+    assert result.total_kg == D("200.70139268")
 
 
 def test_shared_petrol_car_divides_vehicle_km_by_occupants():
@@ -93,8 +96,12 @@ def test_long_haul_business_between_countries():
 
 
 def test_haul_bands():
-    short = one_leg(mode="flight", **{"from": "CTU", "to": "SIN"})  # 3250 km, two countries
-    assert short.items[0].factor.id == "flight:short_haul:economy:rf"
+    # DESNZ's UK bands only for flights touching the UK; everything else is DESNZ's non-UK category.
+    assert one_leg(mode="flight", **{"from": "LHR", "to": "CDG"}).items[0].factor.id == "flight:short_haul:economy:rf"
+    assert one_leg(mode="flight", **{"from": "LHR", "to": "EDI"}).items[0].factor.id == "flight:domestic:economy:rf"
+    assert one_leg(mode="flight", **{"from": "LHR", "to": "PEK"}).items[0].factor.id == "flight:long_haul:economy:rf"
+    between = one_leg(mode="flight", **{"from": "CTU", "to": "SIN"})  # 3250 km, China to Singapore
+    assert between.items[0].factor.id == "flight:international:economy:rf"
     typed = one_leg(mode="flight", distance_km="3250")  # no airports: countries unknown
     assert typed.items[0].factor.id == "flight:international:economy:rf"
     assert typed.items[0].label == "Flight, 3,250 km, economy"
@@ -116,9 +123,12 @@ def test_meals_and_basket():
         "basket": [{"category": "beef", "amount": "0.5"}],
     })
     meal, beef = result.items
-    assert meal.kg == D("3.81")  # 3 x 1.27 (3.81 kg/day / 3 meals, Scarborough 2014)
+    # A vegetarian meal is its portions (meal_portions.csv) x Poore & Nemecek 2018:
+    # 0.1 kg eggs x 4.67 + 0.1 kg rice x 4.45 + 0.15 kg brassicas x 0.51 = 0.467 + 0.445 + 0.0765 = 0.9885;
+    # x 3 meals = 2.9655 kg
+    assert meal.kg == D("2.9655")
     assert beef.kg == D("49.740")  # 0.5 kg x 99.48 (Poore & Nemecek 2018)
-    assert result.total_kg == D("53.550")
+    assert result.total_kg == D("52.7055")
 
 
 def test_walking_is_zero_but_listed():
@@ -133,14 +143,16 @@ def test_to_dict_shape_and_rounding():
     })
     out = json.loads(json.dumps(result.to_dict()))
     assert set(out) == {"total_kg", "items", "methodology"}
-    assert out["total_kg"] == 820.55  # 713.54962496 + 107 -> 3 dp
+    assert out["total_kg"] == 446.72  # 339.72032912 + 107 -> 3 dp
     assert out["methodology"] == fp.METHODOLOGY
     flight, hotel = out["items"]
-    assert set(flight) == {"label", "kg", "distance_km", "factor"}
-    assert flight["kg"] == 713.55 and flight["distance_km"] == 1556.1
+    assert set(flight) == {"label", "kg", "distance_km", "factor", "radiative_forcing"}
+    assert set(hotel) == {"label", "kg", "distance_km", "factor"}  # only flights say whether RF is in
+    assert flight["radiative_forcing"] is True
+    assert flight["kg"] == 339.72 and flight["distance_km"] == 1556.1
     assert flight["factor"] == {
-        "id": "flight:domestic:economy:rf",
-        "value": 0.22928,
+        "id": "flight:international:economy:rf",
+        "value": 0.10916,
         "unit": "kg CO2e per passenger.km",
         "source": result.items[0].factor.source,
         "year": 2025,
@@ -265,7 +277,9 @@ def test_every_combination_the_engine_can_ask_for_exists():
             assert f"{mode}:default" in ids
     assert {f"car:{fuel}" for fuel in fp.FUELS} <= ids
     assert {f"hotel:{code}" for code, _ in fp.HOTEL_COUNTRIES} == {i for i in ids if i.startswith("hotel:")}
-    assert {f"meal:{kind}" for kind, _ in fp.MEAL_KINDS} == {i for i in ids if i.startswith("meal:")}
+    meal_ids = {f"meal:{kind}" for kind, _ in fp.MEAL_KINDS + fp.DIET_KINDS} | {"meal:red_meat"}
+    assert meal_ids == {i for i in ids if i.startswith("meal:")}
+    assert {"natural_gas:kwh", "natural_gas:m3"} <= ids
     assert {f"basket:{c}" for c, _ in fp.BASKET_CATEGORIES} == {i for i in ids if i.startswith("basket:")}
 
 
@@ -288,7 +302,7 @@ def test_csv_rows_are_complete_and_match_the_methodology_string():
     editions = {r["edition"] for r in rows if r["category"] in ("transport", "hotel") and r["edition"] != "carbondot-1"}
     assert editions == {"DESNZ 2025"}
     assert fp.factor("electricity:grid:CN").edition == "MEE 2023"
-    assert fp.METHODOLOGY == "carbondot-1 / DESNZ 2025 / MEE 2023"
+    assert fp.METHODOLOGY == "carbondot-2 / DESNZ 2025 / MEE 2023"
 
 
 def test_great_circle_uses_the_mean_earth_radius():
@@ -369,7 +383,7 @@ def test_return_is_exactly_twice_one_way(mode, cabin, fuel, people, km, rf):
 @given(
     st.lists(st.tuples(modes, distances, cabins, fuels, occupants, st.booleans()), max_size=fp.MAX_LEGS),
     st.lists(st.tuples(st.sampled_from([c for c, _ in fp.HOTEL_COUNTRIES]), st.integers(0, 365)), max_size=3),
-    st.lists(st.tuples(st.sampled_from([k for k, _ in fp.MEAL_KINDS]), st.integers(0, 50)), max_size=3),
+    st.lists(st.tuples(st.sampled_from(fp.MEAL_CODES), st.integers(0, 50)), max_size=3),
     st.lists(st.tuples(st.sampled_from([c for c, _ in fp.BASKET_CATEGORIES]), distances.map(lambda d: d / 40)),
              max_size=3),
 )
@@ -408,7 +422,7 @@ def test_electricity_by_regional_grid_and_natural_gas():
 
 def test_trips_repeat_a_journey_even_in_fractions():
     four = one_leg(mode="flight", distance_km="1500", country="CN", trips="4", **{"return": True})
-    assert four.total_kg == D("2751.36")  # 4 x 2 x 1,500 km x 0.22928 (domestic, with RF)
+    assert four.total_kg == D("1309.92")  # 4 x 2 x 1,500 km x 0.10916 (DESNZ non-UK, economy, with RF)
     assert four.items[0].label == "Flight, 1,500 km within CN, economy, return \u00d7 4"
     assert four.items[0].quantity == 12000
     share = one_leg(mode="flight", distance_km="1500", country="CN", trips="0.5", **{"return": True})
@@ -417,7 +431,9 @@ def test_trips_repeat_a_journey_even_in_fractions():
 
 def test_country_makes_a_typed_flight_domestic_and_an_electric_car_chinese():
     assert one_leg(mode="flight", distance_km="1000").items[0].factor.id == "flight:international:economy:rf"
-    assert one_leg(mode="flight", distance_km="1000", country="CN").items[0].factor.id == "flight:domestic:economy:rf"
+    within_cn = one_leg(mode="flight", distance_km="1000", country="CN")
+    assert within_cn.items[0].factor.id == "flight:international:economy:rf"  # non-UK: DESNZ's non-UK factor
+    assert one_leg(mode="flight", distance_km="1000", country="GB").items[0].factor.id == "flight:domestic:economy:rf"
     assert one_leg(mode="car", distance_km="100", fuel="electric").items[0].factor.id == "car:electric"
     assert one_leg(mode="car", distance_km="100", fuel="electric", country="cn").items[0].factor.id == "car:electric:CN"
     assert one_leg(mode="car", distance_km="100", fuel="electric", country="GB").items[0].factor.id == "car:electric"
