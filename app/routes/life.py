@@ -10,11 +10,11 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
+from ..calculator_form import BASKET_LABELS, FUEL_LABELS, GRID_LABELS, calculate, form_for
 from ..extensions import db
 from ..htmx import redirect_to, render
 from ..models import Event
 from ..services import footprint, life, money
-from .calculator import BASKET_LABELS, FUEL_LABELS, GRID_LABELS, calculate, form_for
 
 bp = Blueprint("life", __name__)
 

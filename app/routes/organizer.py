@@ -9,7 +9,6 @@ does not even admit it exists).
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, flash, request, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -28,12 +27,11 @@ from wtforms.validators import AnyOf, InputRequired, Length, NumberRange, Option
 
 from ..extensions import db
 from ..htmx import redirect_to, render
-from ..models import EVENT_STATUSES, SCENARIOS, Event, Organization, Project, utcnow
+from ..models import EVENT_STATUSES, SCENARIOS, Event, Organization, Project
 from ..participants import ensure_participant
-from ..services import accounts, dashboard, footprint, ledger, money, orders, posters
+from ..services import accounts, checkout, dashboard, footprint, ledger, money, orders, posters
+from ..web import checkout_settings, language, public_url
 from .auth import field_error, guard
-from .certificates import public_url
-from .checkout import demo_mode, order_settings, save_footprint
 
 bp = Blueprint("organizer", __name__, url_prefix="/organizer")
 
@@ -377,14 +375,8 @@ class Operations:
         return {k: v for k, v in data.items() if v}, where
 
     def _offers(self) -> list[dict]:
-        projects = orders.offered_projects(db.session, self.event)
-        stock = ledger.stock(db.session, [p.id for p in projects], utcnow())
-        out = []
-        for p in projects:
-            left = stock[p.id].left_kg
-            price = money.price(self.kg, p.price_per_tonne_minor, p.currency, 0) if self.kg else None
-            out.append({"project": p, "left_kg": left, "price": price, "available": left >= max(self.kg, 1)})
-        return out
+        # Operations pay no platform fee: the same offers as the calculator, priced at 0 %.
+        return checkout.offers(db.session, self.event, self.kg, 0)
 
 
 def operations_page(ev: Event, ops: Operations, status: int = 200, block: str | None = None):
@@ -432,33 +424,14 @@ def operations_pay(event_id: int):
         ops.errors["project"] = _("No project on offer has enough credits left for this footprint.")
     if ops.errors:
         return operations_page(ev, ops, status=422)
-    project = db.session.get(Project, ops.selected)
-    org = ev.organization
-    participant = ensure_participant()
-    # Kept with the order, so the certificate page can show how the footprint was calculated.
-    saved = save_footprint(ops.result, ops.data, participant.id, ev.id)
+    value = checkout.OrderRequest(
+        kind="operations", event=ev, project=db.session.get(Project, ops.selected), participant=ensure_participant(),
+        footprint=ops.result, footprint_inputs=ops.data, display_name=ev.organization.name[: orders.NAME_MAX],
+        organization="", organization_id=ev.organization.id, language=language())
     try:
-        order = orders.start(
-            db.session,
-            event=ev,
-            project=project,
-            participant=participant,
-            kg=ops.kg,
-            footprint=saved,
-            display_name=org.name[: orders.NAME_MAX],
-            organization="",
-            show_on_board=False,
-            provider="demo" if demo_mode() else "stripe",
-            settings=order_settings(),
-            now=utcnow(),
-            kind="operations",
-            organization_id=org.id,
-            language=str(get_locale() or "en"),
-        )
+        order = checkout.start(db.session, checkout_settings(), value)
     except (orders.OrderError, ledger.SoldOut) as exc:
-        db.session.rollback()
         ops = Operations(ev, request.form)
         ops.errors[getattr(exc, "field", None) or "project"] = exc.message
         return operations_page(ev, ops, status=422)
-    db.session.commit()
     return redirect_to(url_for("checkout.pay", public_id=order.public_id))
