@@ -6,12 +6,21 @@ from __future__ import annotations
 from flask import abort, current_app, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_login import current_user
 from sqlalchemy import select
 
-from .extensions import db
+from .extensions import db, login_manager
 from .models import Certificate, Event
 from .services import checkout, payments
 from .services.ledger import format_serial
+
+
+def guard(*roles: str) -> None:
+    """For a blueprint's before_request: signed in, with one of `roles`, or refused."""
+    if not current_user.is_authenticated:
+        abort(login_manager.unauthorized())
+    if current_user.role not in roles:
+        abort(403, description=_("This page is for another kind of account."))
 
 
 def public_url(endpoint: str, **values) -> str:

@@ -10,28 +10,15 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, flash, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
-from wtforms import (
-    ColorField,
-    DateField,
-    IntegerField,
-    RadioField,
-    SelectField,
-    SelectMultipleField,
-    StringField,
-    TextAreaField,
-)
-from wtforms.validators import AnyOf, InputRequired, Length, NumberRange, Optional, Regexp
 
 from ..extensions import db
+from ..forms import EventForm, OrganizationForm, show_error
 from ..htmx import redirect_to, render
-from ..models import EVENT_STATUSES, SCENARIOS, Event, Organization, Project
+from ..models import Event, Organization, Project
 from ..participants import ensure_participant
 from ..services import accounts, checkout, dashboard, footprint, ledger, money, orders, posters
-from ..web import checkout_settings, language, public_url
-from .auth import field_error, guard
+from ..web import checkout_settings, guard, language, public_url
 
 bp = Blueprint("organizer", __name__, url_prefix="/organizer")
 
@@ -59,22 +46,6 @@ def event_or_404(event_id: int) -> Event:
 # Forms
 # --------------------------------------------------------------------------
 
-class FriendlyDateField(DateField):
-    def process_formdata(self, valuelist):
-        try:
-            super().process_formdata(valuelist)
-        except ValueError:
-            raise ValueError(_("Use a date like 2026-09-07.")) from None
-
-
-class FriendlyIntegerField(IntegerField):
-    def process_formdata(self, valuelist):
-        try:
-            super().process_formdata(valuelist)
-        except ValueError:
-            raise ValueError(_("Enter a whole number, like 300.")) from None
-
-
 def scenario_labels() -> dict[str, str]:
     return {"conference": _("Conference"), "scenic": _("Scenic spot"), "supermarket": _("Supermarket"),
             "restaurant": _("Restaurant"), "hotel": _("Hotel"), "other": _("Other")}
@@ -83,51 +54,6 @@ def scenario_labels() -> dict[str, str]:
 def status_labels() -> dict[str, str]:
     return {"draft": _("Draft: only you can see it"), "live": _("Live: open to visitors"),
             "archived": _("Archived: ended; its page and board stay online")}
-
-
-class OrganizationForm(FlaskForm):
-    name = StringField(_l("Organization name"), validators=[
-        InputRequired(_l("Enter the organization's name.")),
-        Length(max=accounts.ORGANIZATION_MAX, message=_l("Keep the name under 60 characters."))])
-
-
-class EventForm(FlaskForm):
-    name = StringField(_l("Event name"), validators=[
-        InputRequired(_l("Give the event a name.")), Length(max=200, message=_l("Keep it under 200 characters."))])
-    slug = StringField(_l("Web address"), validators=[Optional(), Length(max=accounts.SLUG_MAX)])
-    scenario = SelectField(_l("Kind of event"), choices=list(SCENARIOS), validate_choice=False, validators=[
-        InputRequired(_l("Choose the kind of event.")), AnyOf(SCENARIOS, _l("Choose one of the kinds listed."))])
-    description = TextAreaField(_l("Short description"), validators=[
-        Optional(), Length(max=1000, message=_l("Keep it under 1,000 characters."))])
-    venue_name = StringField(_l("Venue"), validators=[Optional(), Length(max=200)])
-    venue_code = StringField(_l("Venue place (for visitors' journeys)"), validators=[Optional(), Length(max=60)])
-    city = StringField(_l("City"), validators=[Optional(), Length(max=120)])
-    country = StringField(_l("Country code"), validators=[
-        Optional(), Regexp(r"^[A-Za-z]{2}$", message=_l("Use a two-letter country code such as CN."))])
-    starts_on = FriendlyDateField(_l("Starts on"), validators=[Optional()])
-    ends_on = FriendlyDateField(_l("Ends on"), validators=[Optional()])
-    expected_attendance = FriendlyIntegerField(_l("Expected attendance"), validators=[
-        Optional(), NumberRange(1, 10_000_000, message=_l("Enter a number from 1 to 10,000,000."))])
-    # Checked by accounts.save_event: only currencies that active projects sell in.
-    currency = SelectField(_l("Currency"), validate_choice=False, validators=[InputRequired(_l("Choose a currency."))])
-    projects = SelectMultipleField(_l("Projects on offer"), coerce=int, validate_choice=False)
-    color = ColorField(_l("Colour"), default="#0f5132", validators=[
-        InputRequired(_l("Choose a colour.")),
-        Regexp(r"^#[0-9a-fA-F]{6}$", message=_l("Use a colour like #0f5132."))])
-    status = RadioField(_l("Status"), choices=list(EVENT_STATUSES), default="live", validate_choice=False,
-                        validators=[InputRequired(_l("Choose a status.")),
-                                    AnyOf(EVENT_STATUSES, _l("Choose draft, live or archived."))])
-
-    def to_input(self) -> accounts.EventInput:
-        d = self.data
-        return accounts.EventInput(
-            name=" ".join(d["name"].split()), scenario=d["scenario"], description=(d["description"] or "").strip(),
-            venue_name=(d["venue_name"] or "").strip(), venue_code=(d["venue_code"] or "").strip(),
-            city=(d["city"] or "").strip(), country=(d["country"] or "").strip().upper(),
-            starts_on=d["starts_on"], ends_on=d["ends_on"], expected_attendance=d["expected_attendance"],
-            currency=d["currency"], project_ids=list(d["projects"] or []), color=d["color"].lower(),
-            status=d["status"], slug=(d["slug"] or "").strip().lower() or None,
-        )
 
 
 def event_form(event: Event | None = None) -> EventForm:
@@ -178,7 +104,7 @@ def new_organization():
         except accounts.AccountError as exc:
             db.session.rollback()
             exc.field = "name"
-            field_error(form, exc)
+            show_error(form, exc)
         else:
             db.session.commit()
             flash(_("Organization created."))
@@ -197,7 +123,7 @@ def edit_organization(org_id: int):
         except accounts.AccountError as exc:
             db.session.rollback()
             exc.field = "name"
-            field_error(form, exc)
+            show_error(form, exc)
         else:
             db.session.commit()
             flash(_("Organization renamed."))
@@ -215,7 +141,7 @@ def new_event(org_id: int):
             event = accounts.save_event(db.session, org, form.to_input())
         except accounts.AccountError as exc:
             db.session.rollback()
-            field_error(form, exc)
+            show_error(form, exc)
         else:
             db.session.commit()
             flash(_("Event created. Print its QR poster next."))
@@ -234,7 +160,7 @@ def edit_event(event_id: int):
         except accounts.AccountError as exc:
             db.session.rollback()
             db.session.refresh(event)
-            field_error(form, exc)
+            show_error(form, exc)
         else:
             db.session.commit()
             flash(_("Event saved."))
