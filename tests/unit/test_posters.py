@@ -1,9 +1,7 @@
 """QR posters: the code decodes to the exact event URL, every format is what it
 says, and names in any script fit the page."""
 import io
-import os
 import re
-import shutil
 import subprocess
 import xml.etree.ElementTree as ET
 
@@ -12,6 +10,7 @@ from PIL import Image
 
 from app.services import posters
 from app.services.certificates import missing_glyphs
+from tests.tools import zbarimg
 
 URL = "https://carbondot.example/e/cdcn-forum-2021"
 
@@ -20,16 +19,6 @@ def data(name="China Digital Carbon Neutrality Forum", url=URL, color="#0f5132",
     return posters.PosterData(event_name=name, url=url, call_to_action="Scan to be carbon neutral",
                               hint="Work out your trip's footprint and get your certificate.",
                               details="Chengdu Global Center · 2026-09-07", color=color, **extra)
-
-
-def zbarimg() -> str:
-    """The zbarimg binary; a missing one skips, except in CI where it must be there."""
-    path = shutil.which("zbarimg")
-    if path:
-        return path
-    if os.environ.get("CARBONDOT_REQUIRE_BROWSER"):
-        pytest.fail("zbarimg is missing but CARBONDOT_REQUIRE_BROWSER is set: apt-get install zbar-tools")
-    pytest.skip("zbarimg not installed (apt-get install zbar-tools); CI installs it")
 
 
 def decode(png: bytes, tmp_path) -> list[str]:
