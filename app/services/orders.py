@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from ..models import Certificate, Event, Footprint, Order, Participant, Project
 from . import boards, ledger, money
-from .certificates import format_number, new_token
+from .certificate_numbers import format_number, new_token
 from .errors import DomainError
 
 NAME_MAX = 60

@@ -8,7 +8,7 @@ import xml.etree.ElementTree as ET
 import pytest
 from PIL import Image
 
-from app.services import posters
+from app.services import posters, typesetting
 from app.services.certificates import missing_glyphs
 from tests.tools import zbarimg
 
@@ -84,7 +84,7 @@ def test_names_fit_inside_the_margins_in_any_script(name):
         assert op.left >= 0.07 * lay.width and op.left + op.width <= 0.93 * lay.width
         assert len(op.block.lines) <= 2
         for line in op.block.lines:
-            assert posters._width(line, op.block.size) <= op.width + 1
+            assert typesetting.line_width(line, op.block.size) <= op.width + 1
 
 
 def test_text_on_the_band_stays_readable():
