@@ -74,27 +74,26 @@ def projects():
     rows = db.session.execute(select(Project).where(Project.active.is_(True)).order_by(Project.id)).scalars().all()
     stock = ledger.stock(db.session, [p.id for p in rows], utcnow())
     passed = orders.owner_totals(db.session, [p.id for p in rows])
-    return jsonify(
-        projects=[
-            {
-                "id": p.id,
-                "name": p.name,
-                "type": p.kind,
-                "place": p.place,
-                "country": p.country,
-                "standard": p.standard,
-                "vintage": p.vintage,
-                "price_per_tonne_minor": p.price_per_tonne_minor,
-                "currency": p.currency,
-                "price_source": p.price_source,
-                "price_year": p.price_year,
-                "kg_left": max(stock[p.id].left_kg, 0),
-                "owner": p.owner.name,
-                "passed_to_owner_minor": passed.get(p.id, 0),
-            }
-            for p in rows
-        ]
-    )
+    return jsonify(projects=[project_json(p, stock[p.id].left_kg, passed.get(p.id, 0)) for p in rows])
+
+
+def project_json(p: Project, left_kg: int, passed_minor: int) -> dict:
+    return {
+        "id": p.id,
+        "name": p.name,
+        "type": p.kind,
+        "place": p.place,
+        "country": p.country,
+        "standard": p.standard,
+        "vintage": p.vintage,
+        "price_per_tonne_minor": p.price_per_tonne_minor,
+        "currency": p.currency,
+        "price_source": p.price_source,
+        "price_year": p.price_year,
+        "kg_left": max(left_kg, 0),
+        "owner": p.owner.name,
+        "passed_to_owner_minor": passed_minor,
+    }
 
 
 @bp.get("/events/<slug>/board")

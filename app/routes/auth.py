@@ -10,6 +10,7 @@ from flask import Blueprint, Response, abort, current_app, flash, request, sessi
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
+from .. import htmx
 from ..extensions import db, limiter, login_manager
 from ..forms import PasswordForm, SignInForm, SignUpForm, show_error
 from ..htmx import is_htmx, redirect_to, render
@@ -33,9 +34,7 @@ def unauthorized():
     """Anonymous visitors of a closed page go to sign in, and come back after."""
     target = url_for("auth.login", next=request.full_path.rstrip("?") if request.method == "GET" else None)
     if is_htmx():
-        response = Response(status=401)
-        response.headers["HX-Redirect"] = target
-        return response
+        return htmx.client_redirect(target, status=401)
     flash(_("Please sign in to open that page."))
     return redirect_to(target)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, request, url_for
 from werkzeug.datastructures import MultiDict
 
+from .. import htmx
 from ..calculator_form import calculate, page
 from ..htmx import redirect_to, render
 from ..services import life, places
@@ -27,15 +28,14 @@ def recalculate(slug: str):
     """Recalculate: the live total for htmx, the whole page for a plain form; 422 for bad input."""
     event = live_event(slug)
     calc = calculate(event, request.form)
-    target = request.headers.get("HX-Target", "")
-    block = "form_body" if target == "calc-body" else "result"
+    block = "form_body" if htmx.target() == "calc-body" else "result"
     return page(event, calc, status=422 if calc.error else 200, block=block)
 
 
 @bp.get("/places")
 def place_search():
     """Place suggestions for a datalist, as the visitor types (htmx)."""
-    name = request.headers.get("HX-Trigger-Name") or "q"
+    name = htmx.trigger_name() or "q"
     query = (request.args.get(name) or request.args.get("q") or "").strip()[:60]
     found = places.search(query, limit=8) if len(query) >= 2 else []
     return render("calculator/places.html", places=found)

@@ -12,6 +12,7 @@ from flask import Blueprint, Response, abort, flash, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from .. import htmx
 from ..extensions import db
 from ..forms import EventForm, OrganizationForm, show_error
 from ..htmx import redirect_to, render
@@ -333,7 +334,7 @@ def operations_estimate(event_id: int):
     """The live total for htmx, the whole page for a plain form; 422 for bad input."""
     ev = event_or_404(event_id)
     ops = Operations(ev, request.form)
-    block = "result" if request.headers.get("HX-Target") == "ops-result" else None
+    block = "result" if htmx.target() == "ops-result" else None
     return operations_page(ev, ops, status=422 if ops.errors else 200, block=block)
 
 
