@@ -9,9 +9,17 @@ from ..models import utcnow
 from ..services import admin, ledger
 
 
-def fail_on(exc: admin.AdminError):
-    db.session.rollback()
-    return click.ClickException(exc.message)
+def run_rule(rule, *args, **kwargs):
+    """Run one admin rule and commit; a refusal rolls back and exits non-zero with its message."""
+    try:
+        result = rule(db.session, *args, **kwargs)
+    except admin.AdminError as exc:
+        db.session.rollback()
+        if exc.code == "currency_unknown":
+            raise click.BadParameter(exc.message, param_hint="--currency") from None
+        raise click.ClickException(exc.message) from None
+    db.session.commit()
+    return result
 
 
 @click.command("seed-demo")
@@ -42,13 +50,7 @@ def add_project_command(owner_name, **fields):
     """Add an emission-reduction project (credits come with add-batch)."""
     owner = admin.owner_by_name(db.session, owner_name)
     data = admin.ProjectInput(owner_id=owner.id if owner else None, new_owner="" if owner else owner_name, **fields)
-    try:
-        project = admin.add_project(db.session, data)
-    except admin.AdminError as exc:
-        if exc.code == "currency_unknown":
-            raise click.BadParameter(exc.message, param_hint="--currency") from None
-        raise fail_on(exc) from None
-    db.session.commit()
+    project = run_rule(admin.add_project, data)
     click.echo(f"Project {project.id}: {project.name}")
 
 
@@ -61,11 +63,7 @@ def add_project_command(owner_name, **fields):
 @with_appcontext
 def add_batch_command(project_id, **fields):
     """Issue a batch of credits to a project; refuses overlapping serial ranges."""
-    try:
-        batch = admin.add_batch(db.session, project_id, **fields)
-    except admin.AdminError as exc:
-        raise fail_on(exc) from None
-    db.session.commit()
+    batch = run_rule(admin.add_batch, project_id, **fields)
     first, last = admin.batch_range(batch)
     click.echo(f"Batch {batch.id}: {first}..{last} ({batch.quantity} kg)")
 

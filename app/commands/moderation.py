@@ -4,9 +4,8 @@ from __future__ import annotations
 import click
 from flask.cli import with_appcontext
 
-from ..extensions import db
 from ..services import admin
-from .catalog import fail_on
+from .catalog import run_rule
 
 
 @click.command("revoke-certificate")
@@ -15,12 +14,7 @@ from .catalog import fail_on
 @with_appcontext
 def revoke_certificate_command(number, reason):
     """Revoke a certificate by its printed number (the page and API then say so)."""
-    try:
-        cert = admin.revoke_certificate(db.session, number, reason)
-    except admin.AdminError as exc:
-        raise fail_on(exc) from None
-    db.session.commit()
-    click.echo(f"Revoked {cert.number}.")
+    click.echo(f"Revoked {run_rule(admin.revoke_certificate, number, reason).number}.")
 
 
 @click.command("hide-name")
@@ -28,12 +22,7 @@ def revoke_certificate_command(number, reason):
 @with_appcontext
 def hide_name_command(number):
     """Hide the name of a certificate's holder on every board."""
-    try:
-        cert = admin.hide_name(db.session, number)
-    except admin.AdminError as exc:
-        raise fail_on(exc) from None
-    db.session.commit()
-    click.echo(f"The name behind {cert.number} is hidden on every board.")
+    click.echo(f"The name behind {run_rule(admin.hide_name, number).number} is hidden on every board.")
 
 
 @click.command("hide-organization")
@@ -41,12 +30,7 @@ def hide_name_command(number):
 @with_appcontext
 def hide_organization_command(name):
     """Hide an organization's name on every board."""
-    try:
-        count = admin.hide_organization(db.session, name)
-    except admin.AdminError as exc:
-        raise fail_on(exc) from None
-    db.session.commit()
-    click.echo(f"{count} board lines hidden.")
+    click.echo(f"{run_rule(admin.hide_organization, name)} board lines hidden.")
 
 
 COMMANDS = (revoke_certificate_command, hide_name_command, hide_organization_command)

@@ -10,7 +10,7 @@ from flask.cli import with_appcontext
 from ..extensions import db
 from ..models import ProjectOwner
 from ..services import admin, orders, statements
-from .catalog import fail_on
+from .catalog import run_rule
 
 HEADER = f"{'owner':<44} {'cur':<4} {'orders':>7} {'kg':>10} {'owed':>12} {'paid out':>12} {'balance':>12}"
 
@@ -52,11 +52,7 @@ def payouts_command(owner_csv):
 @with_appcontext
 def record_payout_command(owner_id, amount_minor, currency, reference):
     """Record money transferred to a project owner (minor units)."""
-    try:
-        payout, left = admin.record_payout(db.session, owner_id, amount_minor, currency, reference)
-    except admin.AdminError as exc:
-        raise fail_on(exc) from None
-    db.session.commit()
+    _payout, left = run_rule(admin.record_payout, owner_id, amount_minor, currency, reference)
     click.echo(f"Recorded {amount_minor} {currency} to {owner_or_fail(owner_id).name}; {left} still owed.")
 
 

@@ -4,7 +4,7 @@ from sqlalchemy import func, select
 
 from app.models import BoardTotal, Certificate, CreditBatch, Payout, Project, ProjectOwner
 from app.services import admin
-from tests.accounts import login_as, make_user
+from tests.accounts import sign_in_operator
 
 
 def project_input(**overrides):
@@ -98,10 +98,7 @@ def test_record_payout_never_more_than_owed(db, make_project, make_order):
 
 @pytest.fixture
 def operator(db, client):
-    user = make_user(db, "ops@example.com", role="operator")
-    db.session.commit()
-    login_as(client, user)
-    return user
+    return sign_in_operator(db, client)
 
 
 def test_cli_and_page_both_refuse_revoking_twice_and_accept_any_case(runner, client, db, operator, make_order):
