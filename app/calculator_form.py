@@ -283,14 +283,7 @@ def calculate(event: Event, form: MultiDict) -> Calculation:
     legs = read_legs(form, event) if form else [blank_leg(event)]
     calc = Calculation(form=form, legs=legs, data=to_engine_input(legs, form))
     calc.sections = sections_for(event, form, legs, calc.data)
-    try:
-        calc.result = footprint.estimate(calc.data)
-    except footprint.FootprintError as exc:
-        calc.error = exc
-        calc.errors[exc.field] = exc.message
-        calc.form_errors[form_field(exc.field, calc.data, legs)] = exc.message
-    if calc.result is not None and calc.result.total_kg > 0:
-        calc.kg = money.kg_to_buy(calc.result.total_kg)
+    estimate(calc, lambda engine_field: form_field(engine_field, calc.data, legs))
     calc.offers = offers_for(event, calc.kg)
     chosen = form.get("project", "")
     ids = [o["project"].id for o in calc.offers if o["available"]]
@@ -302,6 +295,63 @@ def calculate(event: Event, form: MultiDict) -> Calculation:
                 "That project does not have enough credits left for your footprint. Please choose another."
             )
         calc.selected_project = ids[0] if ids else None
+    return calc
+
+
+def estimate(calc: Calculation, field_for) -> None:
+    """Run the engine on calc.data: the result and whole kilograms to buy, or the error by
+    engine field and by form field (`field_for` maps one to the other)."""
+    try:
+        calc.result = footprint.estimate(calc.data)
+    except footprint.FootprintError as exc:
+        calc.error = exc
+        calc.errors[exc.field] = exc.message
+        calc.form_errors[field_for(exc.field)] = exc.message
+    if calc.result is not None and calc.result.total_kg > 0:
+        calc.kg = money.kg_to_buy(calc.result.total_kg)
+
+
+# --------------------------------------------------------------------------
+# The organizer's operations: one more scenario of the same calculation
+# --------------------------------------------------------------------------
+
+OPERATIONS_BASKET_FIRST = ("coffee", "milk", "bananas", "apples", "wheat_bread", "rice")
+
+
+def operations_input(form: MultiDict) -> tuple[dict, dict[str, str]]:
+    """The venue's electricity, gas, catering and supplies as engine input, and which
+    form field each row came from."""
+    data: dict[str, list] = {"energy": [], "meals": [], "basket": []}
+    where: dict[str, str] = {}
+    if form.get("electricity"):
+        where[f"energy[{len(data['energy'])}]"] = "electricity"
+        data["energy"].append({"kind": "electricity", "amount": form["electricity"], "grid": form.get("grid") or "CN"})
+    if form.get("gas"):
+        where[f"energy[{len(data['energy'])}]"] = "gas"
+        data["energy"].append({"kind": "natural_gas", "amount": form["gas"]})
+    for kind, _label in footprint.MEAL_KINDS:
+        if form.get(f"meals-{kind}"):
+            where[f"meals[{len(data['meals'])}]"] = f"meals-{kind}"
+            data["meals"].append({"kind": kind, "count": form[f"meals-{kind}"]})
+    for category, _label in footprint.BASKET_CATEGORIES:
+        if form.get(f"basket-{category}"):
+            where[f"basket[{len(data['basket'])}]"] = f"basket-{category}"
+            data["basket"].append({"category": category, "amount": form[f"basket-{category}"]})
+    return {k: v for k, v in data.items() if v}, where
+
+
+def calculate_operations(event: Event, form: MultiDict) -> Calculation:
+    """The operations scenario: errors by form field (plus "form" and "project"), offers
+    priced without the platform fee, the chosen project or the first one available."""
+    fields = MultiDict({k: (form.get(k) or "").strip()[:40] for k in form if k != "csrf_token"})
+    data, where = operations_input(fields)
+    calc = Calculation(form=fields, legs=[], data=data)
+    if data:  # nothing entered yet: no total, no error
+        estimate(calc, lambda engine_field: where.get(engine_field.split(".")[0], "form"))
+    calc.offers = checkout.offers(db.session, event, calc.kg, 0)
+    available = [o["project"].id for o in calc.offers if o["available"]]
+    chosen = fields.get("project", "")
+    calc.selected_project = next((pid for pid in available if str(pid) == chosen), available[0] if available else None)
     return calc
 
 

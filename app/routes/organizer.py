@@ -11,8 +11,10 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, flash, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from werkzeug.datastructures import MultiDict
 
 from .. import htmx
+from ..calculator_form import OPERATIONS_BASKET_FIRST, Calculation, calculate_operations
 from ..extensions import db
 from ..forms import EventForm, OrganizationForm, show_error
 from ..htmx import redirect_to, render
@@ -251,62 +253,7 @@ def poster(event_id: int, size: str, fmt: str):
 # Neutralizing the event's own operations
 # --------------------------------------------------------------------------
 
-OPS_BASKET_FIRST = ("coffee", "milk", "bananas", "apples", "wheat_bread", "rice")
-
-
-class Operations:
-    """The operations form: parsed, priced and with its errors by field."""
-
-    def __init__(self, event: Event, form):
-        self.event = event
-        self.form = {k: (form.get(k) or "").strip()[:40] for k in form if k != "csrf_token"}
-        self.errors: dict[str, str] = {}
-        self.result: footprint.FootprintResult | None = None
-        self.kg = 0
-        data, where = self._engine_input()
-        self.data = data
-        if data:
-            try:
-                self.result = footprint.estimate(data)
-            except footprint.FootprintError as exc:
-                head = exc.field.split(".")[0]
-                self.errors[where.get(head, "form")] = exc.message
-        if self.result is not None and self.result.total_kg > 0:
-            self.kg = money.kg_to_buy(self.result.total_kg)
-        self.offers = self._offers()
-        chosen = self.form.get("project", "")
-        available = [o for o in self.offers if o["available"]]
-        self.selected = next((o["project"].id for o in available if str(o["project"].id) == chosen), None)
-        if self.selected is None and available:
-            self.selected = available[0]["project"].id
-
-    def _engine_input(self) -> tuple[dict, dict[str, str]]:
-        """The engine's public input shape, and which form field each row came from."""
-        f = self.form
-        data: dict[str, list] = {"energy": [], "meals": [], "basket": []}
-        where: dict[str, str] = {}
-        if f.get("electricity"):
-            where[f"energy[{len(data['energy'])}]"] = "electricity"
-            data["energy"].append({"kind": "electricity", "amount": f["electricity"], "grid": f.get("grid") or "CN"})
-        if f.get("gas"):
-            where[f"energy[{len(data['energy'])}]"] = "gas"
-            data["energy"].append({"kind": "natural_gas", "amount": f["gas"]})
-        for kind, _label in footprint.MEAL_KINDS:
-            if f.get(f"meals-{kind}"):
-                where[f"meals[{len(data['meals'])}]"] = f"meals-{kind}"
-                data["meals"].append({"kind": kind, "count": f[f"meals-{kind}"]})
-        for category, _label in footprint.BASKET_CATEGORIES:
-            if f.get(f"basket-{category}"):
-                where[f"basket[{len(data['basket'])}]"] = f"basket-{category}"
-                data["basket"].append({"category": category, "amount": f[f"basket-{category}"]})
-        return {k: v for k, v in data.items() if v}, where
-
-    def _offers(self) -> list[dict]:
-        # Operations pay no platform fee: the same offers as the calculator, priced at 0 %.
-        return checkout.offers(db.session, self.event, self.kg, 0)
-
-
-def operations_page(ev: Event, ops: Operations, status: int = 200, block: str | None = None):
+def operations_page(ev: Event, ops: Calculation, status: int = 200, block: str | None = None):
     return render(
         "organizer/operations.html",
         block=block,
@@ -316,7 +263,7 @@ def operations_page(ev: Event, ops: Operations, status: int = 200, block: str | 
         grids=dict(footprint.GRIDS),
         meal_kinds=dict(footprint.MEAL_KINDS),
         basket_labels=dict(footprint.BASKET_CATEGORIES),
-        basket_first=OPS_BASKET_FIRST,
+        basket_first=OPERATIONS_BASKET_FIRST,
         done=dashboard.operations_orders(db.session, ev.id),
         minimum=money.currency(ev.currency),
     )
@@ -326,39 +273,40 @@ def operations_page(ev: Event, ops: Operations, status: int = 200, block: str | 
 def operations(event_id: int):
     """Enter the venue's electricity, catering and supplies; see the footprint and price."""
     ev = event_or_404(event_id)
-    return operations_page(ev, Operations(ev, {}))
+    return operations_page(ev, calculate_operations(ev, MultiDict()))
 
 
 @bp.post("/events/<int:event_id>/operations/estimate")
 def operations_estimate(event_id: int):
     """The live total for htmx, the whole page for a plain form; 422 for bad input."""
     ev = event_or_404(event_id)
-    ops = Operations(ev, request.form)
+    ops = calculate_operations(ev, request.form)
     block = "result" if htmx.target() == "ops-result" else None
-    return operations_page(ev, ops, status=422 if ops.errors else 200, block=block)
+    return operations_page(ev, ops, status=422 if ops.form_errors else 200, block=block)
 
 
 @bp.post("/events/<int:event_id>/operations")
 def operations_pay(event_id: int):
     """Hold the credits for the operations' footprint and pay through the visitors' checkout."""
     ev = event_or_404(event_id)
-    ops = Operations(ev, request.form)
+    ops = calculate_operations(ev, request.form)
     if ev.status != "live":
-        ops.errors["form"] = _("Make the event live before neutralizing its operations.")
-    elif not ops.errors and ops.kg == 0:
-        ops.errors["form"] = _("Enter the electricity, meals or supplies to neutralize.")
-    elif not ops.errors and ops.selected is None:
-        ops.errors["project"] = _("No project on offer has enough credits left for this footprint.")
-    if ops.errors:
+        ops.form_errors["form"] = _("Make the event live before neutralizing its operations.")
+    elif not ops.form_errors and ops.kg == 0:
+        ops.form_errors["form"] = _("Enter the electricity, meals or supplies to neutralize.")
+    elif not ops.form_errors and ops.selected_project is None:
+        ops.form_errors["project"] = _("No project on offer has enough credits left for this footprint.")
+    if ops.form_errors:
         return operations_page(ev, ops, status=422)
     value = checkout.OrderRequest(
-        kind="operations", event=ev, project=db.session.get(Project, ops.selected), participant=ensure_participant(),
-        footprint=ops.result, footprint_inputs=ops.data, display_name=ev.organization.name[: orders.NAME_MAX],
-        organization="", organization_id=ev.organization.id, language=language())
+        kind="operations", event=ev, project=db.session.get(Project, ops.selected_project),
+        participant=ensure_participant(), footprint=ops.result, footprint_inputs=ops.data,
+        display_name=ev.organization.name[: orders.NAME_MAX], organization="", organization_id=ev.organization.id,
+        language=language())
     try:
         order = checkout.start(db.session, checkout_settings(), value)
     except (orders.OrderError, ledger.SoldOut) as exc:
-        ops = Operations(ev, request.form)
-        ops.errors[getattr(exc, "field", None) or "project"] = exc.message
+        ops = calculate_operations(ev, request.form)
+        ops.form_errors[getattr(exc, "field", None) or "project"] = exc.message
         return operations_page(ev, ops, status=422)
     return redirect_to(url_for("checkout.pay", public_id=order.public_id))
