@@ -17,13 +17,19 @@ from ..extensions import db, limiter
 from ..models import Certificate, Event, Order, Project, utcnow
 from ..participants import ensure_participant
 from ..services import boards, checkout, footprint, ledger, orders
+from ..services.errors import DomainError
 from ..web import checkout_settings, demo_mode, language, public_url, serial_ranges
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 
-def api_error(status: int, code: str, message: str, field: str | None = None):
-    return jsonify(error={"code": code, "message": message, "field": field}), status
+def api_error(status: int, code: str, message: str, field: str | None = None, **extra):
+    return jsonify(error={"code": code, "message": message, "field": field, **extra}), status
+
+
+def error_json(exc: DomainError, status: int = 422, field: str | None = None, **extra):
+    """Any service refusal as the API's JSON error (what show_error is for forms)."""
+    return api_error(status, exc.code, exc.message, field or exc.field, **extra)
 
 
 # One budget for every API call per client address; writes have a tighter one too.
@@ -118,7 +124,7 @@ def estimate():
     try:
         result = footprint.estimate(body())
     except footprint.FootprintError as exc:
-        return api_error(422, "invalid", exc.message, exc.field)
+        return error_json(exc)
     return jsonify(result.to_dict())
 
 
@@ -179,9 +185,7 @@ def order_request(data: dict) -> checkout.OrderRequest:
 def sold_out(exc: ledger.SoldOut, event: Event, project_id: int):
     """409 with what is left and which other projects the event offers."""
     others = [p.id for p in orders.offered_projects(db.session, event) if p.id != project_id]
-    error = {"code": "sold_out", "message": exc.message, "field": "project",
-             "available_kg": exc.available_kg, "other_projects": others}
-    return jsonify(error=error), 409
+    return error_json(exc, 409, field="project", available_kg=exc.available_kg, other_projects=others)
 
 
 @bp.post("/orders")
@@ -193,7 +197,7 @@ def create_order():
         order = checkout.start(db.session, checkout_settings(), value)
     except orders.OrderError as exc:
         db.session.rollback()
-        return api_error(422, exc.code, exc.message, exc.field)
+        return error_json(exc)
     except ledger.SoldOut as exc:
         return sold_out(exc, value.event, value.project.id)
     return jsonify(order_json(order)), 201
@@ -223,9 +227,9 @@ def demo_pay(public_id: str):
     try:
         checkout.apply_demo_outcome(db.session, order, outcome)
     except ledger.SoldOut as exc:
-        return api_error(409, "sold_out", exc.message, "project")
+        return error_json(exc, 409, field="project")
     except ledger.LedgerError as exc:
-        return api_error(409, exc.code, exc.message)
+        return error_json(exc, 409)
     return jsonify(order_json(order))
 
 
