@@ -6,11 +6,12 @@ PORT ?= 5000
 HOST ?= 127.0.0.1
 export FLASK_APP := wsgi:app
 
-.PHONY: install run serve test lint migrate seed translations clean
+.PHONY: install run test lint lock migrate seed translations clean
 
-$(BIN)/.installed: requirements.txt requirements-dev.txt
+# Installs exactly what requirements.lock pins (every transitive dependency too).
+$(BIN)/.installed: requirements.lock
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.lock
 	touch $@
 
 install: $(BIN)/.installed
@@ -29,6 +30,11 @@ test: install
 
 lint: install
 	$(BIN)/ruff check .
+
+# Re-resolve requirements.lock after editing requirements.txt or requirements-dev.txt (pip-tools).
+lock: install
+	$(BIN)/pip-compile --quiet --strip-extras --no-emit-index-url --no-emit-find-links \
+		--output-file requirements.lock requirements.txt requirements-dev.txt
 
 translations: install
 	$(BIN)/pybabel extract -F babel.cfg -k _l -o app/translations/messages.pot .

@@ -74,7 +74,9 @@ class ProductionConfig(Config):
 
     @classmethod
     def check(cls) -> None:
-        """Fail fast: production without a real secret or base URL is a mistake."""
+        """Fail fast: production without a real SECRET_KEY is a mistake. BASE_URL is not
+        required: without it, absolute links (posters, QR codes, Stripe return URLs)
+        use the request's host."""
         if not cls.SECRET_KEY or cls.SECRET_KEY == DEV_SECRET or len(cls.SECRET_KEY) < 16:
             raise RuntimeError("SECRET_KEY must be set to a long random value in production")
 

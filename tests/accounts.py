@@ -22,3 +22,11 @@ def login_as(client, user: User) -> None:
     # The tests' requests share the fixture's app context, so forget the user
     # Flask-Login cached in `g` for the previous request.
     g.pop("_login_user", None)
+
+
+def sign_in_operator(db, client) -> User:
+    """An operator account, signed in on `client` (the operator pages' tests)."""
+    user = make_user(db, "ops@example.com", role="operator")
+    db.session.commit()
+    login_as(client, user)
+    return user

@@ -11,21 +11,25 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import Blueprint, abort, current_app, jsonify, request
-from flask_babel import get_locale
 from sqlalchemy import select
 
 from ..extensions import db, limiter
 from ..models import Certificate, Event, Order, Project, utcnow
 from ..participants import ensure_participant
-from ..services import boards, footprint, ledger, money, orders
-from .certificates import public_url, serial_ranges
-from .checkout import apply_demo_outcome, demo_mode, order_settings, save_footprint
+from ..services import boards, checkout, footprint, ledger, orders
+from ..services.errors import DomainError
+from ..web import checkout_settings, demo_mode, language, public_url, serial_ranges
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 
-def api_error(status: int, code: str, message: str, field: str | None = None):
-    return jsonify(error={"code": code, "message": message, "field": field}), status
+def api_error(status: int, code: str, message: str, field: str | None = None, **extra):
+    return jsonify(error={"code": code, "message": message, "field": field, **extra}), status
+
+
+def error_json(exc: DomainError, status: int = 422, field: str | None = None, **extra):
+    """Any service refusal as the API's JSON error (what show_error is for forms)."""
+    return api_error(status, exc.code, exc.message, field or exc.field, **extra)
 
 
 # One budget for every API call per client address; writes have a tighter one too.
@@ -76,27 +80,26 @@ def projects():
     rows = db.session.execute(select(Project).where(Project.active.is_(True)).order_by(Project.id)).scalars().all()
     stock = ledger.stock(db.session, [p.id for p in rows], utcnow())
     passed = orders.owner_totals(db.session, [p.id for p in rows])
-    return jsonify(
-        projects=[
-            {
-                "id": p.id,
-                "name": p.name,
-                "type": p.kind,
-                "place": p.place,
-                "country": p.country,
-                "standard": p.standard,
-                "vintage": p.vintage,
-                "price_per_tonne_minor": p.price_per_tonne_minor,
-                "currency": p.currency,
-                "price_source": p.price_source,
-                "price_year": p.price_year,
-                "kg_left": max(stock[p.id].left_kg, 0),
-                "owner": p.owner.name,
-                "passed_to_owner_minor": passed.get(p.id, 0),
-            }
-            for p in rows
-        ]
-    )
+    return jsonify(projects=[project_json(p, stock[p.id].left_kg, passed.get(p.id, 0)) for p in rows])
+
+
+def project_json(p: Project, left_kg: int, passed_minor: int) -> dict:
+    return {
+        "id": p.id,
+        "name": p.name,
+        "type": p.kind,
+        "place": p.place,
+        "country": p.country,
+        "standard": p.standard,
+        "vintage": p.vintage,
+        "price_per_tonne_minor": p.price_per_tonne_minor,
+        "currency": p.currency,
+        "price_source": p.price_source,
+        "price_year": p.price_year,
+        "kg_left": max(left_kg, 0),
+        "owner": p.owner.name,
+        "passed_to_owner_minor": passed_minor,
+    }
 
 
 @bp.get("/events/<slug>/board")
@@ -121,7 +124,7 @@ def estimate():
     try:
         result = footprint.estimate(body())
     except footprint.FootprintError as exc:
-        return api_error(422, "invalid", exc.message, exc.field)
+        return error_json(exc)
     return jsonify(result.to_dict())
 
 
@@ -143,71 +146,60 @@ def order_json(order: Order) -> dict:
     return data
 
 
-@bp.post("/orders")
-@limiter.limit(lambda: current_app.config["API_WRITE_RATE_LIMIT"])
-def create_order():
-    """Start an order for a kg amount or a footprint; holds the credits."""
-    data = body()
+def order_request(data: dict) -> checkout.OrderRequest:
+    """The JSON body as an order request; raises OrderError naming the field."""
     event = db.session.execute(
         select(Event).where(Event.slug == str(data.get("event", "")))
     ).scalar_one_or_none()
     if event is None:
-        return api_error(422, "invalid", "No such event.", "event")
+        raise orders.OrderError("No such event.", "event")
     project_id = data.get("project")
     project = db.session.get(Project, project_id) if isinstance(project_id, int) else None
     if project is None:
-        return api_error(422, "invalid", "No such project.", "project")
-    result = None
+        raise orders.OrderError("No such project.", "project")
+    result, kg = None, None
     if "footprint" in data:
         if not isinstance(data["footprint"], dict):
-            return api_error(422, "invalid", "footprint must be an object of calculator inputs.", "footprint")
+            raise orders.OrderError("footprint must be an object of calculator inputs.", "footprint")
         try:
             result = footprint.estimate(data["footprint"])
         except footprint.FootprintError as exc:
-            return api_error(422, "invalid", exc.message, f"footprint.{exc.field}")
+            raise orders.OrderError(exc.message, f"footprint.{exc.field}") from exc
         if result.total_kg <= 0:
-            return api_error(422, "invalid", "This footprint is zero: nothing to neutralize.", "footprint")
-        kg = money.kg_to_buy(result.total_kg)
+            raise orders.OrderError("This footprint is zero: nothing to neutralize.", "footprint")
     elif "kg" in data:
         kg = data["kg"]
         if not isinstance(kg, int) or isinstance(kg, bool):
-            return api_error(422, "invalid", "kg must be a whole number of kilograms.", "kg")
+            raise orders.OrderError("kg must be a whole number of kilograms.", "kg")
     else:
-        return api_error(422, "invalid", "Send either kg or footprint.", "kg")
+        raise orders.OrderError("Send either kg or footprint.", "kg")
     for key, kind in (("display_name", str), ("organization", str), ("show_on_board", bool)):
         if key in data and data[key] is not None and not isinstance(data[key], kind):
-            return api_error(422, "invalid", f"{key} has the wrong type.", key)
+            raise orders.OrderError(f"{key} has the wrong type.", key)
+    return checkout.OrderRequest(
+        kind="api", event=event, project=project, participant=ensure_participant(), kg=kg, footprint=result,
+        footprint_inputs=data.get("footprint") if result else None, display_name=data.get("display_name"),
+        organization=data.get("organization"), show_on_board=bool(data.get("show_on_board")), language=language())
 
+
+def sold_out(exc: ledger.SoldOut, event: Event, project_id: int):
+    """409 with what is left and which other projects the event offers."""
+    others = [p.id for p in orders.offered_projects(db.session, event) if p.id != project_id]
+    return error_json(exc, 409, field="project", available_kg=exc.available_kg, other_projects=others)
+
+
+@bp.post("/orders")
+@limiter.limit(lambda: current_app.config["API_WRITE_RATE_LIMIT"])
+def create_order():
+    """Start an order for a kg amount or a footprint; holds the credits."""
     try:
-        participant = ensure_participant()
-        saved = save_footprint(result, data["footprint"], participant.id, event.id) if result else None
-        order = orders.start(
-            db.session,
-            event=event,
-            project=project,
-            participant=participant,
-            kg=kg,
-            footprint=saved,
-            display_name=data.get("display_name"),
-            organization=data.get("organization"),
-            show_on_board=bool(data.get("show_on_board")),
-            provider="demo" if demo_mode() else "stripe",
-            settings=order_settings(),
-            now=utcnow(),
-            language=str(get_locale() or "en"),
-        )
+        value = order_request(body())
+        order = checkout.start(db.session, checkout_settings(), value)
     except orders.OrderError as exc:
         db.session.rollback()
-        return api_error(422, exc.code, exc.message, exc.field)
+        return error_json(exc)
     except ledger.SoldOut as exc:
-        db.session.rollback()
-        others = [p.id for p in orders.offered_projects(db.session, event) if p.id != project.id]
-        response, status = api_error(409, "sold_out", exc.message, "project")
-        payload = response.get_json()
-        payload["error"]["available_kg"] = exc.available_kg
-        payload["error"]["other_projects"] = others
-        return jsonify(payload), status
-    db.session.commit()
+        return sold_out(exc, value.event, value.project.id)
     return jsonify(order_json(order)), 201
 
 
@@ -233,11 +225,11 @@ def demo_pay(public_id: str):
     if outcome not in ("paid", "failed"):
         return api_error(422, "invalid", 'outcome must be "paid" or "failed".', "outcome")
     try:
-        apply_demo_outcome(order, outcome)
+        checkout.apply_demo_outcome(db.session, order, outcome)
     except ledger.SoldOut as exc:
-        return api_error(409, "sold_out", exc.message, "project")
+        return error_json(exc, 409, field="project")
     except ledger.LedgerError as exc:
-        return api_error(409, exc.code, exc.message)
+        return error_json(exc, 409)
     return jsonify(order_json(order))
 
 

@@ -8,16 +8,15 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, abort, current_app, flash, request, session, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
-from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, StringField
-from wtforms.validators import EqualTo, InputRequired, Length, Regexp
 
+from .. import htmx
 from ..extensions import db, limiter, login_manager
+from ..forms import PasswordForm, SignInForm, SignUpForm, show_error
 from ..htmx import is_htmx, redirect_to, render
 from ..models import ProjectOwner, User
 from ..services import accounts, statements
+from ..web import guard
 
 bp = Blueprint("auth", __name__, url_prefix="/account")
 
@@ -35,9 +34,7 @@ def unauthorized():
     """Anonymous visitors of a closed page go to sign in, and come back after."""
     target = url_for("auth.login", next=request.full_path.rstrip("?") if request.method == "GET" else None)
     if is_htmx():
-        response = Response(status=401)
-        response.headers["HX-Redirect"] = target
-        return response
+        return htmx.client_redirect(target, status=401)
     flash(_("Please sign in to open that page."))
     return redirect_to(target)
 
@@ -47,14 +44,6 @@ def home_for(user: User) -> str:
         "operator": url_for("operator.index"),
         "owner": url_for("auth.statement"),
     }.get(user.role, url_for("organizer.index"))
-
-
-def guard(*roles: str) -> None:
-    """For a blueprint's before_request: signed in, with one of `roles`, or refused."""
-    if not current_user.is_authenticated:
-        abort(login_manager.unauthorized())
-    if current_user.role not in roles:
-        abort(403, description=_("This page is for another kind of account."))
 
 
 def role_required(*roles: str):
@@ -83,79 +72,6 @@ def safe_next(target: str | None) -> str | None:
 # Forms
 # --------------------------------------------------------------------------
 
-class SignUpForm(FlaskForm):
-    name = StringField(_l("Your name"), validators=[Length(max=120, message=_l("Keep it under 120 characters."))])
-    organization = StringField(_l("Organization"), validators=[
-        InputRequired(_l("Enter the name of your company or organization.")),
-        Length(max=accounts.ORGANIZATION_MAX, message=_l("Keep the name under 60 characters."))])
-    email = EmailField(_l("E-mail"), validators=[
-        InputRequired(_l("Enter your e-mail address.")),
-        Regexp(accounts.EMAIL_RE, message=_l("Enter an e-mail address like name@example.com."))])
-    password = PasswordField(_l("Password"), validators=[
-        InputRequired(_l("Choose a password.")),
-        Length(min=accounts.PASSWORD_MIN, max=accounts.PASSWORD_MAX,
-               message=_l("Use at least 10 characters."))])
-
-
-class SignInForm(FlaskForm):
-    email = EmailField(_l("E-mail"), validators=[InputRequired(_l("Enter your e-mail address."))])
-    password = PasswordField(_l("Password"), validators=[InputRequired(_l("Enter your password."))])
-    remember = BooleanField(_l("Keep me signed in on this device"))
-
-
-class PasswordForm(FlaskForm):
-    current = PasswordField(_l("Current password"), validators=[InputRequired(_l("Enter your current password."))])
-    new = PasswordField(_l("New password"), validators=[
-        InputRequired(_l("Choose a new password.")),
-        Length(min=accounts.PASSWORD_MIN, max=accounts.PASSWORD_MAX, message=_l("Use at least 10 characters."))])
-    confirm = PasswordField(_l("New password again"), validators=[
-        InputRequired(_l("Type the new password again.")), EqualTo("new", _l("The two new passwords differ."))])
-
-
-def account_message(exc: accounts.AccountError) -> str:
-    """The service's refusal in the reader's language (its codes are stable)."""
-    p = exc.params
-    messages = {
-        "email_invalid": lambda: _("Enter an e-mail address like name@example.com."),
-        "email_taken": lambda: _("An account with this e-mail exists already. Sign in instead."),
-        "password_short": lambda: _("Use at least %(n)s characters.", n=p["n"]),
-        "password_long": lambda: _("Use at most %(n)s characters.", n=p["n"]),
-        "password_wrong": lambda: _("That is not your current password."),
-        "password_same": lambda: _("Choose a password different from the current one."),
-        "organization_empty": lambda: _("Enter the organization's name."),
-        "organization_long": lambda: _("Keep the name under %(n)s characters.", n=p["n"]),
-        "organization_taken": lambda: _(
-            "An organization with this name exists already; ask one of its members to add you."),
-        "organization_taken_other": lambda: _("Another organization has this name."),
-        "plain_text": lambda: _("Please use plain text."),
-        "slug_format": lambda: _(
-            "Use %(low)s to %(high)s lower-case letters, digits and single hyphens, like chengdu-forum-2026.",
-            low=p["low"], high=p["high"]),
-        "slug_taken": lambda: _("Another event uses this address already."),
-        "slug_frozen": lambda: _("This event has orders, so its address can no longer change."),
-        "currency": lambda: _("No project sells credits in that currency yet; choose another."),
-        "project_gone": lambda: _("One of the chosen projects is no longer on offer."),
-        "project_currency": lambda: _(
-            "%(project)s is priced in %(project_currency)s; this event takes %(currency)s. Untick it or change "
-            "the currency.", **p),
-        "dates": lambda: _("The event cannot end before it starts."),
-        "venue": lambda: _("We do not know that place; pick one of the suggestions (a city, airport or station)."),
-        "country": lambda: _("Use a two-letter country code such as CN."),
-    }
-    make = messages.get(exc.code)
-    return make() if make else exc.message
-
-
-def field_error(form: FlaskForm, exc: accounts.AccountError) -> None:
-    """Show a service refusal next to its field (or above the form)."""
-    message = account_message(exc)
-    field = form._fields.get(exc.field or "")
-    if field is not None:
-        field.errors = [*field.errors, message]
-    else:
-        form.form_errors.append(message)
-
-
 # --------------------------------------------------------------------------
 # Views
 # --------------------------------------------------------------------------
@@ -180,7 +96,7 @@ def signup():
                                     name=form.name.data or "", organization=form.organization.data)
         except accounts.AccountError as exc:
             db.session.rollback()
-            field_error(form, exc)
+            show_error(form, exc)
         else:
             db.session.commit()
             session.clear()
@@ -226,7 +142,7 @@ def password():
             accounts.change_password(current_user, form.current.data, form.new.data)
         except accounts.AccountError as exc:
             db.session.rollback()
-            field_error(form, exc)
+            show_error(form, exc)
         else:
             db.session.commit()
             flash(_("Your password has been changed."))

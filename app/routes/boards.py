@@ -8,7 +8,7 @@ from ..extensions import db
 from ..htmx import render
 from ..participants import current_participant
 from ..services import boards
-from .public import live_event
+from ..web import live_event
 
 bp = Blueprint("boards", __name__)
 

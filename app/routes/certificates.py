@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from flask import Blueprint, Response, current_app, request, url_for
+from flask import Blueprint, Response, request
 from flask_babel import gettext as _
 from sqlalchemy import select
 from werkzeug.exceptions import NotFound
@@ -13,7 +13,7 @@ from ..htmx import render
 from ..models import Certificate
 from ..services import boards
 from ..services import certificates as certs
-from ..services.ledger import format_serial
+from ..web import public_url, serial_ranges
 
 bp = Blueprint("certificates", __name__)
 
@@ -36,26 +36,6 @@ def by_token(token: str) -> Certificate:
     if cert is None:
         raise UnknownCertificate()
     return cert
-
-
-def serial_ranges(cert: Certificate) -> list[dict]:
-    return [
-        {
-            "batch": r.batch.serial_prefix,
-            "first": format_serial(r.batch.serial_prefix, r.first_serial),
-            "last": format_serial(r.batch.serial_prefix, r.last_serial),
-            "kg": r.kg,
-        }
-        for r in cert.order.retirements
-    ]
-
-
-def public_url(endpoint: str, **values) -> str:
-    """Absolute URL from BASE_URL (what posters and QR codes carry), else the request's host."""
-    base = current_app.config["BASE_URL"]
-    if base:
-        return base + url_for(endpoint, **values)
-    return url_for(endpoint, _external=True, **values)
 
 
 def certificate_data(cert: Certificate) -> certs.CertificateData:

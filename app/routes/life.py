@@ -10,11 +10,12 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
+from .. import htmx
+from ..calculator_form import BASKET_LABELS, FUEL_LABELS, GRID_LABELS, calculate, form_for
 from ..extensions import db
 from ..htmx import redirect_to, render
 from ..models import Event
 from ..services import footprint, life, money
-from .calculator import BASKET_LABELS, FUEL_LABELS, GRID_LABELS, calculate, form_for
 
 bp = Blueprint("life", __name__)
 
@@ -96,7 +97,7 @@ def life_view():
     """The life footprint: everyday answers, the annual tonnes live (htmx), the averages."""
     if request.method == "GET":
         return life_page(MultiDict())
-    block = "result" if request.headers.get("HX-Target") == "life-result" else None
+    block = "result" if htmx.target() == "life-result" else None
     return life_page(request.form, block=block)
 
 
@@ -104,6 +105,16 @@ def life_view():
 def neutralize_again():
     """A reload of the project choice (the answers were posted, not kept): back to the life page."""
     return redirect_to(url_for("life.life"))
+
+
+def period_calculation(event: Event, form: MultiDict, period: str):
+    """The answers for one month or year as calculator fields, and their calculation (None when invalid)."""
+    try:
+        data = life.engine_input(life.parse_answers(form), period)
+    except footprint.FootprintError:
+        return None, None
+    fields = form_for(data)
+    return fields, calculate(event, fields)
 
 
 @bp.post("/life/neutralize")
@@ -115,13 +126,8 @@ def neutralize():
     period = request.form.get("period", "year")
     if period not in life.PERIODS:
         abort(400)
-    try:
-        data = life.engine_input(life.parse_answers(request.form), period)
-    except footprint.FootprintError:
-        return life_page(request.form, status=422)
-    fields = form_for(data)
-    calc = calculate(event, fields)
-    if calc.error is not None or calc.kg == 0:
+    fields, calc = period_calculation(event, request.form, period)
+    if calc is None or calc.error is not None or calc.kg == 0:
         return life_page(request.form, status=422)
     return render(
         "life/neutralize.html",

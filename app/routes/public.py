@@ -10,16 +10,9 @@ from ..models import SCENARIOS, Event, Project, utcnow
 from ..participants import current_participant
 from ..services import boards, footprint, ledger, life, orders
 from ..services import methodology as methodology_data
+from ..web import live_event
 
 bp = Blueprint("public", __name__)
-
-
-def live_event(slug: str) -> Event:
-    """The event a poster points at, or 404; archived events still show their page."""
-    event = db.session.execute(select(Event).where(Event.slug == slug)).scalar_one_or_none()
-    if event is None or event.status == "draft":
-        abort(404)
-    return event
 
 
 @bp.get("/")

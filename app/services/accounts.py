@@ -23,6 +23,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..models import ROLES, Event, Order, Organization, Project, User, membership
 from . import money, places
+from .errors import DomainError
 
 PASSWORD_MIN = 10
 PASSWORD_MAX = 200
@@ -36,16 +37,9 @@ EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _DUMMY_HASH = generate_password_hash("not a real password", method="scrypt")
 
 
-class AccountError(Exception):
+class AccountError(DomainError):
     """Input a person can fix; `field` names the form field, `code` is stable for
     translated messages and `params` fills them in."""
-
-    def __init__(self, message: str, field: str | None = None, code: str = "invalid", **params):
-        super().__init__(message)
-        self.message = message
-        self.field = field
-        self.code = code
-        self.params = params
 
 
 def normalize_email(email: str | None) -> str:

@@ -45,6 +45,7 @@ from pathlib import Path
 from typing import Any
 
 from app.services import places
+from app.services.errors import DomainError
 from app.services.places import Place
 
 __all__ = [
@@ -145,13 +146,11 @@ _TRUE = frozenset({"true", "on", "yes", "1"})
 _FALSE = frozenset({"false", "off", "no", "0"})
 
 
-class FootprintError(ValueError):
+class FootprintError(DomainError, ValueError):
     """Bad input, naming the offending field (e.g. "legs[0].distance_km")."""
 
     def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
-        self.message = message
+        super().__init__(message, field)
 
 
 @dataclass(frozen=True)

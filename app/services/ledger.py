@@ -21,16 +21,16 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..models import CreditBatch, Order, Project, Retirement
+from .errors import DomainError
 
 
-class LedgerError(Exception):
+class LedgerError(DomainError):
     """A ledger rule refused the request; `code` is stable for the API."""
 
     code = "ledger_error"
 
     def __init__(self, message: str):
         super().__init__(message)
-        self.message = message
 
 
 class SoldOut(LedgerError):

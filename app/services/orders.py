@@ -17,20 +17,15 @@ from sqlalchemy.orm import Session
 
 from ..models import Certificate, Event, Footprint, Order, Participant, Project
 from . import boards, ledger, money
-from .certificates import format_number, new_token
+from .certificate_numbers import format_number, new_token
+from .errors import DomainError
 
 NAME_MAX = 60
 ORGANIZATION_MAX = 80
 
 
-class OrderError(Exception):
+class OrderError(DomainError):
     """Input a visitor can fix; `field` names the input."""
-
-    def __init__(self, message: str, field: str | None = None, code: str = "invalid"):
-        super().__init__(message)
-        self.message = message
-        self.field = field
-        self.code = code
 
 
 @dataclass(frozen=True)

@@ -28,16 +28,16 @@ from qrcode.constants import ERROR_CORRECT_H
 
 # The certificate's font chain and text fitting (runs per font, shrink, wrap,
 # ellipsize): one implementation for every image CarbonDot draws.
-from .certificates import (
-    _ASCENT,
-    _LEADING,
-    _Block,
-    _block_height,
-    _draw_block,
-    _fit,
-    _line_text,
-    _Span,
-    _width,
+from .typesetting import (
+    ASCENT,
+    LEADING,
+    Block,
+    Span,
+    block_height,
+    draw_block,
+    fit_block,
+    line_text,
+    line_width,
 )
 
 # Page sizes in millimetres, and the raster resolution for each: the table card
@@ -137,7 +137,7 @@ class Rect:
 
 @dataclass(frozen=True)
 class Text:
-    block: _Block
+    block: Block
     top: float
     left: float
     width: float
@@ -190,36 +190,38 @@ def layout(data: PosterData, size: str = "a4") -> Layout:
     ops: list[Rect | Text | QR | Dot] = [Rect((0, 0, W, H), PAPER)]
 
     # Top band: brand, then the event's name.
-    brand = _fit([_Span("Carbon", "SemiBold", band_text), _Span("Dot", "Bold", band_text)], inner, round(3.6 * u),
+    brand = fit_block([Span("Carbon", "SemiBold", band_text), Span("Dot", "Bold", band_text)], inner, round(3.6 * u),
                  round(3 * u), 1)
-    name = _fit([_Span(data.event_name, "Bold", band_text)], inner, round(7.2 * u), round(4.6 * u), 2)
+    name = fit_block([Span(data.event_name, "Bold", band_text)], inner, round(7.2 * u), round(4.6 * u), 2)
     y = 6 * u
     band_ops: list[Rect | Text | QR | Dot] = [Text(brand, y, margin, inner, band_text, "left")]
-    brand_w = _width(brand.lines[0], brand.size) if brand.lines else 0
+    brand_w = line_width(brand.lines[0], brand.size) if brand.lines else 0
     band_ops.append(Dot(margin + brand_w + brand.size * 0.35, y + brand.size * 0.62, brand.size * 0.14, GOLD))
-    y += _block_height(brand) + 3 * u
+    y += block_height(brand) + 3 * u
     band_ops.append(Text(name, y, margin, inner, band_text, "left"))
-    y += _block_height(name) + 5 * u
+    y += block_height(name) + 5 * u
     ops.append(Rect((0, 0, W, y), color))
     ops += band_ops
 
     # Bottom band: where and when.
-    details = _fit([_Span(data.details, "Medium", band_text)], inner, round(3.2 * u), round(2.6 * u), 1) \
+    details = fit_block([Span(data.details, "Medium", band_text)], inner, round(3.2 * u), round(2.6 * u), 1) \
         if data.details else None
-    foot_h = (_block_height(details) if details else 0) + 7 * u
+    foot_h = (block_height(details) if details else 0) + 7 * u
     foot_top = H - foot_h
     ops.append(Rect((0, foot_top, W, H), color))
     if details:
         ops.append(Text(details, foot_top + 3.5 * u, margin, inner, band_text, "left"))
 
     # Middle: call to action, QR, address, hint; centred in the space left.
-    cta = _fit([_Span(data.call_to_action, "Bold", ink_accent)], inner, round(8.4 * u), round(5.6 * u), 2)
-    address = _fit([_Span(readable_url(data.url), "SemiBold", INK)], inner, round(4.2 * u), round(2.4 * u), 1)
-    hint = _fit([_Span(data.hint, "Regular", MUTED)], inner, round(3.4 * u), round(2.8 * u), 2) if data.hint else None
+    cta = fit_block([Span(data.call_to_action, "Bold", ink_accent)], inner, round(8.4 * u), round(5.6 * u), 2)
+    address = fit_block([Span(readable_url(data.url), "SemiBold", INK)], inner, round(4.2 * u), round(2.4 * u), 1)
+    hint = None
+    if data.hint:
+        hint = fit_block([Span(data.hint, "Regular", MUTED)], inner, round(3.4 * u), round(2.8 * u), 2)
 
     matrix_side = len(qr_matrix(data.url))
     gap = 4 * u
-    text_h = _block_height(cta) + _block_height(address) + (_block_height(hint) + gap * 0.6 if hint else 0)
+    text_h = block_height(cta) + block_height(address) + (block_height(hint) + gap * 0.6 if hint else 0)
     room = foot_top - y - 2 * gap - text_h - 4 * gap
     qr_side_max = min(0.66 * W, room)
     module = max(1, int(qr_side_max // matrix_side))
@@ -228,7 +230,7 @@ def layout(data: PosterData, size: str = "a4") -> Layout:
     top = y + max(gap, (foot_top - y - total) / 2)
 
     ops.append(Text(cta, top, margin, inner, ink_accent))
-    top += _block_height(cta) + gap
+    top += block_height(cta) + gap
     qr_left = round((W - qr_side) / 2)
     qr_top = round(top)
     pad = module * 1.5  # a thin frame in the event colour, outside the quiet zone
@@ -237,7 +239,7 @@ def layout(data: PosterData, size: str = "a4") -> Layout:
     ops.append(QR(qr_left, qr_top, module, matrix_side))
     top = qr_top + qr_side + pad + gap * 0.6
     ops.append(Text(address, top, margin, inner, INK))
-    top += _block_height(address) + gap * 0.6
+    top += block_height(address) + gap * 0.6
     if hint:
         ops.append(Text(hint, top, margin, inner, MUTED))
     return Layout(size, W, H, dpi, tuple(ops), data.url)
@@ -259,7 +261,7 @@ def _raster(lay: Layout) -> Image.Image:
             else:
                 draw.rectangle((x0, y0, x1 - 1, y1 - 1), fill=op.fill)
         elif isinstance(op, Text):
-            _draw_block(draw, op.block, op.top, op.left, op.width, op.align)
+            draw_block(draw, op.block, op.top, op.left, op.width, op.align)
         elif isinstance(op, Dot):
             draw.ellipse((op.cx - op.r, op.cy - op.r, op.cx + op.r, op.cy + op.r), fill=op.fill)
         elif isinstance(op, QR):
@@ -290,12 +292,12 @@ def _svg(lay: Layout) -> bytes:
             anchor, x = {"left": ("start", op.left), "right": ("end", op.left + op.width)}.get(
                 op.align, ("middle", op.left + op.width / 2))
             weight = _WEIGHTS.get(op.block.lines[0][0].weight if op.block.lines and op.block.lines[0] else "", 400)
-            baseline = op.top + op.block.size * _ASCENT
+            baseline = op.top + op.block.size * ASCENT
             for line in op.block.lines:
                 out.append(f'<text x="{x:.1f}" y="{baseline:.1f}" font-family={quoteattr(SVG_FONTS)} '
                            f'font-size="{op.block.size}" font-weight="{weight}" fill="{op.fill}" '
-                           f'text-anchor="{anchor}">{escape(_line_text(line))}</text>')
-                baseline += op.block.size * _LEADING
+                           f'text-anchor="{anchor}">{escape(line_text(line))}</text>')
+                baseline += op.block.size * LEADING
         elif isinstance(op, Dot):
             out.append(f'<circle cx="{op.cx:.1f}" cy="{op.cy:.1f}" r="{op.r:.1f}" fill="{op.fill}"/>')
         elif isinstance(op, QR):

@@ -6,8 +6,8 @@ import pytest
 from sqlalchemy import func, select
 from werkzeug.datastructures import MultiDict
 
+from app.calculator_form import form_for, read_legs, to_engine_input
 from app.models import Footprint, Order
-from app.routes.calculator import form_for, read_legs, to_engine_input
 from app.services import footprint
 from app.template_helpers import kg
 

@@ -3,7 +3,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.models import BoardTotal, Certificate, CreditBatch, Payout, Project, ProjectOwner
-from tests.accounts import login_as, make_user
+from tests.accounts import sign_in_operator
 
 
 def count(db, model) -> int:
@@ -12,10 +12,7 @@ def count(db, model) -> int:
 
 @pytest.fixture
 def operator(db, client):
-    user = make_user(db, "ops@example.com", role="operator")
-    db.session.commit()
-    login_as(client, user)
-    return user
+    return sign_in_operator(db, client)
 
 
 def project_form(**overrides):

@@ -1,17 +1,16 @@
 """QR posters: the code decodes to the exact event URL, every format is what it
 says, and names in any script fit the page."""
 import io
-import os
 import re
-import shutil
 import subprocess
 import xml.etree.ElementTree as ET
 
 import pytest
 from PIL import Image
 
-from app.services import posters
+from app.services import posters, typesetting
 from app.services.certificates import missing_glyphs
+from tests.tools import zbarimg
 
 URL = "https://carbondot.example/e/cdcn-forum-2021"
 
@@ -20,16 +19,6 @@ def data(name="China Digital Carbon Neutrality Forum", url=URL, color="#0f5132",
     return posters.PosterData(event_name=name, url=url, call_to_action="Scan to be carbon neutral",
                               hint="Work out your trip's footprint and get your certificate.",
                               details="Chengdu Global Center · 2026-09-07", color=color, **extra)
-
-
-def zbarimg() -> str:
-    """The zbarimg binary; a missing one skips, except in CI where it must be there."""
-    path = shutil.which("zbarimg")
-    if path:
-        return path
-    if os.environ.get("CARBONDOT_REQUIRE_BROWSER"):
-        pytest.fail("zbarimg is missing but CARBONDOT_REQUIRE_BROWSER is set: apt-get install zbar-tools")
-    pytest.skip("zbarimg not installed (apt-get install zbar-tools); CI installs it")
 
 
 def decode(png: bytes, tmp_path) -> list[str]:
@@ -95,7 +84,7 @@ def test_names_fit_inside_the_margins_in_any_script(name):
         assert op.left >= 0.07 * lay.width and op.left + op.width <= 0.93 * lay.width
         assert len(op.block.lines) <= 2
         for line in op.block.lines:
-            assert posters._width(line, op.block.size) <= op.width + 1
+            assert typesetting.line_width(line, op.block.size) <= op.width + 1
 
 
 def test_text_on_the_band_stays_readable():

@@ -1,0 +1,396 @@
+"""The calculator form (web layer): one form for every scenario (travel legs, hotel nights, meals,
+a shopping basket, home energy), the live total, the projects with the exact
+price. Its form posts to checkout; htmx keeps the total live.
+
+Which sections a scenario shows, and in which order, is data (SECTIONS); a
+section that already holds values is shown whatever the scenario, so nothing
+that is counted is ever hidden."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from werkzeug.datastructures import MultiDict
+
+from .extensions import db
+from .htmx import render
+from .models import Event
+from .services import checkout, footprint, money
+
+MAX_LEGS = 10
+MODE_LABELS = {
+    "flight": _l("Flight"),
+    "rail_hsr": _l("High-speed rail"),
+    "rail": _l("Train"),
+    "metro": _l("Metro"),
+    "bus": _l("Bus"),
+    "coach": _l("Coach"),
+    "taxi": _l("Taxi"),
+    "car": _l("Car"),
+    "motorbike": _l("Motorbike"),
+    "ferry": _l("Ferry"),
+    "walk": _l("Walking"),
+    "bike": _l("Cycling"),
+}
+CABIN_LABELS = {
+    "economy": _l("Economy"),
+    "premium_economy": _l("Premium economy"),
+    "business": _l("Business"),
+    "first": _l("First"),
+}
+FUEL_LABELS = {
+    "unknown": _l("Don't know"),
+    "petrol": _l("Petrol"),
+    "diesel": _l("Diesel"),
+    "hybrid": _l("Hybrid"),
+    "plug_in_hybrid": _l("Plug-in hybrid"),
+    "electric": _l("Electric"),
+}
+MEAL_LABELS = {
+    "vegan": _l("Vegan (tofu)"),
+    "vegetarian": _l("Vegetarian (egg)"),
+    "fish": _l("Fish"),
+    "chicken": _l("Chicken"),
+    "pork": _l("Pork"),
+    "beef": _l("Beef"),
+    "lamb": _l("Lamb or mutton"),
+}
+# Shown only when the form already holds them (an API-era kind, or a diet sent by the life page).
+EXTRA_MEAL_LABELS = {
+    "red_meat": _l("Red meat (half beef, half lamb)"),
+    "diet_high_meat": _l("Average meals of a high meat-eater's diet"),
+    "diet_low_meat": _l("Average meals of a low meat-eater's diet"),
+    "diet_fish": _l("Average meals of a fish-eater's diet"),
+    "diet_vegetarian": _l("Average meals of a vegetarian diet"),
+    "diet_vegan": _l("Average meals of a vegan diet"),
+}
+BASKET_LABELS = {
+    "beef": _l("Beef"), "lamb": _l("Lamb"), "pork": _l("Pork"), "poultry": _l("Chicken and other poultry"),
+    "fish_farmed": _l("Fish (farmed)"), "prawns_farmed": _l("Prawns (farmed)"), "cheese": _l("Cheese"),
+    "milk": _l("Milk"), "eggs": _l("Eggs"), "rice": _l("Rice"), "wheat_bread": _l("Bread and wheat"),
+    "tofu": _l("Tofu"), "pulses": _l("Beans and lentils (dry)"), "potatoes": _l("Potatoes"),
+    "tomatoes": _l("Tomatoes"), "root_vegetables": _l("Root vegetables"), "brassicas": _l("Cabbage and broccoli"),
+    "bananas": _l("Bananas"), "apples": _l("Apples"), "citrus": _l("Citrus fruit"),
+    "coffee": _l("Coffee (beans or ground)"),
+}
+# Shown before "more": what a basket most often holds, and the big emitters.
+BASKET_FIRST = ("pork", "beef", "poultry", "fish_farmed", "eggs", "milk", "rice", "tofu")
+GRID_LABELS = {
+    "CN": _l("China, national average"),
+    "CN-NORTH": _l("North China grid"),
+    "CN-NORTHEAST": _l("Northeast China grid"),
+    "CN-EAST": _l("East China grid"),
+    "CN-CENTRAL": _l("Central China grid"),
+    "CN-NORTHWEST": _l("Northwest China grid"),
+    "CN-SOUTH": _l("Southern grid"),
+    "CN-SOUTHWEST": _l("Southwest China grid"),
+}
+
+# Each scenario's sections in page order: (section, optional). Optional ones start folded.
+SECTIONS = {
+    "conference": (("travel", False), ("hotel", False), ("meals", True)),
+    "scenic": (("travel", False), ("hotel", False)),
+    "hotel": (("hotel", False), ("travel", False)),
+    "restaurant": (("meals", False), ("travel", True)),
+    "supermarket": (("basket", False), ("travel", True)),
+    "other": (("travel", False), ("hotel", False)),
+}
+ALL_SECTIONS = ("travel", "hotel", "meals", "basket", "energy")
+SECTION_SUMMARIES = {
+    "travel": _l("Add your trip here (optional)"),
+    "meals": _l("Add your meals (optional)"),
+}
+SCENARIO_INTROS = {
+    "conference": _l("Your trip here, your hotel nights and, if you like, your meals."),
+    "scenic": _l("Your trip here and any nights you stay."),
+    "hotel": _l("Your nights at the hotel, then your trip here."),
+    "restaurant": _l("What you ate, and your trip here if you like."),
+    "supermarket": _l("What you bought, and your trip here if you like."),
+    "other": _l("Your trip here and any nights you stay."),
+}
+
+
+@dataclass(frozen=True)
+class Section:
+    name: str
+    optional: bool  # folded in a <details> unless open
+    open: bool
+
+
+@dataclass
+class Calculation:
+    """Everything the calculator page shows, built once per request."""
+
+    form: MultiDict
+    legs: list[dict]
+    data: dict
+    result: footprint.FootprintResult | None = None
+    error: footprint.FootprintError | None = None
+    kg: int = 0
+    offers: list[dict] = field(default_factory=list)
+    selected_project: int | None = None
+    errors: dict[str, str] = field(default_factory=dict)  # by engine field name ("legs[0].from")
+    form_errors: dict[str, str] = field(default_factory=dict)  # the same, by form field ("legs-0-from")
+    sections: list[Section] = field(default_factory=list)
+
+
+def blank_leg(event: Event) -> dict:
+    return {"mode": "flight", "from": "", "to": event.venue_code or event.city, "distance_km": "", "cabin": "economy",
+            "fuel": "unknown", "occupants": "1", "return": True, "trips": "", "country": ""}
+
+
+def read_legs(form: MultiDict, event: Event) -> list[dict]:
+    """The legs as typed, including blank ones, after add/remove actions."""
+    try:
+        count = max(0, min(int(form.get("leg_count", "1")), MAX_LEGS))
+    except ValueError:
+        count = 1
+    legs = []
+    for i in range(count):
+        p = f"legs-{i}-"
+        legs.append({
+            "mode": form.get(p + "mode", "flight"),
+            "from": form.get(p + "from", "").strip(),
+            "to": form.get(p + "to", "").strip(),
+            "distance_km": form.get(p + "distance_km", "").strip(),
+            "cabin": form.get(p + "cabin", "economy"),
+            "fuel": form.get(p + "fuel", "unknown"),
+            "occupants": form.get(p + "occupants", "1").strip(),
+            "return": form.get(p + "return") == "on",
+            # Set by the life page: the same journey made several times, within a country.
+            "trips": form.get(p + "trips", "").strip(),
+            "country": form.get(p + "country", "").strip(),
+        })
+    action = form.get("action", "")
+    if action == "add_leg" and len(legs) < MAX_LEGS:
+        new = blank_leg(event)
+        if legs:
+            new["to"] = legs[-1]["to"]
+        legs.append(new)
+    elif action.startswith("remove_leg-"):
+        index = action.removeprefix("remove_leg-")
+        if index.isdigit() and int(index) < len(legs):
+            legs.pop(int(index))
+    return legs
+
+
+def _counted(leg: dict) -> bool:
+    # A leg with no start and no distance has not been filled in yet.
+    return leg["mode"] in ("walk", "bike") or bool(leg["from"]) or bool(leg["distance_km"])
+
+
+def to_engine_input(legs: list[dict], form: MultiDict) -> dict:
+    """The public footprint JSON shape (the same as POST /api/v1/footprint)."""
+    counted = [{k: v for k, v in leg.items() if v not in ("", None)} for leg in legs if _counted(leg)]
+    data: dict = {"legs": counted}
+    nights = form.get("hotel-nights", "").strip()
+    if nights and nights != "0":
+        data["hotel_nights"] = [{"country": form.get("hotel-country", "CN"), "nights": nights}]
+    meals = [
+        {"kind": kind, "count": count}
+        for kind in footprint.MEAL_CODES  # the form's meals, and the life page's diets
+        if (count := form.get(f"meals-{kind}", "").strip())
+    ]
+    if meals:
+        data["meals"] = meals
+    basket = [
+        {"category": category, "amount": amount}
+        for category, _label in footprint.BASKET_CATEGORIES
+        if (amount := form.get(f"basket-{category}", "").strip())
+    ]
+    if basket:
+        data["basket"] = basket
+    energy = []
+    if electricity := form.get("energy-electricity", "").strip():
+        energy.append({"kind": "electricity", "amount": electricity, "grid": form.get("energy-grid", "CN")})
+    if gas := form.get("energy-gas", "").strip():
+        energy.append({"kind": "natural_gas", "amount": gas, "unit": form.get("energy-gas-unit") or "kWh"})
+    if energy:
+        data["energy"] = energy
+    if form.get("rf_shown"):
+        data["radiative_forcing"] = form.get("radiative_forcing") == "on"
+    return data
+
+
+def form_for(data: dict) -> MultiDict:
+    """Calculator form fields that give back engine input `data` (to_engine_input's inverse).
+
+    The life page posts these as hidden fields, so its footprint goes through
+    the very same calculate() and checkout as any visitor's.
+    """
+    legs = data.get("legs", [])
+    items = [("leg_count", str(len(legs)))]
+    for i, leg in enumerate(legs):
+        for key, value in leg.items():
+            if key == "return":
+                if value is True:
+                    items.append((f"legs-{i}-return", "on"))
+            else:
+                items.append((f"legs-{i}-{key}", str(value)))
+    for stay in data.get("hotel_nights", [])[:1]:
+        items += [("hotel-nights", str(stay["nights"])), ("hotel-country", str(stay["country"]))]
+    items += [(f"meals-{m['kind']}", str(m["count"])) for m in data.get("meals", [])]
+    items += [(f"basket-{b['category']}", str(b["amount"])) for b in data.get("basket", [])]
+    for use in data.get("energy", []):
+        if use["kind"] == "electricity":
+            items += [("energy-electricity", str(use["amount"])), ("energy-grid", str(use.get("grid", "CN")))]
+        else:
+            items += [("energy-gas", str(use["amount"])), ("energy-gas-unit", str(use.get("unit", "kWh")))]
+    if "radiative_forcing" in data:
+        items.append(("rf_shown", "1"))
+        if data["radiative_forcing"]:
+            items.append(("radiative_forcing", "on"))
+    return MultiDict(items)
+
+
+_ROW = re.compile(r"^(legs|meals|basket|energy|hotel_nights)\[(\d+)\]\.(\w+)$")
+
+
+def form_field(engine_field: str, data: dict, legs: list[dict]) -> str:
+    """The form field behind an engine field name: "meals[1].count" -> "meals-fish"."""
+    match = _ROW.match(engine_field)
+    if not match:
+        return engine_field
+    kind, index, key = match.group(1), int(match.group(2)), match.group(3)
+    try:
+        if kind == "legs":
+            rows = [i for i, leg in enumerate(legs) if _counted(leg)]
+            return f"legs-{rows[index]}-{key}"
+        if kind == "hotel_nights":
+            return f"hotel-{key}"
+        row = data[kind][index]
+    except (IndexError, KeyError):
+        return engine_field
+    if kind == "meals":
+        return f"meals-{row['kind']}"
+    if kind == "basket":
+        return f"basket-{row['category']}"
+    if key == "grid":
+        return "energy-grid"
+    return "energy-electricity" if row.get("kind") == "electricity" else "energy-gas"
+
+
+def sections_for(event: Event, form: MultiDict, legs: list[dict], data: dict) -> list[Section]:
+    """The scenario's sections, plus any other section that holds values (never hide what is counted)."""
+    action = form.get("action", "")
+    filled = {
+        "travel": any(_counted(leg) for leg in legs) or action == "add_leg" or action.startswith("remove_leg-"),
+        "hotel": "hotel_nights" in data,
+        "meals": "meals" in data,
+        "basket": "basket" in data,
+        "energy": "energy" in data,
+    }
+    listed = SECTIONS.get(event.scenario, SECTIONS["other"])
+    sections = [Section(name, optional, not optional or filled[name]) for name, optional in listed]
+    shown = {name for name, _optional in listed}
+    sections += [Section(name, False, True) for name in ALL_SECTIONS if name not in shown and filled[name]]
+    return sections
+
+
+def calculate(event: Event, form: MultiDict) -> Calculation:
+    legs = read_legs(form, event) if form else [blank_leg(event)]
+    calc = Calculation(form=form, legs=legs, data=to_engine_input(legs, form))
+    calc.sections = sections_for(event, form, legs, calc.data)
+    estimate(calc, lambda engine_field: form_field(engine_field, calc.data, legs))
+    calc.offers = offers_for(event, calc.kg)
+    chosen = form.get("project", "")
+    ids = [o["project"].id for o in calc.offers if o["available"]]
+    if chosen.isdigit() and int(chosen) in ids:
+        calc.selected_project = int(chosen)
+    else:
+        if chosen and calc.kg:
+            calc.errors["project"] = _(
+                "That project does not have enough credits left for your footprint. Please choose another."
+            )
+        calc.selected_project = ids[0] if ids else None
+    return calc
+
+
+def estimate(calc: Calculation, field_for) -> None:
+    """Run the engine on calc.data: the result and whole kilograms to buy, or the error by
+    engine field and by form field (`field_for` maps one to the other)."""
+    try:
+        calc.result = footprint.estimate(calc.data)
+    except footprint.FootprintError as exc:
+        calc.error = exc
+        calc.errors[exc.field] = exc.message
+        calc.form_errors[field_for(exc.field)] = exc.message
+    if calc.result is not None and calc.result.total_kg > 0:
+        calc.kg = money.kg_to_buy(calc.result.total_kg)
+
+
+# --------------------------------------------------------------------------
+# The organizer's operations: one more scenario of the same calculation
+# --------------------------------------------------------------------------
+
+OPERATIONS_BASKET_FIRST = ("coffee", "milk", "bananas", "apples", "wheat_bread", "rice")
+
+
+def operations_input(form: MultiDict) -> tuple[dict, dict[str, str]]:
+    """The venue's electricity, gas, catering and supplies as engine input, and which
+    form field each row came from."""
+    data: dict[str, list] = {"energy": [], "meals": [], "basket": []}
+    where: dict[str, str] = {}
+    if form.get("electricity"):
+        where[f"energy[{len(data['energy'])}]"] = "electricity"
+        data["energy"].append({"kind": "electricity", "amount": form["electricity"], "grid": form.get("grid") or "CN"})
+    if form.get("gas"):
+        where[f"energy[{len(data['energy'])}]"] = "gas"
+        data["energy"].append({"kind": "natural_gas", "amount": form["gas"], "unit": form.get("gas_unit") or "kWh"})
+    for kind, _label in footprint.MEAL_KINDS:
+        if form.get(f"meals-{kind}"):
+            where[f"meals[{len(data['meals'])}]"] = f"meals-{kind}"
+            data["meals"].append({"kind": kind, "count": form[f"meals-{kind}"]})
+    for category, _label in footprint.BASKET_CATEGORIES:
+        if form.get(f"basket-{category}"):
+            where[f"basket[{len(data['basket'])}]"] = f"basket-{category}"
+            data["basket"].append({"category": category, "amount": form[f"basket-{category}"]})
+    return {k: v for k, v in data.items() if v}, where
+
+
+def calculate_operations(event: Event, form: MultiDict) -> Calculation:
+    """The operations scenario: errors by form field (plus "form" and "project"), offers
+    priced without the platform fee, the chosen project or the first one available."""
+    fields = MultiDict({k: (form.get(k) or "").strip()[:40] for k in form if k != "csrf_token"})
+    data, where = operations_input(fields)
+    calc = Calculation(form=fields, legs=[], data=data)
+    if data:  # nothing entered yet: no total, no error
+        estimate(calc, lambda engine_field: where.get(engine_field.split(".")[0], "form"))
+    calc.offers = checkout.offers(db.session, event, calc.kg, 0)
+    available = [o["project"].id for o in calc.offers if o["available"]]
+    chosen = fields.get("project", "")
+    calc.selected_project = next((pid for pid in available if str(pid) == chosen), available[0] if available else None)
+    return calc
+
+
+def offers_for(event: Event, kg: int) -> list[dict]:
+    """Each project on offer with credits left, money passed on and the exact price."""
+    return checkout.offers(db.session, event, kg, current_app.config["PLATFORM_FEE_PERCENT"])
+
+
+def page(event: Event, calc: Calculation, status: int = 200, block=None):
+    return render(
+        "calculator/calculate.html",
+        block=block,
+        status=status,
+        event=event,
+        calc=calc,
+        modes=MODE_LABELS,
+        cabins=CABIN_LABELS,
+        fuels=FUEL_LABELS,
+        hotel_countries=footprint.HOTEL_COUNTRIES,
+        meal_kinds=MEAL_LABELS,
+        extra_meal_kinds=EXTRA_MEAL_LABELS,
+        gas_units=footprint.gas_units(event.country),
+        energy_units=dict(footprint.ENERGY_UNITS),
+        basket_labels=BASKET_LABELS,
+        basket_first=BASKET_FIRST,
+        grids=GRID_LABELS,
+        summaries=SECTION_SUMMARIES,
+        intro=SCENARIO_INTROS.get(event.scenario, SCENARIO_INTROS["other"]),
+        comparisons=footprint.comparisons(calc.result.total_kg) if calc.result and calc.kg else [],
+        currency=money.currency(event.currency),
+    )

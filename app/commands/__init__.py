@@ -1,0 +1,13 @@
+"""`flask` commands, grouped by area; each is a small click command that parses
+its options and calls one service (the operator pages call the same ones)."""
+from __future__ import annotations
+
+from flask import Flask
+
+from . import accounts, catalog, moderation, payouts
+
+
+def register(app: Flask) -> None:
+    for module in (catalog, payouts, moderation, accounts):
+        for command in module.COMMANDS:
+            app.cli.add_command(command)

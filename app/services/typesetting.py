@@ -1,0 +1,546 @@
+"""Typesetting for every image CarbonDot draws (certificates, posters).
+
+Pure Pillow + fontTools. Fonts come from installed pip packages (see
+app/static/fonts/README.md): Noto Sans (variable, Latin/Greek/Cyrillic incl.
+Filipino and Latin Extended) then Noto Sans SC (CJK). Pillow has no font
+fallback, so text is split into runs and each character cluster (a base
+character plus its combining marks) is drawn with the first font of the chain
+whose cmap has it.
+
+The public API:
+- `font_for(cluster)`, `font_path_for`, `font_paths`, `missing_glyphs`: which
+  font covers a cluster, and what no font covers;
+- `clean_text`, `Span` (a piece of text in a weight), `fit_block` (shrink to
+  fit one line, then wrap, then ellipsize) giving a `Block`;
+- `block_height`, `draw_block`, `draw_line`, `line_width`, `line_text`,
+  `shape_spans`, `strip_line`, `union_box`, and the vertical metrics `ASCENT`,
+  `DESCENT`, `LEADING` (fractions of the em).
+"""
+from __future__ import annotations
+
+import functools
+import math
+import os
+import struct
+import unicodedata
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from fontTools.ttLib import TTFont
+from PIL import ImageDraw, ImageFont, features
+
+# --------------------------------------------------------------------------
+# Fonts: chain, coverage, cached ImageFont objects
+# --------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class _Face:
+    package: str
+    parts: tuple[str, ...]
+    variable: bool  # True: has a wght axis with named instances (Bold, ...)
+
+
+# Order matters: the first face whose cmap has a character draws it.
+_FACES = (
+    _Face("fontpkg_noto_sans", ("files", "NotoSans[wdth,wght].ttf"), True),
+    _Face("pylopdf_fonts_zh_cn", ("NotoSansSC-Regular.otf",), False),
+)
+
+
+@functools.cache
+def _font_paths() -> tuple[str, ...]:
+    paths = []
+    for face in _FACES:
+        path = Path(str(resources.files(face.package).joinpath(*face.parts)))
+        if not path.is_file():
+            raise FileNotFoundError(f"certificate font missing: {path} (pip package {face.package})")
+        paths.append(str(path))
+    return tuple(paths)
+
+
+def _is_variable(path: str) -> bool:
+    return _FACES[_font_paths().index(path)].variable
+
+
+def _format12_coverage(raw_cmap: bytes) -> frozenset[int] | None:
+    """Code points of the Windows full-repertoire (3, 10) format-12 subtable.
+
+    A format-12 subtable is a sorted list of (first, last, first glyph id)
+    groups, so coverage is just the union of the ranges (minus any code point
+    mapped to glyph 0, .notdef).  None when the font has no such subtable.
+    """
+    _, count = struct.unpack_from(">HH", raw_cmap)
+    for i in range(count):
+        platform, encoding, offset = struct.unpack_from(">HHI", raw_cmap, 4 + 8 * i)
+        if (platform, encoding) != (3, 10) or struct.unpack_from(">H", raw_cmap, offset)[0] != 12:
+            continue
+        (groups,) = struct.unpack_from(">I", raw_cmap, offset + 12)
+        data = raw_cmap[offset + 16: offset + 16 + 12 * groups]
+        points: set[int] = set()
+        for first, last, glyph in struct.iter_unpack(">III", data):
+            points.update(range(first + (glyph == 0), last + 1))
+        return frozenset(points)
+    return None
+
+
+@functools.cache
+def _coverage(path: str) -> frozenset[int]:
+    """Code points the font maps to a real glyph (its best cmap, via fontTools)."""
+    font = TTFont(path, lazy=True)
+    try:
+        # Fast path: read the raw format-12 subtable (~2 ms for Noto Sans SC's
+        # 30,890 code points).  fontTools' getBestCmap() gives the same set but
+        # builds glyph names first, ~150 ms for a CID-keyed CFF font.
+        fast = _format12_coverage(font.reader["cmap"])
+        if fast is not None:
+            return fast
+        best = font.getBestCmap() or {}
+        notdef = font.getGlyphOrder()[0]
+        return frozenset(cp for cp, name in best.items() if name != notdef)
+    finally:
+        font.close()
+
+
+def _covers(path: str, cluster: str) -> bool:
+    cov = _coverage(path)
+    return all(ord(ch) in cov for ch in cluster)
+
+
+_LAYOUT = ImageFont.Layout.RAQM if features.check("raqm") else ImageFont.Layout.BASIC
+
+
+def _with_fpgm(sfnt: bytes) -> bytes:
+    """The same TrueType font with a 3-byte no-op 'fpgm' table added.
+
+    Noto Sans ships unhinted (no fpgm, a trivial prep), so FreeType hands it to
+    its auto-hinter, which analyses the whole GSUB table for every new face:
+    ~17 ms per (size, weight) before the first glyph.  With an fpgm present
+    FreeType uses the TrueType driver instead; the glyphs carry no
+    instructions, so outlines render unhinted (visually the same at these
+    sizes) and a new face costs ~0.5 ms.  Nothing else in the font changes.
+    """
+    version, count = struct.unpack(">4sH", sfnt[:6])
+    records = [struct.unpack(">4sIII", sfnt[12 + 16 * i: 28 + 16 * i]) for i in range(count)]
+    if version != b"\x00\x01\x00\x00" or any(r[0] in (b"fpgm", b"CFF ") for r in records):
+        return sfnt
+    program = bytes([0xB0, 0x00, 0x21])  # PUSHB[0] 0; POP
+    dir_end = 12 + 16 * count
+    body = sfnt[dir_end:]
+    records = [(tag, csum, offset + 16, length) for tag, csum, offset, length in records]
+    end = 12 + 16 * (count + 1) + len(body)
+    pad = -end % 4
+    padded = program + b"\0" * (-len(program) % 4)
+    csum = sum(struct.unpack(f">{len(padded) // 4}I", padded)) & 0xFFFFFFFF
+    records.append((b"fpgm", csum, end + pad, len(program)))
+    records.sort()
+    count += 1
+    selector = count.bit_length() - 1
+    search = (1 << selector) * 16
+    header = struct.pack(">4sHHHH", version, count, search, selector, count * 16 - search)
+    directory = b"".join(struct.pack(">4sIII", *r) for r in records)
+    return header + directory + body + b"\0" * pad + program
+
+
+class _FontBytes:
+    """File-like handing Pillow the same bytes object on every read()."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+
+    def read(self, *_: object) -> bytes:
+        return self.data
+
+
+def _memfd_path(name: str, data: bytes) -> str | None:
+    """Put bytes in an anonymous in-memory file (Linux) and return a path to it.
+
+    Pillow copies font bytes into every FreeTypeFont (~2 MB per size/weight);
+    a path lets FreeType map one shared copy instead.  The descriptor stays
+    open for the life of the process (and is inherited by forked workers).
+    """
+    if not hasattr(os, "memfd_create"):
+        return None
+    try:
+        fd = os.memfd_create(name)
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+    except OSError:
+        return None
+    path = f"/proc/self/fd/{fd}"
+    if not os.path.exists(path):
+        os.close(fd)
+        return None
+    return path
+
+
+@functools.cache
+def _font_source(path: str) -> str | _FontBytes:
+    if not _is_variable(path):
+        return path  # CFF (Noto Sans SC): opened by path, FreeType maps the file
+    patched = _with_fpgm(Path(path).read_bytes())
+    return _memfd_path("carbondot-" + Path(path).name, patched) or _FontBytes(patched)
+
+
+@functools.lru_cache(maxsize=64)
+def _font(path: str, size: int, weight: str) -> ImageFont.FreeTypeFont:
+    """One FreeTypeFont per (path, size, weight); the variation is set once here.
+
+    Fonts are shared between threads afterwards and never mutated again
+    (Pillow holds the GIL / a per-font critical section while using FT_Face).
+    """
+    font = ImageFont.truetype(_font_source(path), size, layout_engine=_LAYOUT)  # type: ignore[arg-type]
+    if _is_variable(path):
+        try:
+            font.set_variation_by_name(weight)
+        except (OSError, ValueError):
+            font.set_variation_by_name("Regular")
+    return font
+
+
+_FAUX_BOLD = {"Regular": 0.0, "Medium": 0.008, "SemiBold": 0.016, "Bold": 0.026}
+
+
+def _stroke(path: str, size: int, weight: str) -> float:
+    """Static fonts (Noto Sans SC has Regular only) get a same-colour stroke as bold."""
+    if _is_variable(path):
+        return 0.0
+    return round(size * _FAUX_BOLD.get(weight, 0.0), 1)
+
+
+# --------------------------------------------------------------------------
+# Text: cleaning, clusters, runs, fitting
+# --------------------------------------------------------------------------
+
+def _ignorable(ch: str) -> bool:
+    cp = ord(ch)
+    if 0xFE00 <= cp <= 0xFE0F or 0xE0100 <= cp <= 0xE01EF:  # variation selectors
+        return True
+    return unicodedata.category(ch) in ("Cc", "Cf")
+
+
+def clean_text(text: str, strip: bool = True) -> str:
+    """NFC, whitespace collapsed, invisible control/format characters removed."""
+    text = unicodedata.normalize("NFC", text or "")
+    out = []
+    for ch in text:
+        if ch.isspace():
+            if not out or out[-1] != " ":
+                out.append(" ")
+        elif not _ignorable(ch):
+            out.append(ch)
+    joined = "".join(out)
+    return joined.strip() if strip else joined
+
+
+def _is_mark(ch: str) -> bool:
+    return unicodedata.category(ch) in ("Mn", "Mc", "Me")
+
+
+def _clusters(text: str) -> list[str]:
+    """Split into base character + following combining marks (kept together)."""
+    out: list[str] = []
+    for ch in text:
+        if out and _is_mark(ch):
+            out[-1] += ch
+        else:
+            out.append(ch)
+    return out
+
+
+def font_for(cluster: str, prefer: str | None = None) -> tuple[str | None, str]:
+    """(font path, drawable cluster) for one cluster; path None if nothing covers it."""
+    paths = _font_paths()
+    if prefer is not None and cluster.isspace() and _covers(prefer, cluster):
+        return prefer, cluster  # spaces stay in the current run
+    for path in paths:
+        if _covers(path, cluster):
+            return path, cluster
+    base = cluster[0]
+    for path in paths:
+        if _covers(path, base):
+            # Keep only the marks this font has: a mark drawn from another font
+            # would not attach to the base, a missing one would be a box.
+            return path, base + "".join(m for m in cluster[1:] if _covers(path, m))
+    return None, cluster
+
+
+def font_paths() -> tuple[str, ...]:
+    """The font chain, in fallback order (files inside the installed pip packages)."""
+    return _font_paths()
+
+
+def font_path_for(cluster: str) -> str | None:
+    """The font that draws this character (or base + combining marks), or None."""
+    return font_for(unicodedata.normalize("NFC", cluster))[0]
+
+
+def missing_glyphs(text: str) -> list[str]:
+    """Characters of `text` that no bundled font covers (unique, in order).
+
+    Whitespace and invisible format characters (ZWJ, variation selectors) are
+    never reported; they are not drawn.
+    """
+    paths = _font_paths()
+    missing: list[str] = []
+    for ch in clean_text(text):
+        if ch == " " or ch in missing:
+            continue
+        if not any(ord(ch) in _coverage(p) for p in paths):
+            missing.append(ch)
+    return missing
+
+
+@dataclass(frozen=True)
+class Span:
+    text: str
+    weight: str = "Regular"
+    fill: str = "#1d2b24"
+
+
+@dataclass(frozen=True)
+class _Cluster:
+    text: str
+    path: str
+    weight: str
+    fill: str
+    # Line break allowed after this cluster: 0 no, 1 after a hyphen/slash
+    # (used only if needed), 2 at a space or next to a CJK character.
+    break_after: int
+
+
+def _is_wide(ch: str) -> bool:
+    return unicodedata.east_asian_width(ch) in ("W", "F")
+
+
+def shape_spans(spans: list[Span]) -> list[_Cluster]:
+    out: list[_Cluster] = []
+    prev_path: str | None = None
+    for span in spans:
+        for cl in _clusters(clean_text(span.text, strip=False)):
+            path, drawable = font_for(cl, prev_path)
+            if path is None:
+                continue  # nothing can draw it (e.g. emoji): leave it out, not a box
+            brk = 2 if cl == " " or _is_wide(cl[0]) else 1 if cl in _SOFT_BREAKS else 0
+            out.append(_Cluster(drawable, path, span.weight, span.fill, brk))
+            prev_path = path
+    # Also allow a break *before* a wide character (between "Ana" and "王").
+    for i in range(len(out) - 1):
+        if _is_wide(out[i + 1].text[0]) and out[i].break_after < 2:
+            c = out[i]
+            out[i] = _Cluster(c.text, c.path, c.weight, c.fill, 2)
+    return out
+
+
+_SOFT_BREAKS = frozenset({"-", "/", "\u2010", "\u2013", "\u2014", "\u00b7"})
+
+
+def strip_line(line: list[_Cluster]) -> list[_Cluster]:
+    start, end = 0, len(line)
+    while start < end and line[start].text == " ":
+        start += 1
+    while end > start and line[end - 1].text == " ":
+        end -= 1
+    return line[start:end]
+
+
+def _runs(line: list[_Cluster]) -> tuple[tuple[str, str, str, str], ...]:
+    """Merge clusters into (text, path, weight, fill) runs."""
+    runs: list[list[str]] = []
+    for c in line:
+        if runs and runs[-1][1:] == [c.path, c.weight, c.fill]:
+            runs[-1][0] += c.text
+        else:
+            runs.append([c.text, c.path, c.weight, c.fill])
+    return tuple((r[0], r[1], r[2], r[3]) for r in runs)
+
+
+@functools.lru_cache(maxsize=4096)
+def _run_metrics(text: str, path: str, size: int, weight: str) -> tuple[float, float, float]:
+    """(ink left, ink right, advance) of one run; ink includes faux-bold strokes."""
+    font = _font(path, size, weight)
+    advance = font.getlength(text)
+    if not text.strip():
+        return 0.0, advance, advance
+    bb = font.getbbox(text, anchor="ls", stroke_width=_stroke(path, size, weight))
+    return bb[0], bb[2], advance
+
+
+def _extent(line: list[_Cluster], size: int) -> tuple[float, float]:
+    """(left, right) of a line relative to its pen origin: the advance widened by
+    any ink that overhangs it (side bearings, faux-bold strokes)."""
+    left, right, x = 0.0, 0.0, 0.0
+    for text, path, weight, _ in _runs(line):
+        ink_left, ink_right, advance = _run_metrics(text, path, size, weight)
+        left, right = min(left, x + ink_left), max(right, x + ink_right)
+        x += advance
+    return left, max(right, x)
+
+
+def line_width(line: list[_Cluster], size: int) -> float:
+    left, right = _extent(line, size)
+    return right - left
+
+
+def line_text(line: list[_Cluster]) -> str:
+    return "".join(c.text for c in line)
+
+
+@dataclass
+class Block:
+    lines: list[list[_Cluster]]
+    size: int
+    ellipsized: bool = False
+
+    @property
+    def texts(self) -> tuple[str, ...]:
+        return tuple(line_text(line) for line in self.lines)
+
+
+def _split_two(cl: list[_Cluster], size: int, max_width: float) -> list[list[_Cluster]] | None:
+    """Most balanced two-line split, preferring spaces over hyphens; or None."""
+    for level in (2, 1):
+        best, best_w = None, math.inf
+        for i, c in enumerate(cl[:-1]):
+            if c.break_after < level:
+                continue
+            a, b = strip_line(cl[: i + 1]), strip_line(cl[i + 1:])
+            if not a or not b:
+                continue
+            wa, wb = line_width(a, size), line_width(b, size)
+            if wa <= max_width and wb <= max_width and max(wa, wb) < best_w:
+                best, best_w = [a, b], max(wa, wb)
+        if best is not None:
+            return best
+    return None
+
+
+def _ellipsize(line: list[_Cluster], size: int, max_width: float) -> list[_Cluster]:
+    """Cut clusters off the end until the line plus "…" fits."""
+    if not line:
+        return line
+    tail = line[-1]
+    ell_path, _ = font_for("\u2026")
+    ell = _Cluster("\u2026", ell_path or tail.path, tail.weight, tail.fill, 0)
+    cut = strip_line(list(line))
+    while cut and line_width(cut + [ell], size) > max_width:
+        cut = strip_line(cut[:-1])
+    # End on a whole word ("de los Reyes…", not "de los Reyes II…") unless
+    # that would throw away much of the line.
+    spaces = [i for i, c in enumerate(cut) if c.text == " "]
+    if spaces and spaces[-1] >= 0.7 * len(cut) and len(cut) < len(line):
+        cut = strip_line(cut[: spaces[-1]])
+    while cut and cut[-1].text in _SOFT_BREAKS | {",", ";", ":"}:
+        cut = strip_line(cut[:-1])
+    return cut + [ell]
+
+
+def _greedy(cl: list[_Cluster], size: int, max_width: float) -> list[int]:
+    """Greedy line breaking; returns the start index of each line in `cl`."""
+    starts = [0]
+    last_break = -1
+    i = 0
+    while i < len(cl):
+        line = strip_line(cl[starts[-1]: i + 1])
+        if len(line) > 1 and line_width(line, size) > max_width:
+            # break after the last opportunity, or before this cluster if the
+            # word alone is wider than the line
+            nxt = last_break + 1 if last_break >= starts[-1] else i
+            while nxt < len(cl) and cl[nxt].text == " ":
+                nxt += 1
+            starts.append(nxt)
+            last_break = -1
+            i = nxt
+            continue
+        if cl[i].break_after:
+            last_break = i
+        i += 1
+    return starts
+
+
+def fit_block(spans: list[Span], max_width: float, size: int, min_size: int,
+         max_lines: int = 2) -> Block:
+    """Shrink to fit one line (down to min_size), then wrap, then ellipsize."""
+    cl = strip_line(shape_spans(spans))
+    full = line_width(cl, size)
+    if full <= max_width:
+        return Block([cl], size)
+    # Unhinted advances scale linearly with the size: jump straight to the
+    # largest size that fits instead of trying every step (each size is a
+    # FreeType face to create and cache).
+    s = max(min_size, int(size * max_width / full))
+    while s > min_size and line_width(cl, s) > max_width:
+        s -= 1
+    if line_width(cl, s) <= max_width:
+        return Block([cl], s)
+    if max_lines >= 2:
+        two = _split_two(cl, min_size, max_width)
+        if two is not None and max_lines == 2:
+            return Block(two, min_size)
+    starts = _greedy(cl, min_size, max_width)
+    ends = starts[1:] + [len(cl)]
+    lines = [strip_line(cl[a:b]) for a, b in zip(starts, ends, strict=True)]
+    if len(lines) <= max_lines:
+        return Block(lines, min_size)
+    keep = lines[: max_lines - 1]
+    keep.append(_ellipsize(cl[starts[max_lines - 1]:], min_size, max_width))
+    return Block(keep, min_size, ellipsized=True)
+
+
+Box = tuple[int, int, int, int]
+
+
+def union_box(a: Box | None, b: Box | None) -> Box | None:
+    if a is None:
+        return b
+    if b is None:
+        return a
+    return (min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3]))
+
+
+def draw_line(draw: ImageDraw.ImageDraw, x: float, baseline: float,
+               line: list[_Cluster], size: int) -> Box | None:
+    """Draw one line run by run on a shared baseline, its ink starting at x.
+
+    Returns the ink box."""
+    box: Box | None = None
+    x -= _extent(line, size)[0]
+    for text, path, weight, fill in _runs(line):
+        font = _font(path, size, weight)
+        stroke = _stroke(path, size, weight)
+        draw.text((x, baseline), text, font=font, fill=fill, anchor="ls",
+                  stroke_width=stroke, stroke_fill=fill)
+        if text.strip():
+            bb = draw.textbbox((x, baseline), text, font=font, anchor="ls", stroke_width=stroke)
+            ink = (math.floor(bb[0]), math.floor(bb[1]), math.ceil(bb[2]), math.ceil(bb[3]))
+            box = union_box(box, ink)
+        x += _run_metrics(text, path, size, weight)[2]
+    return box
+
+
+# Vertical metrics as fractions of the em; Noto Sans' own ascender/descender
+# are very tall (1.07/0.29 em), which makes stacked lines look loose.
+ASCENT, DESCENT, LEADING = 0.80, 0.24, 1.22
+
+
+def block_height(block: Block) -> float:
+    n = len(block.lines)
+    return block.size * (ASCENT + DESCENT + (n - 1) * LEADING)
+
+
+def draw_block(draw: ImageDraw.ImageDraw, block: Block, top: float, left: float,
+                width: float, align: str = "center") -> Box | None:
+    box: Box | None = None
+    baseline = top + block.size * ASCENT
+    for line in block.lines:
+        w = line_width(line, block.size)
+        if align == "center":
+            x = left + (width - w) / 2
+        elif align == "right":
+            x = left + width - w
+        else:
+            x = left
+        box = union_box(box, draw_line(draw, x, baseline, line, block.size))
+        baseline += block.size * LEADING
+    return box

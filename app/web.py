@@ -1,0 +1,78 @@
+"""What several blueprints share, in the web layer: absolute public URLs, demo
+mode, the checkout service's settings, the live-event lookup, serial ranges for
+display. Route modules import this, never each other."""
+from __future__ import annotations
+
+from flask import abort, current_app, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from .extensions import db, login_manager
+from .models import Certificate, Event
+from .services import checkout, payments
+from .services.ledger import format_serial
+
+
+def guard(*roles: str) -> None:
+    """For a blueprint's before_request: signed in, with one of `roles`, or refused."""
+    if not current_user.is_authenticated:
+        abort(login_manager.unauthorized())
+    if current_user.role not in roles:
+        abort(403, description=_("This page is for another kind of account."))
+
+
+def public_url(endpoint: str, **values) -> str:
+    """Absolute URL from BASE_URL (what posters and QR codes carry), else the request's host."""
+    base = current_app.config["BASE_URL"]
+    if base:
+        return base + url_for(endpoint, **values)
+    return url_for(endpoint, _external=True, **values)
+
+
+def demo_mode() -> bool:
+    return not current_app.config["STRIPE_SECRET_KEY"]
+
+
+def stripe_config() -> payments.StripeConfig:
+    cfg = current_app.config
+    return payments.StripeConfig(cfg["STRIPE_SECRET_KEY"], cfg["STRIPE_WEBHOOK_SECRET"], cfg["STRIPE_API_BASE"])
+
+
+def checkout_settings() -> checkout.Settings:
+    """The checkout service's settings for this app and request."""
+    cfg = current_app.config
+    return checkout.Settings(
+        hold_minutes=cfg["HOLD_MINUTES"],
+        fee_percent=cfg["PLATFORM_FEE_PERCENT"],
+        max_kg=cfg["MAX_ORDER_KG"],
+        demo=demo_mode(),
+        stripe=None if demo_mode() else stripe_config(),
+        public_url=public_url,
+        translate=_,
+    )
+
+
+def language() -> str:
+    return str(get_locale() or "en")
+
+
+def live_event(slug: str) -> Event:
+    """The event a poster points at, or 404; archived events still show their page."""
+    event = db.session.execute(select(Event).where(Event.slug == slug)).scalar_one_or_none()
+    if event is None or event.status == "draft":
+        abort(404)
+    return event
+
+
+def serial_ranges(cert: Certificate) -> list[dict]:
+    return [
+        {
+            "batch": r.batch.serial_prefix,
+            "first": format_serial(r.batch.serial_prefix, r.first_serial),
+            "last": format_serial(r.batch.serial_prefix, r.last_serial),
+            "kg": r.kg,
+        }
+        for r in cert.order.retirements
+    ]

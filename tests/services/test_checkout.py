@@ -1,0 +1,163 @@
+"""The checkout service called directly, without Flask routes: start, offers, the
+payment link against the local Stripe fake, webhook outcomes, demo outcomes and
+late-payment refunds."""
+import os
+
+import pytest
+from sqlalchemy import func, select
+
+from app.models import Certificate, Footprint, Order, Participant
+from app.services import checkout, footprint, ledger, orders, payments
+from tests.fakes.stripe_api import FakeStripe
+
+DEMO = checkout.Settings(hold_minutes=30, fee_percent=10, max_kg=1_000_000)
+
+
+def participant(db):
+    row = Participant(token=os.urandom(16).hex())
+    db.session.add(row)
+    db.session.flush()
+    return row
+
+
+def request_value(db, event, project, **overrides):
+    values = dict(kind="visitor", event=event, project=project, participant=participant(db), kg=250,
+                  display_name="  Ada   Lovelace ", show_on_board=True)
+    values.update(overrides)
+    return checkout.OrderRequest(**values)
+
+
+def test_start_holds_the_credits_and_commits_a_pending_order(db, make_event, make_project):
+    event, project = make_event(), make_project(quantity=1000, price=5000)
+    order = checkout.start(db.session, DEMO, request_value(db, event, project))
+    db.session.rollback()  # committed: a rollback keeps it
+    order = orders.by_public_id(db.session, order.public_id)
+    assert (order.status, order.kg, order.kind, order.payment_provider) == ("pending", 250, "visitor", "demo")
+    assert order.display_name == "Ada Lovelace"
+    assert (order.amount_minor, order.platform_fee_minor, order.owner_minor) == (1250, 125, 1125)
+    assert ledger.stock(db.session, [project.id], order.created_at)[project.id].left_kg == 750
+
+
+def test_start_from_a_footprint_keeps_it_and_buys_whole_kilograms(db, make_event, make_project):
+    event, project = make_event(), make_project()
+    data = {"legs": [{"mode": "taxi", "distance_km": 30}]}
+    result = footprint.estimate(data)
+    order = checkout.start(db.session, DEMO, request_value(db, event, project, kg=None, footprint=result,
+                                                            footprint_inputs=data))
+    saved = db.session.get(Footprint, order.footprint_id)
+    assert saved.inputs == data
+    assert order.kg >= result.total_kg and order.kg - result.total_kg < 1
+
+
+def test_operations_orders_name_the_organization_and_api_orders_are_visitor_orders(db, make_event, make_project):
+    event, project = make_event(), make_project()
+    api = checkout.start(db.session, DEMO, request_value(db, event, project, kind="api"))
+    assert api.kind == "visitor"
+    with pytest.raises(ValueError):
+        checkout.start(db.session, DEMO, request_value(db, event, project, kind="operations"))
+    with pytest.raises(ValueError):
+        checkout.start(db.session, DEMO, request_value(db, event, project, kind="walk-in"))
+
+
+@pytest.mark.parametrize("overrides, field", [
+    ({"kg": 0}, "kg"),
+    ({"kg": 2_000_000}, "kg"),
+    ({"kg": None}, "kg"),
+    ({"display_name": "x" * 61}, "display_name"),
+])
+def test_bad_input_raises_order_error_and_changes_nothing(db, make_event, make_project, overrides, field):
+    event, project = make_event(), make_project()
+    before = db.session.scalar(select(func.count()).select_from(Order))
+    with pytest.raises(orders.OrderError) as caught:
+        checkout.start(db.session, DEMO, request_value(db, event, project, **overrides))
+    assert caught.value.field == field
+    assert db.session.scalar(select(func.count()).select_from(Order)) == before
+
+
+def test_sold_out_rolls_back(db, make_event, make_project):
+    event, project = make_event(), make_project(quantity=100)
+    with pytest.raises(ledger.SoldOut):
+        checkout.start(db.session, DEMO, request_value(db, event, project, kg=101))
+    assert db.session.scalar(select(func.count()).select_from(Order)) == 0
+
+
+def test_offers_price_every_project_on_offer_with_the_fee_given(db, make_event, make_project):
+    event = make_event()
+    cheap, dear = make_project(price=4000, quantity=500), make_project(price=9000)
+    with_fee = checkout.offers(db.session, event, 600, 10)
+    assert [o["project"].id for o in with_fee] == [cheap.id, dear.id]
+    assert [o["available"] for o in with_fee] == [False, True]
+    assert (with_fee[1]["price"].amount_minor, with_fee[1]["price"].platform_fee_minor) == (5400, 540)
+    assert checkout.offers(db.session, event, 600, 0)[1]["price"].platform_fee_minor == 0
+    assert checkout.offers(db.session, event, 0, 10)[0]["price"] is None
+
+
+def test_demo_outcome_fulfils_once(db, make_event, make_project):
+    order = checkout.start(db.session, DEMO, request_value(db, make_event(), make_project()))
+    assert checkout.apply_demo_outcome(db.session, order, "paid") == "paid"
+    assert checkout.apply_demo_outcome(db.session, order, "paid") == "paid"
+    assert checkout.apply_demo_outcome(db.session, order, "failed") == "paid"
+    assert db.session.scalar(select(func.count()).select_from(Certificate)) == 1
+
+
+@pytest.fixture
+def stripe_settings():
+    with FakeStripe() as fake:
+        yield fake, checkout.Settings(
+            hold_minutes=30, fee_percent=10, max_kg=1_000_000, demo=False,
+            stripe=payments.StripeConfig(fake.api_key, "whsec_x", fake.base),
+            public_url=lambda endpoint, **values: f"https://example.test/{endpoint}/{values['public_id']}")
+
+
+def test_payment_link_is_created_once_and_webhook_events_settle(db, make_event, make_project, stripe_settings):
+    fake, settings = stripe_settings
+    order = checkout.start(db.session, settings, request_value(db, make_event(), make_project()))
+    assert order.payment_provider == "stripe"
+    url = checkout.payment_link(db.session, settings, order)
+    order = orders.by_public_id(db.session, order.public_id)
+    session = fake.sessions[order.payment_ref]
+    assert url == session["url"]
+    assert session["success_url"] == f"https://example.test/checkout.order_status/{order.public_id}"
+    assert checkout.payment_link(db.session, settings, order) == url and len(fake.sessions) == 1
+    fake.pay(order.payment_ref)
+    paid = payments.Session(id=order.payment_ref, url=None, status="complete", payment_status="paid",
+                            order_public_id=order.public_id, payment_intent="pi_1", amount_total=order.amount_minor,
+                            currency=order.currency)
+    wrong = payments.Session(**{**paid.__dict__, "amount_total": 1})
+    event = payments.WebhookEvent(id="evt_1", type="checkout.session.completed", session=wrong)
+    assert checkout.apply_webhook_event(db.session, settings, event) == "pending"
+    event = payments.WebhookEvent(id="evt_2", type="checkout.session.completed", session=paid)
+    assert checkout.apply_webhook_event(db.session, settings, event) == "paid"
+    failed = payments.WebhookEvent(id="evt_3", type="checkout.session.async_payment_failed", session=paid)
+    assert checkout.apply_webhook_event(db.session, settings, failed) == "paid"
+    unknown = payments.Session(**{**paid.__dict__, "order_public_id": "ord_nope"})
+    assert checkout.apply_webhook_event(db.session, settings, payments.WebhookEvent("e", "x", unknown)) is None
+
+
+def test_refresh_from_provider_settles_a_paid_session(db, make_event, make_project, stripe_settings):
+    fake, settings = stripe_settings
+    order = checkout.start(db.session, settings, request_value(db, make_event(), make_project()))
+    checkout.payment_link(db.session, settings, order)
+    order = orders.by_public_id(db.session, order.public_id)
+    assert checkout.refresh_from_provider(db.session, settings, order.public_id).status == "pending"
+    fake.pay(order.payment_ref)
+    assert checkout.refresh_from_provider(db.session, settings, order.public_id).status == "paid"
+
+
+def test_a_late_payment_for_sold_credits_is_refunded(db, make_event, make_project, make_order, stripe_settings):
+    fake, settings = stripe_settings
+    event, project = make_event(), make_project(quantity=100)
+    order = checkout.start(db.session, settings, request_value(db, event, project, kg=100))
+    ledger.release(db.session, order, "expired")
+    db.session.commit()
+    make_order(event=event, project=project, kg=100)  # the credits went elsewhere
+    order = orders.by_public_id(db.session, order.public_id)
+    order.status = "pending"
+    order.payment_ref = "cs_late"
+    db.session.commit()
+    paid = payments.Session(id="cs_late", url=None, status="complete", payment_status="paid",
+                            order_public_id=order.public_id, payment_intent="pi_late",
+                            amount_total=order.amount_minor, currency=order.currency)
+    assert checkout.apply_provider_session(db.session, settings, order, paid) == "refunded"
+    assert [r["payment_intent"] for r in fake.refunds] == ["pi_late"]
+    assert order.refund_ref == fake.refunds[0]["id"]
