@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from .extensions import db
 from .models import Certificate, CreditBatch, Event, Payout, Project, ProjectOwner, utcnow
-from .services import boards, ledger, orders, statements
+from .services import boards, ledger, orders, registry, statements
 
 DEMO_PRICE_SOURCE = "Demo price set for the seed data (not a market quote)"
 
@@ -258,8 +258,11 @@ def register(app: Flask) -> None:
         cert = db.session.execute(select(Certificate).where(Certificate.number == number)).scalar_one_or_none()
         if cert is None:
             raise click.ClickException(f"No certificate {number}.")
+        newly = cert.status != "revoked"
         cert.status = "revoked"
         cert.revoked_reason = reason[:200]
+        if newly:  # the register records the revocation once; a new reason only changes the page
+            registry.record_revocation(db.session, cert, utcnow())
         db.session.commit()
         click.echo(f"Revoked {number}.")
 

@@ -19,7 +19,7 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional, Reg
 from ..extensions import db
 from ..htmx import redirect_to, render
 from ..models import Certificate, Event, Order, Participant, Payout, Project, ProjectOwner, utcnow
-from ..services import boards, ledger, money, orders, statements
+from ..services import boards, ledger, money, orders, registry, statements
 from .auth import guard
 from .organizer import FriendlyIntegerField
 
@@ -293,6 +293,7 @@ def revoke():
         else:
             cert.status = "revoked"
             cert.revoked_reason = " ".join(form.reason.data.split())[:200]
+            registry.record_revocation(db.session, cert, utcnow())
             db.session.commit()
             flash(_("Certificate %(n)s revoked.", n=cert.number))
             return redirect_to(url_for("operator.moderation"))
