@@ -163,3 +163,27 @@ def test_a_bad_configured_key_is_refused(app_config):
         from app.routes.registry import signing_seed
 
         signing_seed()
+
+
+def test_register_answers_fit_the_openapi_schemas(client, paid):
+    from tests.routes.test_openapi import check
+
+    spec = client.get("/api/v1/openapi.json").get_json()
+    schemas = spec["components"]["schemas"]
+
+    def ok(path):
+        return spec["paths"][path]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+
+    check(client.get("/api/v1/registry/checkpoint").get_json(), ok("/registry/checkpoint"), spec)
+    entries = client.get("/api/v1/registry/entries?start=0&end=3").get_json()
+    check(entries, ok("/registry/entries"), spec)
+    for e in entries["entries"]:
+        check(json.loads(e["leaf"]), schemas["RegistryLeaf"], spec)
+    check(client.get("/api/v1/registry/proof/inclusion?index=1&size=3").get_json(), ok("/registry/proof/inclusion"),
+          spec)
+    check(client.get("/api/v1/registry/proof/consistency?first=1&second=3").get_json(),
+          ok("/registry/proof/consistency"), spec)
+    r = paid[0].retirements[0]
+    check(client.get(f"/api/v1/serials/{r.batch.serial_prefix}-{r.first_serial:010d}").get_json(),
+          ok("/serials/{serial}"), spec)
+    check(client.get(f"/api/v1/certificates/{paid[0].certificate.token}").get_json(), schemas["Certificate"], spec)
