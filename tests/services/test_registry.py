@@ -140,3 +140,63 @@ def test_find_serial(db, make_order):
     assert registry.find_serial(db.session, f"{prefix}-{r.first_serial - 1:010d}") is None
     assert registry.find_serial(db.session, "nonsense") is None
     assert db.session.get(Certificate, order.certificate.id)
+
+
+def test_concurrent_payments_on_different_projects_append_gap_free(app_config, make_event, make_project):
+    """Payments on four projects (so only the register's head lock orders them) in separate connections."""
+    import threading
+
+    from app import create_app
+    from app.extensions import db as _db
+    from app.models import Event, Participant, Project, utcnow
+    from app.services import orders
+    from tests.conftest import SETTINGS
+
+    buyers = 16
+    options = {**app_config["SQLALCHEMY_ENGINE_OPTIONS"], "pool_size": buyers + 2, "max_overflow": 0}
+    race_app = create_app({**app_config, "SQLALCHEMY_ENGINE_OPTIONS": options})
+    event_id = make_event().id
+    project_ids = [make_project().id for _ in range(4)]
+    _db.session.rollback()  # the test's own session must not hold SQLite's write lock
+    barrier = threading.Barrier(buyers)
+    errors: list[BaseException] = []
+
+    def buy(i: int) -> None:
+        with race_app.app_context():
+            session = _db.session
+            try:
+                participant = Participant(token=f"reg-race-{i:04d}-xxxxxxxxxxxx")
+                session.add(participant)
+                order = orders.start(
+                    session, event=session.get(Event, event_id), project=session.get(Project, project_ids[i % 4]),
+                    participant=participant, kg=i + 1, footprint=None, display_name="", organization="",
+                    show_on_board=False, provider="demo", settings=SETTINGS, now=utcnow())
+                session.commit()
+                barrier.wait(timeout=60)
+                orders.fulfil(session, order, now=utcnow())
+                session.commit()
+            except BaseException as exc:  # noqa: BLE001
+                errors.append(exc)
+            finally:
+                session.remove()
+
+    threads = [threading.Thread(target=buy, args=(i,)) for i in range(buyers)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    with race_app.app_context():
+        _db.engine.dispose()
+    assert not errors
+    session = _db.session
+    session.expire_all()
+    rows = session.execute(select(RegistryEntry).order_by(RegistryEntry.seq)).scalars().all()
+    assert [e.seq for e in rows] == list(range(buyers))
+    assert sorted(json.loads(e.leaf)["kg"] for e in rows) == list(range(1, buyers + 1))
+    assert all(json.loads(e.leaf)["seq"] == e.seq for e in rows)
+    head = session.get(RegistryHead, 1)
+    store: dict = {}
+    for i, e in enumerate(rows):
+        store.update(merkle.new_nodes(i, merkle.leaf_hash(e.leaf.encode()), lambda keys: {k: store[k] for k in keys}))
+    assert head.size == buyers
+    assert head.root_hash == merkle.root(buyers, lambda keys: {k: store[k] for k in keys}).hex()
