@@ -49,6 +49,13 @@ def new_nodes(index: int, leaf_digest: bytes, fetch: Fetch) -> dict[Key, bytes]:
     return made
 
 
+def append_reads(index: int) -> list[Key]:
+    """The stored nodes that appending leaf `index` and computing the new root need:
+    the left siblings it merges with, and the other perfect subtrees of [0, index + 1)."""
+    trailing_ones = (index ^ (index + 1)).bit_length() - 1
+    return [(lv, (index >> lv) - 1) for lv in range(trailing_ones)] + _cover(0, index + 1)[:-1]
+
+
 def _cover(start: int, end: int) -> list[Key]:
     """The stored perfect subtrees that make up [start, end), left to right."""
     keys = []

@@ -24,7 +24,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import insert, select, tuple_
 from sqlalchemy.orm import Session
 
 from ..models import (
@@ -84,7 +84,7 @@ def _fetch(session: Session):
         for start in range(0, len(keys), 200):
             chunk = keys[start:start + 200]
             rows = session.execute(select(RegistryNode.level, RegistryNode.idx, RegistryNode.hash).where(
-                or_(*(and_(RegistryNode.level == lv, RegistryNode.idx == i) for lv, i in chunk))))
+                tuple_(RegistryNode.level, RegistryNode.idx).in_(chunk)))
             found.update({(lv, i): bytes(h) for lv, i, h in rows})
         missing = set(keys) - found.keys()
         if missing:
@@ -107,14 +107,14 @@ def append(session: Session, kind: str, certificate_id: int, build, now: dt.date
     head = _lock_head(session)
     seq = head.size
     data = build(seq)
-    fetch = _fetch(session)
-    nodes = merkle.new_nodes(seq, merkle.leaf_hash(data), fetch)
+    known = _fetch(session)(merkle.append_reads(seq))  # one query: at most 2 log2(n) hashes
+    nodes = merkle.new_nodes(seq, merkle.leaf_hash(data), lambda keys: {k: known[k] for k in keys})
+    known.update(nodes)
     entry = RegistryEntry(seq=seq, kind=kind, certificate_id=certificate_id, leaf=data.decode("utf-8"), created_at=now)
     session.add(entry)
-    session.add_all(RegistryNode(level=lv, idx=i, hash=h) for (lv, i), h in nodes.items())
-    session.flush()
+    session.execute(insert(RegistryNode), [{"level": lv, "idx": i, "hash": h} for (lv, i), h in nodes.items()])
     head.size = seq + 1
-    head.root_hash = merkle.root(seq + 1, fetch).hex()
+    head.root_hash = merkle.root(seq + 1, lambda keys: {k: known[k] for k in keys}).hex()
     session.flush()
     return entry
 

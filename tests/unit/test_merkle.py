@@ -106,3 +106,16 @@ def test_bad_ranges_are_refused(log):
         merkle.consistency_proof(0, 5, fetch)
     with pytest.raises(ValueError):
         merkle.consistency_proof(6, 5, fetch)
+
+
+def test_an_append_reads_only_what_it_needs():
+    store: dict = {}
+    for i in range(SIZES):
+        needed = merkle.append_reads(i)
+        assert len(needed) <= 2 * max(i, 1).bit_length()
+        known = {k: store[k] for k in needed}  # KeyError if it asked for a node not stored yet
+        made = merkle.new_nodes(i, merkle.leaf_hash(b"%d" % i), lambda keys, known=known: {k: known[k] for k in keys})
+        known.update(made)
+        store.update(made)
+        assert merkle.root(i + 1, lambda keys, known=known: {k: known[k] for k in keys}) == \
+            merkle.root(i + 1, lambda keys: {k: store[k] for k in keys})
