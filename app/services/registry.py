@@ -218,7 +218,7 @@ def entries(session: Session, start, end) -> tuple[int, int, list[RegistryEntry]
     """Entries [start, end): at most PAGE_MAX; end defaults to start + 100 capped at the size."""
     total = size(session)
     s = _int(start, "start", 0)
-    e = _int(end, "end", min(s + 100, total))
+    e = _int(end, "end", max(s, min(s + 100, total)))
     if e < s:
         raise RegistryError("end must not be below start.", "end")
     if e - s > PAGE_MAX:

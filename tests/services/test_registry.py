@@ -105,6 +105,7 @@ def test_bad_consistency_and_page_requests_are_refused(db, make_order):
     with pytest.raises(registry.RegistryError):
         registry.entries(db.session, "0", "5000")
     assert registry.entries(db.session, "0", "50")[:2] == (0, 1)
+    assert registry.entries(db.session, "7", None) == (7, 7, [])  # past the end: an empty page, not an error
 
 
 @pytest.mark.parametrize("statement", [
