@@ -24,7 +24,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from sqlalchemy import insert, select, tuple_
+from sqlalchemy import and_, insert, or_, select
 from sqlalchemy.orm import Session
 
 from ..models import (
@@ -79,12 +79,15 @@ def leaf(seq: int, kind: str, number: str, project: dict, serials: list[dict], w
 
 def _fetch(session: Session):
     def fetch(keys: Iterable[merkle.Key]) -> dict[merkle.Key, bytes]:
-        keys = list(keys)
+        keys = set(keys)
+        by_level: dict[int, list[int]] = {}
+        for lv, i in keys:
+            by_level.setdefault(lv, []).append(i)
         found: dict[merkle.Key, bytes] = {}
-        for start in range(0, len(keys), 200):
-            chunk = keys[start:start + 200]
+        if by_level:
+            # One primary-key range per level (SQLite will not use the index for a row-value IN).
             rows = session.execute(select(RegistryNode.level, RegistryNode.idx, RegistryNode.hash).where(
-                tuple_(RegistryNode.level, RegistryNode.idx).in_(chunk)))
+                or_(*(and_(RegistryNode.level == lv, RegistryNode.idx.in_(idx)) for lv, idx in by_level.items()))))
             found.update({(lv, i): bytes(h) for lv, i, h in rows})
         missing = set(keys) - found.keys()
         if missing:
