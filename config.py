@@ -50,6 +50,12 @@ class Config:
     PARTICIPANT_COOKIE = "cd_participant"
     SECURE_COOKIES = False
 
+    # The public register's Ed25519 key: base64 of a raw 32-byte seed (`flask registry-key` prints one).
+    # Unset outside production, one is generated once and kept in instance/registry-signing-key.
+    REGISTRY_SIGNING_KEY = os.environ.get("REGISTRY_SIGNING_KEY", "")
+    # The checkpoint's origin line; empty means BASE_URL's (or the request's) host + "/registry".
+    REGISTRY_ORIGIN = os.environ.get("REGISTRY_ORIGIN", "")
+
 
 class DevelopmentConfig(Config):
     DEBUG = False
@@ -65,6 +71,7 @@ class TestingConfig(Config):
     BASE_URL = "http://localhost"
     STRIPE_SECRET_KEY = ""
     STRIPE_WEBHOOK_SECRET = ""
+    REGISTRY_SIGNING_KEY = "dGVzdC1vbmx5LXJlZ2lzdHJ5LWtleS0zMi1ieXRlcyE="  # a fixed, public test key
 
 
 class ProductionConfig(Config):
@@ -79,6 +86,8 @@ class ProductionConfig(Config):
         use the request's host."""
         if not cls.SECRET_KEY or cls.SECRET_KEY == DEV_SECRET or len(cls.SECRET_KEY) < 16:
             raise RuntimeError("SECRET_KEY must be set to a long random value in production")
+        if not cls.REGISTRY_SIGNING_KEY:
+            raise RuntimeError("REGISTRY_SIGNING_KEY must be set in production (make one with flask registry-key)")
 
 
 CONFIGS = {

@@ -39,9 +39,11 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
         _configure_sqlite(db.engine)
 
     from .routes import api, auth, boards, calculator, certificates, checkout, life, operator, organizer, owners, public
+    from .routes.registry import bp as registry_bp
 
     for module in (public, calculator, checkout, life, certificates, boards, owners, api, auth, organizer, operator):
         app.register_blueprint(module.bp)
+    app.register_blueprint(registry_bp)
     csrf.exempt(api.bp)
 
     from . import cli, template_helpers

@@ -16,11 +16,13 @@ from sqlalchemy import (
     CheckConstraint,
     ForeignKey,
     Index,
+    LargeBinary,
     Numeric,
     String,
     Text,
     UniqueConstraint,
 )
+from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .extensions import db
@@ -350,3 +352,76 @@ class BoardTotal(db.Model):
 # Best first, earliest first among equals: a board is the first rows of this index.
 Index("ix_board_rank", BoardTotal.scope, BoardTotal.scope_id, BoardTotal.kind, BoardTotal.kg.desc(),
       BoardTotal.first_at)
+
+
+# The public retirement register (issue 17): an append-only RFC 9162 Merkle log.
+# See app/services/registry.py. Nothing here is ever updated or deleted: the
+# triggers below refuse UPDATE, DELETE (and on PostgreSQL TRUNCATE) in the
+# database itself. No foreign keys: the register outlives what it records.
+REGISTRY_KINDS = ("retire", "revoke")
+
+
+class RegistryEntry(db.Model):
+    """One leaf: exactly the canonical JSON bytes that are hashed (as UTF-8 text)."""
+
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    kind: Mapped[str] = mapped_column(String(6))
+    certificate_id: Mapped[int] = mapped_column(index=True)
+    leaf: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (
+        CheckConstraint("seq >= 0", name="registry_entry_seq"),
+        CheckConstraint(f"kind IN {REGISTRY_KINDS!r}", name="registry_entry_kind"),
+    )
+
+
+class RegistryNode(db.Model):
+    """The hash of the perfect subtree over leaves [idx * 2**level, (idx + 1) * 2**level)."""
+
+    level: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    idx: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    hash: Mapped[bytes] = mapped_column(LargeBinary(32))
+
+
+class RegistryHead(db.Model):
+    """The single row (id 1) every append locks: the tree's size and root (hex)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    size: Mapped[int] = mapped_column(BigInteger, default=0)
+    root_hash: Mapped[str] = mapped_column(String(64))
+
+    __table_args__ = (CheckConstraint("id = 1", name="registry_head_single"),)
+
+
+REGISTRY_EMPTY_ROOT = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"  # SHA-256 of b""
+REGISTRY_APPEND_ONLY = "the public register is append-only"
+
+
+def registry_trigger_ddl(dialect: str, table: str) -> list[str]:
+    """Statements that make `table` append-only (registry_entry, registry_node; the migration uses them too)."""
+    refuse = f"'{REGISTRY_APPEND_ONLY}'"
+    if dialect == "postgresql":
+        return [
+            "CREATE OR REPLACE FUNCTION registry_append_only() RETURNS trigger LANGUAGE plpgsql AS "
+            f"$$ BEGIN RAISE EXCEPTION {refuse}; END $$",
+            f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
+            "FOR EACH ROW EXECUTE FUNCTION registry_append_only()",
+            f"CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
+            "FOR EACH STATEMENT EXECUTE FUNCTION registry_append_only()",
+        ]
+    return [f"CREATE TRIGGER {table}_no_{op.lower()} BEFORE {op} ON {table} BEGIN SELECT RAISE(ABORT, {refuse}); END"
+            for op in ("UPDATE", "DELETE")]
+
+
+def _registry_ddl(target, connection, **_kw):
+    if target.name == "registry_head":
+        connection.exec_driver_sql(
+            f"INSERT INTO registry_head (id, size, root_hash) VALUES (1, 0, '{REGISTRY_EMPTY_ROOT}')")
+    else:
+        for statement in registry_trigger_ddl(connection.dialect.name, target.name):
+            connection.exec_driver_sql(statement)
+
+
+for _table in (RegistryEntry.__table__, RegistryNode.__table__, RegistryHead.__table__):
+    sa_event.listen(_table, "after_create", _registry_ddl)

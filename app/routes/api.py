@@ -252,4 +252,8 @@ def certificate(token: str):
         serials=[{"batch": s["batch"], "first": s["first"], "last": s["last"]} for s in serial_ranges(cert)],
         url=public_url("certificates.show", token=cert.token),
         image_url=public_url("certificates.image", token=cert.token),
+        registry=registry_json(cert.id),
     )
+
+
+from .registry_api import registry_json  # noqa: E402  (adds the register's endpoints to this blueprint)

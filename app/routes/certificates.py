@@ -11,7 +11,7 @@ from werkzeug.exceptions import NotFound
 from ..extensions import db
 from ..htmx import render
 from ..models import Certificate
-from ..services import boards
+from ..services import boards, registry
 from ..services import certificates as certs
 from ..web import public_url, serial_ranges
 
@@ -65,6 +65,7 @@ def show(token: str):
         cert=cert,
         order=order,
         serials=serial_ranges(cert),
+        entry=registry.entry_for(db.session, cert.id, "retire"),
         rank=boards.rank_at_event(db.session, order.event_id, order.participant_id),
         page_url=public_url("certificates.show", token=token),
         image_url=public_url("certificates.image", token=token),

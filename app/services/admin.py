@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..models import Certificate, CreditBatch, Payout, Project, ProjectOwner, utcnow
-from . import boards, ledger, money, statements
+from . import boards, ledger, money, registry, statements
 from .errors import DomainError
 
 REASON_MAX = 200
@@ -126,6 +126,7 @@ def revoke_certificate(session: Session, number: str, reason: str) -> Certificat
         raise AdminError("Say why: it is shown on the certificate's page.", "reason", "reason_missing")
     cert.status = "revoked"
     cert.revoked_reason = reason
+    registry.record_revocation(session, cert, utcnow())  # once: a second revocation is refused above
     session.flush()
     return cert
 

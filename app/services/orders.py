@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..models import Certificate, Event, Footprint, Order, Participant, Project
-from . import boards, ledger, money
+from . import boards, ledger, money, registry
 from .certificate_numbers import format_number, new_token
 from .errors import DomainError
 
@@ -145,6 +145,7 @@ def fulfil(
     if order.kind == "visitor":
         boards.record(session, order)
     session.flush()
+    registry.record_retirement(session, certificate, now)  # the public register, same transaction
     return certificate
 
 

@@ -1,0 +1,83 @@
+"""The public retirement register: its page, the whole log as JSON lines, and `flask registry-key`.
+
+The JSON endpoints live in app/routes/registry_api.py on the API blueprint.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import click
+from flask import Blueprint, Response, current_app, request, stream_with_context
+
+from ..extensions import db
+from ..htmx import render
+from ..services import registry, signing
+
+bp = Blueprint("registry", __name__, cli_group=None)
+
+VERIFIER = "tools/registry_verify.py"
+
+
+def signing_seed() -> bytes:
+    """REGISTRY_SIGNING_KEY, else (outside production) the key kept in instance/."""
+    text = current_app.config.get("REGISTRY_SIGNING_KEY") or ""
+    if not text:
+        text = signing.kept_key(Path(current_app.instance_path) / "registry-signing-key")
+    return signing.seed(text)
+
+
+def origin() -> str:
+    """The checkpoint's origin line: REGISTRY_ORIGIN, else BASE_URL's (or this request's) host + /registry."""
+    configured = current_app.config.get("REGISTRY_ORIGIN")
+    if configured:
+        return configured
+    base = current_app.config.get("BASE_URL") or request.host_url
+    parts = urlsplit(base)
+    return f"{parts.netloc}{parts.path.rstrip('/')}/registry"
+
+
+def latest_checkpoint() -> registry.Checkpoint:
+    return registry.checkpoint(db.session, origin(), signing_seed())
+
+
+@bp.get("/registry")
+def page():
+    """Look up a serial, see the latest signed checkpoint and the newest entries, learn how to verify."""
+    serial = request.args.get("serial", "").strip()[:80]
+    entry_arg = request.args.get("entry", "")
+    shown = None
+    if entry_arg.isdigit():
+        _s, _e, rows = registry.entries(db.session, entry_arg, int(entry_arg) + 1)
+        shown = rows[0] if rows else None
+    return render(
+        "registry/index.html",
+        block="lookup",
+        serial=serial,
+        found=registry.find_serial(db.session, serial) if serial else None,
+        entry_arg=entry_arg,
+        shown=shown,
+        checkpoint=latest_checkpoint(),
+        newest=[(e, json.loads(e.leaf)) for e in registry.newest(db.session)],
+        verifier=VERIFIER,
+        base=(current_app.config.get("BASE_URL") or request.host_url).rstrip("/"),
+    )
+
+
+@bp.get("/registry.jsonl")
+def jsonl():
+    """The whole log, one leaf per line: exactly the bytes that are hashed."""
+    body = stream_with_context(registry.stream(db.session))
+    return Response(body, mimetype="application/jsonl; charset=utf-8")
+
+
+@bp.cli.command("registry-key")
+def registry_key_command():
+    """Print a new Ed25519 signing key for REGISTRY_SIGNING_KEY (base64 of a raw 32-byte seed)."""
+    key = signing.new_key()
+    click.echo(key)
+    pub = signing.public_key(signing.seed(key))
+    import base64
+
+    click.echo(f"# public key: {base64.b64encode(pub).decode()}", err=True)
