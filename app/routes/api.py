@@ -28,8 +28,11 @@ def api_error(status: int, code: str, message: str, field: str | None = None):
     return jsonify(error={"code": code, "message": message, "field": field}), status
 
 
-# One budget for every API call per client address; writes have a tighter one too.
-limiter.limit(lambda: current_app.config["API_RATE_LIMIT"])(bp)
+# One budget for every API call per client address (shared by all endpoints, and by
+# every server through Redis); writes also draw on a tighter shared write budget.
+limiter.shared_limit(lambda: current_app.config["API_RATE_LIMIT"], scope="api")(bp)
+write_limit = limiter.shared_limit(lambda: current_app.config["API_WRITE_RATE_LIMIT"], scope="api-write",
+                                   override_defaults=False)
 
 
 def body() -> dict:
@@ -144,7 +147,7 @@ def order_json(order: Order) -> dict:
 
 
 @bp.post("/orders")
-@limiter.limit(lambda: current_app.config["API_WRITE_RATE_LIMIT"])
+@write_limit
 def create_order():
     """Start an order for a kg amount or a footprint; holds the credits."""
     data = body()
@@ -221,7 +224,7 @@ def get_order(public_id: str):
 
 
 @bp.post("/orders/<public_id>/demo-pay")
-@limiter.limit(lambda: current_app.config["API_WRITE_RATE_LIMIT"])
+@write_limit
 def demo_pay(public_id: str):
     """Demo mode only: confirm or fail a payment through the real fulfilment."""
     if not demo_mode():
