@@ -4,7 +4,6 @@ bad bytes and numbers, rate-limit budgets, the Host header, headers and 405."""
 from __future__ import annotations
 
 import json
-import os
 import uuid
 
 import pytest
@@ -12,7 +11,7 @@ from sqlalchemy import func, select
 
 import config
 from app import create_app
-from app.models import Footprint, Order, User
+from app.models import Footprint, Order
 from app.services import accounts
 
 PASSWORD = "correct horse battery"

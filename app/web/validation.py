@@ -102,7 +102,7 @@ def check_request() -> None:
     limit = current_app.config.get("MAX_CONTENT_LENGTH")
     if limit and request.content_length is not None and request.content_length > limit:
         abort(413)
-    for key, value in (request.view_args or {}).items():
+    for value in (request.view_args or {}).values():
         if isinstance(value, int) and not INT_MIN <= value <= INT_MAX:
             abort(404)
     if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
