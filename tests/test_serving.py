@@ -22,7 +22,7 @@ def test_make_serve_is_the_readme_command():
 
 def free_port() -> int:
     """A free port in 1200-1299 (the range this project's servers may use)."""
-    offset = {"main": 0}.get(os.environ.get("PYTEST_XDIST_WORKER", "main"), None)
+    offset = {"main": 0}.get(os.environ.get("PYTEST_XDIST_WORKER", "main"))
     if offset is None:
         offset = 10 * int(os.environ["PYTEST_XDIST_WORKER"].removeprefix("gw"))
     for port in range(1250 + offset, 1300):
