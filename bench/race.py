@@ -13,6 +13,7 @@ settings, demo payments, ports 1210 and 1211 (--port). Loopback only.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import random
@@ -79,10 +80,8 @@ class Server:
         workers = self.workers()
         os.kill(self.proc.pid, signal.SIGKILL)
         for pid in workers:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
         self.proc.wait()
 
     def stop(self) -> None:
