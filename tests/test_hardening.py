@@ -183,6 +183,7 @@ def test_changing_the_password_ends_other_sessions_but_keeps_this_one(app, organ
                                                       "confirm": "a much newer secret"})
     assert response.status_code == 303
     assert signed_in(phone)
+    assert signed_in(only_remember_cookie(app, phone))  # this device stays remembered, with a new cookie
     assert not signed_in(laptop)
     assert not signed_in(kept_cookie)
 

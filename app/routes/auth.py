@@ -229,7 +229,8 @@ def password():
             field_error(form, exc)
         else:
             db.session.commit()
-            login_user(current_user._get_current_object())  # this session stays; the others ended
+            remembered = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies
+            login_user(current_user._get_current_object(), remember=remembered)  # this device stays; others end
             flash(_("Your password has been changed."))
             return redirect_to(url_for("auth.password"))
     return render("auth/password.html", form=form, status=422 if form.errors else 200)
