@@ -317,6 +317,11 @@ def test_the_form_checkout_is_rate_limited(app_config, db, make_event, make_proj
     assert codes[2] == 429 and 429 not in codes[:2]
 
 
+def test_production_without_redis_warns_that_budgets_multiply(production, caplog):
+    create_app()
+    assert "REDIS_URL is unset" in caplog.text
+
+
 # ---------------------------------------------------------------- 9: 405 with Allow
 
 @pytest.mark.parametrize("method, path, allowed", [

@@ -36,6 +36,12 @@ def register(app: Flask) -> None:
     if count > 0:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count, x_port=count)
 
+    if app.config.get("SECURE_COOKIES") and redis_status(app) == "off":
+        app.logger.warning(
+            "REDIS_URL is unset: every worker process counts rate limits on its own, so a client's budget "
+            "is multiplied by the number of workers and servers. Set REDIS_URL for one budget per client."
+        )
+
     hsts = int(app.config.get("HSTS_SECONDS") or 0)
 
     @app.after_request
