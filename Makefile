@@ -22,8 +22,13 @@ migrate: install
 seed: migrate
 	$(BIN)/flask seed-demo
 
+run: export CARBONDOT_ENV := development
 run: seed
 	$(BIN)/flask run --host $(HOST) --port $(PORT)
+
+# Production: needs SECRET_KEY and BASE_URL (and DATABASE_URL, REDIS_URL) in the environment.
+serve: install
+	$(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
 
 test: install
 	$(BIN)/pytest -q -n 2 -p no:cacheprovider tests

@@ -1,8 +1,10 @@
 """Configuration from the environment.
 
-Development is the default; Testing is used by the suite; Production refuses to
-start without a real SECRET_KEY.
+Production is the default: any start that does not say CARBONDOT_ENV=development
+(as `make run` does) refuses without a real SECRET_KEY and BASE_URL. Testing is
+used by the suite.
 """
+import datetime as dt
 import os
 from pathlib import Path
 
@@ -47,6 +49,18 @@ class Config:
     LANGUAGES = ("en", "zh", "fil")
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_DURATION = dt.timedelta(days=int(os.environ.get("REMEMBER_DAYS", "14")))
+    # Request hardening (app/web/validation.py): body size, JSON depth; HSTS and proxies.
+    MAX_CONTENT_LENGTH = int(os.environ.get("MAX_BODY_BYTES", str(256 * 1024)))
+    MAX_JSON_DEPTH = 12
+    HSTS_SECONDS = 0
+    PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
+    # Redis down: count in memory rather than fail every request.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    RATELIMIT_STORAGE_OPTIONS = {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}
+    CHECKOUT_RATE_LIMIT = os.environ.get("CHECKOUT_RATE_LIMIT", "10 per minute")
     PARTICIPANT_COOKIE = "cd_participant"
     SECURE_COOKIES = False
 
@@ -78,16 +92,32 @@ class ProductionConfig(Config):
     SECURE_COOKIES = True
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
+    HSTS_SECONDS = int(os.environ.get("HSTS_SECONDS", str(365 * 24 * 3600)))
 
     @classmethod
     def check(cls) -> None:
-        """Fail fast: production without a real SECRET_KEY is a mistake. BASE_URL is not
-        required: without it, absolute links (posters, QR codes, Stripe return URLs)
-        use the request's host."""
-        if not cls.SECRET_KEY or cls.SECRET_KEY == DEV_SECRET or len(cls.SECRET_KEY) < 16:
-            raise RuntimeError("SECRET_KEY must be set to a long random value in production")
+        """Fail fast: production without a real secret or base URL is a mistake."""
+        problems = []
+        if not strong_secret(cls.SECRET_KEY):
+            problems.append(
+                "SECRET_KEY must be a long random value (at least 32 characters, not repetitive), e.g. "
+                "SECRET_KEY=$(python3 -c 'import secrets; print(secrets.token_hex(32))')"
+            )
+        if not cls.BASE_URL.startswith(("https://", "http://")):
+            problems.append("BASE_URL must be the public address, e.g. BASE_URL=https://carbondot.example.org")
         if not cls.REGISTRY_SIGNING_KEY:
-            raise RuntimeError("REGISTRY_SIGNING_KEY must be set in production (make one with flask registry-key)")
+            problems.append("REGISTRY_SIGNING_KEY must be set (make one with `flask registry-key`)")
+        if problems:
+            raise RuntimeError(
+                "CarbonDot is starting in production (CARBONDOT_ENV is not 'development'); set: "
+                + "; ".join(problems)
+                + ". For a local try-out use `make run` (CARBONDOT_ENV=development)."
+            )
+
+
+def strong_secret(secret: str | None) -> bool:
+    """At least 32 characters, at least 12 different ones, and not the dev value."""
+    return bool(secret) and secret != DEV_SECRET and len(secret) >= 32 and len(set(secret)) >= 12
 
 
 CONFIGS = {
@@ -95,3 +125,11 @@ CONFIGS = {
     "testing": TestingConfig,
     "production": ProductionConfig,
 }
+
+
+def from_environment() -> type[Config]:
+    """The config CARBONDOT_ENV names; production when it is unset."""
+    name = os.environ.get("CARBONDOT_ENV", "production")
+    if name not in CONFIGS:
+        raise RuntimeError(f"CARBONDOT_ENV must be one of {', '.join(CONFIGS)}, not {name!r}")
+    return CONFIGS[name]

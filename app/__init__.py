@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from sqlalchemy import event as sa_event
 from sqlalchemy.engine import Engine
 
-from config import CONFIGS, Config
+from config import CONFIGS, Config, from_environment
 
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
 from .htmx import htmx_ext, render
@@ -17,7 +17,7 @@ from .htmx import htmx_ext, render
 def create_app(config: type[Config] | dict | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
     if config is None:
-        config = CONFIGS[os.environ.get("CARBONDOT_ENV", "development")]
+        config = from_environment()  # production unless CARBONDOT_ENV=development
     if isinstance(config, dict):
         app.config.from_object(CONFIGS["testing"])
         app.config.update(config)
@@ -52,6 +52,9 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     template_helpers.register(app)
     _register_error_handlers(app)
     _register_security_headers(app)
+    from . import web
+
+    web.register(app)  # input checks, 405 Allow, HSTS, ProxyFix (after the error handlers)
     return app
 
 

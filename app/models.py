@@ -104,6 +104,9 @@ class User(db.Model):
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("project_owner.id"))  # for role "owner"
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # Part of every session's and remember-me cookie's id: raising it (sign-out, new
+    # password) ends every session signed in before.
+    session_version: Mapped[int] = mapped_column(default=0, server_default="0")
 
     organizations: Mapped[list[Organization]] = relationship(secondary="membership", back_populates="members")
 
@@ -123,7 +126,7 @@ class User(db.Model):
         return False
 
     def get_id(self) -> str:
-        return str(self.id)
+        return f"{self.id}.{self.session_version or 0}"
 
 
 membership = db.Table(

@@ -17,7 +17,7 @@ def make_user(db, email: str, role: str = "organizer", owner_id: int | None = No
 
 def login_as(client, user: User) -> None:
     with client.session_transaction() as session:
-        session["_user_id"] = str(user.id)
+        session["_user_id"] = user.get_id()
         session["_fresh"] = True
     # The tests' requests share the fixture's app context, so forget the user
     # Flask-Login cached in `g` for the previous request.

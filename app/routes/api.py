@@ -32,8 +32,11 @@ def error_json(exc: DomainError, status: int = 422, field: str | None = None, **
     return api_error(status, exc.code, exc.message, field or exc.field, **extra)
 
 
-# One budget for every API call per client address; writes have a tighter one too.
-limiter.limit(lambda: current_app.config["API_RATE_LIMIT"])(bp)
+# One budget for every API call per client address (shared by all endpoints, and by
+# every server through Redis); writes also draw on a tighter shared write budget.
+limiter.shared_limit(lambda: current_app.config["API_RATE_LIMIT"], scope="api")(bp)
+write_limit = limiter.shared_limit(lambda: current_app.config["API_WRITE_RATE_LIMIT"], scope="api-write",
+                                   override_defaults=False)
 
 
 def body() -> dict:
@@ -189,7 +192,7 @@ def sold_out(exc: ledger.SoldOut, event: Event, project_id: int):
 
 
 @bp.post("/orders")
-@limiter.limit(lambda: current_app.config["API_WRITE_RATE_LIMIT"])
+@write_limit
 def create_order():
     """Start an order for a kg amount or a footprint; holds the credits."""
     try:
@@ -213,7 +216,7 @@ def get_order(public_id: str):
 
 
 @bp.post("/orders/<public_id>/demo-pay")
-@limiter.limit(lambda: current_app.config["API_WRITE_RATE_LIMIT"])
+@write_limit
 def demo_pay(public_id: str):
     """Demo mode only: confirm or fail a payment through the real fulfilment."""
     if not demo_mode():

@@ -22,11 +22,8 @@ bp = Blueprint("auth", __name__, url_prefix="/account")
 
 
 @login_manager.user_loader
-def load_user(user_id: str) -> User | None:
-    if not user_id.isdigit():
-        return None
-    user = db.session.get(User, int(user_id))
-    return user if user is not None and user.active else None
+def load_user(session_id: str) -> User | None:
+    return accounts.user_for_session(db.session, session_id)
 
 
 @login_manager.unauthorized_handler
@@ -126,7 +123,10 @@ def login():
 
 @bp.post("/logout")
 def logout():
-    """Sign out (POST only, with the CSRF token)."""
+    """Sign out (POST only, with the CSRF token): every session of this account ends."""
+    if current_user.is_authenticated:
+        accounts.end_sessions(current_user)
+        db.session.commit()
     logout_user()
     session.clear()
     return redirect_to(url_for("public.home"))
@@ -145,6 +145,8 @@ def password():
             show_error(form, exc)
         else:
             db.session.commit()
+            remembered = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies
+            login_user(current_user._get_current_object(), remember=remembered)  # this device stays; others end
             flash(_("Your password has been changed."))
             return redirect_to(url_for("auth.password"))
     return render("auth/password.html", form=form, status=422 if form.errors else 200)

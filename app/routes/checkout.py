@@ -7,7 +7,7 @@ from flask import Blueprint, abort, current_app, jsonify, request, url_for
 from flask_babel import gettext as _
 
 from ..calculator_form import calculate, page
-from ..extensions import csrf, db
+from ..extensions import csrf, db, limiter
 from ..htmx import redirect_to, render
 from ..models import Order, Project, utcnow
 from ..participants import ensure_participant
@@ -69,6 +69,7 @@ def stripe_webhook():
 
 
 @bp.post("/e/<slug>/checkout")
+@limiter.limit(lambda: current_app.config["CHECKOUT_RATE_LIMIT"])  # like the API's write budget
 def start(slug: str):
     """Price the footprint, hold the credits and send the visitor to pay."""
     event = live_event(slug)

@@ -1,7 +1,7 @@
 """Home, event pages, the methodology page and the health check."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, jsonify, request
+from flask import Blueprint, abort, current_app, jsonify, request
 from sqlalchemy import or_, select, text
 
 from ..extensions import db
@@ -11,6 +11,7 @@ from ..participants import current_participant
 from ..services import boards, footprint, ledger, life, orders
 from ..services import methodology as methodology_data
 from ..web import live_event
+from ..web.serving import redis_status
 
 bp = Blueprint("public", __name__)
 
@@ -86,5 +87,5 @@ def healthz():
         db.session.execute(text("SELECT 1"))
     except Exception:  # reporting the failure is the point
         db.session.rollback()
-        return jsonify(status="error", database="error"), 503
-    return jsonify(status="ok", database="ok")
+        return jsonify(status="error", database="error", redis=redis_status(current_app)), 503
+    return jsonify(status="ok", database="ok", redis=redis_status(current_app))  # Redis down: limits in memory

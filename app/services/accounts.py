@@ -143,6 +143,23 @@ def change_password(user: User, current: str, new: str) -> None:
     if current == new:
         raise AccountError("Choose a password different from the current one.", "new", "password_same")
     user.password_hash = hash_password(new)
+    end_sessions(user)
+
+
+def end_sessions(user: User) -> None:
+    """Every session and remember-me cookie signed in before this no longer loads the user."""
+    user.session_version = (user.session_version or 0) + 1
+
+
+def user_for_session(session: Session, session_id: str) -> User | None:
+    """The active user a session's id ("<id>.<version>", from User.get_id) still names."""
+    user_id, _, version = (session_id or "").partition(".")
+    if not (user_id.isdigit() and version.isdigit()) or len(user_id) > 10:
+        return None
+    user = session.get(User, int(user_id))
+    if user is None or not user.active or (user.session_version or 0) != int(version):
+        return None
+    return user
 
 
 def is_member(session: Session, user: User, organization_id: int | None) -> bool:

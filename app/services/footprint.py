@@ -138,6 +138,19 @@ MAX_MEALS = 1100  # three meals a day for a year, for the life page
 MAX_BASKET_KG = Decimal(1000)
 MAX_TRIPS = Decimal(1000)
 MAX_ENERGY_KWH = Decimal(1_000_000)
+MAX_ROWS = 50  # hotel stays, meal lines, basket lines, energy lines: each list at most this long
+
+# Every key the calculator inputs may carry; anything else is refused by check_keys (naming it),
+# so a typo such as "units" on an energy line is an error, never silently ignored or stored.
+ROW_KEYS = {
+    "legs": frozenset({"mode", "from", "to", "distance_km", "cabin", "fuel", "occupants", "return", "trips",
+                       "country"}),
+    "hotel_nights": frozenset({"country", "nights"}),
+    "meals": frozenset({"kind", "count"}),
+    "basket": frozenset({"category", "amount"}),
+    "energy": frozenset({"kind", "amount", "grid", "unit"}),
+}
+TOP_KEYS = frozenset(ROW_KEYS) | {"radiative_forcing"}
 
 _ROAD = frozenset({"car", "taxi", "bus", "coach", "motorbike", "walk", "bike"})
 _RAIL = frozenset({"rail_hsr", "rail", "metro"})
@@ -505,12 +518,31 @@ def _place(value: Any, field: str) -> Place | None:
     return found
 
 
+def check_keys(data: Any, prefix: str = "") -> None:
+    """Refuse any key the calculator does not know, naming it (for JSON from outside)."""
+    if not isinstance(data, dict):
+        return
+    for key in data:
+        if key not in TOP_KEYS:
+            raise FootprintError(f"{prefix}{key}", f"Unknown field \u201c{_shown(key)}\u201d.")
+    for key, allowed in ROW_KEYS.items():
+        rows = data.get(key)
+        if not isinstance(rows, (list, tuple)):
+            continue
+        for i, row in enumerate(rows):
+            for name in row if isinstance(row, dict) else ():
+                if name not in allowed:
+                    raise FootprintError(f"{prefix}{key}[{i}].{name}", f"Unknown field \u201c{_shown(name)}\u201d.")
+
+
 def _rows(data: dict, key: str) -> list:
     rows = data.get(key)
     if _blank(rows):
         return []
     if not isinstance(rows, (list, tuple)):
         raise FootprintError(key, f"Send {key} as a list.")
+    if key != "legs" and len(rows) > MAX_ROWS:
+        raise FootprintError(key, f"Send at most {MAX_ROWS} lines in {key}.")
     for i, row in enumerate(rows):
         if not isinstance(row, dict):
             raise FootprintError(f"{key}[{i}]", "Each entry must be an object with named fields.")

@@ -1,7 +1,7 @@
 def test_healthz_reports_database(client):
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.get_json() == {"status": "ok", "database": "ok"}
+    assert response.get_json() == {"status": "ok", "database": "ok", "redis": "off"}
 
 
 def test_home_lists_live_events_and_searches(client, make_event, htmx):

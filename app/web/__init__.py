@@ -3,16 +3,16 @@ mode, the checkout service's settings, the live-event lookup, serial ranges for
 display. Route modules import this, never each other."""
 from __future__ import annotations
 
-from flask import abort, current_app, url_for
+from flask import Flask, abort, current_app, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from .extensions import db, login_manager
-from .models import Certificate, Event
-from .services import checkout, payments
-from .services.ledger import format_serial
+from ..extensions import db, login_manager
+from ..models import Certificate, Event
+from ..services import checkout, payments
+from ..services.ledger import format_serial
 
 
 def guard(*roles: str) -> None:
@@ -76,3 +76,12 @@ def serial_ranges(cert: Certificate) -> list[dict]:
         }
         for r in cert.order.retirements
     ]
+
+
+def register(app: Flask) -> None:
+    """Request hardening for every blueprint: input checks (validation.py), and 405
+    Allow, HSTS and ProxyFix (serving.py)."""
+    from . import serving, validation
+
+    validation.register(app)
+    serving.register(app)

@@ -1,0 +1,65 @@
+"""Production serving: the proxy count, HSTS, `Allow` on 405, and Redis health.
+
+- PROXY_COUNT (environment) trusts that many proxies' X-Forwarded-For/-Proto/
+  -Host/-Port via Werkzeug's ProxyFix; 0 (the default) trusts none.
+- HSTS_SECONDS > 0 (production's default is a year) sends Strict-Transport-Security.
+- A 405 names the allowed methods in `Allow`, whichever error page renders it.
+"""
+from __future__ import annotations
+
+from flask import Flask
+from werkzeug.exceptions import MethodNotAllowed
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+
+def redis_status(app: Flask) -> str:
+    """"off" without Redis, else "ok" or "error": rate limits fall back to memory when it is down."""
+    uri = app.config.get("RATELIMIT_STORAGE_URI", "memory://")
+    if not uri.startswith(("redis://", "rediss://", "redis+")):
+        return "off"
+    import redis
+
+    try:
+        client = redis.Redis.from_url(uri.replace("redis+", "", 1) if uri.startswith("redis+") else uri,
+                                      socket_connect_timeout=0.5, socket_timeout=0.5)
+        try:
+            client.ping()
+        finally:
+            client.close()
+    except (redis.RedisError, OSError, ValueError):
+        return "error"
+    return "ok"
+
+
+def register(app: Flask) -> None:
+    count = int(app.config.get("PROXY_COUNT") or 0)
+    if count > 0:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count, x_port=count)
+
+    if app.config.get("SECURE_COOKIES") and redis_status(app) == "off":
+        app.logger.warning(
+            "REDIS_URL is unset: every worker process counts rate limits on its own, so a client's budget "
+            "is multiplied by the number of workers and servers. Set REDIS_URL for one budget per client."
+        )
+
+    hsts = int(app.config.get("HSTS_SECONDS") or 0)
+
+    @app.after_request
+    def _hsts(response):
+        if hsts > 0:
+            response.headers.setdefault("Strict-Transport-Security", f"max-age={hsts}; includeSubDomains")
+        return response
+
+    generic = _find_http_handler(app)  # the app's own HTTP error page (JSON under /api/)
+
+    @app.errorhandler(MethodNotAllowed)
+    def _method_not_allowed(exc: MethodNotAllowed):
+        response = app.make_response(generic(exc))
+        response.headers["Allow"] = ", ".join(sorted(exc.valid_methods or ()))
+        return response
+
+
+def _find_http_handler(app: Flask):
+    from werkzeug.exceptions import HTTPException
+
+    return app.error_handler_spec[None][None][HTTPException]
