@@ -41,6 +41,7 @@ class Config:
 
     RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
+    RATELIMIT_STRATEGY = "moving-window"  # no double burst at a window edge (and no flaky limit tests)
     API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "60 per minute")
     API_WRITE_RATE_LIMIT = os.environ.get("API_WRITE_RATE_LIMIT", "10 per minute")
 
