@@ -26,11 +26,12 @@ from wtforms import (
 )
 from wtforms.validators import AnyOf, InputRequired, Length, NumberRange, Optional, Regexp
 
+from .. import live
 from ..extensions import db
 from ..htmx import redirect_to, render
 from ..models import EVENT_STATUSES, SCENARIOS, Event, Organization, Project, utcnow
 from ..participants import ensure_participant
-from ..services import accounts, dashboard, footprint, ledger, money, orders, posters
+from ..services import accounts, dashboard, footprint, ledger, money, orders, posters, stamps
 from .auth import field_error, guard
 from .certificates import public_url
 from .checkout import demo_mode, order_settings, save_footprint
@@ -262,8 +263,11 @@ def archive_event(event_id: int):
 def event(event_id: int):
     """The live dashboard: participants, participation, tonnes, money, over time."""
     ev = event_or_404(event_id)
+    etag = live.fragment_etag("dashboard", ev.id, stamps.version(db.session, ev.id), current_user.get_id())
+    if (unchanged := live.not_modified(etag)) is not None:
+        return unchanged
     buckets, hourly = dashboard.timeline(db.session, ev.id)
-    return render(
+    return live.tag(render(
         "organizer/event.html",
         block="live",
         event=ev,
@@ -271,7 +275,7 @@ def event(event_id: int):
         chart=dashboard.chart(buckets, hourly),
         recent=dashboard.recent_certificates(db.session, ev.id),
         public_url=public_url("public.event", slug=ev.slug),
-    )
+    ), etag)
 
 
 @bp.get("/events/<int:event_id>/orders.csv")

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..models import Certificate, Event, Footprint, Order, Participant, Project
-from . import boards, ledger, money
+from . import boards, ledger, money, stamps
 from .certificates import format_number, new_token
 
 NAME_MAX = 60
@@ -149,6 +149,7 @@ def fulfil(
     session.add(certificate)
     if order.kind == "visitor":
         boards.record(session, order)
+    stamps.bump(session, order.event_id)  # live fragments of this event and the platform change
     session.flush()
     return certificate
 
