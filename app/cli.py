@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from .extensions import db
 from .models import Certificate, CreditBatch, Event, Payout, Project, ProjectOwner, utcnow
-from .services import boards, ledger, orders, statements
+from .services import boards, certificate_images, ledger, orders, statements
 
 DEMO_PRICE_SOURCE = "Demo price set for the seed data (not a market quote)"
 
@@ -258,8 +258,7 @@ def register(app: Flask) -> None:
         cert = db.session.execute(select(Certificate).where(Certificate.number == number)).scalar_one_or_none()
         if cert is None:
             raise click.ClickException(f"No certificate {number}.")
-        cert.status = "revoked"
-        cert.revoked_reason = reason[:200]
+        certificate_images.revoke(db.session, cert, reason)
         db.session.commit()
         click.echo(f"Revoked {number}.")
 
@@ -270,7 +269,7 @@ def register(app: Flask) -> None:
         cert = db.session.execute(select(Certificate).where(Certificate.number == number)).scalar_one_or_none()
         if cert is None:
             raise click.ClickException(f"No certificate {number}.")
-        cert.order.participant.name_hidden = True
+        boards.hide_name(db.session, cert.order.participant)
         db.session.commit()
         click.echo(f"The name behind {number} is hidden on every board.")
 

@@ -19,7 +19,7 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional, Reg
 from ..extensions import db
 from ..htmx import redirect_to, render
 from ..models import Certificate, Event, Order, Participant, Payout, Project, ProjectOwner, utcnow
-from ..services import boards, ledger, money, orders, statements
+from ..services import boards, certificate_images, ledger, money, orders, statements
 from .auth import guard
 from .organizer import FriendlyIntegerField
 
@@ -258,7 +258,7 @@ def hide_name():
         if cert is None:
             form.number.errors.append(_("No certificate has this number."))
         else:
-            cert.order.participant.name_hidden = True
+            boards.hide_name(db.session, cert.order.participant)
             db.session.commit()
             flash(_("The name behind %(n)s is hidden on every board.", n=cert.number))
             return redirect_to(url_for("operator.moderation"))
@@ -291,8 +291,7 @@ def revoke():
         elif cert.status == "revoked":
             form.number.errors.append(_("This certificate is revoked already."))
         else:
-            cert.status = "revoked"
-            cert.revoked_reason = " ".join(form.reason.data.split())[:200]
+            certificate_images.revoke(db.session, cert, form.reason.data)
             db.session.commit()
             flash(_("Certificate %(n)s revoked.", n=cert.number))
             return redirect_to(url_for("operator.moderation"))
