@@ -16,12 +16,37 @@ from .htmx import is_htmx
 from .services import stamps
 
 
+def _event_ids() -> dict[str, int]:
+    """slug -> id of public events, remembered per app (so per process), bounded."""
+    return current_app.extensions.setdefault("live_event_ids", {})
+
+
 def event_stamp(slug: str) -> tuple[int, int]:
-    """(event id, stamp) of a public event page, or 404 (drafts are not public)."""
-    found = stamps.event_by_slug(db.session, slug)
-    if found is None or found[1] == "draft":
-        abort(404)
-    return found[0], found[2]
+    """(event id, stamp) of a public event page, or 404 (drafts are not public).
+
+    The slug's event id is remembered per process, so an unchanged fragment costs
+    one primary-key read. That is safe: changing an event's slug or status bumps
+    its stamp, and the fragment is then rendered through the full 404 checks.
+    """
+    known = _event_ids()
+    event_id = known.get(slug)
+    if event_id is None:
+        found = stamps.event_by_slug(db.session, slug)
+        if found is None or found[1] == "draft":
+            abort(404)
+        event_id = found[0]
+        if len(known) > 10_000:
+            known.clear()
+        known[slug] = event_id
+    return event_id, stamps.version(db.session, event_id)
+
+
+def confirm(slug: str, event_id: int, rendered_id: int, etag: str | None) -> str | None:
+    """The ETag, unless the slug now names another event (then forget it and leave this answer untagged)."""
+    if rendered_id == event_id:
+        return etag
+    _event_ids().pop(slug, None)
+    return None
 
 
 def fragment_etag(*parts: object) -> str | None:

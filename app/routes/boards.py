@@ -31,6 +31,7 @@ def event_board(slug: str):
     if (unchanged := live.not_modified(etag)) is not None:
         return unchanged
     event = live_event(slug)
+    etag = live.confirm(slug, event_id, event.id, etag)
     participant = current_participant()
     rows = (boards.event_board(db.session, event.id, limit=50) if by == "people"
             else boards.organizations(db.session, "event", event.id, limit=50))

@@ -45,6 +45,7 @@ def event(slug: str):
     if (unchanged := live.not_modified(etag)) is not None:
         return unchanged
     ev = live_event(slug)
+    etag = live.confirm(slug, event_id, ev.id, etag)
     participant = current_participant()
     totals = boards.event_totals(db.session, ev.id)
     rank = boards.rank_at_event(db.session, ev.id, participant.id, of=totals.participants) if participant else None

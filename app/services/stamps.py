@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -29,19 +29,19 @@ def bump(session: Session, *event_ids: int | None) -> None:
             index_elements=["scope_id"], set_={"version": LiveStamp.version + 1}))
 
 
+_STAMP = LiveStamp.__table__
+_VERSION = select(_STAMP.c.version).where(_STAMP.c.scope_id == bindparam("scope_id"))
+
+
 def version(session: Session, scope_id: int) -> int:
-    """The stamp of one event (or PLATFORM); 0 before anything happened there."""
-    return session.execute(select(LiveStamp.version).where(LiveStamp.scope_id == scope_id)).scalar() or 0
+    """The stamp of one event (or PLATFORM); 0 before anything happened there: one primary-key read."""
+    return session.connection().execute(_VERSION, {"scope_id": scope_id}).scalar() or 0
 
 
-def event_by_slug(session: Session, slug: str) -> tuple[int, str, int] | None:
-    """(event id, status, stamp) in one read, or None: what a live fragment needs to answer 304."""
-    row = session.execute(
-        select(Event.id, Event.status, LiveStamp.version)
-        .outerjoin(LiveStamp, LiveStamp.scope_id == Event.id)
-        .where(Event.slug == slug)
-    ).one_or_none()
-    return None if row is None else (row[0], row[1], row[2] or 0)
+def event_by_slug(session: Session, slug: str) -> tuple[int, str] | None:
+    """(event id, status) of the event at this address, or None."""
+    row = session.execute(select(Event.id, Event.status).where(Event.slug == slug)).one_or_none()
+    return None if row is None else (row[0], row[1])
 
 
 def etag(*parts: object) -> str:

@@ -161,3 +161,16 @@ def test_revocation_bumps_the_event(htmx, db, make_event, make_order):
     db.session.commit()
     assert order.certificate.status == "revoked" and order.certificate.revoked_reason == "test reason"
     assert revalidate(htmx, "/e/forum", etag).status_code == 200
+
+
+def test_a_slug_given_to_another_event_is_not_served_from_the_old_stamp(htmx, db, make_event, make_order):
+    first = make_event(slug="forum")
+    htmx.get("/e/forum")  # the slug's event id is remembered
+    first.slug = "forum-2025"
+    db.session.commit()
+    second = make_event(slug="forum")
+    answer = htmx.get("/e/forum")
+    assert answer.status_code == 200 and "ETag" not in answer.headers  # not tagged with the old event's stamp
+    tagged = htmx.get("/e/forum")
+    make_order(event=second)
+    assert revalidate(htmx, "/e/forum", tagged.headers["ETag"]).status_code == 200
