@@ -45,8 +45,10 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=50)
     parser.add_argument("--port", type=int, default=1601)
+    parser.add_argument("--database", default=None,
+                        help="a PostgreSQL URL (schema bench_pages is used); default: a new SQLite file")
     args = parser.parse_args()
-    url = seeded_database()
+    url = seeded_database(args.database)
     env = {**os.environ, "DATABASE_URL": url, "CARBONDOT_ENV": "development"}
     log = open(os.path.join(tempfile.mkdtemp(prefix="carbondot-gunicorn-"), "server.log"), "wb")  # noqa: SIM115
     server = subprocess.Popen(
@@ -60,7 +62,7 @@ def main() -> None:
                 break
             except OSError:
                 time.sleep(0.1)
-        print(f"gunicorn -w 2, wrk -t2 -c{args.connections} -d{args.seconds}s")
+        print(f"gunicorn -w 2 on {url.split(':')[0]}, wrk -t2 -c{args.connections} -d{args.seconds}s")
         health, p99, _ = wrk(base + "/healthz", {}, args.seconds, args.connections)
         print(f"{'/healthz':<26} {health:8.0f} req/s  p99 {p99:7.1f} ms  1.00x")
         for name, path in FRAGMENTS.items():
