@@ -35,6 +35,10 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     babel.init_app(app, locale_selector=_select_locale)
     htmx_ext.init_app(app)
 
+    from . import assets
+
+    assets.init_app(app)
+
     with app.app_context():
         _configure_sqlite(db.engine)
 

@@ -428,3 +428,24 @@ def _registry_ddl(target, connection, **_kw):
 
 for _table in (RegistryEntry.__table__, RegistryNode.__table__, RegistryHead.__table__):
     sa_event.listen(_table, "after_create", _registry_ddl)
+
+
+class LiveStamp(db.Model):
+    """A version per event (scope_id = event id) and for the whole platform (scope_id 0).
+
+    Bumped by app.services.stamps.bump whenever a board, a total or a dashboard
+    may change; live fragments use it as their ETag and answer 304 from it alone.
+    """
+    __tablename__ = "live_stamp"
+    scope_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    version: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class CertificateImage(db.Model):
+    """A rendered certificate PNG, shared by every app server (app.services.certificate_images)."""
+    __tablename__ = "certificate_image"
+    token: Mapped[str] = mapped_column(String(64), primary_key=True)
+    shape: Mapped[str] = mapped_column(String(10), primary_key=True)
+    version: Mapped[str] = mapped_column(String(40))  # renderer, inputs and status: a new one re-renders
+    png: Mapped[bytes] = mapped_column(LargeBinary)
+    rendered_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

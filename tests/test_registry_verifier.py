@@ -21,15 +21,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 @pytest.fixture
 def server(app):
-    """The test app served over HTTP on a free port in 1700-1799."""
-    for port in range(1700, 1800):
-        try:
-            srv = make_server("127.0.0.1", port, app, threaded=True)
-            break
-        except OSError:
-            continue
-    else:
-        raise RuntimeError("no free port in 1700-1799")
+    """The test app served over HTTP on a port the system picks (parallel workers never collide)."""
+    srv = make_server("127.0.0.1", 0, app, threaded=True)
+    port = srv.server_port
     thread = threading.Thread(target=srv.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{port}"
@@ -80,7 +74,7 @@ def test_a_sound_register_verifies_as_a_standalone_program(server, paid, db, tmp
     db.session.rollback()  # SQLite: the test's own open transaction would hold the write lock
     saved = tmp_path / "cp.json"
     done = subprocess.run(
-        [sys.executable, str(ROOT / "tools" / "registry_verify.py"), server, "--certificate", token,
+        [sys.executable, str(ROOT / "tools" / "registry_verify.py"), server, f"--certificate={token}",
          "--save", str(saved)], capture_output=True, text=True, timeout=120, cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert "6 entries" in done.stdout and "4 live retirements (100 kg), 1 revoked" in done.stdout
@@ -94,7 +88,7 @@ def test_a_saved_checkpoint_proves_the_log_only_grew(server, paid, db, make_orde
     make_order(kg=3)
     make_order(kg=4)
     token = paid[4].certificate.token
-    code, out, _err = run(server, "--checkpoint", saved, "--certificate", token, capsys=capsys)
+    code, out, _err = run(server, "--checkpoint", saved, f"--certificate={token}", capsys=capsys)
     assert code == 0
     assert "the saved checkpoint (5 entries) is a prefix of today's log (7)" in out
     assert "REVOKED" not in out

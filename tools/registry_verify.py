@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Verify a CarbonDot public retirement register without trusting its operator.
 
-    python tools/registry_verify.py https://carbondot.example [--certificate TOKEN]
+    python tools/registry_verify.py https://carbondot.example [--certificate=TOKEN]
                                     [--checkpoint saved.json] [--save saved.json]
 
 One file, the Python standard library plus `cryptography` (pip install cryptography).

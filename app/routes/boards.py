@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from flask import Blueprint, request
 
+from .. import live
 from ..extensions import db
 from ..htmx import render
 from ..participants import current_participant
-from ..services import boards
+from ..services import boards, stamps
 from ..web import live_event
 
 bp = Blueprint("boards", __name__)
@@ -24,14 +25,19 @@ def tab(allowed: tuple[str, ...]) -> str:
 @bp.get("/e/<slug>/board")
 def event_board(slug: str):
     """The event's board; just the fragment when htmx refreshes it."""
-    event = live_event(slug)
     by = tab(EVENT_TABS)
+    event_id, stamp = live.event_stamp(slug)
+    etag = live.fragment_etag("board", event_id, stamp, by)
+    if (unchanged := live.not_modified(etag)) is not None:
+        return unchanged
+    event = live_event(slug)
+    etag = live.confirm(slug, event_id, event.id, etag)
     participant = current_participant()
     rows = (boards.event_board(db.session, event.id, limit=50) if by == "people"
             else boards.organizations(db.session, "event", event.id, limit=50))
     totals = boards.event_totals(db.session, event.id)
     rank = boards.rank_at_event(db.session, event.id, participant.id, of=totals.participants) if participant else None
-    return render(
+    return live.tag(render(
         "boards/board.html",
         block="board",
         event=event,
@@ -41,13 +47,16 @@ def event_board(slug: str):
         totals=totals,
         rank=rank,
         me=participant.id if participant else None,
-    )
+    ), etag)
 
 
 @bp.get("/boards")
 def platform_board():
     """Across the platform: the people, organizations and events that neutralized most."""
     by = tab(GLOBAL_TABS)
+    etag = live.fragment_etag("boards", stamps.version(db.session, stamps.PLATFORM), by)
+    if (unchanged := live.not_modified(etag)) is not None:
+        return unchanged
     participant = current_participant()
     if by == "people":
         rows = boards.people(db.session, "global", 0, limit=50)
@@ -55,11 +64,11 @@ def platform_board():
         rows = boards.organizations(db.session, "global", 0, limit=50)
     else:
         rows = boards.events(db.session, limit=50)
-    return render(
+    return live.tag(render(
         "boards/platform.html",
         block="board",
         by=by,
         tabs=GLOBAL_TABS,
         rows=rows,
         me=participant.id if participant else None,
-    )
+    ), etag)

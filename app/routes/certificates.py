@@ -1,8 +1,6 @@
 """Public certificate pages and their images."""
 from __future__ import annotations
 
-from functools import lru_cache
-
 from flask import Blueprint, Response, request
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -11,7 +9,7 @@ from werkzeug.exceptions import NotFound
 from ..extensions import db
 from ..htmx import render
 from ..models import Certificate
-from ..services import boards, registry
+from ..services import boards, certificate_images, registry
 from ..services import certificates as certs
 from ..web import public_url, serial_ranges
 
@@ -73,17 +71,12 @@ def show(token: str):
     )
 
 
-@lru_cache(maxsize=256)
-def _render(data: certs.CertificateData, shape: str) -> bytes:
-    # Rendering is deterministic, so equal data gives equal bytes: cache them.
-    return certs.render_png(data, shape)
-
-
 def png(cert: Certificate, shape: str) -> Response:
     etag = f"{cert.token}-{shape}-{cert.status}"
     if request.if_none_match.contains(etag):
         return Response(status=304, headers={"ETag": f'"{etag}"'})
-    body = _render(certificate_data(cert), shape)
+    body = certificate_images.png(db.session, cert.token, cert.status, certificate_data(cert), shape)
+    db.session.commit()  # a new render is stored for every server
     response = Response(body, mimetype="image/png")
     response.set_etag(etag)
     # A certificate never changes once issued (revocation changes the ETag).

@@ -13,14 +13,14 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
-from .. import htmx
+from .. import htmx, live
 from ..calculator_form import OPERATIONS_BASKET_FIRST, Calculation, calculate_operations
 from ..extensions import db
 from ..forms import EventForm, OrganizationForm, show_error
 from ..htmx import redirect_to, render
 from ..models import Event, Organization, Project
 from ..participants import ensure_participant
-from ..services import accounts, checkout, dashboard, footprint, ledger, money, orders, posters
+from ..services import accounts, checkout, dashboard, footprint, ledger, money, orders, posters, stamps
 from ..web import checkout_settings, guard, language, public_url
 
 bp = Blueprint("organizer", __name__, url_prefix="/organizer")
@@ -189,8 +189,11 @@ def archive_event(event_id: int):
 def event(event_id: int):
     """The live dashboard: participants, participation, tonnes, money, over time."""
     ev = event_or_404(event_id)
+    etag = live.fragment_etag("dashboard", ev.id, stamps.version(db.session, ev.id), current_user.get_id())
+    if (unchanged := live.not_modified(etag)) is not None:
+        return unchanged
     buckets, hourly = dashboard.timeline(db.session, ev.id)
-    return render(
+    return live.tag(render(
         "organizer/event.html",
         block="live",
         event=ev,
@@ -198,7 +201,7 @@ def event(event_id: int):
         chart=dashboard.chart(buckets, hourly),
         recent=dashboard.recent_certificates(db.session, ev.id),
         public_url=public_url("public.event", slug=ev.slug),
-    )
+    ), etag)
 
 
 @bp.get("/events/<int:event_id>/orders.csv")

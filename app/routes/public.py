@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, jsonify, request
 from sqlalchemy import or_, select, text
 
+from .. import live
 from ..extensions import db
 from ..htmx import render
 from ..models import SCENARIOS, Event, Project, utcnow
@@ -34,11 +35,16 @@ def home():
 @bp.get("/e/<slug>")
 def event(slug: str):
     """The QR target: the event, its live totals and the way in."""
+    event_id, stamp = live.event_stamp(slug)
+    etag = live.fragment_etag("event", event_id, stamp)
+    if (unchanged := live.not_modified(etag)) is not None:
+        return unchanged
     ev = live_event(slug)
+    etag = live.confirm(slug, event_id, ev.id, etag)
     participant = current_participant()
     totals = boards.event_totals(db.session, ev.id)
     rank = boards.rank_at_event(db.session, ev.id, participant.id, of=totals.participants) if participant else None
-    return render(
+    return live.tag(render(
         "public/event.html",
         block="live",
         event=ev,
@@ -46,7 +52,7 @@ def event(slug: str):
         board=boards.event_board(db.session, ev.id, limit=5),
         rank=rank,
         operations_kg=orders.operations_kg(db.session, ev.id),
-    )
+    ), etag)
 
 
 @bp.get("/p/<int:project_id>")

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..models import ROLES, Event, Order, Organization, Project, User, membership
-from . import money, places
+from . import money, places, stamps
 from .errors import DomainError
 
 PASSWORD_MIN = 10
@@ -321,6 +321,7 @@ def save_event(session: Session, org: Organization, data: EventInput, event: Eve
     event.status = data.status
     event.projects = chosen
     session.flush()
+    stamps.bump(session, event.id)  # name, status or expected attendance show in live fragments
     return event
 
 

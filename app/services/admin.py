@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..models import Certificate, CreditBatch, Payout, Project, ProjectOwner, utcnow
-from . import boards, ledger, money, registry, statements
+from . import boards, certificate_images, ledger, money, registry, statements
 from .errors import DomainError
 
 REASON_MAX = 200
@@ -124,8 +124,7 @@ def revoke_certificate(session: Session, number: str, reason: str) -> Certificat
     reason = _plain(reason)[:REASON_MAX]
     if not reason:
         raise AdminError("Say why: it is shown on the certificate's page.", "reason", "reason_missing")
-    cert.status = "revoked"
-    cert.revoked_reason = reason
+    certificate_images.revoke(session, cert, reason)  # status, reason; images re-render, live fragments refresh
     registry.record_revocation(session, cert, utcnow())  # once: a second revocation is refused above
     session.flush()
     return cert
@@ -134,7 +133,7 @@ def revoke_certificate(session: Session, number: str, reason: str) -> Certificat
 def hide_name(session: Session, number: str) -> Certificate:
     """Hide the name of a certificate's holder on every board (the holder stays counted)."""
     cert = _certificate(session, number)
-    cert.order.participant.name_hidden = True
+    boards.hide_name(session, cert.order.participant)
     session.flush()
     return cert
 

@@ -20,6 +20,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from ..models import BoardTotal, Event, Order, Participant
+from . import stamps
 
 ANONYMOUS = "Anonymous visitor"
 NAME_LIMIT = 60
@@ -182,4 +183,15 @@ def hide_organization(session: Session, name: str) -> int:
     ).scalars().all()
     for line in lines:
         line.hidden = True
+    if lines:
+        stamps.bump(session, *(line.scope_id for line in lines if line.scope == "event"))
     return len(lines)
+
+
+def hide_name(session: Session, participant: Participant) -> None:
+    """Hide a visitor's name on every board they appear on."""
+    participant.name_hidden = True
+    event_ids = session.execute(
+        select(Order.event_id).where(Order.participant_id == participant.id).distinct()
+    ).scalars().all()
+    stamps.bump(session, *event_ids)

@@ -230,7 +230,9 @@ def _divider(canvas: Image.Image, draw: ImageDraw.ImageDraw, cx: float, y: float
 
 @functools.lru_cache(maxsize=32)
 def _qr_matrix(url: str) -> tuple[tuple[bool, ...], ...]:
-    qr = qrcode.QRCode(error_correction=ERROR_CORRECT_M, border=4, box_size=1)
+    # A fixed mask: any of the 8 is valid for every reader, and trying all 8 for the
+    # "best" one was half of a first render (about 50 ms of qrcode's penalty scoring).
+    qr = qrcode.QRCode(error_correction=ERROR_CORRECT_M, border=4, box_size=1, mask_pattern=0)
     qr.add_data(url)
     qr.make(fit=True)
     return tuple(tuple(bool(v) for v in row) for row in qr.get_matrix())

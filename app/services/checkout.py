@@ -2,7 +2,7 @@
 
 Every caller (the visitor checkout, the life page, the organizer's operations,
 the JSON API, the kiosk) makes one call here with the database session and a
-`Settings` value built by the web layer (app/web.py). `orders.settle` and
+`Settings` value built by the web layer (app/web/). `orders.settle` and
 `orders.fulfil` stay the only way a payment becomes a certificate.
 
 Rule kept from the routes: no database transaction stays open across a call

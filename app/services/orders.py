@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..models import Certificate, Event, Footprint, Order, Participant, Project
-from . import boards, ledger, money, registry
+from . import boards, ledger, money, registry, stamps
 from .certificate_numbers import format_number, new_token
 from .errors import DomainError
 
@@ -144,6 +144,7 @@ def fulfil(
     session.add(certificate)
     if order.kind == "visitor":
         boards.record(session, order)
+    stamps.bump(session, order.event_id)  # live fragments of this event and the platform change
     session.flush()
     registry.record_retirement(session, certificate, now)  # the public register, same transaction
     return certificate

@@ -74,7 +74,7 @@ def test_the_certificate_api_and_page_link_the_entry(client, paid):
     assert data["registry"]["revocation"] is None
     page = client.get(f"/c/{cert.token}").get_data(as_text=True)
     assert "Recorded in the public register as entry #1" in page and "/registry?entry=1#entry" in page
-    assert f"--certificate {cert.token}" in page
+    assert f"--certificate={cert.token}" in page
     entry_page = client.get("/registry?entry=1").get_data(as_text=True)
     assert "Entry #1" in entry_page and json.loads(lines[1])["certificate"] in entry_page
     assert "no entry #9" in client.get("/registry?entry=9").get_data(as_text=True)
