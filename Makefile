@@ -11,6 +11,7 @@ export FLASK_APP := wsgi:app
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	$(BIN)/pybabel compile -d app/translations
 	touch $@
 
 install: $(BIN)/.installed
@@ -30,8 +31,12 @@ test: install
 lint: install
 	$(BIN)/ruff check .
 
+# Re-run after adding strings: extracts templates and Python, merges into both catalogues
+# (then translate the new entries; tests/test_translations.py fails until every one is done).
 translations: install
-	$(BIN)/pybabel extract -F babel.cfg -k _l -o app/translations/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k N_ --no-location --sort-output -o app/translations/messages.pot .
+	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations --no-location --ignore-obsolete
+	$(BIN)/pybabel compile -d app/translations
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

@@ -10,6 +10,7 @@ from sqlalchemy.engine import Engine
 
 from config import CONFIGS, Config
 
+from . import i18n
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
 from .htmx import htmx_ext, render
 
@@ -32,7 +33,7 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
-    babel.init_app(app, locale_selector=_select_locale)
+    babel.init_app(app, locale_selector=i18n.select_locale)
     htmx_ext.init_app(app)
 
     with app.app_context():
@@ -48,19 +49,10 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
 
     cli.register(app)
     template_helpers.register(app)
+    i18n.register(app)
     _register_error_handlers(app)
     _register_security_headers(app)
     return app
-
-
-def _select_locale() -> str:
-    from flask import current_app
-
-    chosen = request.args.get("lang") or request.cookies.get("lang")
-    languages = current_app.config["LANGUAGES"]
-    if chosen in languages:
-        return chosen
-    return request.accept_languages.best_match(languages) or "en"
 
 
 def _configure_sqlite(engine: Engine) -> None:

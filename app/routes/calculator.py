@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 
 from flask import Blueprint, current_app, request, url_for
+from flask_babel import get_locale, gettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
@@ -18,68 +19,21 @@ from werkzeug.datastructures import MultiDict
 from ..extensions import db
 from ..htmx import redirect_to, render
 from ..models import Event, utcnow
-from ..services import footprint, ledger, life, money, orders, places
+from ..services import footprint, labels, ledger, life, money, orders, places
 from .public import live_event
 
 bp = Blueprint("calculator", __name__)
 
 MAX_LEGS = 10
-MODE_LABELS = {
-    "flight": _l("Flight"),
-    "rail_hsr": _l("High-speed rail"),
-    "rail": _l("Train"),
-    "metro": _l("Metro"),
-    "bus": _l("Bus"),
-    "coach": _l("Coach"),
-    "taxi": _l("Taxi"),
-    "car": _l("Car"),
-    "motorbike": _l("Motorbike"),
-    "ferry": _l("Ferry"),
-    "walk": _l("Walking"),
-    "bike": _l("Cycling"),
-}
-CABIN_LABELS = {
-    "economy": _l("Economy"),
-    "premium_economy": _l("Premium economy"),
-    "business": _l("Business"),
-    "first": _l("First"),
-}
-FUEL_LABELS = {
-    "unknown": _l("Don't know"),
-    "petrol": _l("Petrol"),
-    "diesel": _l("Diesel"),
-    "hybrid": _l("Hybrid"),
-    "plug_in_hybrid": _l("Plug-in hybrid"),
-    "electric": _l("Electric"),
-}
-MEAL_LABELS = {
-    "vegan": _l("Vegan"),
-    "vegetarian": _l("Vegetarian"),
-    "fish": _l("Fish or seafood"),
-    "chicken": _l("Chicken or a little meat"),
-    "red_meat": _l("Red meat (beef, lamb)"),
-}
-BASKET_LABELS = {
-    "beef": _l("Beef"), "lamb": _l("Lamb"), "pork": _l("Pork"), "poultry": _l("Chicken and other poultry"),
-    "fish_farmed": _l("Fish (farmed)"), "prawns_farmed": _l("Prawns (farmed)"), "cheese": _l("Cheese"),
-    "milk": _l("Milk"), "eggs": _l("Eggs"), "rice": _l("Rice"), "wheat_bread": _l("Bread and wheat"),
-    "tofu": _l("Tofu"), "pulses": _l("Beans and lentils (dry)"), "potatoes": _l("Potatoes"),
-    "tomatoes": _l("Tomatoes"), "root_vegetables": _l("Root vegetables"), "brassicas": _l("Cabbage and broccoli"),
-    "bananas": _l("Bananas"), "apples": _l("Apples"), "citrus": _l("Citrus fruit"),
-    "coffee": _l("Coffee (beans or ground)"),
-}
+# Item codes -> translated labels: the msgids live in services/labels.py, resolved per request.
+MODE_LABELS = {code: _l(msgid) for code, msgid in labels.MODES.items()}
+CABIN_LABELS = {code: _l(msgid) for code, msgid in labels.CABINS.items()}
+FUEL_LABELS = {code: _l(msgid) for code, msgid in labels.FUELS.items()}
+MEAL_LABELS = {code: _l(msgid) for code, msgid in labels.MEALS.items()}
+BASKET_LABELS = {code: _l(msgid) for code, msgid in labels.BASKET.items()}
 # Shown before "more": what a basket most often holds, and the big emitters.
 BASKET_FIRST = ("pork", "beef", "poultry", "fish_farmed", "eggs", "milk", "rice", "tofu")
-GRID_LABELS = {
-    "CN": _l("China, national average"),
-    "CN-NORTH": _l("North China grid"),
-    "CN-NORTHEAST": _l("Northeast China grid"),
-    "CN-EAST": _l("East China grid"),
-    "CN-CENTRAL": _l("Central China grid"),
-    "CN-NORTHWEST": _l("Northwest China grid"),
-    "CN-SOUTH": _l("Southern grid"),
-    "CN-SOUTHWEST": _l("Southwest China grid"),
-}
+GRID_LABELS = {code: _l(msgid) for code, msgid in labels.GRIDS.items()}
 
 # Each scenario's sections in page order: (section, optional). Optional ones start folded.
 SECTIONS = {
@@ -337,7 +291,7 @@ def page(event: Event, calc: Calculation, status: int = 200, block=None):
         modes=MODE_LABELS,
         cabins=CABIN_LABELS,
         fuels=FUEL_LABELS,
-        hotel_countries=footprint.HOTEL_COUNTRIES,
+        hotel_countries=labels.hotel_countries(str(get_locale()), gettext),
         meal_kinds=MEAL_LABELS,
         basket_labels=BASKET_LABELS,
         basket_first=BASKET_FIRST,
