@@ -35,7 +35,7 @@ lint: install
 # (then translate the new entries; tests/test_translations.py fails until every one is done).
 translations: install
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k N_ --no-location --sort-output -o app/translations/messages.pot .
-	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations --no-location --ignore-obsolete
+	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations --no-wrap --ignore-obsolete
 	$(BIN)/pybabel compile -d app/translations
 
 clean:
