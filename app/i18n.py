@@ -84,6 +84,14 @@ def compile_catalogues(directory: Path = TRANSLATIONS) -> list[Path]:
 def register(app: Flask) -> None:
     compile_catalogues()
 
+    @app.before_request
+    def _fresh_locale():
+        # Flask-Babel caches the locale on `g`; a request that shares an app context
+        # (tests, CLI-driven requests) must still choose its own language.
+        from flask_babel import refresh
+
+        refresh()
+
     @app.context_processor
     def _language_globals():
         from flask_babel import get_locale
@@ -93,12 +101,13 @@ def register(app: Flask) -> None:
 
     @app.after_request
     def _remember_language(response):
+        if response.mimetype != "text/html":
+            return response  # an image or JSON asked for in a language does not change the visitor's choice
         asked = normalize(request.args.get("lang"))
         if asked in app.config["LANGUAGES"] and request.cookies.get(COOKIE) != asked:
             response.set_cookie(
                 COOKIE, asked, max_age=COOKIE_MAX_AGE, samesite="Lax", httponly=True,
                 secure=app.config.get("SECURE_COOKIES", False),
             )
-        if response.mimetype == "text/html":
-            response.vary.update(("Accept-Language", "Cookie"))
+        response.vary.update(("Accept-Language", "Cookie"))
         return response

@@ -8,12 +8,14 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from werkzeug.exceptions import NotFound
 
+from .. import i18n
 from ..extensions import db
 from ..htmx import render
 from ..models import Certificate
 from ..services import boards
 from ..services import certificates as certs
 from ..services.ledger import format_serial
+from ..services.user_agents import is_wechat
 
 bp = Blueprint("certificates", __name__)
 
@@ -58,7 +60,7 @@ def public_url(endpoint: str, **values) -> str:
     return url_for(endpoint, _external=True, **values)
 
 
-def certificate_data(cert: Certificate) -> certs.CertificateData:
+def certificate_data(cert: Certificate, language: str | None = None) -> certs.CertificateData:
     order = cert.order
     return certs.CertificateData(
         number=cert.number,
@@ -71,7 +73,7 @@ def certificate_data(cert: Certificate) -> certs.CertificateData:
         serials=tuple(f"{s['first']} – {s['last']}" for s in serial_ranges(cert)),
         issued_on=cert.issued_at.date(),
         url=public_url("certificates.show", token=cert.token),
-        language=cert.language,
+        language=language or cert.language,
     )
 
 
@@ -82,6 +84,7 @@ def show(token: str):
     order = cert.order
     return render(
         "certificates/show.html",
+        in_wechat=is_wechat(request.user_agent.string),
         cert=cert,
         order=order,
         serials=serial_ranges(cert),
@@ -99,10 +102,12 @@ def _render(data: certs.CertificateData, shape: str) -> bytes:
 
 
 def png(cert: Certificate, shape: str) -> Response:
-    etag = f"{cert.token}-{shape}-{cert.status}"
+    # Drawn in the language of the checkout, or the one asked for with ?lang= (the page asks for its own).
+    language = i18n.normalize(request.args.get("lang")) or cert.language
+    etag = f"{cert.token}-{shape}-{cert.status}-{language}"
     if request.if_none_match.contains(etag):
         return Response(status=304, headers={"ETag": f'"{etag}"'})
-    body = _render(certificate_data(cert), shape)
+    body = _render(certificate_data(cert, language), shape)
     response = Response(body, mimetype="image/png")
     response.set_etag(etag)
     # A certificate never changes once issued (revocation changes the ETag).
