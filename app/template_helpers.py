@@ -7,6 +7,7 @@ from babel.numbers import format_decimal
 from flask import Flask, current_app
 from flask_babel import format_date, get_locale, gettext
 
+from .services import labels
 from .services import money as _money
 
 
@@ -32,6 +33,19 @@ def money(amount_minor: int, currency_code: str) -> str:
     return _money.format_money(amount_minor, currency_code, _locale())
 
 
+def comparison(c) -> str:
+    """A footprint comparison ('= 119 trees growing for a year') in the page's language."""
+    forms = labels.COMPARISONS.get(c.code)
+    if forms is None:
+        return c.label  # a comparison without a translated label yet (tests/unit/test_labels.py flags it)
+    value = Decimal(c.value)
+    if value > 0:
+        number = format_decimal(value, format="#,##0" if value >= 10 else "#,##0.0", locale=_locale())
+    else:
+        number = gettext(labels.LESS_THAN, n=format_decimal(Decimal("0.1"), locale=_locale()))
+    return gettext(forms[0] if value == 1 else forms[1], n=number)
+
+
 def day(value) -> str:
     """A date for the page's locale: 'Sep 7, 2021', '2021年9月7日', 'Set 7, 2021'."""
     return format_date(value, format="medium")
@@ -40,6 +54,7 @@ def day(value) -> str:
 def register(app: Flask) -> None:
     app.jinja_env.filters["money"] = money
     app.jinja_env.filters["day"] = day
+    app.jinja_env.filters["comparison"] = comparison
     app.jinja_env.filters["tonnes"] = tonnes
     app.jinja_env.filters["kg"] = kg
 

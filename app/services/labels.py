@@ -71,6 +71,15 @@ GRIDS = {
     "CN-SOUTHWEST": N_("Southwest China grid"),
 }
 
+# Plain-language equivalents, by id in data/comparisons.csv: (one, many), %(n)s is the number.
+COMPARISONS = {
+    "cn_home_electricity": (N_("%(n)s day of an average Chinese resident's home electricity"),
+                            N_("%(n)s days of an average Chinese resident's home electricity")),
+    "tree_year": (N_("%(n)s tree growing for a year"), N_("%(n)s trees growing for a year")),
+    "petrol_car_km": (N_("%(n)s km in an average petrol car"), N_("%(n)s km in an average petrol car")),
+}
+LESS_THAN = N_("less than %(n)s")
+
 # Each table above, by the name of the engine's code tuple it labels.
 TABLES = {
     "MODES": MODES,

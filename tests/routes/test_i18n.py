@@ -133,3 +133,25 @@ def test_pages_work_in_wechat(client, make_event, url):
     response = client.get(url, headers={"User-Agent": WECHAT_UA, "Accept-Language": "zh-CN,zh;q=0.9"})
     assert response.status_code == 200
     assert html_lang(response) == "zh-Hans"
+
+
+def test_comparisons_are_phrased_in_the_language(app):
+    from decimal import Decimal
+
+    from flask_babel import refresh
+
+    from app.services import footprint
+    from app.template_helpers import comparison
+
+    trees = next(c for c in footprint.comparisons(Decimal(714)) if c.code == "tree_year")
+    assert trees.label == "119 trees growing for a year"  # English keeps the engine's wording
+    expected = {"en": trees.label, "zh": "119棵树一年吸收的CO₂",
+                "fil": "119 punong lumalaki nang isang taon"}
+    for lang, text in expected.items():
+        with app.test_request_context(f"/?lang={lang}"):
+            refresh()
+            assert comparison(trees) == text
+    tiny = next(c for c in footprint.comparisons(Decimal("0.01")) if c.code == "tree_year")
+    with app.test_request_context("/?lang=zh"):
+        refresh()
+        assert comparison(tiny) == "不到0.1棵树一年吸收的CO₂"

@@ -47,3 +47,8 @@ def test_hotel_countries_are_named_in_the_locale():
     assert zh["CN"] == "中国" and zh["PH"] == "菲律宾" and zh["OTHER"] == "其他国家/地区"
     assert dict(labels.hotel_countries("fil"))["PH"] == "Pilipinas"
     assert labels.hotel_countries("en") == list(footprint.HOTEL_COUNTRIES)
+
+
+def test_comparison_labels_cover_the_comparison_data():
+    assert set(labels.COMPARISONS) == {basis.id for basis in footprint.comparison_table()}
+    assert {c.code for c in footprint.comparisons(footprint.Decimal(500))} == set(labels.COMPARISONS)
