@@ -155,3 +155,25 @@ def test_comparisons_are_phrased_in_the_language(app):
     with app.test_request_context("/?lang=zh"):
         refresh()
         assert comparison(tiny) == "不到0.1棵树一年吸收的CO₂"
+
+
+def test_place_suggestions_speak_the_language(client):
+    zh = client.get("/places?q=成都&lang=zh").get_data(as_text=True)
+    assert '<option value="成都">成都, CN</option>' in zh
+    one_character = client.get("/places?q=沪&lang=zh").get_data(as_text=True)
+    assert '<option value="上海">上海, CN</option>' in one_character
+    en = client.get("/places?q=成都&lang=en").get_data(as_text=True)
+    assert '<option value="Chengdu">Chengdu, CN</option>' in en
+
+
+@pytest.mark.parametrize(("origin", "destination"), [("北京", "成都"), ("上海", "重庆"), ("Chongqing", "都江堰")])
+def test_api_resolves_chinese_place_names(client, origin, destination):
+    from app.services import places
+
+    typed = client.post("/api/v1/footprint", json={"legs": [{"mode": "rail_hsr", "from": origin, "to": destination}]})
+    assert typed.status_code == 200, typed.get_json()
+    a, b = places.lookup(origin), places.lookup(destination)
+    by_code = client.post("/api/v1/footprint", json={"legs": [{"mode": "rail_hsr", "from": a.code, "to": b.code}]})
+    assert typed.get_json()["total_kg"] == by_code.get_json()["total_kg"] > 0
+    unknown = client.post("/api/v1/footprint", json={"legs": [{"mode": "rail_hsr", "from": "火星", "to": "成都"}]})
+    assert unknown.status_code == 422
