@@ -244,8 +244,9 @@ def calculate(event: Event, form: MultiDict) -> Calculation:
         calc.result = footprint.estimate(calc.data)
     except footprint.FootprintError as exc:
         calc.error = exc
-        calc.errors[exc.field] = exc.message
-        calc.form_errors[form_field(exc.field, calc.data, legs)] = exc.message
+        message = exc.message if str(get_locale()) == "en" else gettext(labels.field_error(exc.field))
+        calc.errors[exc.field] = message
+        calc.form_errors[form_field(exc.field, calc.data, legs)] = message
     if calc.result is not None and calc.result.total_kg > 0:
         calc.kg = money.kg_to_buy(calc.result.total_kg)
     calc.offers = offers_for(event, calc.kg)

@@ -80,6 +80,24 @@ COMPARISONS = {
 }
 LESS_THAN = N_("less than %(n)s")
 
+# The engine's input errors are English sentences for the API (whose messages stay English). Pages in
+# another language show these instead, by the last part of the error's field ("legs[0].from" -> "from").
+FIELD_ERRORS = {
+    "from": N_("We could not find where this journey started. Pick a suggestion, or type a city or an "
+               "airport code such as CTU."),
+    "to": N_("Check where this journey ended: pick a suggestion, or type the distance instead."),
+    "distance_km": N_("Enter a distance in kilometres, up to 40,000."),
+    "nights": N_("Enter the number of nights, up to 365."),
+    "occupants": N_("Enter how many people were on board, from 1 to 9."),
+}
+OTHER_FIELD_ERROR = N_("Please check this value.")
+
+
+def field_error(field: str) -> str:
+    """The msgid for an engine error on this field, for pages not in English."""
+    return FIELD_ERRORS.get(field.rsplit(".", 1)[-1], OTHER_FIELD_ERROR)
+
+
 # Each table above, by the name of the engine's code tuple it labels.
 TABLES = {
     "MODES": MODES,

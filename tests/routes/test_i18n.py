@@ -177,3 +177,19 @@ def test_api_resolves_chinese_place_names(client, origin, destination):
     assert typed.get_json()["total_kg"] == by_code.get_json()["total_kg"] > 0
     unknown = client.post("/api/v1/footprint", json={"legs": [{"mode": "rail_hsr", "from": "火星", "to": "成都"}]})
     assert unknown.status_code == 422
+
+
+def test_calculator_errors_speak_the_language_while_the_api_stays_english(client, make_event, make_project):
+    make_event(slug="forum")
+    form = {"leg_count": "1", "legs-0-mode": "flight", "legs-0-from": "Atlantis", "legs-0-to": "Chengdu"}
+    zh = client.post("/e/forum/calculate?lang=zh", data=form)
+    html = zh.get_data(as_text=True)
+    assert zh.status_code == 422
+    assert "找不到这段行程的出发地" in html and "We couldn" not in html
+    assert re.search(r'id="legs-0-from" name="legs-0-from"[^>]*aria-invalid="true"', html)
+    fil = client.post("/e/forum/calculate?lang=fil", data={**form, "legs-0-from": "PEK", "legs-0-to": "PEK"})
+    assert "Tingnan kung saan natapos ang biyaheng ito" in fil.get_data(as_text=True)
+    api = client.post("/api/v1/footprint", json={"legs": [{"mode": "flight", "from": "Atlantis", "to": "CTU"}]},
+                      headers={"Accept-Language": "zh-CN"})
+    assert api.status_code == 422
+    assert api.get_json()["error"]["message"].startswith("We couldn")
