@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from babel.numbers import format_decimal
 from flask import Flask, current_app
-from flask_babel import format_date, get_locale, gettext
+from flask_babel import format_date, format_time, get_locale, gettext
 
 from .services import labels
 from .services import money as _money
@@ -33,6 +33,11 @@ def money(amount_minor: int, currency_code: str) -> str:
     return _money.format_money(amount_minor, currency_code, _locale())
 
 
+def moment(value) -> str:
+    """A UTC date and time for the page's locale: 'Dec 1, 2026 22:23', '2026年12月1日 22:23'."""
+    return f"{format_date(value, format='medium')} {format_time(value, format='HH:mm')}"
+
+
 def comparison(c) -> str:
     """A footprint comparison ('= 119 trees growing for a year') in the page's language."""
     forms = labels.COMPARISONS.get(c.code)
@@ -54,6 +59,7 @@ def day(value) -> str:
 def register(app: Flask) -> None:
     app.jinja_env.filters["money"] = money
     app.jinja_env.filters["day"] = day
+    app.jinja_env.filters["moment"] = moment
     app.jinja_env.filters["comparison"] = comparison
     app.jinja_env.filters["tonnes"] = tonnes
     app.jinja_env.filters["kg"] = kg

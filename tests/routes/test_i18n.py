@@ -193,3 +193,13 @@ def test_calculator_errors_speak_the_language_while_the_api_stays_english(client
                       headers={"Accept-Language": "zh-CN"})
     assert api.status_code == 422
     assert api.get_json()["error"]["message"].startswith("We couldn")
+
+
+def test_certificate_page_dates_follow_the_locale(client, make_order, db):
+    import datetime as dt
+
+    cert = make_order(kg=5).certificate
+    cert.issued_at = dt.datetime(2026, 12, 1, 22, 23)
+    db.session.commit()
+    assert "2026年12月1日 22:23 UTC" in client.get(f"/c/{cert.token}?lang=zh").get_data(as_text=True)
+    assert "Dec 1, 2026 22:23 UTC" in client.get(f"/c/{cert.token}?lang=en").get_data(as_text=True)
