@@ -10,6 +10,7 @@ from sqlalchemy.engine import Engine
 
 from config import CONFIGS, Config, from_environment
 
+from . import i18n
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
 from .htmx import htmx_ext, render
 
@@ -32,7 +33,7 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
-    babel.init_app(app, locale_selector=_select_locale)
+    babel.init_app(app, locale_selector=i18n.select_locale)
     htmx_ext.init_app(app)
 
     from . import assets
@@ -54,22 +55,13 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
 
     cli.register(app)
     template_helpers.register(app)
+    i18n.register(app)
     _register_error_handlers(app)
     _register_security_headers(app)
     from . import web
 
     web.register(app)  # input checks, 405 Allow, HSTS, ProxyFix (after the error handlers)
     return app
-
-
-def _select_locale() -> str:
-    from flask import current_app
-
-    chosen = request.args.get("lang") or request.cookies.get("lang")
-    languages = current_app.config["LANGUAGES"]
-    if chosen in languages:
-        return chosen
-    return request.accept_languages.best_match(languages) or "en"
 
 
 def _configure_sqlite(engine: Engine) -> None:

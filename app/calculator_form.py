@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 
 from flask import current_app
+from flask_babel import get_locale, gettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
@@ -18,76 +19,20 @@ from werkzeug.datastructures import MultiDict
 from .extensions import db
 from .htmx import render
 from .models import Event
-from .services import checkout, footprint, money
+from .services import checkout, footprint, labels, money
 
 MAX_LEGS = 10
-MODE_LABELS = {
-    "flight": _l("Flight"),
-    "rail_hsr": _l("High-speed rail"),
-    "rail": _l("Train"),
-    "metro": _l("Metro"),
-    "bus": _l("Bus"),
-    "coach": _l("Coach"),
-    "taxi": _l("Taxi"),
-    "car": _l("Car"),
-    "motorbike": _l("Motorbike"),
-    "ferry": _l("Ferry"),
-    "walk": _l("Walking"),
-    "bike": _l("Cycling"),
-}
-CABIN_LABELS = {
-    "economy": _l("Economy"),
-    "premium_economy": _l("Premium economy"),
-    "business": _l("Business"),
-    "first": _l("First"),
-}
-FUEL_LABELS = {
-    "unknown": _l("Don't know"),
-    "petrol": _l("Petrol"),
-    "diesel": _l("Diesel"),
-    "hybrid": _l("Hybrid"),
-    "plug_in_hybrid": _l("Plug-in hybrid"),
-    "electric": _l("Electric"),
-}
-MEAL_LABELS = {
-    "vegan": _l("Vegan (tofu)"),
-    "vegetarian": _l("Vegetarian (egg)"),
-    "fish": _l("Fish"),
-    "chicken": _l("Chicken"),
-    "pork": _l("Pork"),
-    "beef": _l("Beef"),
-    "lamb": _l("Lamb or mutton"),
-}
+# Item codes -> translated labels: the msgids live in services/labels.py, resolved per request.
+MODE_LABELS = {code: _l(msgid) for code, msgid in labels.MODES.items()}
+CABIN_LABELS = {code: _l(msgid) for code, msgid in labels.CABINS.items()}
+FUEL_LABELS = {code: _l(msgid) for code, msgid in labels.FUELS.items()}
+MEAL_LABELS = {code: _l(msgid) for code, msgid in labels.MEALS.items()}
 # Shown only when the form already holds them (an API-era kind, or a diet sent by the life page).
-EXTRA_MEAL_LABELS = {
-    "red_meat": _l("Red meat (half beef, half lamb)"),
-    "diet_high_meat": _l("Average meals of a high meat-eater's diet"),
-    "diet_low_meat": _l("Average meals of a low meat-eater's diet"),
-    "diet_fish": _l("Average meals of a fish-eater's diet"),
-    "diet_vegetarian": _l("Average meals of a vegetarian diet"),
-    "diet_vegan": _l("Average meals of a vegan diet"),
-}
-BASKET_LABELS = {
-    "beef": _l("Beef"), "lamb": _l("Lamb"), "pork": _l("Pork"), "poultry": _l("Chicken and other poultry"),
-    "fish_farmed": _l("Fish (farmed)"), "prawns_farmed": _l("Prawns (farmed)"), "cheese": _l("Cheese"),
-    "milk": _l("Milk"), "eggs": _l("Eggs"), "rice": _l("Rice"), "wheat_bread": _l("Bread and wheat"),
-    "tofu": _l("Tofu"), "pulses": _l("Beans and lentils (dry)"), "potatoes": _l("Potatoes"),
-    "tomatoes": _l("Tomatoes"), "root_vegetables": _l("Root vegetables"), "brassicas": _l("Cabbage and broccoli"),
-    "bananas": _l("Bananas"), "apples": _l("Apples"), "citrus": _l("Citrus fruit"),
-    "coffee": _l("Coffee (beans or ground)"),
-}
+EXTRA_MEAL_LABELS = {code: _l(msgid) for code, msgid in {**labels.LEGACY_MEALS, **labels.DIETS}.items()}
+BASKET_LABELS = {code: _l(msgid) for code, msgid in labels.BASKET.items()}
 # Shown before "more": what a basket most often holds, and the big emitters.
 BASKET_FIRST = ("pork", "beef", "poultry", "fish_farmed", "eggs", "milk", "rice", "tofu")
-GRID_LABELS = {
-    "CN": _l("China, national average"),
-    "CN-NORTH": _l("North China grid"),
-    "CN-NORTHEAST": _l("Northeast China grid"),
-    "CN-EAST": _l("East China grid"),
-    "CN-CENTRAL": _l("Central China grid"),
-    "CN-NORTHWEST": _l("Northwest China grid"),
-    "CN-SOUTH": _l("Southern grid"),
-    "CN-SOUTHWEST": _l("Southwest China grid"),
-}
+GRID_LABELS = {code: _l(msgid) for code, msgid in labels.GRIDS.items()}
 
 # Each scenario's sections in page order: (section, optional). Optional ones start folded.
 SECTIONS = {
@@ -316,8 +261,10 @@ def estimate(calc: Calculation, field_for) -> None:
         calc.result = footprint.estimate(calc.data)
     except footprint.FootprintError as exc:
         calc.error = exc
-        calc.errors[exc.field] = exc.message
-        calc.form_errors[field_for(exc.field)] = exc.message
+        # The engine speaks English (the API's messages stay English); other pages show their own words.
+        message = exc.message if str(get_locale()) == "en" else gettext(labels.field_error(exc.field))
+        calc.errors[exc.field] = message
+        calc.form_errors[field_for(exc.field)] = message
     if calc.result is not None and calc.result.total_kg > 0:
         calc.kg = money.kg_to_buy(calc.result.total_kg)
 
@@ -381,11 +328,11 @@ def page(event: Event, calc: Calculation, status: int = 200, block=None):
         modes=MODE_LABELS,
         cabins=CABIN_LABELS,
         fuels=FUEL_LABELS,
-        hotel_countries=footprint.HOTEL_COUNTRIES,
+        hotel_countries=labels.hotel_countries(str(get_locale()), gettext),
         meal_kinds=MEAL_LABELS,
         extra_meal_kinds=EXTRA_MEAL_LABELS,
         gas_units=footprint.gas_units(event.country),
-        energy_units=dict(footprint.ENERGY_UNITS),
+        energy_units={code: _l(msgid) for code, msgid in labels.ENERGY_UNITS.items()},
         basket_labels=BASKET_LABELS,
         basket_first=BASKET_FIRST,
         grids=GRID_LABELS,

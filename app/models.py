@@ -445,7 +445,7 @@ class CertificateImage(db.Model):
     """A rendered certificate PNG, shared by every app server (app.services.certificate_images)."""
     __tablename__ = "certificate_image"
     token: Mapped[str] = mapped_column(String(64), primary_key=True)
-    shape: Mapped[str] = mapped_column(String(10), primary_key=True)
+    shape: Mapped[str] = mapped_column(String(20), primary_key=True)  # shape:language
     version: Mapped[str] = mapped_column(String(40))  # renderer, inputs and status: a new one re-renders
     png: Mapped[bytes] = mapped_column(LargeBinary)
     rendered_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

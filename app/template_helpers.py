@@ -3,28 +3,64 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from babel.numbers import format_decimal
 from flask import Flask, current_app
-from flask_babel import get_locale
+from flask_babel import format_date, format_time, get_locale, gettext
 
-from .services import money
+from .services import labels
+from .services import money as _money
+
+
+def _locale() -> str:
+    return str(get_locale() or "en")
 
 
 def tonnes(kg) -> str:
-    """420 -> '0.42 t', 12500 -> '12.5 t'; whole kg stay exact up to 3 decimals."""
+    """420 -> '0.42 t' ('0.42 吨' in Chinese); whole kg stay exact up to 3 decimals."""
     t = (Decimal(kg) / 1000).quantize(Decimal("0.001"))
-    text = f"{t:,.3f}".rstrip("0").rstrip(".")
-    return f"{text} t"
+    number = format_decimal(t, format="#,##0.###", locale=_locale())
+    return gettext("%(n)s t", n=number)
 
 
 def kg(value) -> str:
     d = Decimal(value)
-    if d >= 100:
-        return f"{d.quantize(Decimal('1')):,} kg"
-    return f"{d.quantize(Decimal('0.1')):,} kg"
+    pattern = "#,##0" if d >= 100 else "#,##0.0"
+    return format_decimal(d, format=pattern, locale=_locale()) + " kg"
+
+
+def money(amount_minor: int, currency_code: str) -> str:
+    """The one money formatter for pages: money.format_money in the page's locale."""
+    return _money.format_money(amount_minor, currency_code, _locale())
+
+
+def moment(value) -> str:
+    """A UTC date and time for the page's locale: 'Dec 1, 2026 22:23', '2026年12月1日 22:23'."""
+    return f"{format_date(value, format='medium')} {format_time(value, format='HH:mm')}"
+
+
+def comparison(c) -> str:
+    """A footprint comparison ('= 119 trees growing for a year') in the page's language."""
+    forms = labels.COMPARISONS.get(c.code)
+    if forms is None:
+        return c.label  # a comparison without a translated label yet (tests/unit/test_labels.py flags it)
+    value = Decimal(c.value)
+    if value > 0:
+        number = format_decimal(value, format="#,##0" if value >= 10 else "#,##0.0", locale=_locale())
+    else:
+        number = gettext(labels.LESS_THAN, n=format_decimal(Decimal("0.1"), locale=_locale()))
+    return gettext(forms[0] if value == 1 else forms[1], n=number)
+
+
+def day(value) -> str:
+    """A date for the page's locale: 'Sep 7, 2021', '2021年9月7日', 'Set 7, 2021'."""
+    return format_date(value, format="medium")
 
 
 def register(app: Flask) -> None:
-    app.jinja_env.filters["money"] = money.format_money
+    app.jinja_env.filters["money"] = money
+    app.jinja_env.filters["day"] = day
+    app.jinja_env.filters["moment"] = moment
+    app.jinja_env.filters["comparison"] = comparison
     app.jinja_env.filters["tonnes"] = tonnes
     app.jinja_env.filters["kg"] = kg
 

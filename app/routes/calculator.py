@@ -37,5 +37,6 @@ def place_search():
     """Place suggestions for a datalist, as the visitor types (htmx)."""
     name = htmx.trigger_name() or "q"
     query = (request.args.get(name) or request.args.get("q") or "").strip()[:60]
-    found = places.search(query, limit=8) if len(query) >= 2 else []
+    # Two letters narrow Latin names enough; one Han character (沪, 蓉) is already a word.
+    found = places.search(query, limit=8) if len(query) >= (2 if query.isascii() else 1) else []
     return render("calculator/places.html", places=found)

@@ -6,11 +6,13 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from werkzeug.exceptions import NotFound
 
+from .. import i18n
 from ..extensions import db
 from ..htmx import render
 from ..models import Certificate
 from ..services import boards, certificate_images, registry
 from ..services import certificates as certs
+from ..services.user_agents import is_wechat
 from ..web import public_url, serial_ranges
 
 bp = Blueprint("certificates", __name__)
@@ -36,7 +38,7 @@ def by_token(token: str) -> Certificate:
     return cert
 
 
-def certificate_data(cert: Certificate) -> certs.CertificateData:
+def certificate_data(cert: Certificate, language: str | None = None) -> certs.CertificateData:
     order = cert.order
     return certs.CertificateData(
         number=cert.number,
@@ -49,7 +51,7 @@ def certificate_data(cert: Certificate) -> certs.CertificateData:
         serials=tuple(f"{s['first']} – {s['last']}" for s in serial_ranges(cert)),
         issued_on=cert.issued_at.date(),
         url=public_url("certificates.show", token=cert.token),
-        language=cert.language,
+        language=language or cert.language,
     )
 
 
@@ -60,6 +62,7 @@ def show(token: str):
     order = cert.order
     return render(
         "certificates/show.html",
+        in_wechat=is_wechat(request.user_agent.string),
         cert=cert,
         order=order,
         serials=serial_ranges(cert),
@@ -72,10 +75,12 @@ def show(token: str):
 
 
 def png(cert: Certificate, shape: str) -> Response:
-    etag = f"{cert.token}-{shape}-{cert.status}"
+    # Drawn in the language of the checkout, or the one asked for with ?lang= (the page asks for its own).
+    language = i18n.normalize(request.args.get("lang")) or cert.language
+    etag = f"{cert.token}-{shape}-{cert.status}-{language}"
     if request.if_none_match.contains(etag):
         return Response(status=304, headers={"ETag": f'"{etag}"'})
-    body = certificate_images.png(db.session, cert.token, cert.status, certificate_data(cert), shape)
+    body = certificate_images.png(db.session, cert.token, cert.status, certificate_data(cert, language), shape)
     db.session.commit()  # a new render is stored for every server
     response = Response(body, mimetype="image/png")
     response.set_etag(etag)

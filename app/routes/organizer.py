@@ -9,11 +9,12 @@ does not even admit it exists).
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, flash, request, url_for
+from flask_babel import force_locale, format_date, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
-from .. import htmx, live
+from .. import htmx, i18n, live
 from ..calculator_form import OPERATIONS_BASKET_FIRST, Calculation, calculate_operations
 from ..extensions import db
 from ..forms import EventForm, OrganizationForm, show_error
@@ -218,33 +219,46 @@ def orders_csv(event_id: int):
 # Posters
 # --------------------------------------------------------------------------
 
-def poster_data(ev: Event) -> posters.PosterData:
-    when = ev.starts_on.isoformat() if ev.starts_on else ""
-    if ev.starts_on and ev.ends_on and ev.ends_on != ev.starts_on:
-        when += " – " + ev.ends_on.isoformat()
-    details = " · ".join(x for x in (ev.venue_name, ev.city, when) if x)
-    return posters.PosterData(
-        event_name=ev.name,
-        url=public_url("public.event", slug=ev.slug),
-        call_to_action=_("Scan to be carbon neutral"),
-        hint=_("Work out your trip's footprint, retire carbon credits and get your certificate in a minute."),
-        details=details,
-        color=ev.color,
-    )
+def poster_language() -> str | None:
+    """The poster's language (?language=en|zh|fil); None: no language in the QR, browsers decide."""
+    return i18n.normalize(request.args.get("language"))
+
+
+def poster_url(ev: Event, language: str | None) -> str:
+    """What the QR code carries: the event page, with ?lang= when the organizer picked a language."""
+    return public_url("public.event", slug=ev.slug, **({"lang": language} if language else {}))
+
+
+def poster_data(ev: Event, language: str | None = None) -> posters.PosterData:
+    with force_locale(language or str(get_locale() or "en")):
+        when = format_date(ev.starts_on, "medium") if ev.starts_on else ""
+        if ev.starts_on and ev.ends_on and ev.ends_on != ev.starts_on:
+            when += " – " + format_date(ev.ends_on, "medium")
+        details = " · ".join(x for x in (ev.venue_name, ev.city, when) if x)
+        return posters.PosterData(
+            event_name=ev.name,
+            url=poster_url(ev, language),
+            call_to_action=_("Scan to be carbon neutral"),
+            hint=_("Work out your trip's footprint, retire carbon credits and get your certificate in a minute."),
+            details=details,
+            color=ev.color,
+        )
 
 
 @bp.get("/events/<int:event_id>/posters")
 def poster_page(event_id: int):
-    """Preview and download the QR poster (A4) and table card (A6)."""
+    """Preview and download the QR poster (A4) and table card (A6), in the language the organizer picks."""
     ev = event_or_404(event_id)
-    return render("organizer/posters.html", event=ev, url=public_url("public.event", slug=ev.slug))
+    language = poster_language()
+    return render("organizer/posters.html", event=ev, url=poster_url(ev, language), poster_lang=language,
+                  poster_languages=i18n.NAMES)
 
 
 @bp.get("/events/<int:event_id>/poster-<any(a4, a6):size>.<any(png, svg, pdf):fmt>")
 def poster(event_id: int, size: str, fmt: str):
     """The poster file itself."""
     ev = event_or_404(event_id)
-    body = posters.render(poster_data(ev), size, fmt)
+    body = posters.render(poster_data(ev, poster_language()), size, fmt)
     response = Response(body, mimetype=posters.MIME[fmt])
     disposition = "inline" if request.args.get("preview") else "attachment"
     response.headers["Content-Disposition"] = f'{disposition}; filename="carbondot-{ev.slug}-{size}.{fmt}"'

@@ -2,7 +2,7 @@
 
 Why the database and not instance/ on disk: several gunicorn servers share one
 PostgreSQL but not a disk, and a PNG (25-50 KB) is a small row read by primary
-key. The row is keyed by certificate token and shape; its `version` is a hash
+key. The row is keyed by certificate token, shape and language; its `version` is a hash
 of what the image is made from: the renderer's own source (so a new renderer
 re-renders), the certificate's data (name, serials, URL in the QR code,
 language) and its status (revocation gives a new version). A request whose
@@ -41,17 +41,19 @@ def version(data: certs.CertificateData, status: str) -> str:
 
 
 def png(session: Session, token: str, status: str, data: certs.CertificateData, shape: str) -> bytes:
-    """The stored image if it is current, else rendered now and stored for every server."""
+    """The stored image if it is current, else rendered now and stored for every server.
+    One image per shape and language (a page may ask for the certificate in its own language)."""
     wanted = version(data, status)
+    key = f"{shape}:{data.language}"
     stored = session.execute(
         select(CertificateImage.version, CertificateImage.png)
-        .where(CertificateImage.token == token, CertificateImage.shape == shape)
+        .where(CertificateImage.token == token, CertificateImage.shape == key)
     ).one_or_none()
     if stored is not None and stored.version == wanted:
         return stored.png
     body = certs.render_png(data, shape)
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    stmt = insert(CertificateImage).values(token=token, shape=shape, version=wanted, png=body, rendered_at=utcnow())
+    stmt = insert(CertificateImage).values(token=token, shape=key, version=wanted, png=body, rendered_at=utcnow())
     session.execute(stmt.on_conflict_do_update(
         index_elements=["token", "shape"],
         set_={"version": stmt.excluded.version, "png": stmt.excluded.png, "rendered_at": stmt.excluded.rendered_at},

@@ -280,6 +280,7 @@ class Comparison:
     label: str  # e.g. "12 days of an average Chinese resident's home electricity"
     value: Decimal  # the number shown in the label
     basis: str  # where the comparison comes from
+    code: str = ""  # its id in comparisons.csv, for translated labels (services/labels.py)
 
 
 # ---------------------------------------------------------------- data files
@@ -415,6 +416,7 @@ class _Basis:
     what: str
     kg_per_unit: Decimal
     basis: str
+    code: str = ""
 
 
 @cache
@@ -425,7 +427,7 @@ def _comparison_bases() -> tuple[_Basis, ...]:
         _Basis(
             r["unit_one"], r["unit_many"], r["what"],
             Decimal(r["quantity"]) * (factor(r["factor_id"]).value if r["factor_id"] else 1),
-            r["basis"],
+            r["basis"], r["id"],
         )
         for r in rows
     )
@@ -442,7 +444,7 @@ def comparisons(total_kg: Decimal) -> list[Comparison]:
         shown = n.quantize(Decimal(1) if n >= 10 else Decimal("0.1"), ROUND_HALF_UP)
         number = f"{shown:,}" if shown > 0 else "less than 0.1"
         unit = b.unit_one if shown == 1 else b.unit_many
-        out.append(Comparison(" ".join(x for x in (number, unit, b.what) if x), shown, b.basis))
+        out.append(Comparison(" ".join(x for x in (number, unit, b.what) if x), shown, b.basis, b.code))
     return out
 
 

@@ -83,10 +83,15 @@ def price(kg: int, price_per_tonne_minor: int, currency_code: str, fee_percent: 
     )
 
 
-def format_money(amount_minor: int, currency_code: str) -> str:
-    """Human form, e.g. ¥12.50; used by templates and certificates."""
+def format_money(amount_minor: int, currency_code: str, locale: str = "en") -> str:
+    """Human form, e.g. ¥12.50; used by templates and certificates.
+
+    Babel groups and separates the digits for the locale; the symbol comes from
+    currencies.csv, so ¥ stays ¥ in every language (CLDR's English says CN¥).
+    """
+    from babel.numbers import format_decimal
+
     cur = currency(currency_code)
-    if cur.exponent == 0:
-        return f"{cur.symbol}{amount_minor:,}"
-    whole, frac = divmod(amount_minor, 10**cur.exponent)
-    return f"{cur.symbol}{whole:,}.{frac:0{cur.exponent}d}"
+    major = Decimal(amount_minor).scaleb(-cur.exponent)
+    pattern = "#,##0" + ("." + "0" * cur.exponent if cur.exponent else "")
+    return cur.symbol + format_decimal(major, format=pattern, locale=locale, decimal_quantization=True)

@@ -2,7 +2,9 @@
 
 Airports come from airportsdata (IATA entries only, heliports skipped). Each
 airport city with a name becomes a city place; a few stations and cities that
-airportsdata lacks come from app/data/places_extra.csv. The index is built once,
+airportsdata lacks come from app/data/places_extra.csv. Chinese names and
+alternate spellings (北京, 北京市, Ch'eng-tu) come from app/data/place_names.csv,
+derived from GeoNames by scripts/build_place_names.py. The index is built once,
 on first use, so importing this module costs nothing.
 """
 
@@ -13,13 +15,14 @@ import csv
 import math
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 
 import airportsdata
 
 EXTRA_CSV = Path(__file__).resolve().parent.parent / "data" / "places_extra.csv"
+NAMES_CSV = Path(__file__).resolve().parent.parent / "data" / "place_names.csv"
 KINDS = ("airport", "city", "station")
 # Search shows cities first, then stations, then airports.
 _KIND_ORDER = {"city": 0, "station": 1, "airport": 2}
@@ -36,6 +39,11 @@ class Place:
     lat: float
     lon: float
     kind: str  # "airport" | "city" | "station"
+    name_zh: str = ""  # Simplified Chinese name, where GeoNames has one (cities)
+
+    def label(self, locale: str = "en") -> str:
+        """The name to show in a language: the Chinese name on Chinese pages, else the English one."""
+        return self.name_zh if locale == "zh" and self.name_zh else self.name
 
 
 @dataclass(frozen=True)
@@ -103,6 +111,13 @@ def _extras() -> list[Place]:
         ]
 
 
+def _names() -> dict[str, tuple[str, tuple[str, ...]]]:
+    """code -> (Chinese display name, alternate names) from place_names.csv (comment lines skipped)."""
+    with NAMES_CSV.open(encoding="utf-8", newline="") as f:
+        rows = csv.DictReader(line for line in f if not line.startswith("#"))
+        return {r["code"]: (r["zh"], tuple(a for a in r["aliases"].split("|") if a)) for r in rows}
+
+
 @cache
 def _index() -> _Index:
     airports = _airports()
@@ -114,12 +129,20 @@ def _index() -> _Index:
         merged[p.code] = p
         if p.kind == "city":
             weight.setdefault(p.code, 1)
+    names = _names()
+    for code, (zh, _aliases) in names.items():
+        if code in merged and zh:
+            merged[code] = replace(merged[code], name_zh=zh)
 
     ranked = tuple(
         sorted(merged.values(), key=lambda p: (_KIND_ORDER[p.kind], -weight.get(p.code, 0), p.name, p.code))
     )
-    prefixes = sorted((fold(key), i) for i, p in enumerate(ranked) for key in {p.code, p.name, p.city} if key)
-    lines = [f"{fold(p.name)}\t{fold(p.city)}\n" for p in ranked]
+    aliases = {code: extra for code, (_zh, extra) in names.items()}
+    prefixes = sorted(
+        (fold(key), i) for i, p in enumerate(ranked) for key in {p.code, p.name, p.city, *aliases.get(p.code, ())}
+        if key
+    )
+    lines = [f"{fold(p.name)}\t{fold(p.city)}\t{p.name_zh}\n" for p in ranked]
     starts, offset = [], 0
     for line in lines:
         starts.append(offset)
@@ -127,6 +150,9 @@ def _index() -> _Index:
     by_name: dict[str, Place] = {}
     for p in ranked:  # first in rank wins a shared name
         by_name.setdefault(fold(p.name), p)
+    for p in ranked:  # alternate names never take a name from a place that has it as its own
+        for alias in aliases.get(p.code, ()):
+            by_name.setdefault(fold(alias), p)
     return _Index(
         places=ranked,
         prefixes=tuple(prefixes),

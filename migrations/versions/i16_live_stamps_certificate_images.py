@@ -25,7 +25,7 @@ def upgrade():
     op.create_table(
         'certificate_image',
         sa.Column('token', sa.String(length=64), nullable=False),
-        sa.Column('shape', sa.String(length=10), nullable=False),
+        sa.Column('shape', sa.String(length=20), nullable=False),
         sa.Column('version', sa.String(length=40), nullable=False),
         sa.Column('png', sa.LargeBinary(), nullable=False),
         sa.Column('rendered_at', sa.DateTime(), nullable=False),

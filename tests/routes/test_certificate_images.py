@@ -16,7 +16,7 @@ def test_rendered_once_then_served_from_the_store(client, app_config, db, make_o
     first = client.get(f"/c/{token}.png")
     assert first.status_code == 200 and first.get_data().startswith(b"\x89PNG")
     row = db.session.execute(select(CertificateImage).where(CertificateImage.token == token)).scalar_one()
-    assert row.shape == "portrait" and row.png == first.get_data()
+    assert row.shape == "portrait:en" and row.png == first.get_data()
     db.session.rollback()  # SQLite: let the other server's transaction in
 
     renders = []
