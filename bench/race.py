@@ -5,7 +5,7 @@ every ledger invariant. Exits 1 on any violated invariant.
     .venv/bin/python bench/race.py                  # 48 buyers x 6 orders, about 1-2 minutes
     .venv/bin/python bench/race.py --buyers 40 --orders 4 --kills 20
 
-Data: schema `bench_race` in postgresql://postgres@127.0.0.1:5432/h12 (BENCH_RACE_PG_URL),
+Data: schema `bench_race` in postgresql://postgres@127.0.0.1:5432/test (BENCH_RACE_PG_URL),
 dropped and created fresh at the start and dropped at the end unless --keep.
 Servers: `gunicorn -c gunicorn.conf.py wsgi:app` (what `make serve` runs), production
 settings, demo payments, ports 1210 and 1211 (--port). Loopback only.
@@ -216,7 +216,7 @@ def main() -> int:
     args = parser.parse_args()
     random.seed(12)
 
-    raw = os.environ.get("BENCH_RACE_PG_URL", "postgresql://postgres@127.0.0.1:5432/h12")
+    raw = os.environ.get("BENCH_RACE_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
     url = database_url(raw, "")
     admin = create_engine(url)
     with admin.begin() as conn:
