@@ -48,6 +48,8 @@ class Config:
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     PARTICIPANT_COOKIE = "cd_participant"
+    # A kiosk with no touch for this long goes back to its home, in the event's language.
+    KIOSK_IDLE_SECONDS = int(os.environ.get("KIOSK_IDLE_SECONDS", "60"))
     SECURE_COOKIES = False
 
 

@@ -20,7 +20,7 @@ from wtforms import (
 )
 from wtforms.validators import AnyOf, EqualTo, InputRequired, Length, NumberRange, Optional, Regexp
 
-from .models import EVENT_STATUSES, SCENARIOS
+from .models import EVENT_LANGUAGES, EVENT_STATUSES, SCENARIOS
 from .services import accounts, money
 from .services.errors import DomainError
 
@@ -168,6 +168,10 @@ class EventForm(FlaskForm):
     color = ColorField(_l("Colour"), default="#0f5132", validators=[
         InputRequired(_l("Choose a colour.")),
         Regexp(r"^#[0-9a-fA-F]{6}$", message=_l("Use a colour like #0f5132."))])
+    language = SelectField(_l("Language of its kiosk and posters"), choices=[("en", "English"), ("zh", "中文"), ("fil", "Filipino")], default="en",
+                           validate_choice=False, validators=[
+                               InputRequired(_l("Choose a language.")),
+                               AnyOf(EVENT_LANGUAGES, _l("Choose one of the languages listed."))])
     status = RadioField(_l("Status"), choices=list(EVENT_STATUSES), default="live", validate_choice=False,
                         validators=[InputRequired(_l("Choose a status.")),
                                     AnyOf(EVENT_STATUSES, _l("Choose draft, live or archived."))])
@@ -180,7 +184,7 @@ class EventForm(FlaskForm):
             city=(d["city"] or "").strip(), country=(d["country"] or "").strip().upper(),
             starts_on=d["starts_on"], ends_on=d["ends_on"], expected_attendance=d["expected_attendance"],
             currency=d["currency"], project_ids=list(d["projects"] or []), color=d["color"].lower(),
-            status=d["status"], slug=(d["slug"] or "").strip().lower() or None,
+            status=d["status"], slug=(d["slug"] or "").strip().lower() or None, language=d["language"] or "en",
         )
 
 
