@@ -43,6 +43,9 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     for module in (public, calculator, checkout, life, certificates, boards, owners, api, auth, organizer, operator):
         app.register_blueprint(module.bp)
     csrf.exempt(api.bp)
+    from .routes import kiosk  # the venue kiosk: no cookies, its posts exempt from CSRF (app/routes/kiosk.py)
+
+    app.register_blueprint(kiosk.bp)
 
     from . import cli, template_helpers
 

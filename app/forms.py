@@ -106,6 +106,8 @@ def error_message(exc: DomainError) -> str:
         "dates": lambda: _("The event cannot end before it starts."),
         "venue": lambda: _("We do not know that place; pick one of the suggestions (a city, airport or station)."),
         "country": lambda: _("Use a two-letter country code such as CN."),
+        "language": lambda: _("Choose English, Chinese or Filipino."),
+        "handoff_lapsed": lambda: _("This order can no longer be paid; start again at the kiosk."),
         # admin rules (app/services/admin.py)
         "price": lambda: _("Enter a price above zero, like 58.00."),
         "owner_missing": lambda: _("Choose an owner or name a new one."),
@@ -168,8 +170,8 @@ class EventForm(FlaskForm):
     color = ColorField(_l("Colour"), default="#0f5132", validators=[
         InputRequired(_l("Choose a colour.")),
         Regexp(r"^#[0-9a-fA-F]{6}$", message=_l("Use a colour like #0f5132."))])
-    language = SelectField(_l("Language of its kiosk and posters"), choices=[("en", "English"), ("zh", "中文"), ("fil", "Filipino")], default="en",
-                           validate_choice=False, validators=[
+    language = SelectField(_l("Language of its kiosk and posters"), default="en", validate_choice=False,
+                           choices=[("en", "English"), ("zh", "中文"), ("fil", "Filipino")], validators=[
                                InputRequired(_l("Choose a language.")),
                                AnyOf(EVENT_LANGUAGES, _l("Choose one of the languages listed."))])
     status = RadioField(_l("Status"), choices=list(EVENT_STATUSES), default="live", validate_choice=False,
