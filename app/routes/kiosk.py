@@ -11,10 +11,10 @@ page: it takes the name and consent, adopts the order's participant and pays.
 """
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, request, url_for
+from flask import Blueprint, abort, current_app, request, session, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, InternalServerError
 
 from .. import htmx
 from ..extensions import csrf, db, limiter
@@ -31,11 +31,29 @@ LANGUAGE_NAMES = {"en": "English", "zh": "中文", "fil": "Filipino"}
 KEYS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 
-@bp.errorhandler(HTTPException)
-def kiosk_error(exc: HTTPException):
+PHONE_ENDPOINTS = ("kiosk.phone", "kiosk.phone_claim")  # the visitor's own phone: an ordinary page
+
+
+@bp.after_request
+def keep_nothing(response):
+    """No kiosk response sets a cookie: the session is never saved (a CSRF token or a login would
+    set it) and any other Set-Cookie is dropped. The phone's pages are ordinary pages."""
+    if request.endpoint not in PHONE_ENDPOINTS:
+        session.modified = False
+        response.headers.remove("Set-Cookie")
+    return response
+
+
+@bp.errorhandler(Exception)
+def kiosk_error(exc: Exception):
     """Kiosk errors on a page of their own: the site's error page carries a CSRF token (a session cookie)."""
+    if not isinstance(exc, HTTPException):
+        current_app.logger.exception("Unhandled kiosk error")
+        db.session.rollback()
+        exc = InternalServerError()
     messages = {404: _("We could not find that page."),
-                429: _("Too many requests. Please wait a moment and try again.")}
+                429: _("Too many requests. Please wait a moment and try again."),
+                500: _("Something went wrong on our side. Please try again.")}
     slug = (request.view_args or {}).get("slug")
     back = url_for("kiosk.home", slug=slug) if slug else url_for("public.home")
     return render("kiosk/error.html", status=exc.code or 500, code=exc.code,
@@ -74,7 +92,7 @@ def switch_urls(event: Event) -> dict[str, tuple[str, str]]:
 
 def qr(url: str) -> dict:
     path, size = posters.qr_svg_path(url)
-    return {"path": path, "size": size, "url": url}
+    return {"path": path, "size": size, "url": url, "readable": posters.readable_url(url)}
 
 
 @bp.get("/kiosk/<slug>")
@@ -92,7 +110,8 @@ def calculate(slug: str):
     walkup = kiosk.parse(request.args)
     query = "".join(ch for ch in request.args.get("q", "").upper() if ch in KEYS + " ")[:20]
     return kiosk_page("kiosk/calculate.html", event, **walkup_context(event, walkup), query=query,
-                      found=places.search(query, limit=6) if len(query) >= 2 else [], keys=KEYS)
+                      searching="q" in request.args, keys=KEYS,
+                      found=places.search(query.strip(), limit=5) if len(query.strip()) >= 2 else [])
 
 
 def walkup_context(event: Event, walkup: kiosk.Walkup) -> dict:
@@ -107,9 +126,9 @@ def walkup_context(event: Event, walkup: kiosk.Walkup) -> dict:
     lang_args = {} if lang == event.language else {"lang": lang}
 
     def to(q: str | None = None, **changes) -> str:
-        """The calculator with one choice changed (and the search text `q`)."""
+        """The calculator with one choice changed (`q`, even empty, opens the on-screen search)."""
         return url_for("kiosk.calculate", slug=event.slug, **walkup.args(**changes), **lang_args,
-                       **({"q": q} if q else {}))
+                       **({} if q is None else {"q": q}))
 
     return dict(walkup=walkup, result=result, kg=kg, offer=offer, error=error, modes=kiosk.MODES, to=to,
                 origins=kiosk.origins(event), max_nights=kiosk.MAX_NIGHTS)
@@ -125,7 +144,8 @@ def order(slug: str):
     project = db.session.get(Project, int(request.form.get("project", "0") or 0)) \
         if (request.form.get("project") or "").isdigit() else None
     if not context["kg"] or project is None:
-        return kiosk_page("kiosk/calculate.html", event, status=422, query="", found=[], keys=KEYS, **context)
+        return kiosk_page("kiosk/calculate.html", event, status=422, query="", found=[], keys=KEYS,
+                          searching=False, **context)
     req = checkout.OrderRequest(kind="kiosk", event=event, project=project,
                                 participant=checkout.kiosk_participant(db.session), footprint=context["result"],
                                 footprint_inputs=kiosk.engine_input(event, context["walkup"]),
@@ -134,7 +154,7 @@ def order(slug: str):
         started = checkout.start(db.session, checkout_settings(), req)
     except (orders.OrderError, ledger.SoldOut) as exc:
         return kiosk_page("kiosk/calculate.html", event, status=422, query="", found=[], keys=KEYS,
-                          **(context | {"error": error_message(exc)}))
+                          searching=False, **(context | {"error": error_message(exc)}))
     return redirect_to(url_for("kiosk.handoff", slug=slug, public_id=started.public_id,
                                **({"lang": req.language} if req.language != event.language else {})))
 

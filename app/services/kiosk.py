@@ -15,7 +15,7 @@ from . import footprint, places
 # Tiles in the order they are shown: the ways people reach a venue.
 MODES = ("flight", "rail_hsr", "rail", "car", "coach", "bus", "taxi", "metro")
 MAX_NIGHTS = 14
-ORIGIN_TILES = 9  # a 3 x 3 grid: the nearest big cities, then the country's biggest
+ORIGIN_TILES = 9  # with the search tile, 5 x 2: the nearest big cities, then the country's biggest
 NEAREST = 6
 
 
