@@ -9,6 +9,7 @@ does not even admit it exists).
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, flash, request, url_for
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
@@ -237,11 +238,12 @@ def poster_page(event_id: int):
     return render("organizer/posters.html", event=ev, url=public_url("public.event", slug=ev.slug))
 
 
-@bp.get("/events/<int:event_id>/poster-<any(a4, a6):size>.<any(png, svg, pdf):fmt>")
+@bp.get("/events/<int:event_id>/poster-<any(a4, a6, screen):size>.<any(png, svg, pdf):fmt>")
 def poster(event_id: int, size: str, fmt: str):
-    """The poster file itself."""
+    """The poster file itself, in the event's language ("screen": 1920x1080 for a venue display)."""
     ev = event_or_404(event_id)
-    body = posters.render(poster_data(ev), size, fmt)
+    with force_locale(ev.language):
+        body = posters.render(poster_data(ev), size, fmt)
     response = Response(body, mimetype=posters.MIME[fmt])
     disposition = "inline" if request.args.get("preview") else "attachment"
     response.headers["Content-Disposition"] = f'{disposition}; filename="carbondot-{ev.slug}-{size}.{fmt}"'

@@ -4,7 +4,6 @@ the kiosk celebrate and go home by itself; the kiosk never gets a cookie."""
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 import threading
 import time
@@ -15,6 +14,7 @@ from werkzeug.serving import make_server
 
 from tests.browser.conftest import SHOTS
 from tests.browser.helpers import watch_errors
+from tests.tools import zbarimg
 
 pytestmark = pytest.mark.browser
 
@@ -45,9 +45,7 @@ def kiosk_server(tmp_path_factory):
 
 
 def decode_qr(path) -> list[str]:
-    zbarimg = shutil.which("zbarimg")
-    assert zbarimg, "zbarimg is needed (apt-get install zbar-tools)"  # fails, never skips
-    out = subprocess.run([zbarimg, "--quiet", "--raw", str(path)], capture_output=True, text=True, check=False)
+    out = subprocess.run([zbarimg(), "--quiet", "--raw", str(path)], capture_output=True, text=True, check=False)
     return out.stdout.split()
 
 

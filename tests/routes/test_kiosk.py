@@ -81,7 +81,7 @@ def test_calculator_shows_the_footprint_and_the_exact_price_as_choices_change(cl
     kg = money.kg_to_buy(kiosk.estimate(event, kiosk.parse(WALKUP)).total_kg)
     price = money.price(kg, project.price_per_tonne_minor, "CNY", 10)
     assert money.format_money(price.amount_minor, "CNY") in page
-    assert 'name="project" value="%d"' % project.id in page
+    assert f'name="project" value="{project.id}"' in page
     # The stepper and the toggle keep the other choices.
     assert "nights=3" in page and "nights=1" in page and "return=0" in page
 

@@ -321,3 +321,15 @@ def test_the_event_s_default_language_is_chosen_in_its_form(client, db, org, mak
     event = db.session.scalar(select(Event))
     assert event.language == "fil"
     assert '<html lang="fil">' in client.get(f"/kiosk/{event.slug}").get_data(as_text=True)
+
+
+def test_dashboard_links_the_kiosk_and_its_screen_poster(client, org, make_event):
+    event = make_event(organization_id=org.id, slug="summit")
+    page = client.get(f"/organizer/events/{event.id}").get_data(as_text=True)
+    assert 'href="/kiosk/summit"' in page and f"/organizer/events/{event.id}/poster-screen.png" in page
+    response = client.get(f"/organizer/events/{event.id}/poster-screen.png")
+    assert response.status_code == 200 and response.mimetype == "image/png"
+    from io import BytesIO
+
+    from PIL import Image
+    assert Image.open(BytesIO(response.data)).size == (1920, 1080)
