@@ -18,6 +18,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, EqualTo, InputRequired, Length, NumberRange, Optional, Regexp
 
 from .models import EVENT_LANGUAGES, EVENT_STATUSES, SCENARIOS
@@ -171,7 +172,8 @@ class EventForm(FlaskForm):
         InputRequired(_l("Choose a colour.")),
         Regexp(r"^#[0-9a-fA-F]{6}$", message=_l("Use a colour like #0f5132."))])
     language = SelectField(_l("Language of its kiosk and posters"), default="en", validate_choice=False,
-                           choices=[("en", "English"), ("zh", "中文"), ("fil", "Filipino")],
+                           choices=[SelectChoice("en", "English"), SelectChoice("zh", "中文"),
+                                    SelectChoice("fil", "Filipino")],
                            validators=[AnyOf(EVENT_LANGUAGES, _l("Choose one of the languages listed."))])
     status = RadioField(_l("Status"), choices=list(EVENT_STATUSES), default="live", validate_choice=False,
                         validators=[InputRequired(_l("Choose a status.")),
