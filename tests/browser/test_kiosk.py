@@ -85,7 +85,8 @@ def test_walk_up_hand_off_to_a_phone_celebrate_and_go_home(kiosk_server, browser
         .filter(el => el.offsetParent !== null && el.getBoundingClientRect().height < 71.5).map(el => el.outerHTML)""")
     assert small == []
     too_wide = kiosk.evaluate("""() => Array.from(document.querySelectorAll('body *'))
-        .filter(el => el.getBoundingClientRect().right > window.innerWidth + 0.5).map(el => el.outerHTML.slice(0, 80))""")
+        .filter(el => el.getBoundingClientRect().right > window.innerWidth + 0.5)
+        .map(el => el.outerHTML.slice(0, 80))""")
     assert too_wide == [] and kiosk.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     kiosk.screenshot(path=str(SHOTS / f"kiosk-{name}-2-calculator.png"))
     kiosk.get_by_role("button", name="Pay on your phone").click()
