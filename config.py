@@ -63,6 +63,8 @@ class Config:
     RATELIMIT_STORAGE_OPTIONS = {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}
     CHECKOUT_RATE_LIMIT = os.environ.get("CHECKOUT_RATE_LIMIT", "10 per minute")
     PARTICIPANT_COOKIE = "cd_participant"
+    # A kiosk with no touch for this long goes back to its home, in the event's language.
+    KIOSK_IDLE_SECONDS = int(os.environ.get("KIOSK_IDLE_SECONDS", "60"))
     SECURE_COOKIES = False
 
     # The public register's Ed25519 key: base64 of a raw 32-byte seed (`flask registry-key` prints one).

@@ -50,6 +50,9 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
         app.register_blueprint(module.bp)
     app.register_blueprint(registry_bp)
     csrf.exempt(api.bp)
+    from .routes import kiosk  # the venue kiosk: no cookies, its posts exempt from CSRF (app/routes/kiosk.py)
+
+    app.register_blueprint(kiosk.bp)
 
     from . import cli, template_helpers
 

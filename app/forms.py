@@ -18,9 +18,10 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, EqualTo, InputRequired, Length, NumberRange, Optional, Regexp
 
-from .models import EVENT_STATUSES, SCENARIOS
+from .models import EVENT_LANGUAGES, EVENT_STATUSES, SCENARIOS
 from .services import accounts, money
 from .services.errors import DomainError
 
@@ -106,6 +107,8 @@ def error_message(exc: DomainError) -> str:
         "dates": lambda: _("The event cannot end before it starts."),
         "venue": lambda: _("We do not know that place; pick one of the suggestions (a city, airport or station)."),
         "country": lambda: _("Use a two-letter country code such as CN."),
+        "language": lambda: _("Choose English, Chinese or Filipino."),
+        "handoff_lapsed": lambda: _("This order can no longer be paid; start again at the kiosk."),
         # admin rules (app/services/admin.py)
         "price": lambda: _("Enter a price above zero, like 58.00."),
         "owner_missing": lambda: _("Choose an owner or name a new one."),
@@ -168,6 +171,10 @@ class EventForm(FlaskForm):
     color = ColorField(_l("Colour"), default="#0f5132", validators=[
         InputRequired(_l("Choose a colour.")),
         Regexp(r"^#[0-9a-fA-F]{6}$", message=_l("Use a colour like #0f5132."))])
+    language = SelectField(_l("Language of its kiosk and posters"), default="en", validate_choice=False,
+                           choices=[SelectChoice("en", "English"), SelectChoice("zh", "中文"),
+                                    SelectChoice("fil", "Filipino")],
+                           validators=[AnyOf(EVENT_LANGUAGES, _l("Choose one of the languages listed."))])
     status = RadioField(_l("Status"), choices=list(EVENT_STATUSES), default="live", validate_choice=False,
                         validators=[InputRequired(_l("Choose a status.")),
                                     AnyOf(EVENT_STATUSES, _l("Choose draft, live or archived."))])
@@ -180,7 +187,7 @@ class EventForm(FlaskForm):
             city=(d["city"] or "").strip(), country=(d["country"] or "").strip().upper(),
             starts_on=d["starts_on"], ends_on=d["ends_on"], expected_attendance=d["expected_attendance"],
             currency=d["currency"], project_ids=list(d["projects"] or []), color=d["color"].lower(),
-            status=d["status"], slug=(d["slug"] or "").strip().lower() or None,
+            status=d["status"], slug=(d["slug"] or "").strip().lower() or None, language=d["language"] or "en",
         )
 
 

@@ -102,8 +102,10 @@ def register(app: Flask) -> None:
 
     @app.after_request
     def _remember_language(response):
-        if response.mimetype != "text/html":
-            return response  # an image or JSON asked for in a language does not change the visitor's choice
+        if response.mimetype != "text/html" or request.blueprint == "kiosk":
+            # An image or JSON asked for in a language does not change the visitor's choice; a kiosk
+            # keeps nothing (its language travels in the URL and resets for the next visitor).
+            return response
         asked = normalize(request.args.get("lang"))
         if asked in app.config["LANGUAGES"] and request.cookies.get(COOKIE) != asked:
             response.set_cookie(

@@ -29,6 +29,7 @@ from .extensions import db
 
 SCENARIOS = ("conference", "scenic", "supermarket", "restaurant", "hotel", "other")
 EVENT_STATUSES = ("draft", "live", "archived")
+EVENT_LANGUAGES = ("en", "zh", "fil")  # an event's default language (kiosk, posters)
 # refund_due: paid at the provider after its hold lapsed and the credits were gone;
 # refunded: that payment was returned. Neither ever retires credits.
 ORDER_STATUSES = ("pending", "paid", "failed", "cancelled", "expired", "refund_due", "refunded")
@@ -60,6 +61,8 @@ class Event(db.Model):
     )
     expected_attendance: Mapped[int | None]
     color: Mapped[str] = mapped_column(String(7), default="#0f5132", server_default="#0f5132")
+    # The event's default language: its kiosk and posters speak it.
+    language: Mapped[str] = mapped_column(String(5), default="en", server_default="en")
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     organization: Mapped[Organization | None] = relationship(back_populates="events")

@@ -32,18 +32,24 @@ def ensure_participant() -> Participant:
     participant = Participant(token=secrets.token_urlsafe(32))
     db.session.add(participant)
     db.session.flush()
+    adopt_participant(participant)
+    return participant
+
+
+def adopt_participant(participant: Participant) -> None:
+    """Bind this browser to an existing participant (a kiosk order handed to the visitor's phone),
+    so its certificate, rank and board work as for any visitor."""
     g.participant = participant
+    token = participant.token
 
     @after_this_request
     def _set_cookie(response):
         response.set_cookie(
             current_app.config["PARTICIPANT_COOKIE"],
-            participant.token,
+            token,
             max_age=COOKIE_DAYS * 86400,
             httponly=True,
             samesite="Lax",
             secure=current_app.config["SECURE_COOKIES"],
         )
         return response
-
-    return participant

@@ -230,7 +230,9 @@ def poster_url(ev: Event, language: str | None) -> str:
 
 
 def poster_data(ev: Event, language: str | None = None) -> posters.PosterData:
-    with force_locale(language or str(get_locale() or "en")):
+    """The poster in the language the organizer picked, else the event's own; its QR carries ?lang= only
+    when one was picked (otherwise each visitor's browser decides)."""
+    with force_locale(language or ev.language or str(get_locale() or "en")):
         when = format_date(ev.starts_on, "medium") if ev.starts_on else ""
         if ev.starts_on and ev.ends_on and ev.ends_on != ev.starts_on:
             when += " – " + format_date(ev.ends_on, "medium")
@@ -254,9 +256,9 @@ def poster_page(event_id: int):
                   poster_languages=i18n.NAMES)
 
 
-@bp.get("/events/<int:event_id>/poster-<any(a4, a6):size>.<any(png, svg, pdf):fmt>")
+@bp.get("/events/<int:event_id>/poster-<any(a4, a6, screen):size>.<any(png, svg, pdf):fmt>")
 def poster(event_id: int, size: str, fmt: str):
-    """The poster file itself."""
+    """The poster file itself, in the event's language ("screen": 1920x1080 for a venue display)."""
     ev = event_or_404(event_id)
     body = posters.render(poster_data(ev, poster_language()), size, fmt)
     response = Response(body, mimetype=posters.MIME[fmt])

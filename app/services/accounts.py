@@ -21,7 +21,7 @@ from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from ..models import ROLES, Event, Order, Organization, Project, User, membership
+from ..models import EVENT_LANGUAGES, ROLES, Event, Order, Organization, Project, User, membership
 from . import money, places, stamps
 from .errors import DomainError
 
@@ -256,6 +256,7 @@ class EventInput:
     color: str
     status: str
     slug: str | None = None
+    language: str = "en"  # the default language of its kiosk and posters
 
 
 def save_event(session: Session, org: Organization, data: EventInput, event: Event | None = None) -> Event:
@@ -265,6 +266,8 @@ def save_event(session: Session, org: Organization, data: EventInput, event: Eve
     active projects, every chosen project is active and priced in it, and the
     slug is free and not changed once the event has orders.
     """
+    if data.language not in EVENT_LANGUAGES:
+        raise AccountError("Choose English, Chinese or Filipino.", "language", "language")
     if data.currency not in active_currencies(session):
         raise AccountError("No project sells credits in that currency yet; choose another.", "currency", "currency")
     chosen = []
@@ -318,6 +321,7 @@ def save_event(session: Session, org: Organization, data: EventInput, event: Eve
     event.expected_attendance = data.expected_attendance
     event.currency = data.currency
     event.color = data.color
+    event.language = data.language
     event.status = data.status
     event.projects = chosen
     session.flush()

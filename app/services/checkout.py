@@ -11,8 +11,12 @@ and the order is read again afterwards.
 """
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import hashlib
+import hmac
 import logging
+import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -277,3 +281,52 @@ def refund_late_payment(session: Session, settings: Settings, order: Order, paym
         return
     order.status = "refunded"
     session.commit()
+
+
+# --------------------------------------------------------------------------
+# The kiosk's handoff: the kiosk starts the order, the visitor's phone pays it
+# --------------------------------------------------------------------------
+
+def kiosk_participant(session: Session) -> Participant:
+    """A fresh anonymous participant for one kiosk order; no browser holds it until a
+    phone opens the handoff link and adopts it (the kiosk itself keeps no cookie)."""
+    participant = Participant(token=secrets.token_urlsafe(32))
+    session.add(participant)
+    session.flush()
+    return participant
+
+
+def _handoff_mac(secret: str, public_id: str) -> str:
+    digest = hmac.new(secret.encode(), b"kiosk-handoff:" + public_id.encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest[:6]).decode()  # 48 bits on top of the 96-bit order id
+
+
+def handoff_token(secret: str, order: Order) -> str:
+    """The phone link's token for a kiosk order: its id and a MAC under the app's secret,
+    so only the kiosk that showed the QR code can hand the order (and its participant) on."""
+    return f"{order.public_id.removeprefix('ord_')}.{_handoff_mac(secret, order.public_id)}"
+
+
+def handoff_order(session: Session, secret: str, token: str) -> Order | None:
+    """The order a handoff token names, or None for a token that does not verify."""
+    short_id, _, mac = token.partition(".")
+    public_id = "ord_" + short_id
+    if not mac or not hmac.compare_digest(mac, _handoff_mac(secret, public_id)):
+        return None
+    return orders.by_public_id(session, public_id)
+
+
+def claim_handoff(session: Session, order: Order, *, display_name: str | None, organization: str | None,
+                  show_on_board: bool, now: dt.datetime | None = None) -> Order:
+    """The phone adds a name, organization and board consent to a kiosk order before paying,
+    committed; raises OrderError once the order's hold has lapsed (or it is settled)."""
+    if not payable(order, now):
+        raise orders.OrderError("This order can no longer be paid; start again at the kiosk.", "order",
+                                "handoff_lapsed")
+    name = orders.clean_name(display_name, orders.NAME_MAX, "display_name")
+    org = orders.clean_name(organization, orders.ORGANIZATION_MAX, "organization")
+    order.display_name, order.organization, order.show_on_board = name, org, bool(show_on_board)
+    participant = order.participant
+    participant.display_name, participant.organization, participant.show_on_board = name, org, bool(show_on_board)
+    session.commit()
+    return order

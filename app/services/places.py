@@ -233,3 +233,28 @@ def great_circle_km(a: Place, b: Place, radius_km: float) -> float:
     lat1, lon1, lat2, lon2 = map(math.radians, (a.lat, a.lon, b.lat, b.lon))
     h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
     return 2 * radius_km * math.asin(min(1.0, math.sqrt(h)))
+
+
+BIG_CITIES_CSV = EXTRA_CSV.parent / "big_cities.csv"
+
+
+@cache
+def _big_cities() -> tuple[Place, ...]:
+    with BIG_CITIES_CSV.open(encoding="utf-8", newline="") as f:
+        rows = csv.DictReader(line for line in f if not line.startswith("#"))
+        found = (by_code(r["code"]) for r in rows)
+        return tuple(p for p in found if p is not None)
+
+
+def big_cities_near(lat: float, lon: float, limit: int = 8, min_km: float = 30) -> list[Place]:
+    """The cities of a million people or more (app/data/big_cities.csv) nearest a point, nearest
+    first, leaving out the point's own city (closer than `min_km`): a kiosk's one-touch origins."""
+    here = Place("", "", "", "", lat, lon, "city")
+    by_distance = sorted(((great_circle_km(here, p, 6371.0), p) for p in _big_cities()), key=lambda x: x[0])
+    return [p for km, p in by_distance if km >= min_km][:limit]
+
+
+def big_city_rank(place: Place) -> int:
+    """A big city's position by population (0 is the biggest); past the end for any other place."""
+    cities = _big_cities()
+    return cities.index(place) if place in cities else len(cities)

@@ -42,8 +42,8 @@ from .typesetting import (
 
 # Page sizes in millimetres, and the raster resolution for each: the table card
 # is read from closer, so it gets more dots per inch.
-SIZES: dict[str, tuple[int, int]] = {"a4": (210, 297), "a6": (105, 148)}
-DPI: dict[str, int] = {"a4": 200, "a6": 300}
+SIZES: dict[str, tuple[float, float]] = {"a4": (210, 297), "a6": (105, 148), "screen": (508, 285.75)}
+DPI: dict[str, int] = {"a4": 200, "a6": 300, "screen": 96}  # "screen": 1920 x 1080 px for a venue display
 FORMATS = ("png", "svg", "pdf")
 MIME = {"png": "image/png", "svg": "image/svg+xml", "pdf": "application/pdf"}
 
@@ -181,6 +181,8 @@ def layout(data: PosterData, size: str = "a4") -> Layout:
         raise ValueError(f"unknown poster size {size!r}; use one of {sorted(SIZES)}")
     dpi = DPI[size]
     W, H = (_px(mm, dpi) for mm in SIZES[size])
+    if size == "screen":
+        return _screen_layout(data, W, H, dpi)
     color = data.color if _HEX.match(data.color or "") else DEFAULT_COLOR
     band_text = on_color(color)
     ink_accent = accent(color)
@@ -243,6 +245,44 @@ def layout(data: PosterData, size: str = "a4") -> Layout:
     if hint:
         ops.append(Text(hint, top, margin, inner, MUTED))
     return Layout(size, W, H, dpi, tuple(ops), data.url)
+
+
+def _screen_layout(data: PosterData, W: int, H: int, dpi: int) -> Layout:
+    """Landscape, for a venue screen or kiosk idle slide: the texts on the event colour at the
+    left, the QR code and its address on white at the right."""
+    color = data.color if _HEX.match(data.color or "") else DEFAULT_COLOR
+    ink = on_color(color)
+    split, margin = round(W * 0.56), 96
+    inner = split - 2 * margin
+    brand = fit_block([Span("Carbon", "SemiBold", ink), Span("Dot", "Bold", ink)], inner, 56, 44, 1)
+    name = fit_block([Span(data.event_name, "Bold", ink)], inner, 76, 52, 2)
+    cta = fit_block([Span(data.call_to_action, "Bold", ink)], inner, 104, 64, 2)
+    hint = fit_block([Span(data.hint, "Regular", ink)], inner, 38, 30, 3) if data.hint else None
+    details = fit_block([Span(data.details, "Medium", ink)], inner, 34, 26, 1) if data.details else None
+    ops: list[Rect | Text | QR | Dot] = [Rect((0, 0, W, H), PAPER), Rect((0, 0, split, H), color)]
+    y = 80
+    ops.append(Text(brand, y, margin, inner, ink, "left"))
+    brand_w = line_width(brand.lines[0], brand.size) if brand.lines else 0
+    ops.append(Dot(margin + brand_w + brand.size * 0.35, y + brand.size * 0.62, brand.size * 0.14, GOLD))
+    y += block_height(brand) + 48
+    ops.append(Text(name, y, margin, inner, ink, "left"))
+    y += block_height(name) + 72
+    ops.append(Text(cta, y, margin, inner, ink, "left"))
+    y += block_height(cta) + 40
+    if hint:
+        ops.append(Text(hint, y, margin, inner, ink, "left"))
+    if details:
+        ops.append(Text(details, H - 80 - block_height(details), margin, inner, ink, "left"))
+
+    side_modules = len(qr_matrix(data.url))
+    module = max(1, int(min(W - split - 2 * margin, H - 300) // side_modules))
+    qr_side = module * side_modules
+    address = fit_block([Span(readable_url(data.url), "SemiBold", INK)], W - split - 2 * 48, 40, 24, 1)
+    top = round((H - qr_side - 32 - block_height(address)) / 2)
+    left = split + round((W - split - qr_side) / 2)
+    ops.append(QR(left, top, module, side_modules))
+    ops.append(Text(address, top + qr_side + 32, split + 48, W - split - 96, INK))
+    return Layout("screen", W, H, dpi, tuple(ops), data.url)
 
 
 # --------------------------------------------------------------------------

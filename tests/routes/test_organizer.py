@@ -309,3 +309,27 @@ def test_operations_larger_than_the_stock_are_refused(client, db, org, make_even
     assert response.status_code == 422
     assert "No project on offer has enough credits left" in response.get_data(as_text=True)
     assert count(db, Order) == 0
+
+
+def test_the_event_s_default_language_is_chosen_in_its_form(client, db, org, make_project):
+    make_project()
+    assert 'name="language"' in client.get(f"/organizer/organizations/{org.id}/events/new").get_data(as_text=True)
+    refused = client.post(f"/organizer/organizations/{org.id}/events/new", data=event_form(language="de"))
+    assert refused.status_code == 422 and count(db, Event) == 0
+    created = client.post(f"/organizer/organizations/{org.id}/events/new", data=event_form(language="fil"))
+    assert created.status_code == 303
+    event = db.session.scalar(select(Event))
+    assert event.language == "fil"
+    assert '<html lang="fil">' in client.get(f"/kiosk/{event.slug}").get_data(as_text=True)
+
+
+def test_dashboard_links_the_kiosk_and_its_screen_poster(client, org, make_event):
+    event = make_event(organization_id=org.id, slug="summit")
+    page = client.get(f"/organizer/events/{event.id}").get_data(as_text=True)
+    assert 'href="/kiosk/summit"' in page and f"/organizer/events/{event.id}/poster-screen.png" in page
+    response = client.get(f"/organizer/events/{event.id}/poster-screen.png")
+    assert response.status_code == 200 and response.mimetype == "image/png"
+    from io import BytesIO
+
+    from PIL import Image
+    assert Image.open(BytesIO(response.data)).size == (1920, 1080)

@@ -28,7 +28,7 @@ def decode(png: bytes, tmp_path) -> list[str]:
     return [line for line in result.stdout.splitlines() if line]
 
 
-@pytest.mark.parametrize("size", ["a4", "a6"])
+@pytest.mark.parametrize("size", ["a4", "a6", "screen"])
 def test_the_printed_code_decodes_to_the_exact_event_url(tmp_path, size):
     png = posters.render(data(), size, "png")
     assert decode(png, tmp_path) == [URL]
@@ -100,3 +100,11 @@ def test_readable_url_and_bad_arguments():
         posters.render(data(), "a3", "png")
     with pytest.raises(ValueError):
         posters.render(data(), "a4", "gif")
+
+
+def test_the_screen_slide_is_full_hd_landscape_with_a_big_code(tmp_path):
+    lay = posters.layout(data(name="首届中国数字碳中和论坛（成都）"), "screen")
+    assert (lay.width, lay.height) == (1920, 1080)
+    code = next(op for op in lay.ops if isinstance(op, posters.QR))
+    assert code.module * code.modules >= 600 and code.left > lay.width / 2  # the code on the right, readable afar
+    assert Image.open(io.BytesIO(posters.render(data(), "screen", "png"))).size == (1920, 1080)

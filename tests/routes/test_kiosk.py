@@ -1,0 +1,197 @@
+"""The venue kiosk (/kiosk/<slug>...) and the phone side of its handoff (/k/<token>).
+Every kiosk response is checked for Set-Cookie: the kiosk keeps nothing."""
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+from sqlalchemy import func, select
+
+from app import create_app
+from app.models import Footprint, Order, Participant, utcnow
+from app.services import checkout, kiosk, money, orders
+
+WALKUP = {"mode": "flight", "from": "beijing-cn", "return": "1", "nights": "2"}
+
+
+@pytest.fixture
+def app_config(app_config):
+    # CSRF on, as in production: the kiosk's posts must not need a token (nor a session).
+    return {**app_config, "WTF_CSRF_ENABLED": True, "KIOSK_IDLE_SECONDS": 45}
+
+
+@pytest.fixture
+def kiosk_event(make_event, make_project):
+    project = make_project(quantity=100_000, price=6000)
+    return make_event(slug="forum", language="zh"), project
+
+
+def no_cookie(response):
+    assert "Set-Cookie" not in response.headers, response.headers.get("Set-Cookie")
+    return response
+
+
+def count(db, model) -> int:
+    return db.session.scalar(select(func.count()).select_from(model))
+
+
+def start_order(client, slug="forum", project=None, **data):
+    project_id = project if isinstance(project, int) else project.id
+    response = no_cookie(client.post(f"/kiosk/{slug}/order", data={**WALKUP, "project": str(project_id), **data}))
+    assert response.status_code == 303
+    return re.search(r"/handoff/(ord_[\w-]+)", response.headers["Location"]).group(1)
+
+
+def test_home_speaks_the_event_s_language_and_each_visitor_may_switch(client, kiosk_event):
+    home = no_cookie(client.get("/kiosk/forum"))
+    text = home.get_data(as_text=True)
+    assert home.status_code == 200 and '<html lang="zh">' in text
+    assert 'hx-trigger="every 10s"' in text and 'data-idle="45"' in text
+    assert 'href="/kiosk/forum/calculate"' in text and 'href="/kiosk/forum?lang=fil"' in text
+    assert '<noscript><meta http-equiv="refresh"' not in text  # home in the event's language needs no reset
+    visitor = no_cookie(client.get("/kiosk/forum?lang=fil")).get_data(as_text=True)
+    assert '<html lang="fil">' in visitor and 'href="/kiosk/forum/calculate?lang=fil"' in visitor
+    # Without JavaScript the idle reset is a refresh back to the event's language.
+    assert '<noscript><meta http-equiv="refresh" content="45;url=/kiosk/forum"></noscript>' in visitor
+    assert '<html lang="zh">' in no_cookie(client.get("/kiosk/forum?lang=xx")).get_data(as_text=True)
+
+
+def test_home_live_block_for_htmx_shows_the_board(client, htmx, kiosk_event, make_order):
+    event, project = kiosk_event
+    make_order(event=event, project=project, kg=1500, name="Mei", show=True)
+    block = no_cookie(htmx.get("/kiosk/forum")).get_data(as_text=True)
+    assert block.strip().startswith('<div id="k-live"') and "<html" not in block
+    assert "Mei" in block and "1.5 吨" in block  # the event speaks Chinese
+
+
+def test_unknown_or_draft_events_are_404_without_a_cookie(client, make_event):
+    make_event(slug="draft", status="draft")
+    for url in ("/kiosk/nope", "/kiosk/draft", "/kiosk/draft/calculate", "/kiosk/nope/handoff/ord_x"):
+        response = no_cookie(client.get(url))
+        assert response.status_code == 404 and "csrf" not in response.get_data(as_text=True).lower()
+
+
+def test_calculator_shows_the_footprint_and_the_exact_price_as_choices_change(client, kiosk_event):
+    event, project = kiosk_event
+    blank = no_cookie(client.get("/kiosk/forum/calculate")).get_data(as_text=True)
+    assert "Pay on your phone" not in blank.replace("Pay on your phone</h1>", "")
+    assert 'href="/kiosk/forum/calculate?mode=flight&amp;return=1&amp;nights=0"' in blank
+    page = no_cookie(client.get("/kiosk/forum/calculate", query_string=WALKUP)).get_data(as_text=True)
+    kg = money.kg_to_buy(kiosk.estimate(event, kiosk.parse(WALKUP)).total_kg)
+    price = money.price(kg, project.price_per_tonne_minor, "CNY", 10)
+    assert money.format_money(price.amount_minor, "CNY") in page
+    assert f'name="project" value="{project.id}"' in page
+    # The stepper and the toggle keep the other choices.
+    assert "nights=3" in page and "nights=1" in page and "return=0" in page
+
+
+def test_on_screen_search_finds_places_by_letters(client, kiosk_event):
+    page = no_cookie(client.get("/kiosk/forum/calculate", query_string={"mode": "car", "q": "lesh"})).get_data(
+        as_text=True)
+    assert "LESH" in page and "Leshan" in page and "from=leshan-cn" in page
+    assert 'href="/kiosk/forum/calculate?mode=car&amp;return=1&amp;nights=0&amp;q=LESHA"' in page
+
+
+def test_order_starts_through_checkout_with_a_fresh_participant_and_no_cookie(client, db, kiosk_event):
+    event, project = kiosk_event
+    public_id = start_order(client, project=project, lang="fil")
+    order = orders.by_public_id(db.session, public_id)
+    assert (order.status, order.kind, order.language, order.display_name) == ("pending", "visitor", "fil", "")
+    assert order.footprint.inputs["legs"][0]["from"] == "beijing-cn" and order.participant.display_name == ""
+    assert count(db, Participant) == 1
+
+
+@pytest.mark.parametrize("data", [{"mode": ""}, {"from": "nowhere"}, {"mode": "", "nights": "0"}, {"project": "x"},
+                                  {"project": "999"}])
+def test_bad_orders_are_refused_and_change_nothing(client, db, kiosk_event, data):
+    _event, project = kiosk_event
+    form = {**WALKUP, "nights": "0", "project": str(project.id), **data}
+    response = no_cookie(client.post("/kiosk/forum/order", data=form))
+    assert response.status_code == 422
+    assert count(db, Order) == 0 and count(db, Participant) == 0 and count(db, Footprint) == 0
+
+
+def test_kiosk_posts_are_rate_limited_like_the_api(app_config, db, kiosk_event):
+    project = kiosk_event[1].id
+    db.session.rollback()  # let the second app write to the same database
+    client = create_app({**app_config, "RATELIMIT_ENABLED": True, "API_WRITE_RATE_LIMIT": "2 per minute"}).test_client()
+    start_order(client, project=project)
+    start_order(client, project=project)
+    refused = no_cookie(client.post("/kiosk/forum/order", data={**WALKUP, "project": str(project)}))
+    assert refused.status_code == 429 and "Too many requests" in refused.get_data(as_text=True)
+    assert no_cookie(client.get("/kiosk/forum/calculate")).status_code == 200  # only posts count
+    assert count(db, Order) == 2
+
+
+def test_handoff_shows_the_phone_link_and_watches_until_paid(app, client, htmx, db, kiosk_event):
+    _event, project = kiosk_event
+    public_id = start_order(client, project=project)
+    page = no_cookie(client.get(f"/kiosk/forum/handoff/{public_id}")).get_data(as_text=True)
+    order = orders.by_public_id(db.session, public_id)
+    token = checkout.handoff_token(app.config["SECRET_KEY"], order)
+    assert f"localhost/k/{token}" in page and "<svg class=\"k-qr\"" in page
+    assert 'hx-trigger="every 3s"' in page and "Check again" in page
+    assert 'data-idle="135"' in page  # the visitor is busy on the phone: three idle periods
+    assert no_cookie(htmx.get(f"/kiosk/forum/handoff/{public_id}")).get_data(as_text=True).strip().startswith(
+        '<div id="k-watch"')
+
+    checkout.apply_demo_outcome(db.session, order, "paid")
+    poll = no_cookie(htmx.get(f"/kiosk/forum/handoff/{public_id}"))
+    assert poll.headers["HX-Refresh"] == "true"
+    done = no_cookie(client.get(f"/kiosk/forum/handoff/{public_id}")).get_data(as_text=True)
+    assert order.certificate.number in done and 'data-idle="45"' in done
+    assert f"/c/{order.certificate.token}" not in done.split("<svg")[0]  # the certificate link is only in the QR
+
+
+def test_handoff_of_another_event_is_404_and_a_lapsed_one_says_so(client, db, kiosk_event, make_event):
+    _event, project = kiosk_event
+    make_event(slug="other")
+    public_id = start_order(client, project=project)
+    assert no_cookie(client.get(f"/kiosk/other/handoff/{public_id}")).status_code == 404
+    order = orders.by_public_id(db.session, public_id)
+    order.hold_expires_at = utcnow() - dt.timedelta(seconds=1)
+    db.session.commit()
+    page = no_cookie(client.get(f"/kiosk/forum/handoff/{public_id}")).get_data(as_text=True)
+    assert "This order was not paid" in page and "localhost/k/" not in page
+
+
+def phone_url(app, db, public_id):
+    order = orders.by_public_id(db.session, public_id)
+    return f"/k/{checkout.handoff_token(app.config['SECRET_KEY'], order)}", order
+
+
+def test_phone_adds_a_name_adopts_the_participant_and_goes_to_pay(app, client, db, kiosk_event):
+    _event, project = kiosk_event
+    public_id = start_order(client, project=project)
+    url, order = phone_url(app, db, public_id)
+    phone = app.test_client()
+    page = phone.get(url)
+    assert page.status_code == 200 and "The kiosk never sees what you type here." in page.get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.get_data(as_text=True)).group(1)
+    paid = phone.post(url, data={"csrf_token": token, "display_name": "Li Wei", "organization": "Lab",
+                                 "show_on_board": "on"})
+    assert paid.status_code == 303 and paid.headers["Location"] == f"/pay/{public_id}"
+    cookie = phone.get_cookie(app.config["PARTICIPANT_COOKIE"])
+    db.session.expire_all()
+    assert cookie.value == order.participant.token
+    assert (order.display_name, order.show_on_board, order.participant.display_name) == ("Li Wei", True, "Li Wei")
+
+
+def test_phone_refuses_a_bad_token_a_bad_name_and_a_lapsed_order(app, client, db, kiosk_event):
+    _event, project = kiosk_event
+    public_id = start_order(client, project=project)
+    url, order = phone_url(app, db, public_id)
+    phone = app.test_client()
+    assert phone.get(url[:-2] + "xx").status_code == 404
+    assert phone.get(f"/k/{public_id.removeprefix('ord_')}").status_code == 404
+    app.config["WTF_CSRF_ENABLED"] = False
+    long_name = phone.post(url, data={"display_name": "x" * 61})
+    assert long_name.status_code == 422 and phone.get_cookie(app.config["PARTICIPANT_COOKIE"]) is None
+    order.hold_expires_at = utcnow() - dt.timedelta(seconds=1)
+    db.session.commit()
+    assert phone.get(url).status_code == 410
+    lapsed = phone.post(url, data={"display_name": "Li"})
+    assert lapsed.status_code == 410 and "This link has lapsed" in lapsed.get_data(as_text=True)
+    db.session.expire_all()
+    assert order.display_name == "" and phone.get_cookie(app.config["PARTICIPANT_COOKIE"]) is None
