@@ -45,7 +45,7 @@ def certificate_data(cert: Certificate) -> certs.CertificateData:
         name=order.display_name,
         organization=order.organization,
         event_name=order.event.name,
-        kg=order.kg,
+        kg=order.credits_kg,
         project_name=order.project.name,
         project_standard=order.project.standard,
         serials=tuple(f"{s['first']} – {s['last']}" for s in serial_ranges(cert)),
