@@ -37,8 +37,10 @@ class Config:
     HOLD_MINUTES = int(os.environ.get("HOLD_MINUTES", "15"))
     PLATFORM_FEE_PERCENT = int(os.environ.get("PLATFORM_FEE_PERCENT", "10"))
     MAX_ORDER_KG = int(os.environ.get("MAX_ORDER_KG", "1000000"))  # any order (organizers' operations)
-    # A visitor/API/kiosk order: a long-haul business-class return is about 7-10 t CO2e.
-    VISITOR_MAX_KG = int(os.environ.get("VISITOR_MAX_KG", "10000"))
+    # A visitor/API/kiosk order is at most a plausible personal footprint: a long-haul
+    # business-class return is about 7 t here (PEK-JFK: 6.95 t), and the life page sells
+    # a whole year (China about 8 t a person, the US about 15 t). 20 t covers both.
+    VISITOR_MAX_KG = int(os.environ.get("VISITOR_MAX_KG", "20000"))
     # One browser or API client address holds at most this share of a project's credits at once.
     HOLD_SHARE_PERCENT = int(os.environ.get("HOLD_SHARE_PERCENT", "5"))
 

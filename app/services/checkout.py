@@ -48,7 +48,7 @@ class Settings:
     max_kg: int  # any order, organizers' operations included
     demo: bool = True
     # Visitor, API and kiosk orders: at most this many kg (a plausible personal footprint)...
-    visitor_max_kg: int = 10_000
+    visitor_max_kg: int = 20_000
     # ...and one client holds at most this percent of a project's unretired credits at once.
     hold_share_percent: int = 5
     stripe: payments.StripeConfig | None = None

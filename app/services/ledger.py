@@ -115,11 +115,12 @@ def client_held_kg(session: Session, project_id: int, now: dt.datetime, particip
 
 
 def hold(session: Session, order: Order, now: dt.datetime, hold_minutes: int,
-         share_percent: int | None = None) -> None:
+         share_percent: int | None = None, share_floor_kg: int = 0) -> None:
     """Hold `order.credits_kg` of its project until the hold expires; add the order.
 
     With `share_percent`, the order's participant and client key together may
-    hold at most that percent of the project's unretired credits at once.
+    hold at most that percent of the project's unretired credits at once, or
+    `share_floor_kg` if that is more (so a small project still sells).
     Raises SoldOut or HoldShareExceeded (and adds nothing).
     """
     if order.credits_kg is None:
@@ -132,12 +133,12 @@ def hold(session: Session, order: Order, now: dt.datetime, hold_minutes: int,
             f"Only {max(left, 0)} kg of credits are left in this project.", available_kg=max(left, 0)
         )
     if share_percent is not None:
-        limit = (st.issued_kg - st.retired_kg) * share_percent // 100
+        limit = max((st.issued_kg - st.retired_kg) * share_percent // 100, share_floor_kg)
         held = client_held_kg(session, order.project_id, now, order.participant_id, order.client_key)
         if held + order.credits_kg > limit:
             raise HoldShareExceeded(
-                f"One buyer may hold at most {limit:,} kg of this project at once "
-                f"({share_percent} % of its credits); you hold {held:,} kg. Pay or wait a few minutes.",
+                f"One buyer may hold at most {limit:,} kg of this project at once; you hold {held:,} kg. "
+                "Pay for your checkout, choose another project, or wait a few minutes.",
                 held_kg=held, limit_kg=limit)
     order.status = "pending"
     order.hold_expires_at = now + dt.timedelta(minutes=hold_minutes)

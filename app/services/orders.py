@@ -129,7 +129,9 @@ def start(
         ledger.lock_project(session, project.id)
         release_open_holds(session, participant, project, now)
         share = settings.hold_share_percent
-    ledger.hold(session, order, now, settings.hold_minutes, share_percent=share)
+    # A client may always hold what one minimum payment buys here (e.g. 42 kg at ¥95/t).
+    floor = money.price(1, project.price_per_tonne_minor, project.currency, settings.fee_percent).credits_kg
+    ledger.hold(session, order, now, settings.hold_minutes, share_percent=share, share_floor_kg=floor)
     if kind == "visitor":
         # The visitor's latest choice is what boards show (consent can be withdrawn too).
         participant.display_name = name

@@ -11,8 +11,8 @@ from sqlalchemy import func, select
 from app.models import Order, Organization, Participant, utcnow
 from app.services import checkout, ledger
 
-# The defaults a server runs with (config.py): 10 t per personal order, 5 % per client, 15 min.
-SETTINGS = checkout.Settings(hold_minutes=15, fee_percent=10, max_kg=1_000_000, visitor_max_kg=10_000,
+# The defaults a server runs with (config.py): 20 t per personal order, 5 % per client, 15 min.
+SETTINGS = checkout.Settings(hold_minutes=15, fee_percent=10, max_kg=1_000_000, visitor_max_kg=20_000,
                              hold_share_percent=5)
 
 
@@ -39,10 +39,10 @@ def count_orders(db) -> int:
 def test_a_personal_order_is_capped_and_an_organizers_operations_are_not(db, make_event, make_project):
     event, project = make_event(), make_project(quantity=1_000_000)
     with pytest.raises(checkout.OrderTooLarge) as refused:
-        checkout.start(db.session, SETTINGS, ask(db, event, project, 10_001))
+        checkout.start(db.session, SETTINGS, ask(db, event, project, 20_001))
     assert refused.value.code == "order_too_large" and refused.value.field == "kg"
     assert count_orders(db) == 0 and held(db, project) == 0
-    assert checkout.start(db.session, SETTINGS, ask(db, event, project, 10_000)).kg == 10_000
+    assert checkout.start(db.session, SETTINGS, ask(db, event, project, 20_000)).kg == 20_000
 
     org = Organization(name="Forum Ltd")
     db.session.add(org)
@@ -101,3 +101,14 @@ def test_holds_are_short(db, make_event, make_project):
     now = utcnow()
     order = checkout.start(db.session, SETTINGS, ask(db, make_event(), make_project(), 100), now=now)
     assert order.hold_expires_at == now + dt.timedelta(minutes=15)
+
+
+def test_a_small_project_still_sells_what_one_minimum_payment_buys(db, make_event, make_project):
+    # 500 kg at ¥95/t: 5 % is 25 kg, but the ¥4.00 minimum buys floor(400 x 1000 / 9500) = 42 kg,
+    # so one client may hold 42 kg at once, and no more (91.6 % stays free).
+    event, project = make_event(), make_project(quantity=500, price=9500)
+    order = checkout.start(db.session, SETTINGS, ask(db, event, project, 2))
+    assert order.credits_kg == 42
+    with pytest.raises(ledger.HoldShareExceeded) as refused:
+        checkout.start(db.session, SETTINGS, ask(db, event, project, 2))
+    assert refused.value.limit_kg == 42
