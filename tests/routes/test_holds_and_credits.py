@@ -88,3 +88,14 @@ def test_the_form_shows_the_share_refusal(client, db, share_5, make_event, make_
     assert refused.status_code == 422
     assert "One buyer may hold at most 200 kg of this project at once" in refused.get_data(as_text=True)
     assert db.session.scalar(select(func.count()).select_from(Order)) == 0
+
+
+def test_the_form_refuses_more_than_a_personal_footprint(client, db, make_event, make_project):
+    from tests.routes.test_visitor_flow import calculator_form
+    make_event(slug="forum")
+    project = make_project(quantity=1_000_000)
+    form = calculator_form(project.id, **{"legs-0-to": "JFK", "legs-0-cabin": "business", "legs-0-trips": "3"})
+    refused = client.post("/e/forum/checkout", data=form)  # three business-class PEK-JFK returns: about 21 t
+    assert refused.status_code == 422
+    assert "One personal order can neutralize at most 20,000 kg" in refused.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(Order)) == 0
