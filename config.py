@@ -34,10 +34,17 @@ class Config:
     STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "")
     STRIPE_CHECKOUT_ORIGIN = os.environ.get("STRIPE_CHECKOUT_ORIGIN", "https://checkout.stripe.com")
 
-    # Checkout holds credits this long (matches a Stripe Checkout session).
-    HOLD_MINUTES = int(os.environ.get("HOLD_MINUTES", "30"))
+    # Holds sized to people (README "Holds and limits"). A checkout holds its credits this
+    # long; opening a Stripe Checkout session extends the hold to the session's life (30+ min).
+    HOLD_MINUTES = int(os.environ.get("HOLD_MINUTES", "15"))
     PLATFORM_FEE_PERCENT = int(os.environ.get("PLATFORM_FEE_PERCENT", "10"))
-    MAX_ORDER_KG = int(os.environ.get("MAX_ORDER_KG", "1000000"))
+    MAX_ORDER_KG = int(os.environ.get("MAX_ORDER_KG", "1000000"))  # any order (organizers' operations)
+    # A visitor/API/kiosk order is at most a plausible personal footprint: a long-haul
+    # business-class return is about 7 t here (PEK-JFK: 6.95 t), and the life page sells
+    # a whole year (China about 8 t a person, the US about 15 t). 20 t covers both.
+    VISITOR_MAX_KG = int(os.environ.get("VISITOR_MAX_KG", "20000"))
+    # One browser or API client address holds at most this share of a project's credits at once.
+    HOLD_SHARE_PERCENT = int(os.environ.get("HOLD_SHARE_PERCENT", "5"))
 
     RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
@@ -89,6 +96,9 @@ class TestingConfig(Config):
     STRIPE_SECRET_KEY = ""
     STRIPE_WEBHOOK_SECRET = ""
     REGISTRY_SIGNING_KEY = "dGVzdC1vbmx5LXJlZ2lzdHJ5LWtleS0zMi1ieXRlcyE="  # a fixed, public test key
+    # Test projects hold 10,000 kg and every test client is 127.0.0.1: tests of the
+    # share rule set it themselves (tests/services/test_holds.py).
+    HOLD_SHARE_PERCENT = 100
 
 
 class ProductionConfig(Config):

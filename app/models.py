@@ -247,7 +247,10 @@ class Order(db.Model):
     project_id: Mapped[int] = mapped_column(ForeignKey("project.id"))
     participant_id: Mapped[int] = mapped_column(ForeignKey("participant.id"), index=True)
     footprint_id: Mapped[int | None] = mapped_column(ForeignKey("footprint.id"))
-    kg: Mapped[int] = mapped_column(BigInteger)
+    kg: Mapped[int] = mapped_column(BigInteger)  # what was asked (the footprint, rounded up)
+    # What the payment retires: kg, or more when the currency's minimum charge buys more
+    # (money.price). Holds, retirements, certificates and boards count this.
+    credits_kg: Mapped[int] = mapped_column(BigInteger, default=lambda ctx: ctx.get_current_parameters()["kg"])
     amount_minor: Mapped[int] = mapped_column(BigInteger)
     currency: Mapped[str] = mapped_column(String(3))
     owner_minor: Mapped[int] = mapped_column(BigInteger)
@@ -266,6 +269,8 @@ class Order(db.Model):
     language: Mapped[str] = mapped_column(String(5), default="en", server_default="en")
     payment_ref: Mapped[str | None] = mapped_column(String(255), unique=True)  # the provider's session id
     refund_ref: Mapped[str | None] = mapped_column(String(255))
+    # Who holds credits, for the per-client share (checkout.client_key): a hash, never an address.
+    client_key: Mapped[str | None] = mapped_column(String(64), index=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     paid_at: Mapped[dt.datetime | None]
 
@@ -279,6 +284,7 @@ class Order(db.Model):
     __table_args__ = (
         CheckConstraint("kg > 0", name="order_kg_positive"),
         CheckConstraint("amount_minor > 0", name="order_amount_positive"),
+        CheckConstraint("credits_kg >= kg", name="order_credits_cover_kg"),
         CheckConstraint(f"status IN {ORDER_STATUSES!r}", name="order_status"),
         CheckConstraint("kind IN ('visitor', 'operations')", name="order_kind"),
         CheckConstraint("owner_minor + platform_fee_minor <= amount_minor", name="order_split"),

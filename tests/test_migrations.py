@@ -65,3 +65,35 @@ def test_upgrading_a_populated_database_rebuilds_the_boards(app):
         ("global", 0, "participant", "1", "", 15),
         ("global", 0, "participant", "2", "", 7),
     ]
+
+
+def test_orders_made_before_credits_kg_keep_what_they_retired(app):
+    """Orders paid before i12b_a1_credits_client retired exactly their kg (even when they paid the minimum):
+    the upgrade backfills credits_kg = kg, and the ledger keeps counting the same kilograms."""
+    from sqlalchemy import text
+
+    db.drop_all()
+    upgrade(revision="7ba3e1d47ae2")
+    with db.engine.begin() as c:
+        c.execute(text("INSERT INTO event (id, slug, name, scenario, description, venue_name, venue_code, city, "
+                       "country, currency, status, created_at) VALUES (1, 'e', 'E', 'conference', '', '', '', '', "
+                       "'CN', 'CNY', 'live', '2026-01-01')"))
+        c.execute(text("INSERT INTO project_owner (id, name, country) VALUES (1, 'O', 'CN')"))
+        c.execute(text("INSERT INTO project (id, owner_id, name, kind, place, country, standard, vintage, "
+                       "price_per_tonne_minor, currency, price_source, description, image, active) "
+                       "VALUES (1, 1, 'P', 'k', 'p', 'CN', 's', 2021, 4200, 'CNY', '', '', '', true)"))
+        c.execute(text("INSERT INTO participant (id, token, display_name, organization, show_on_board, "
+                       "created_at) VALUES (1, 'tok1', '', '', true, '2026-01-01')"))
+        for oid, kg, status in ((1, 2, "paid"), (2, 500, "pending")):  # 2 kg paid the ¥4.00 minimum
+            c.execute(text(
+                "INSERT INTO orders (id, public_id, event_id, project_id, participant_id, kg, amount_minor, currency, "
+                "owner_minor, platform_fee_minor, status, hold_expires_at, display_name, organization, show_on_board, "
+                f"payment_provider, created_at) VALUES ({oid}, 'o{oid}', 1, 1, 1, {kg}, 400, 'CNY', 360, 40, "
+                f"'{status}', '2026-01-01', '', '', true, 'demo', '2026-01-01')"))
+    upgrade()
+    with db.engine.connect() as c:
+        rows = c.execute(text("SELECT id, kg, credits_kg, client_key FROM orders ORDER BY id")).all()
+    assert [tuple(r) for r in rows] == [(1, 2, 2, None), (2, 500, 500, None)]
+    downgrade(revision="7ba3e1d47ae2")
+    assert "credits_kg" not in {col["name"] for col in inspect(db.engine).get_columns("orders")}
+    upgrade()

@@ -13,7 +13,7 @@ from app.services import merkle, registry
 def test_the_backfill_rebuilds_the_register_the_app_keeps(app, make_order, make_project, make_event):
     db.drop_all()
     upgrade()
-    project, event = make_project(batches=2, quantity=60), make_event()
+    project, event = make_project(batches=2, quantity=60, price=400_000), make_event()
     made = [make_order(project=project, event=event, kg=kg, name="Secret Name") for kg in (50, 30, 20)]
     revoked = made[1].certificate
     revoked.status = "revoked"

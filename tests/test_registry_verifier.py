@@ -42,7 +42,7 @@ def run(url: str, *args: str, capsys) -> tuple[int, str, str]:
 
 @pytest.fixture
 def paid(db, make_order, make_project, make_event):
-    project, event = make_project(batches=2, quantity=100), make_event()
+    project, event = make_project(batches=2, quantity=100, price=400_000), make_event()
     return [make_order(project=project, event=event, kg=kg) for kg in (40, 30, 50, 20, 10)]
 
 

@@ -18,7 +18,7 @@ from ..models import Certificate, Event, Order, Project, utcnow
 from ..participants import ensure_participant
 from ..services import boards, checkout, footprint, ledger, orders
 from ..services.errors import DomainError
-from ..web import checkout_settings, demo_mode, language, public_url, serial_ranges
+from ..web import checkout_settings, client_key, demo_mode, language, public_url, serial_ranges
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -138,6 +138,7 @@ def order_json(order: Order) -> dict:
         "event": order.event.slug,
         "project": order.project_id,
         "kg": order.kg,
+        "credits_kg": order.credits_kg,
         "amount_minor": order.amount_minor,
         "currency": order.currency,
         "payment_url": public_url("checkout.pay", public_id=order.public_id),
@@ -182,7 +183,8 @@ def order_request(data: dict) -> checkout.OrderRequest:
     return checkout.OrderRequest(
         kind="api", event=event, project=project, participant=ensure_participant(), kg=kg, footprint=result,
         footprint_inputs=data.get("footprint") if result else None, display_name=data.get("display_name"),
-        organization=data.get("organization"), show_on_board=bool(data.get("show_on_board")), language=language())
+        organization=data.get("organization"), show_on_board=bool(data.get("show_on_board")), language=language(),
+        client_key=client_key())
 
 
 def sold_out(exc: ledger.SoldOut, event: Event, project_id: int):
@@ -203,6 +205,8 @@ def create_order():
         return error_json(exc)
     except ledger.SoldOut as exc:
         return sold_out(exc, value.event, value.project.id)
+    except ledger.HoldShareExceeded as exc:
+        return error_json(exc, 429, field="kg", held_kg=exc.held_kg, limit_kg=exc.limit_kg)
     return jsonify(order_json(order)), 201
 
 
@@ -249,7 +253,7 @@ def certificate(token: str):
         name=order.display_name or boards.ANONYMOUS,
         organization=order.organization,
         event={"slug": order.event.slug, "name": order.event.name},
-        kg=order.kg,
+        kg=order.credits_kg,
         project={"id": order.project_id, "name": order.project.name, "standard": order.project.standard},
         issued_at=cert.issued_at.isoformat() + "Z",
         serials=[{"batch": s["batch"], "first": s["first"], "last": s["last"]} for s in serial_ranges(cert)],

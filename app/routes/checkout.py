@@ -12,7 +12,7 @@ from ..htmx import redirect_to, render
 from ..models import Order, Project, utcnow
 from ..participants import ensure_participant
 from ..services import checkout, ledger, money, orders, payments
-from ..web import checkout_settings, demo_mode, language, live_event, stripe_config
+from ..web import checkout_settings, client_key, demo_mode, language, live_event, stripe_config
 
 bp = Blueprint("checkout", __name__)
 
@@ -85,12 +85,12 @@ def start(slug: str):
         kind="visitor", event=event, project=db.session.get(Project, calc.selected_project),
         participant=ensure_participant(), footprint=calc.result, footprint_inputs=calc.data,
         display_name=request.form.get("display_name"), organization=request.form.get("organization"),
-        show_on_board=request.form.get("show_on_board") == "on", language=language())
+        show_on_board=request.form.get("show_on_board") == "on", language=language(), client_key=client_key())
     try:
         order = checkout.start(db.session, checkout_settings(), request_value)
-    except (orders.OrderError, ledger.SoldOut) as exc:
+    except (orders.OrderError, ledger.LedgerError) as exc:
         calc = calculate(event, request.form)  # fresh stock after the rollback
-        calc.errors[getattr(exc, "field", None) or "project"] = exc.message
+        calc.errors[exc.field if exc.field in ("display_name", "organization") else "project"] = exc.message
         return page(event, calc, status=422, block="form_body")
     return redirect_to(url_for("checkout.pay", public_id=order.public_id))
 

@@ -23,7 +23,7 @@ from ..htmx import redirect_to, render
 from ..models import Event, Order, Project
 from ..participants import adopt_participant
 from ..services import boards, checkout, footprint, kiosk, ledger, money, orders, places, posters
-from ..web import checkout_settings, live_event, public_url
+from ..web import checkout_settings, client_key, live_event, public_url
 
 bp = Blueprint("kiosk", __name__)
 
@@ -149,10 +149,10 @@ def order(slug: str):
     req = checkout.OrderRequest(kind="kiosk", event=event, project=project,
                                 participant=checkout.kiosk_participant(db.session), footprint=context["result"],
                                 footprint_inputs=kiosk.engine_input(event, context["walkup"]),
-                                language=kiosk_language(event))
+                                language=kiosk_language(event), client_key=client_key())
     try:
         started = checkout.start(db.session, checkout_settings(), req)
-    except (orders.OrderError, ledger.SoldOut) as exc:
+    except (orders.OrderError, ledger.LedgerError) as exc:  # sold out, or a hold rule (cap, share)
         return kiosk_page("kiosk/calculate.html", event, status=422, query="", found=[], keys=KEYS,
                           searching=False, **(context | {"error": error_message(exc)}))
     return redirect_to(url_for("kiosk.handoff", slug=slug, public_id=started.public_id,

@@ -66,7 +66,7 @@ def _upsert(session: Session, order: Order, scope: str, scope_id: int, kind: str
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     stmt = insert(BoardTotal).values(
         scope=scope, scope_id=scope_id, kind=kind, key=key, label=label, participant_id=participant_id,
-        event_id=event_id, kg=order.kg, first_at=order.paid_at, hidden=False,
+        event_id=event_id, kg=order.credits_kg, first_at=order.paid_at, hidden=False,
     )
     stmt = stmt.on_conflict_do_update(
         index_elements=["scope", "scope_id", "kind", "key"], set_={"kg": BoardTotal.kg + stmt.excluded.kg}

@@ -33,6 +33,12 @@ STRIPE_GRACE = dt.timedelta(minutes=5)  # a payment finished at the last second 
 KINDS = ("visitor", "operations", "api", "kiosk")
 
 
+class OrderTooLarge(orders.OrderError):
+    """A visitor, API or kiosk order above a plausible personal footprint."""
+
+    code = "order_too_large"
+
+
 def _plain(text: str, **values) -> str:
     return text % values if values else text
 
@@ -43,8 +49,12 @@ class Settings:
 
     hold_minutes: int
     fee_percent: int
-    max_kg: int
+    max_kg: int  # any order, organizers' operations included
     demo: bool = True
+    # Visitor, API and kiosk orders: at most this many kg (a plausible personal footprint)...
+    visitor_max_kg: int = 20_000
+    # ...and one client holds at most this percent of a project's unretired credits at once.
+    hold_share_percent: int = 5
     stripe: payments.StripeConfig | None = None
     # (endpoint, **values) -> absolute URL; the only way the service names a page.
     public_url: Callable[..., str] = field(default=lambda endpoint, **values: endpoint)
@@ -53,7 +63,8 @@ class Settings:
 
     @property
     def order_settings(self) -> orders.Settings:
-        return orders.Settings(hold_minutes=self.hold_minutes, fee_percent=self.fee_percent, max_kg=self.max_kg)
+        return orders.Settings(hold_minutes=self.hold_minutes, fee_percent=self.fee_percent, max_kg=self.max_kg,
+                               hold_share_percent=self.hold_share_percent)
 
     @property
     def provider(self) -> str:
@@ -76,6 +87,7 @@ class OrderRequest:
     show_on_board: bool = False
     language: str = "en"
     organization_id: int | None = None  # operations orders only
+    client_key: str | None = None  # an opaque key for the client (e.g. a keyed hash of its address)
 
 
 def save_footprint(session: Session, result: footprint.FootprintResult, data: dict, participant_id: int | None,
@@ -96,8 +108,13 @@ def save_footprint(session: Session, result: footprint.FootprintResult, data: di
 
 
 def start(session: Session, settings: Settings, req: OrderRequest, *, now: dt.datetime | None = None) -> Order:
-    """Hold the credits and create a pending order, committed; raises OrderError or SoldOut
-    (after a rollback: bad input changes nothing)."""
+    """Hold the credits and create a pending order, committed; raises OrderError (OrderTooLarge),
+    SoldOut or HoldShareExceeded (after a rollback: bad input changes nothing).
+
+    Holds are sized to people: every order but an organizer's operations is at most
+    `visitor_max_kg`, replaces the participant's open hold on the project, and keeps
+    the participant's and client's holds within `hold_share_percent` of the project.
+    """
     if req.kind not in KINDS:
         raise ValueError(f"unknown order kind {req.kind!r}")
     now = now or utcnow()
@@ -108,6 +125,11 @@ def start(session: Session, settings: Settings, req: OrderRequest, *, now: dt.da
         kg = money.kg_to_buy(req.footprint.total_kg)
     if kg is None:
         raise orders.OrderError("Send either kg or footprint.", "kg")
+    if req.kind != "operations" and isinstance(kg, int) and kg > settings.visitor_max_kg:
+        raise OrderTooLarge(
+            f"One personal order can neutralize at most {settings.visitor_max_kg:,} kg; organizers neutralize "
+            "larger amounts for their event's operations when signed in.", "kg" if req.kg is not None else "footprint",
+            limit_kg=settings.visitor_max_kg)
     try:
         saved = None
         if req.footprint is not None:
@@ -129,8 +151,9 @@ def start(session: Session, settings: Settings, req: OrderRequest, *, now: dt.da
             kind="operations" if req.kind == "operations" else "visitor",
             organization_id=req.organization_id,
             language=req.language,
+            client_key=req.client_key,
         )
-    except (orders.OrderError, ledger.SoldOut):
+    except (orders.OrderError, ledger.LedgerError):
         session.rollback()
         raise
     session.commit()
@@ -142,16 +165,17 @@ def offers(session: Session, event: Event, kg: int, fee_percent: int, now: dt.da
     projects = orders.offered_projects(session, event)
     stock = ledger.stock(session, [p.id for p in projects], now or utcnow())
     passed = orders.owner_totals(session, [p.id for p in projects])
-    return [
-        {
+    rows = []
+    for p in projects:
+        price = money.price(kg, p.price_per_tonne_minor, p.currency, fee_percent) if kg else None
+        rows.append({
             "project": p,
             "left_kg": stock[p.id].left_kg,
             "passed_minor": passed.get(p.id, 0),
-            "price": money.price(kg, p.price_per_tonne_minor, p.currency, fee_percent) if kg else None,
-            "available": stock[p.id].left_kg >= max(kg, 1),
-        }
-        for p in projects
-    ]
+            "price": price,
+            "available": stock[p.id].left_kg >= (price.credits_kg if price else 1),
+        })
+    return rows
 
 
 def payable(order: Order, now: dt.datetime | None = None) -> bool:
@@ -182,7 +206,7 @@ def payment_link(session: Session, settings: Settings, order: Order) -> str | No
         order_public_id=public_id,
         amount_minor=order.amount_minor,
         currency=order.currency,
-        product_name=t("Carbon credits: %(t)s CO₂e from %(project)s", t=f"{order.kg / 1000:g} t",
+        product_name=t("Carbon credits: %(t)s CO₂e from %(project)s", t=f"{order.credits_kg / 1000:g} t",
                        project=order.project.name),
         description=t("Retired for you at %(event)s", event=order.event.name),
         success_url=settings.public_url("checkout.order_status", public_id=public_id),

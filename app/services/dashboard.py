@@ -64,7 +64,7 @@ def summary(session: Session, event: Event) -> Summary:
         .where(Order.event_id == event.id, Order.status == PAID, Order.kind == "visitor")
     ).scalar_one()
     rows = session.execute(
-        select(Order.kind, Order.currency, func.count(), func.coalesce(func.sum(Order.kg), 0),
+        select(Order.kind, Order.currency, func.count(), func.coalesce(func.sum(Order.credits_kg), 0),
                func.coalesce(func.sum(Order.amount_minor), 0))
         .where(Order.event_id == event.id, Order.status == PAID)
         .group_by(Order.kind, Order.currency)
@@ -127,7 +127,7 @@ class Chart:
 def timeline(session: Session, event_id: int) -> tuple[list[Bucket], bool]:
     """Visitors' kg per hour (events up to two days long) or per day, cumulated; UTC."""
     rows = session.execute(
-        select(Order.paid_at, Order.kg)
+        select(Order.paid_at, Order.credits_kg)
         .where(Order.event_id == event_id, Order.status == PAID, Order.kind == "visitor")
         .order_by(Order.paid_at)
     ).all()
@@ -194,7 +194,7 @@ class Recent:
 def recent_certificates(session: Session, event_id: int, limit: int = 8) -> list[Recent]:
     """The latest valid visitor certificates, newest first; names only with consent."""
     rows = session.execute(
-        select(Certificate.number, Certificate.issued_at, Order.kg, Participant)
+        select(Certificate.number, Certificate.issued_at, Order.credits_kg, Participant)
         .join(Order, Order.id == Certificate.order_id)
         .join(Participant, Participant.id == Order.participant_id)
         .where(Order.event_id == event_id, Order.status == PAID, Order.kind == "visitor",
@@ -254,6 +254,6 @@ def orders_csv(session: Session, event_id: int) -> str:
             name, organization = "", ""
         writer.writerow([_cell(v) for v in (
             order.public_id, order.paid_at.isoformat(timespec="seconds") if order.paid_at else "", order.kind,
-            project, standard, order.kg, order.currency, order.amount_minor, number or "", cert_status or "",
+            project, standard, order.credits_kg, order.currency, order.amount_minor, number or "", cert_status or "",
             name, organization)])
     return out.getvalue()

@@ -1,13 +1,13 @@
 """The credit ledger: holds, retirements and serial ranges.
 
 Rules (each backed by a database constraint as well as by this code):
-- credits left = issued - retired - held, where "held" is the kg of pending
+- credits left = issued - retired - held, where "held" is the credits_kg of pending
   orders whose hold has not expired (so an expired hold frees itself on read);
 - every change of a project's credits happens while holding that project's row
   lock (PostgreSQL `SELECT ... FOR UPDATE`; on SQLite every transaction begins
   IMMEDIATE, see app/__init__.py), so no interleaving can oversell;
-- a paid order retires exactly its kg as contiguous serial ranges, taken in
-  order from the project's oldest batches; a batch's `retired_kg` is the
+- a paid order retires exactly its credits_kg (what its payment buys) as
+  contiguous serial ranges, taken in order from the project's oldest batches; a batch's `retired_kg` is the
   offset of its next free serial, and `retired_kg <= quantity` is a CHECK.
 
 Takes the SQLAlchemy session; never commits (the caller owns the transaction).
@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from ..models import CreditBatch, Order, Project, Retirement
@@ -43,6 +43,17 @@ class SoldOut(LedgerError):
 
 class NotPayable(LedgerError):
     code = "not_payable"
+
+
+class HoldShareExceeded(LedgerError):
+    """One client (a browser, or an API client address) holds too much of a project at once."""
+
+    code = "hold_share_exceeded"
+
+    def __init__(self, message: str, held_kg: int, limit_kg: int):
+        super().__init__(message)
+        self.held_kg = held_kg
+        self.limit_kg = limit_kg
 
 
 @dataclass(frozen=True)
@@ -77,7 +88,7 @@ def stock(session: Session, project_ids: list[int], now: dt.datetime) -> dict[in
         issued[pid] = (int(qty or 0), int(retired or 0))
     held = dict(
         session.execute(
-            select(Order.project_id, func.sum(Order.kg))
+            select(Order.project_id, func.sum(Order.credits_kg))
             .where(
                 Order.project_id.in_(project_ids),
                 Order.status == "pending",
@@ -89,17 +100,46 @@ def stock(session: Session, project_ids: list[int], now: dt.datetime) -> dict[in
     return {pid: Stock(issued[pid][0], issued[pid][1], int(held.get(pid) or 0)) for pid in project_ids}
 
 
-def hold(session: Session, order: Order, now: dt.datetime, hold_minutes: int) -> None:
-    """Hold `order.kg` of its project until the hold expires; add the order.
+def client_held_kg(session: Session, project_id: int, now: dt.datetime, participant_id: int | None,
+                   client_key: str | None) -> int:
+    """Credits of a project held right now by one participant or one client key."""
+    who = [Order.participant_id == participant_id] if participant_id is not None else []
+    if client_key:
+        who.append(Order.client_key == client_key)
+    if not who:
+        return 0
+    return int(session.execute(
+        select(func.coalesce(func.sum(Order.credits_kg), 0)).where(
+            Order.project_id == project_id, Order.status == "pending", Order.hold_expires_at > now, or_(*who))
+    ).scalar_one())
 
-    Raises SoldOut (and adds nothing) when fewer credits are left.
+
+def hold(session: Session, order: Order, now: dt.datetime, hold_minutes: int,
+         share_percent: int | None = None, share_floor_kg: int = 0) -> None:
+    """Hold `order.credits_kg` of its project until the hold expires; add the order.
+
+    With `share_percent`, the order's participant and client key together may
+    hold at most that percent of the project's unretired credits at once, or
+    `share_floor_kg` if that is more (so a small project still sells).
+    Raises SoldOut or HoldShareExceeded (and adds nothing).
     """
+    if order.credits_kg is None:
+        order.credits_kg = order.kg
     lock_project(session, order.project_id)
-    left = stock(session, [order.project_id], now)[order.project_id].left_kg
-    if order.kg > left:
+    st = stock(session, [order.project_id], now)[order.project_id]
+    left = st.left_kg
+    if order.credits_kg > left:
         raise SoldOut(
             f"Only {max(left, 0)} kg of credits are left in this project.", available_kg=max(left, 0)
         )
+    if share_percent is not None:
+        limit = max((st.issued_kg - st.retired_kg) * share_percent // 100, share_floor_kg)
+        held = client_held_kg(session, order.project_id, now, order.participant_id, order.client_key)
+        if held + order.credits_kg > limit:
+            raise HoldShareExceeded(
+                f"One buyer may hold at most {limit:,} kg of this project at once; you hold {held:,} kg. "
+                "Pay for your checkout, choose another project, or wait a few minutes.",
+                held_kg=held, limit_kg=limit)
     order.status = "pending"
     order.hold_expires_at = now + dt.timedelta(minutes=hold_minutes)
     session.add(order)
@@ -118,14 +158,14 @@ def extend_hold(session: Session, order: Order, until: dt.datetime, now: dt.date
         raise NotPayable(f"Order is {order.status}.")
     if order.hold_expires_at <= now:
         left = stock(session, [order.project_id], now)[order.project_id].left_kg
-        if order.kg > left:
+        if order.credits_kg > left:
             raise SoldOut("The credits held for this checkout were released and are gone.", max(left, 0))
     order.hold_expires_at = max(order.hold_expires_at, until)
     session.flush()
 
 
 def retire(session: Session, order: Order, now: dt.datetime) -> list[Retirement]:
-    """Retire the order's kg as serial ranges and mark it paid.
+    """Retire the order's credits_kg as serial ranges and mark it paid.
 
     A pending order retires from its own hold. A late payment for an order whose
     hold lapsed still retires if the credits are free; otherwise it raises
@@ -140,7 +180,7 @@ def retire(session: Session, order: Order, now: dt.datetime) -> list[Retirement]
     held_by_me = order.status == "pending" and order.hold_expires_at > now
     if not held_by_me:
         left = stock(session, [order.project_id], now)[order.project_id].left_kg
-        if order.kg > left:
+        if order.credits_kg > left:
             raise SoldOut("The credits held for this payment were released and are gone.", max(left, 0))
 
     batches = session.execute(
@@ -149,7 +189,7 @@ def retire(session: Session, order: Order, now: dt.datetime) -> list[Retirement]
         .order_by(CreditBatch.id)
         .with_for_update()
     ).scalars()
-    need = order.kg
+    need = order.credits_kg
     made: list[Retirement] = []
     for batch in batches:
         take = min(need, batch.quantity - batch.retired_kg)
@@ -163,7 +203,7 @@ def retire(session: Session, order: Order, now: dt.datetime) -> list[Retirement]
             break
     if need:
         # Holds guarantee supply; reaching this means the data was edited by hand.
-        raise SoldOut("Not enough credits were issued for this order.", order.kg - need)
+        raise SoldOut("Not enough credits were issued for this order.", order.credits_kg - need)
     session.add_all(made)
     order.status = "paid"
     order.paid_at = now

@@ -1,8 +1,10 @@
 """Prices and the split of each payment, in integer minor units.
 
 Amount = ceil(kg x price per tonne / 1000), raised to the currency's minimum
-charge. The platform fee is a whole percent, rounded down so that the project
-owner is never short-changed by rounding.
+charge. When the minimum applies, the payment buys what it pays for: it
+retires floor(amount x 1000 / price per tonne) kg, never less than kg. The
+platform fee is a whole percent, rounded down so that the project owner is
+never short-changed by rounding; owner and fee split the whole amount.
 """
 from __future__ import annotations
 
@@ -34,6 +36,11 @@ class Price:
     owner_minor: int
     platform_fee_minor: int
     minimum_applied: bool
+    credits_kg: int  # what the payment retires: kg, or more when the minimum charge applies
+
+    @property
+    def extra_kg(self) -> int:
+        return self.credits_kg - self.kg
 
 
 @cache
@@ -73,6 +80,7 @@ def price(kg: int, price_per_tonne_minor: int, currency_code: str, fee_percent: 
     raw = -(-kg * price_per_tonne_minor // 1000)  # ceiling division, integers only
     amount = max(raw, cur.minimum_minor)
     fee = amount * fee_percent // 100
+    credits = max(kg, amount * 1000 // price_per_tonne_minor) if amount > raw and price_per_tonne_minor > 0 else kg
     return Price(
         kg=kg,
         amount_minor=amount,
@@ -80,6 +88,7 @@ def price(kg: int, price_per_tonne_minor: int, currency_code: str, fee_percent: 
         owner_minor=amount - fee,
         platform_fee_minor=fee,
         minimum_applied=amount > raw,
+        credits_kg=credits,
     )
 
 

@@ -33,6 +33,8 @@ class Settings:
     hold_minutes: int
     fee_percent: int
     max_kg: int
+    # Visitor orders only: the share of a project's unretired credits one client may hold at once.
+    hold_share_percent: int | None = None
 
 
 def new_public_id() -> str:
@@ -75,11 +77,16 @@ def start(
     kind: str = "visitor",
     organization_id: int | None = None,
     language: str = "en",
+    client_key: str | None = None,
 ) -> Order:
-    """Create a pending order holding `kg` of `project`; raises OrderError or SoldOut.
+    """Create a pending order holding `kg` of `project` (its credits_kg: more when the
+    minimum charge applies); raises OrderError, SoldOut or HoldShareExceeded.
 
     kind "operations" is an organization neutralizing its event's own
     operations: it gets a certificate but never counts on the people boards.
+    A visitor order replaces the participant's open hold on the same project
+    (one open hold per participant and project) and is held within
+    `settings.hold_share_percent`.
     """
     if event.status != "live":
         raise OrderError("This event is not taking part any more.", "event", "event_closed")
@@ -101,6 +108,7 @@ def start(
         participant_id=participant.id,
         footprint_id=footprint.id if footprint else None,
         kg=kg,
+        credits_kg=p.credits_kg,
         amount_minor=p.amount_minor,
         currency=p.currency,
         owner_minor=p.owner_minor,
@@ -112,16 +120,34 @@ def start(
         kind=kind,
         organization_id=organization_id,
         language=language,
+        client_key=client_key if kind == "visitor" else None,
         created_at=now,
         hold_expires_at=now,
     )
-    ledger.hold(session, order, now, settings.hold_minutes)
+    share = None
+    if kind == "visitor":
+        ledger.lock_project(session, project.id)
+        release_open_holds(session, participant, project, now)
+        share = settings.hold_share_percent
+    # A client may always hold what one minimum payment buys here (e.g. 42 kg at ¥95/t).
+    floor = money.price(1, project.price_per_tonne_minor, project.currency, settings.fee_percent).credits_kg
+    ledger.hold(session, order, now, settings.hold_minutes, share_percent=share, share_floor_kg=floor)
     if kind == "visitor":
         # The visitor's latest choice is what boards show (consent can be withdrawn too).
         participant.display_name = name
         participant.organization = org
         participant.show_on_board = bool(show_on_board)
     return order
+
+
+def release_open_holds(session: Session, participant: Participant, project: Project, now: dt.datetime) -> int:
+    """Cancel the participant's open visitor holds on the project (a new checkout replaces them)."""
+    stale = session.execute(select(Order).where(
+        Order.participant_id == participant.id, Order.project_id == project.id, Order.kind == "visitor",
+        Order.status == "pending", Order.hold_expires_at > now)).scalars().all()
+    for order in stale:
+        ledger.release(session, order, "cancelled")
+    return len(stale)
 
 
 def fulfil(
@@ -194,7 +220,7 @@ def to_refund(session: Session) -> list[Order]:
 def operations_kg(session: Session, event_id: int) -> int:
     """Kilograms an organizer neutralized for the event's own operations."""
     return int(session.execute(
-        select(func.coalesce(func.sum(Order.kg), 0))
+        select(func.coalesce(func.sum(Order.credits_kg), 0))
         .where(Order.event_id == event_id, Order.status == "paid", Order.kind == "operations")
     ).scalar_one())
 

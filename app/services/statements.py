@@ -45,7 +45,7 @@ def statement(session: Session, owner: ProjectOwner) -> Statement:
     rows = session.execute(
         select(
             Project.id, Project.name, Project.currency,
-            func.count(Order.id), func.coalesce(func.sum(Order.kg), 0),
+            func.count(Order.id), func.coalesce(func.sum(Order.credits_kg), 0),
             func.coalesce(func.sum(Order.amount_minor), 0), func.coalesce(func.sum(Order.owner_minor), 0),
         )
         .select_from(Project)
@@ -92,7 +92,7 @@ def to_csv(session: Session, owner: ProjectOwner) -> str:
     for order in paid_orders(session, owner):
         serials = " ".join(f"{r.batch.serial_prefix}:{r.first_serial}-{r.last_serial}" for r in order.retirements)
         writer.writerow([order.public_id, order.paid_at.isoformat() if order.paid_at else "", order.project.name,
-                         order.kg, order.currency, order.amount_minor, order.owner_minor,
+                         order.credits_kg, order.currency, order.amount_minor, order.owner_minor,
                          order.platform_fee_minor, "" if order.payment_fee_minor is None else order.payment_fee_minor,
                          serials])
     return out.getvalue()

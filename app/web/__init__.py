@@ -3,7 +3,10 @@ mode, the checkout service's settings, the live-event lookup, serial ranges for
 display. Route modules import this, never each other."""
 from __future__ import annotations
 
-from flask import Flask, abort, current_app, url_for
+import hashlib
+import hmac
+
+from flask import Flask, abort, current_app, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -47,11 +50,19 @@ def checkout_settings() -> checkout.Settings:
         hold_minutes=cfg["HOLD_MINUTES"],
         fee_percent=cfg["PLATFORM_FEE_PERCENT"],
         max_kg=cfg["MAX_ORDER_KG"],
+        visitor_max_kg=cfg["VISITOR_MAX_KG"],
+        hold_share_percent=cfg["HOLD_SHARE_PERCENT"],
         demo=demo_mode(),
         stripe=None if demo_mode() else stripe_config(),
         public_url=public_url,
         translate=_,
     )
+
+
+def client_key() -> str:
+    """The client's address as an opaque key (a keyed hash: the address itself is never stored)."""
+    address = (request.remote_addr or "").encode()
+    return hmac.new(current_app.config["SECRET_KEY"].encode(), address, hashlib.sha256).hexdigest()[:32]
 
 
 def language() -> str:

@@ -13,7 +13,7 @@ from tests.accounts import login_as, make_user
 
 @pytest.fixture
 def paid(make_order, make_project, make_event):
-    project, event = make_project(), make_event()
+    project, event = make_project(price=400_000), make_event()  # ¥4,000/t: the ¥4.00 minimum buys 1 kg
     return [make_order(project=project, event=event, kg=kg, name="Mei Chen") for kg in (12, 30, 7)]
 
 

@@ -1,5 +1,16 @@
+import functools
+
+import pytest
+
 from app.models import Participant
 from app.services import boards
+
+
+@pytest.fixture
+def make_project(make_project):
+    """Ledger mechanics at a price where the minimum charge never adds credits
+    (¥4,000 a tonne: 1 kg costs the ¥4.00 minimum), so credits_kg == kg."""
+    return functools.partial(make_project, price=400_000)
 
 
 def participant(db, name="", show=False):

@@ -1,16 +1,19 @@
 """The checkout service called directly, without Flask routes: start, offers, the
 payment link against the local Stripe fake, webhook outcomes, demo outcomes and
 late-payment refunds."""
+import datetime as dt
 import os
+from dataclasses import replace
 
 import pytest
 from sqlalchemy import func, select
 
-from app.models import Certificate, Footprint, Order, Participant
-from app.services import checkout, footprint, ledger, orders, payments
+from app.models import Certificate, Footprint, Order, Participant, utcnow
+from app.services import boards, checkout, footprint, ledger, orders, payments
 from tests.fakes.stripe_api import FakeStripe
 
-DEMO = checkout.Settings(hold_minutes=30, fee_percent=10, max_kg=1_000_000)
+# Test projects hold 10,000 kg or less: the share rule (5 % by default) has its own tests in test_holds.py.
+DEMO = checkout.Settings(hold_minutes=30, fee_percent=10, max_kg=1_000_000, hold_share_percent=100)
 
 
 def participant(db):
@@ -104,7 +107,7 @@ def test_demo_outcome_fulfils_once(db, make_event, make_project):
 def stripe_settings():
     with FakeStripe() as fake:
         yield fake, checkout.Settings(
-            hold_minutes=30, fee_percent=10, max_kg=1_000_000, demo=False,
+            hold_minutes=30, fee_percent=10, max_kg=1_000_000, demo=False, hold_share_percent=100,
             stripe=payments.StripeConfig(fake.api_key, "whsec_x", fake.base),
             public_url=lambda endpoint, **values: f"https://example.test/{endpoint}/{values['public_id']}")
 
@@ -161,3 +164,37 @@ def test_a_late_payment_for_sold_credits_is_refunded(db, make_event, make_projec
     assert checkout.apply_provider_session(db.session, settings, order, paid) == "refunded"
     assert [r["payment_intent"] for r in fake.refunds] == ["pi_late"]
     assert order.refund_ref == fake.refunds[0]["id"]
+
+
+def test_a_short_hold_is_extended_only_while_a_payment_session_is_open(db, make_event, make_project,
+                                                                         stripe_settings):
+    fake, settings = stripe_settings
+    settings = replace(settings, hold_minutes=15)
+    now = utcnow()
+    order = checkout.start(db.session, settings, request_value(db, make_event(), make_project()), now=now)
+    assert order.hold_expires_at == now + dt.timedelta(minutes=15)
+    checkout.payment_link(db.session, settings, order)  # a Stripe Checkout session lives at least 30 minutes
+    order = orders.by_public_id(db.session, order.public_id)
+    assert order.hold_expires_at >= now + dt.timedelta(minutes=31)
+
+
+def test_the_minimum_charge_retires_what_it_pays_for(db, make_event, make_project):
+    # Worked example (#11 item 4): one chicken meal, 2 kg, at ¥42 a tonne. 2 kg would cost
+    # ceil(2 x 4200 / 1000) = ¥0.09, so the ¥4.00 minimum applies, and ¥4.00 buys
+    # floor(400 x 1000 / 4200) = 95 kg: the order asks 2 kg and retires 95.
+    event, project = make_event(), make_project(quantity=1000, price=4200)
+    order = checkout.start(db.session, DEMO, request_value(db, event, project, kg=2))
+    assert (order.kg, order.credits_kg, order.amount_minor) == (2, 95, 400)
+    assert (order.owner_minor, order.platform_fee_minor) == (360, 40)  # the split is on the whole ¥4.00
+    assert ledger.stock(db.session, [project.id], utcnow())[project.id].held_kg == 95
+    checkout.apply_demo_outcome(db.session, order, "paid")
+    assert sum(r.last_serial - r.first_serial + 1 for r in order.retirements) == 95
+    assert ledger.stock(db.session, [project.id], utcnow())[project.id].left_kg == 905
+    assert boards.event_totals(db.session, event.id).kg == 95
+
+
+def test_the_minimum_is_refused_when_what_it_buys_is_not_left(db, make_event, make_project):
+    event, project = make_event(), make_project(quantity=50, price=4200)  # 2 kg would fit, 95 kg do not
+    with pytest.raises(ledger.SoldOut):
+        checkout.start(db.session, DEMO, request_value(db, event, project, kg=2))
+    assert not checkout.offers(db.session, event, 2, 10)[0]["available"]

@@ -1,5 +1,6 @@
 """The ledger's rules against a real database (SQLite, or PostgreSQL with TEST_DATABASE_URL)."""
 import datetime as dt
+import functools
 import threading
 
 import pytest
@@ -11,6 +12,13 @@ from app.extensions import db as _db
 from app.models import Certificate, CreditBatch, Event, Order, Participant, Project, Retirement, utcnow
 from app.services import ledger, orders
 from tests.conftest import SETTINGS
+
+
+@pytest.fixture
+def make_project(make_project):
+    """Ledger mechanics at a price where the minimum charge never adds credits
+    (¥4,000 a tonne: 1 kg costs the ¥4.00 minimum), so credits_kg == kg."""
+    return functools.partial(make_project, price=400_000)
 
 
 def left(db, project):

@@ -18,6 +18,19 @@ def test_minimum_charge_applies_and_is_flagged():
     assert money.price(1000, 5800, "CNY", 10).minimum_applied is False
 
 
+def test_the_minimum_charge_buys_the_credits_it_pays_for():
+    # A chicken meal, 2 kg, at ¥42/t: ¥0.09 raised to the ¥4.00 minimum, which buys
+    # floor(400 x 1000 / 4200) = 95 kg (93 kg more than the meal).
+    p = money.price(2, 4200, "CNY", 10)
+    assert (p.amount_minor, p.minimum_applied, p.credits_kg, p.extra_kg) == (400, True, 95, 93)
+    assert (p.owner_minor, p.platform_fee_minor) == (360, 40)
+    assert money.price(1, 5800, "CNY", 10).credits_kg == 68  # floor(400,000 / 5,800)
+    # Without the minimum the payment buys exactly what was asked (rounding up never adds kg).
+    assert money.price(421, 5800, "CNY", 10).credits_kg == 421
+    # Never less than asked: 79 kg at ¥50.64/t cost ¥4.01 > ¥4.00 (no minimum) -> 79 kg.
+    assert money.price(79, 5064, "CNY", 10).credits_kg == 79
+
+
 def test_split_adds_up_and_fee_rounds_down():
     p = money.price(421, 5800, "CNY", 10)
     assert p.platform_fee_minor == 244  # 10 % of 2442 = 244.2, rounded down

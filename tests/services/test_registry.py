@@ -39,9 +39,10 @@ def test_paying_twice_records_once(db, make_order):
     assert db.session.scalar(select(func.count()).select_from(RegistryEntry)) == 1
 
 
-def test_a_revocation_appends_a_revoke_leaf_naming_the_retirement(db, make_order):
-    make_order()
-    cert = make_order(kg=7).certificate
+def test_a_revocation_appends_a_revoke_leaf_naming_the_retirement(db, make_order, make_project):
+    project = make_project(price=400_000)  # ¥4,000/t: the ¥4.00 minimum buys 1 kg, so 7 kg retire 7 kg
+    make_order(project=project)
+    cert = make_order(kg=7, project=project).certificate
     cert.status = "revoked"
     entry = registry.record_revocation(db.session, cert, dt.datetime(2026, 12, 1, 10, 0, 0, 123))
     db.session.commit()
@@ -51,7 +52,7 @@ def test_a_revocation_appends_a_revoke_leaf_naming_the_retirement(db, make_order
 
 
 def test_root_and_proofs_over_the_database_match_the_leaves(db, make_order, make_project, make_event):
-    project, event = make_project(), make_event()
+    project, event = make_project(price=400_000), make_event()  # ¥4,000/t: the ¥4.00 minimum buys 1 kg
     for kg in range(1, 12):
         make_order(project=project, event=event, kg=kg)
     leaves = [e.leaf.encode() for e in db.session.execute(select(RegistryEntry).order_by(RegistryEntry.seq)).scalars()]
@@ -131,8 +132,8 @@ def test_postgres_refuses_truncate_too(db, make_order):
     db.session.rollback()
 
 
-def test_find_serial(db, make_order):
-    order = make_order(kg=10)
+def test_find_serial(db, make_order, make_project):
+    order = make_order(kg=10, project=make_project(price=400_000))
     r = order.retirements[0]
     prefix = r.batch.serial_prefix
     found = registry.find_serial(db.session, f"{prefix}-{r.first_serial + 9:010d}")
@@ -157,7 +158,7 @@ def test_concurrent_payments_on_different_projects_append_gap_free(app_config, m
     options = {**app_config["SQLALCHEMY_ENGINE_OPTIONS"], "pool_size": buyers + 2, "max_overflow": 0}
     race_app = create_app({**app_config, "SQLALCHEMY_ENGINE_OPTIONS": options})
     event_id = make_event().id
-    project_ids = [make_project().id for _ in range(4)]
+    project_ids = [make_project(price=400_000).id for _ in range(4)]
     _db.session.rollback()  # the test's own session must not hold SQLite's write lock
     barrier = threading.Barrier(buyers)
     errors: list[BaseException] = []
