@@ -18,7 +18,7 @@ from werkzeug.datastructures import MultiDict
 from .extensions import db
 from .htmx import render
 from .models import Event
-from .services import checkout, footprint, money
+from .services import checkout, footprint, money, orders
 
 MAX_LEGS = 10
 MODE_LABELS = {
@@ -306,6 +306,20 @@ def calculate(event: Event, form: MultiDict) -> Calculation:
                 "That project does not have enough credits left for your footprint. Please choose another."
             )
         calc.selected_project = ids[0] if ids else None
+    return calc
+
+
+def prefill_identity(calc: Calculation, participant_id: int | None) -> Calculation:
+    """Name, organization and board consent from the visitor's last paid order, where the
+    form does not hold them yet (an unpaid checkout never counts)."""
+    order = orders.last_paid_visitor_order(db.session, participant_id)
+    if order is None or any(k in calc.form for k in ("display_name", "organization", "show_on_board")):
+        return calc
+    calc.form = MultiDict(calc.form)
+    calc.form["display_name"] = order.display_name
+    calc.form["organization"] = order.organization
+    if order.show_on_board:
+        calc.form["show_on_board"] = "on"
     return calc
 
 

@@ -6,9 +6,10 @@ from flask import Blueprint, request, url_for
 from werkzeug.datastructures import MultiDict
 
 from .. import htmx
-from ..calculator_form import calculate, page
+from ..calculator_form import calculate, page, prefill_identity
 from ..htmx import redirect_to, render
 from ..services import life, places
+from ..participants import current_participant
 from ..web import live_event
 
 bp = Blueprint("calculator", __name__)
@@ -20,7 +21,8 @@ def calculate_page(slug: str):
     event = live_event(slug)
     if event.slug == life.EVENT_SLUG:
         return redirect_to(url_for("life.life"))  # everyday life has its own calculator
-    return page(event, calculate(event, MultiDict()))
+    participant = current_participant()
+    return page(event, prefill_identity(calculate(event, MultiDict()), participant and participant.id))
 
 
 @bp.post("/e/<slug>/calculate")
