@@ -10,6 +10,7 @@ from ..models import SCENARIOS, Event, Project, utcnow
 from ..participants import current_participant
 from ..services import boards, footprint, ledger, life, orders
 from ..services import methodology as methodology_data
+from ..calculator_form import back_url
 from ..web import live_event
 
 bp = Blueprint("public", __name__)
@@ -60,6 +61,7 @@ def project(project_id: int):
         stock=ledger.stock(db.session, [proj.id], utcnow())[proj.id],
         passed=orders.owner_totals(db.session, [proj.id]).get(proj.id, 0),
         serial=ledger.format_serial,
+        back=back_url(request.args),
     )
 
 

@@ -55,3 +55,71 @@ def test_download_saves_the_certificate_without_javascript(live_server, browser)
         page.get_by_role("link", name="Download").click()
     assert info.value.suggested_filename.endswith(".png")
     context.close()
+
+
+def fill_qingcheng(page, base):
+    page.goto(f"{base}/e/qingcheng-mountain/calculate")
+    page.locator("#legs-0-mode").select_option("taxi")
+    page.locator("#legs-0-distance_km").fill("65")
+    page.locator("#hotel-nights").fill("2")
+    page.locator("#display_name").fill("Mei")
+
+
+def test_details_then_back_keeps_the_input_with_javascript(live_server, phone, shot):
+    page = phone
+    errors = watch_errors(page)
+    fill_qingcheng(page, live_server)
+    total = page.locator(".total-value strong")
+    expect(total).not_to_have_text(re.compile(r"^0"))
+    expect(page).to_have_url(re.compile(r"hotel-nights=2.*display_name=Mei"))  # the live total keeps the URL
+    typed = total.inner_text()
+    page.locator(".project a.details").first.click()
+    page.wait_for_url(re.compile(r"/p/\d+\?"))
+    shot(page, "i11-3-project-details")
+    page.go_back()
+    expect(page.locator("#legs-0-distance_km")).to_have_value("65")
+    expect(page.locator("#hotel-nights")).to_have_value("2")
+    expect(page.locator("#display_name")).to_have_value("Mei")
+    expect(total).to_have_text(typed)
+    page.locator(".project a.details").first.click()
+    page.get_by_role("link", name="Back to your calculation").click()
+    expect(page.locator("#legs-0-distance_km")).to_have_value("65")
+    expect(total).to_have_text(typed)
+    shot(page, "i11-3-calculator-after-back")
+    assert errors == []
+
+
+def test_details_then_back_keeps_the_input_without_javascript(live_server, browser):
+    context = _no_js(browser)
+    page = context.new_page()
+    fill_qingcheng(page, live_server)
+    page.get_by_role("button", name="Update total").click()
+    page.locator(".project a.details").first.click()
+    page.wait_for_url(re.compile(r"/p/\d+\?"))
+    page.go_back()
+    expect(page.locator("#legs-0-distance_km")).to_have_value("65")
+    expect(page.locator("#hotel-nights")).to_have_value("2")
+    page.locator(".project a.details").first.click()
+    page.get_by_role("link", name="Back to your calculation").click()
+    expect(page.locator("#legs-0-distance_km")).to_have_value("65")
+    expect(page.locator("#display_name")).to_have_value("Mei")
+    context.close()
+
+
+@pytest.mark.parametrize("javascript", [True, False])
+def test_try_again_after_a_failed_payment_keeps_the_input(live_server, browser, shot, javascript):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, java_script_enabled=javascript)
+    page = context.new_page()
+    fill_qingcheng(page, live_server)
+    page.get_by_role("button", name="Neutralize and pay").click()
+    page.wait_for_url(re.compile(r"/pay/ord_[^/]+/demo$"))
+    page.get_by_role("button", name=re.compile("Simulate a failed payment")).click()
+    page.get_by_role("link", name="Try again").click()
+    page.wait_for_url(re.compile(r"/e/qingcheng-mountain/calculate\?"))
+    expect(page.locator("#legs-0-mode")).to_have_value("taxi")
+    expect(page.locator("#legs-0-distance_km")).to_have_value("65")
+    expect(page.locator("#hotel-nights")).to_have_value("2")
+    expect(page.locator("#display_name")).to_have_value("Mei")
+    assert not page.locator(".total-value strong").inner_text().startswith("0")
+    shot(page, f"i11-3-try-again-{'js' if javascript else 'nojs'}")
+    context.close()
