@@ -8,8 +8,8 @@ from werkzeug.datastructures import MultiDict
 from .. import htmx
 from ..calculator_form import calculate, calculator_url, page, prefill_identity, state
 from ..htmx import redirect_to, render
-from ..services import life, places
 from ..participants import current_participant
+from ..services import life, places
 from ..web import live_event
 
 bp = Blueprint("calculator", __name__)

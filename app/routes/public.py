@@ -4,13 +4,13 @@ from __future__ import annotations
 from flask import Blueprint, abort, jsonify, request
 from sqlalchemy import or_, select, text
 
+from ..calculator_form import back_url
 from ..extensions import db
 from ..htmx import render
 from ..models import SCENARIOS, Event, Project, utcnow
 from ..participants import current_participant
 from ..services import boards, footprint, ledger, life, orders
 from ..services import methodology as methodology_data
-from ..calculator_form import back_url
 from ..web import live_event
 
 bp = Blueprint("public", __name__)

@@ -93,7 +93,8 @@ def test_an_old_certificate_keeps_the_method_it_was_made_with(client, make_order
 
 def test_calculator_offers_kwh_first_outside_china(client, make_event):
     make_event(slug="tokyo", scenario="hotel", country="JP")
-    html = client.post("/e/tokyo/calculate", data={"leg_count": "0", "energy-gas": "30"}, follow_redirects=True).get_data(as_text=True)
+    html = client.post("/e/tokyo/calculate", data={"leg_count": "0", "energy-gas": "30"},
+                       follow_redirects=True).get_data(as_text=True)
     assert '<option value="kWh" selected>kWh</option>' in html and "Natural gas, 30 kWh" in html
     assert html.index('<option value="kWh"') < html.index('<option value="m3"')
     assert footprint.gas_units("JP") == ("kWh", "m3") and footprint.gas_units("CN") == ("m3", "kWh")

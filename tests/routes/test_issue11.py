@@ -71,7 +71,7 @@ def test_details_and_back_keep_the_calculation(htmx, client, make_event, make_pr
     project = make_project()
     block = htmx.post("/e/forum/calculate", data=calculator_form(project.id),
                       headers={"HX-Target": "result"}).get_data(as_text=True)
-    details = re.search(r'href="(/p/%d\?[^"]+)"' % project.id, block).group(1).replace("&amp;", "&")
+    details = re.search(rf'href="(/p/{project.id}\?[^"]+)"', block).group(1).replace("&amp;", "&")
     assert "e=forum" in details and "legs-0-from=PEK" in details
     page = client.get(details).get_data(as_text=True)
     back = re.search(r'<a[^>]*href="(/e/forum/calculate\?[^"]+)"[^>]*>[^<]*Back to your calculation',
@@ -93,7 +93,7 @@ def test_try_again_after_a_failed_payment_reopens_the_calculation(client, make_e
     assert re.search(r'id="hotel-nights"[^>]*value="2"', text)
     assert 'value="王小明"' in text and 'value="Chengdu Tech"' in text
     assert re.search(r'name="show_on_board"\s+checked', text)
-    assert re.search(r'value="%d"\s+checked' % project.id, text)
+    assert re.search(rf'value="{project.id}"\s+checked', text)
 
 
 def test_update_total_without_javascript_lands_on_a_url_back_can_reload(client, make_event, make_project):
