@@ -104,3 +104,35 @@ def test_update_total_without_javascript_lands_on_a_url_back_can_reload(client, 
     assert response.headers["Location"].startswith("/e/forum/calculate?") and "csrf" not in response.headers["Location"]
     bad = client.post("/e/forum/calculate", data=calculator_form(project.id, **{"hotel-nights": "abc"}))
     assert bad.status_code == 422
+
+
+FIELDS = {  # form field -> extra fields that make it counted
+    "hotel-nights": {},
+    "meals-vegan": {},
+    "basket-beef": {},
+    "energy-electricity": {},
+    "energy-gas": {},
+    "legs-0-distance_km": {"legs-0-mode": "taxi", "legs-0-from": ""},
+    "legs-0-occupants": {"legs-0-mode": "car", "legs-0-distance_km": "10", "legs-0-from": ""},
+}
+WHOLE = ("hotel-nights", "meals-vegan", "legs-0-occupants")
+BAD = ["abc", "2.5", "-1", "-2.5", "99999999", "1e400", "nan", "1,5"]
+
+
+def test_one_true_error_per_field(htmx, make_event, make_project):
+    make_event(slug="forum")
+    project = make_project()
+    for name, extra in FIELDS.items():
+        messages = set()
+        for value in BAD:
+            form = calculator_form(project.id, **{"hotel-nights": ""}, **extra)
+            form[name] = value
+            response = htmx.post("/e/forum/calculate", data=form, headers={"HX-Target": "calc-body"})
+            body = response.get_data(as_text=True)
+            found = re.search(rf'<p class="error" id="err-[^"]*">([^<]+)</p>', body)
+            if value == "2.5" and name not in WHOLE:
+                assert response.status_code == 200, (name, value)  # a valid decimal
+                continue
+            assert response.status_code == 422 and found, (name, value)
+            messages.add(found.group(1))
+        assert len(messages) == 1, (name, messages)
