@@ -129,7 +129,7 @@ def test_one_true_error_per_field(htmx, make_event, make_project):
             form[name] = value
             response = htmx.post("/e/forum/calculate", data=form, headers={"HX-Target": "calc-body"})
             body = response.get_data(as_text=True)
-            found = re.search(rf'<p class="error" id="err-[^"]*">([^<]+)</p>', body)
+            found = re.search(r'<p class="error" id="err-[^"]*">([^<]+)</p>', body)
             if value == "2.5" and name not in WHOLE:
                 assert response.status_code == 200, (name, value)  # a valid decimal
                 continue
