@@ -9,7 +9,7 @@ from ..extensions import db
 from ..htmx import render
 from ..models import SCENARIOS, Event, Project, utcnow
 from ..participants import current_participant
-from ..services import boards, footprint, ledger, life, orders
+from ..services import boards, footprint, ledger, life, orders, statements
 from ..services import methodology as methodology_data
 from ..web import live_event
 
@@ -51,7 +51,7 @@ def event(slug: str):
 
 @bp.get("/p/<int:project_id>")
 def project(project_id: int):
-    """A project: its batches and serial ranges, credits left, money passed on."""
+    """A project: its batches and serial ranges, credits left, the owner's share, paid out and owed."""
     proj = db.session.get(Project, project_id)
     if proj is None:
         abort(404)
@@ -59,7 +59,7 @@ def project(project_id: int):
         "public/project.html",
         project=proj,
         stock=ledger.stock(db.session, [proj.id], utcnow())[proj.id],
-        passed=orders.owner_totals(db.session, [proj.id]).get(proj.id, 0),
+        money=statements.project_money(db.session, [proj])[proj.id],
         serial=ledger.format_serial,
         back=back_url(request.args),
     )

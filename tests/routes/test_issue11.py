@@ -136,3 +136,30 @@ def test_one_true_error_per_field(htmx, make_event, make_project):
             assert response.status_code == 422 and found, (name, value)
             messages.add(found.group(1))
         assert len(messages) == 1, (name, messages)
+
+
+def test_owed_and_paid_out_are_shown_separately(client, db, make_event, make_project, make_order):
+    from app.services import admin
+
+    event = make_event(slug="forum")
+    project = make_project(price=5000)
+    other = make_project(price=5000, owner_id=project.owner_id)  # the same owner's second project
+    first = make_order(event=event, project=project, kg=1000)
+    second = make_order(event=event, project=other, kg=1000)
+    admin.record_payout(db.session, project.owner_id, first.owner_minor - 100, "CNY")
+    db.session.commit()
+    share = first.owner_minor
+    owed = first.owner_minor + second.owner_minor - (first.owner_minor - 100)
+
+    rows = {p["id"]: p for p in client.get("/api/v1/projects").get_json()["projects"]}
+    mine = rows[project.id]
+    assert mine["owner_share_minor"] == share
+    assert mine["owner_paid_out_minor"] == first.owner_minor - 100
+    assert mine["owner_owed_minor"] == owed
+    assert mine["passed_to_owner_minor"] == share  # kept for existing clients: the share, not a payout
+
+    page = client.get(f"/p/{project.id}").get_data(as_text=True)
+    assert "passed to the project owner" not in page
+    assert f"¥{(first.owner_minor - 100) / 100:,.2f}" in page and f"¥{owed / 100:,.2f}" in page
+    text = client.get("/e/forum/calculate").get_data(as_text=True)
+    assert "passed on so far" not in text
