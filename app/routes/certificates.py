@@ -11,6 +11,7 @@ from werkzeug.exceptions import NotFound
 from ..extensions import db
 from ..htmx import render
 from ..models import Certificate
+from ..participants import current_participant
 from ..services import boards
 from ..services import certificates as certs
 from ..web import public_url, serial_ranges
@@ -60,8 +61,10 @@ def show(token: str):
     """The public page that proves a certificate: order, serials, project."""
     cert = by_token(token)
     order = cert.order
+    participant = current_participant()
     return render(
         "certificates/show.html",
+        mine=participant is not None and participant.id == order.participant_id,
         cert=cert,
         order=order,
         serials=serial_ranges(cert),

@@ -9,7 +9,7 @@ from ..extensions import db
 from ..htmx import render
 from ..models import SCENARIOS, Event, Project, utcnow
 from ..participants import current_participant
-from ..services import boards, footprint, ledger, life, orders, statements
+from ..services import boards, footprint, ledger, life, orders, schedule, statements
 from ..services import methodology as methodology_data
 from ..web import live_event
 
@@ -28,6 +28,7 @@ def home():
         like = f"%{q}%"
         stmt = stmt.where(or_(Event.name.ilike(like), Event.city.ilike(like), Event.venue_name.ilike(like)))
     events = db.session.execute(stmt.order_by(Event.starts_on.desc(), Event.id).limit(50)).scalars().all()
+    events = schedule.live_first(events, utcnow().date())
     return render("public/home.html", block="results", events=events, q=q, scenario=scenario, scenarios=SCENARIOS)
 
 
@@ -46,6 +47,7 @@ def event(slug: str):
         board=boards.event_board(db.session, ev.id, limit=5),
         rank=rank,
         operations_kg=orders.operations_kg(db.session, ev.id),
+        ended=schedule.ended(ev, utcnow().date()),
     )
 
 

@@ -123,3 +123,30 @@ def test_try_again_after_a_failed_payment_keeps_the_input(live_server, browser, 
     assert not page.locator(".total-value strong").inner_text().startswith("0")
     shot(page, f"i11-3-try-again-{'js' if javascript else 'nojs'}")
     context.close()
+
+
+TARGETS = """(sel) => Array.from(document.querySelectorAll(sel)).filter(el => el.offsetParent !== null)
+    .map(el => el.getBoundingClientRect()).filter(r => r.width < 24 || r.height < 24).length"""
+
+
+def test_small_things_a_visitor_sees(live_server, phone, shot):
+    page = phone
+    errors = watch_errors(page)
+    pay_for_a_taxi(page, live_server, name="Ana")
+    expect(page.get_by_role("heading", level=1, name="Carbon Neutral Certificate of Honor")).to_be_visible()
+    expect(page.get_by_text(re.compile(r"You are carbon neutral for .* at Mount Qingcheng"))).to_be_visible()
+    assert page.evaluate(TARGETS, "footer a") == 0
+    shot(page, "i11-8-certificate")
+
+    page.goto(f"{live_server}/e/qingcheng-mountain/calculate")
+    assert page.evaluate(TARGETS, ".project a.details") == 0
+
+    page.goto(f"{live_server}/")
+    cards = page.locator(".event-card")
+    names = cards.locator("strong").all_inner_texts()
+    forum = names.index("China Digital Carbon Neutrality Forum")
+    expect(cards.nth(forum)).to_contain_text("Ended")
+    ended = ["Ended" in text for text in cards.all_inner_texts()]
+    assert ended == sorted(ended) and not ended[0]  # the live ones first
+    shot(page, "i11-8-home")
+    assert errors == []

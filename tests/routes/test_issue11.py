@@ -163,3 +163,31 @@ def test_owed_and_paid_out_are_shown_separately(client, db, make_event, make_pro
     assert f"¥{(first.owner_minor - 100) / 100:,.2f}" in page and f"¥{owed / 100:,.2f}" in page
     text = client.get("/e/forum/calculate").get_data(as_text=True)
     assert "passed on so far" not in text
+
+
+def test_certificate_page_has_a_heading_and_tells_the_buyer(client, make_event, make_project, app):
+    make_event(slug="forum", name="Green Forum")
+    project = make_project()
+    public_id = pay(client, "forum", calculator_form(project.id))
+    response = client.post(f"/pay/{public_id}/demo", data={"outcome": "paid"}, follow_redirects=True)
+    page = response.get_data(as_text=True)
+    assert re.search(r"<h1>Carbon Neutral Certificate of Honor</h1>", page)
+    assert re.search(r"You are carbon neutral for [\d.,]+ (t|kg) CO₂e at Green Forum", page)
+    g.pop("participant", None)
+    stranger = app.test_client().get(response.request.path).get_data(as_text=True)
+    assert "<h1>Carbon Neutral Certificate of Honor</h1>" in stranger and "You are carbon neutral" not in stranger
+
+
+def test_past_events_are_marked_ended_and_listed_after_live_ones(client, make_event):
+    import datetime as dt
+
+    today = dt.date.today()
+    make_event(slug="old", name="Forum 2021", starts_on=dt.date(2021, 5, 1), ends_on=dt.date(2021, 5, 2))
+    make_event(slug="soon", name="Forum Soon", starts_on=today + dt.timedelta(days=30))
+    make_event(slug="now", name="Forum Now", starts_on=today - dt.timedelta(days=1), ends_on=today)
+    html = client.get("/").get_data(as_text=True)
+    assert html.index("Forum Soon") < html.index("Forum 2021") and html.index("Forum Now") < html.index("Forum 2021")
+    card = html[html.index("Forum 2021"):html.index("</a>", html.index("Forum 2021"))]
+    assert "Ended" in card
+    assert "Ended" not in html[html.index("Forum Now"):html.index("</a>", html.index("Forum Now"))]
+    assert "This event has ended" in client.get("/e/old").get_data(as_text=True)
