@@ -19,7 +19,7 @@ from werkzeug.datastructures import MultiDict
 from .extensions import db
 from .htmx import render
 from .models import Event
-from .services import checkout, footprint, money, orders
+from .services import checkout, footprint, money, orders, places
 
 MAX_LEGS = 10
 MODE_LABELS = {
@@ -138,8 +138,15 @@ class Calculation:
     sections: list[Section] = field(default_factory=list)
 
 
+def venue(event: Event) -> str:
+    """The default destination: the venue where it has coordinates, else its city or station."""
+    if event.venue_lat is not None and event.venue_lon is not None:
+        return places.venue_text(event.venue_name or event.city, event.venue_lat, event.venue_lon)
+    return event.venue_code or event.city
+
+
 def blank_leg(event: Event) -> dict:
-    return {"mode": "flight", "from": "", "to": event.venue_code or event.city, "distance_km": "", "cabin": "economy",
+    return {"mode": "flight", "from": "", "to": venue(event), "distance_km": "", "cabin": "economy",
             "fuel": "unknown", "occupants": "1", "return": True, "trips": "", "country": ""}
 
 

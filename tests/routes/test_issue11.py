@@ -191,3 +191,16 @@ def test_past_events_are_marked_ended_and_listed_after_live_ones(client, make_ev
     assert "Ended" in card
     assert "Ended" not in html[html.index("Forum Now"):html.index("</a>", html.index("Forum Now"))]
     assert "This event has ended" in client.get("/e/old").get_data(as_text=True)
+
+
+def test_the_venue_with_its_coordinates_is_the_default_destination(client, make_event, make_project):
+    make_event(slug="mountain", scenario="scenic", venue_name="Mount Qingcheng Scenic Area", venue_code="Chengdu",
+               venue_lat=30.9007, venue_lon=103.5706)
+    make_project()
+    text = client.get("/e/mountain/calculate").get_data(as_text=True)
+    assert 'name="legs-0-to" value="Mount Qingcheng Scenic Area @30.9007,103.5706"' in text
+    form = {"leg_count": "1", "legs-0-mode": "taxi", "legs-0-from": "Chengdu",
+            "legs-0-to": "Mount Qingcheng Scenic Area @30.9007,103.5706"}
+    html = client.post("/e/mountain/calculate", data=form, follow_redirects=True).get_data(as_text=True)
+    assert "starts and ends at the same place" not in html
+    assert not re.search(r"<strong>0 kg</strong>", html)
