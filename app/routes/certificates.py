@@ -12,7 +12,7 @@ from ..extensions import db
 from ..htmx import render
 from ..models import Certificate
 from ..participants import current_participant
-from ..services import boards
+from ..services import boards, life
 from ..services import certificates as certs
 from ..web import public_url, serial_ranges
 
@@ -45,7 +45,7 @@ def certificate_data(cert: Certificate) -> certs.CertificateData:
         number=cert.number,
         name=order.display_name,
         organization=order.organization,
-        event_name=order.event.name,
+        event_name="" if order.event.slug == life.EVENT_SLUG else order.event.name,  # not "at Life carbon footprint"
         kg=order.kg,
         project_name=order.project.name,
         project_standard=order.project.standard,
@@ -65,6 +65,7 @@ def show(token: str):
     return render(
         "certificates/show.html",
         mine=participant is not None and participant.id == order.participant_id,
+        everyday=order.event.slug == life.EVENT_SLUG,
         cert=cert,
         order=order,
         serials=serial_ranges(cert),
