@@ -150,3 +150,15 @@ def test_small_things_a_visitor_sees(live_server, phone, shot):
     assert ended == sorted(ended) and not ended[0]  # the live ones first
     shot(page, "i11-8-home")
     assert errors == []
+
+
+def test_methodology_is_short_on_a_phone_with_linked_sources(live_server, phone, shot):
+    page = phone
+    page.goto(f"{live_server}/methodology")
+    assert page.locator("nav.toc a").count() >= 5
+    height = page.evaluate("document.documentElement.scrollHeight")
+    assert height < 12000, height
+    page.locator("nav.toc a[href='#cat-transport']").click()
+    link = page.locator("#cat-transport a[rel~=external]").first
+    expect(link).to_be_visible()  # the folded section opens at its contents link
+    shot(page, "i11-8-methodology")
