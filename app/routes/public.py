@@ -1,7 +1,11 @@
 """Home, event pages, the methodology page and the health check."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, jsonify, request
+import hashlib
+from functools import lru_cache
+
+from flask import Blueprint, Response, abort, jsonify, request
+from flask_babel import gettext as _
 from sqlalchemy import or_, select, text
 
 from ..calculator_form import back_url
@@ -9,9 +13,9 @@ from ..extensions import db
 from ..htmx import render
 from ..models import SCENARIOS, Event, Project, utcnow
 from ..participants import current_participant
-from ..services import boards, footprint, ledger, life, orders, schedule, statements
+from ..services import boards, event_cards, footprint, ledger, life, orders, schedule, statements
 from ..services import methodology as methodology_data
-from ..web import live_event
+from ..web import live_event, public_url
 
 bp = Blueprint("public", __name__)
 
@@ -48,7 +52,29 @@ def event(slug: str):
         rank=rank,
         operations_kg=orders.operations_kg(db.session, ev.id),
         ended=schedule.ended(ev, utcnow().date()),
+        page_url=public_url("public.event", slug=ev.slug),
+        card_url=public_url("public.event_card", slug=ev.slug),
     )
+
+
+@lru_cache(maxsize=64)
+def _card_png(card: event_cards.EventCard) -> bytes:
+    return event_cards.render(card)  # deterministic: equal cards give equal bytes
+
+
+@bp.get("/e/<slug>/card.png")
+def event_card(slug: str):
+    """The event's 1200x630 link-preview image (Open Graph)."""
+    ev = live_event(slug)
+    place = ", ".join(part for part in (ev.venue_name, ev.city) if part)
+    card = event_cards.EventCard(ev.name, place, ev.starts_on.isoformat() if ev.ends_on and ev.starts_on else "",
+                                 _("Calculate and neutralize your footprint"))
+    body = _card_png(card)
+    response = Response(body, mimetype="image/png")
+    response.set_etag(hashlib.sha256(body).hexdigest()[:32])
+    response.cache_control.public = True
+    response.cache_control.max_age = 3600
+    return response.make_conditional(request)
 
 
 @bp.get("/p/<int:project_id>")

@@ -204,3 +204,21 @@ def test_the_venue_with_its_coordinates_is_the_default_destination(client, make_
     html = client.post("/e/mountain/calculate", data=form, follow_redirects=True).get_data(as_text=True)
     assert "starts and ends at the same place" not in html
     assert not re.search(r"<strong>0 kg</strong>", html)
+
+
+def test_event_pages_have_open_graph_tags_with_an_image_made_for_the_event(client, make_event):
+    import io
+
+    from PIL import Image
+
+    make_event(slug="forum", name="Green Forum 2026", description="Neutralize your trip to the forum.")
+    html = client.get("/e/forum").get_data(as_text=True)
+    assert '<meta property="og:title" content="Green Forum 2026">' in html
+    assert '<meta property="og:description" content="Neutralize your trip to the forum.">' in html
+    image = re.search(r'<meta property="og:image" content="([^"]+)">', html).group(1)
+    assert image.startswith("http") and image.endswith("/e/forum/card.png")
+    assert '<meta property="og:image:width" content="1200">' in html
+    response = client.get("/e/forum/card.png")
+    assert response.status_code == 200 and response.mimetype == "image/png"
+    assert Image.open(io.BytesIO(response.data)).size == (1200, 630)
+    assert client.get("/e/nope/card.png").status_code == 404
