@@ -162,3 +162,24 @@ def test_methodology_is_short_on_a_phone_with_linked_sources(live_server, phone,
     link = page.locator("#cat-transport a[rel~=external]").first
     expect(link).to_be_visible()  # the folded section opens at its contents link
     shot(page, "i11-8-methodology")
+
+
+def test_an_abandoned_checkout_leaves_the_board_alone(live_server, phone, shot):
+    page = phone
+    errors = watch_errors(page)
+    pay_for_a_taxi(page, live_server, name="Xiao Bao", show=True)
+    page.goto(f"{live_server}/e/qingcheng-mountain/calculate")
+    # The calculator remembers the paid name and consent.
+    expect(page.locator("#display_name")).to_have_value("Xiao Bao")
+    expect(page.get_by_label("Show my name on the leaderboard")).to_be_checked()
+    shot(page, "i11-2-calculator-prefilled")
+    page.locator("#display_name").fill("")
+    page.get_by_label("Show my name on the leaderboard").uncheck()
+    page.locator("#legs-0-mode").select_option("taxi")
+    page.locator("#legs-0-distance_km").fill("30")
+    page.get_by_role("button", name="Neutralize and pay").click()
+    page.wait_for_url(re.compile(r"/pay/ord_[^/]+/demo$"))
+    page.goto(f"{live_server}/e/qingcheng-mountain/board")  # leaves without paying
+    expect(page.locator(".board").get_by_text("Xiao Bao")).to_be_visible()
+    shot(page, "i11-2-board")
+    assert errors == []
