@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from urllib.parse import urlencode
 
-from flask import current_app
+from flask import current_app, url_for
 from flask_babel import get_locale, gettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -19,7 +20,7 @@ from werkzeug.datastructures import MultiDict
 from .extensions import db
 from .htmx import render
 from .models import Event
-from .services import checkout, footprint, labels, money
+from .services import checkout, footprint, labels, money, orders, places
 
 MAX_LEGS = 10
 # Item codes -> translated labels: the msgids live in services/labels.py, resolved per request.
@@ -82,8 +83,15 @@ class Calculation:
     sections: list[Section] = field(default_factory=list)
 
 
+def venue(event: Event) -> str:
+    """The default destination: the venue where it has coordinates, else its city or station."""
+    if event.venue_lat is not None and event.venue_lon is not None:
+        return places.venue_text(event.venue_name or event.city, event.venue_lat, event.venue_lon)
+    return event.venue_code or event.city
+
+
 def blank_leg(event: Event) -> dict:
-    return {"mode": "flight", "from": "", "to": event.venue_code or event.city, "distance_km": "", "cabin": "economy",
+    return {"mode": "flight", "from": "", "to": venue(event), "distance_km": "", "cabin": "economy",
             "fuel": "unknown", "occupants": "1", "return": True, "trips": "", "country": ""}
 
 
@@ -254,6 +262,60 @@ def calculate(event: Event, form: MultiDict) -> Calculation:
     return calc
 
 
+# Not part of what the visitor typed: never carried in a URL.
+NOT_STATE = ("csrf_token", "action", "e")
+SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
+
+
+def state(form: MultiDict) -> list[tuple[str, str]]:
+    """What the visitor typed, as URL query pairs (no CSRF token, no button, no blanks)."""
+    return [(k, v) for k, v in form.items(multi=True) if k not in NOT_STATE and v.strip() != ""][:200]
+
+
+def calculator_url(slug: str, form: MultiDict) -> str:
+    """The calculator page holding `form`: Back, reload and "Try again" come back to it."""
+    pairs = state(form)
+    url = url_for("calculator.calculate_page", slug=slug)
+    return f"{url}?{urlencode(pairs)}" if pairs else url
+
+
+def details_url(slug: str, project_id: int, form: MultiDict) -> str:
+    """A project's page, carrying the calculation so that its Back link restores it."""
+    return f"{url_for('public.project', project_id=project_id)}?{urlencode([('e', slug), *state(form)])}"
+
+
+def back_url(args: MultiDict) -> str | None:
+    """The calculator a project page was opened from (its `e` slug and the state), or None."""
+    slug = args.get("e", "")
+    return calculator_url(slug, args) if SLUG.match(slug) else None
+
+
+def retry_form(order) -> MultiDict:
+    """The calculator form that gives back a saved order: its footprint inputs, name,
+    organization, consent and project ("Try again" after a failed payment)."""
+    form = form_for(order.footprint.inputs) if order.footprint else MultiDict()
+    form["display_name"] = order.display_name
+    form["organization"] = order.organization
+    if order.show_on_board:
+        form["show_on_board"] = "on"
+    form["project"] = str(order.project_id)
+    return form
+
+
+def prefill_identity(calc: Calculation, participant_id: int | None) -> Calculation:
+    """Name, organization and board consent from the visitor's last paid order, where the
+    form does not hold them yet (an unpaid checkout never counts)."""
+    order = orders.last_paid_visitor_order(db.session, participant_id)
+    if order is None or any(k in calc.form for k in ("display_name", "organization", "show_on_board")):
+        return calc
+    calc.form = MultiDict(calc.form)
+    calc.form["display_name"] = order.display_name
+    calc.form["organization"] = order.organization
+    if order.show_on_board:
+        calc.form["show_on_board"] = "on"
+    return calc
+
+
 def estimate(calc: Calculation, field_for) -> None:
     """Run the engine on calc.data: the result and whole kilograms to buy, or the error by
     engine field and by form field (`field_for` maps one to the other)."""
@@ -340,4 +402,5 @@ def page(event: Event, calc: Calculation, status: int = 200, block=None):
         intro=SCENARIO_INTROS.get(event.scenario, SCENARIO_INTROS["other"]),
         comparisons=footprint.comparisons(calc.result.total_kg) if calc.result and calc.kg else [],
         currency=money.currency(event.currency),
+        project_url=lambda project_id: details_url(event.slug, project_id, calc.form),
     )

@@ -54,3 +54,10 @@ def redirect_to(url: str) -> Response:
     if getattr(request, "htmx", None):
         return client_redirect(url)
     return redirect(url, code=303)
+
+
+def replace_url(response: Response, url: str) -> Response:
+    """Tell htmx to put `url` in the address bar (no new history entry): Back and reload
+    then ask the server for that URL."""
+    response.headers["HX-Replace-Url"] = url
+    return response

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from ..extensions import db, limiter
 from ..models import Certificate, Event, Order, Project, utcnow
 from ..participants import ensure_participant
-from ..services import boards, checkout, footprint, ledger, orders
+from ..services import boards, checkout, footprint, ledger, orders, statements
 from ..services.errors import DomainError
 from ..web import checkout_settings, client_key, demo_mode, language, public_url, serial_ranges
 
@@ -82,11 +82,11 @@ def projects():
     """Active projects with price and credits left."""
     rows = db.session.execute(select(Project).where(Project.active.is_(True)).order_by(Project.id)).scalars().all()
     stock = ledger.stock(db.session, [p.id for p in rows], utcnow())
-    passed = orders.owner_totals(db.session, [p.id for p in rows])
-    return jsonify(projects=[project_json(p, stock[p.id].left_kg, passed.get(p.id, 0)) for p in rows])
+    money = statements.project_money(db.session, rows)
+    return jsonify(projects=[project_json(p, stock[p.id].left_kg, money[p.id]) for p in rows])
 
 
-def project_json(p: Project, left_kg: int, passed_minor: int) -> dict:
+def project_json(p: Project, left_kg: int, money: statements.ProjectMoney) -> dict:
     return {
         "id": p.id,
         "name": p.name,
@@ -101,7 +101,10 @@ def project_json(p: Project, left_kg: int, passed_minor: int) -> dict:
         "price_year": p.price_year,
         "kg_left": max(left_kg, 0),
         "owner": p.owner.name,
-        "passed_to_owner_minor": passed_minor,
+        "passed_to_owner_minor": money.owner_share_minor,  # kept for existing clients: the share, owed
+        "owner_share_minor": money.owner_share_minor,
+        "owner_paid_out_minor": money.owner_paid_out_minor,
+        "owner_owed_minor": money.owner_owed_minor,
     }
 
 

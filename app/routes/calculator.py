@@ -6,8 +6,9 @@ from flask import Blueprint, request, url_for
 from werkzeug.datastructures import MultiDict
 
 from .. import htmx
-from ..calculator_form import calculate, page
+from ..calculator_form import calculate, calculator_url, page, prefill_identity, state
 from ..htmx import redirect_to, render
+from ..participants import current_participant
 from ..services import life, places
 from ..web import live_event
 
@@ -16,20 +17,27 @@ bp = Blueprint("calculator", __name__)
 
 @bp.get("/e/<slug>/calculate")
 def calculate_page(slug: str):
-    """The calculator for the event's scenario, with the venue pre-filled as the destination."""
+    """The calculator for the event's scenario, with the venue pre-filled as the destination
+    (or what the URL carries: Back, reload and "Try again" keep the visitor's input)."""
     event = live_event(slug)
     if event.slug == life.EVENT_SLUG:
         return redirect_to(url_for("life.life"))  # everyday life has its own calculator
-    return page(event, calculate(event, MultiDict()))
+    participant = current_participant()
+    calc = calculate(event, MultiDict(state(request.args)))  # a URL may carry what the visitor typed
+    return page(event, prefill_identity(calc, participant and participant.id))
 
 
 @bp.post("/e/<slug>/calculate")
 def recalculate(slug: str):
-    """Recalculate: the live total for htmx, the whole page for a plain form; 422 for bad input."""
+    """Recalculate: the live total for htmx (its URL in the address bar), a redirect to the
+    calculator's URL for a plain form; the page with 422 for bad input."""
     event = live_event(slug)
     calc = calculate(event, request.form)
+    if not htmx.is_htmx() and not calc.errors and request.form.get("action", "update") == "update":
+        return redirect_to(calculator_url(slug, request.form))  # a plain form: a URL that Back can reload
     block = "form_body" if htmx.target() == "calc-body" else "result"
-    return page(event, calc, status=422 if calc.error else 200, block=block)
+    response = page(event, calc, status=422 if calc.error else 200, block=block)
+    return htmx.replace_url(response, calculator_url(slug, request.form)) if htmx.is_htmx() else response
 
 
 @bp.get("/places")

@@ -10,7 +10,8 @@ from .. import i18n
 from ..extensions import db
 from ..htmx import render
 from ..models import Certificate
-from ..services import boards, certificate_images, registry
+from ..participants import current_participant
+from ..services import boards, certificate_images, life, registry
 from ..services import certificates as certs
 from ..services.user_agents import is_wechat
 from ..web import public_url, serial_ranges
@@ -44,7 +45,7 @@ def certificate_data(cert: Certificate, language: str | None = None) -> certs.Ce
         number=cert.number,
         name=order.display_name,
         organization=order.organization,
-        event_name=order.event.name,
+        event_name="" if order.event.slug == life.EVENT_SLUG else order.event.name,  # not "at Life carbon footprint"
         kg=order.credits_kg,
         project_name=order.project.name,
         project_standard=order.project.standard,
@@ -60,9 +61,12 @@ def show(token: str):
     """The public page that proves a certificate: order, serials, project."""
     cert = by_token(token)
     order = cert.order
+    participant = current_participant()
     return render(
         "certificates/show.html",
         in_wechat=is_wechat(request.user_agent.string),
+        mine=participant is not None and participant.id == order.participant_id,
+        everyday=order.event.slug == life.EVENT_SLUG,
         cert=cert,
         order=order,
         serials=serial_ranges(cert),

@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, jsonify, request, url_for
 from flask_babel import gettext as _
 
-from ..calculator_form import calculate, page
+from ..calculator_form import calculate, calculator_url, page, retry_form
 from ..extensions import csrf, db, limiter
 from ..htmx import redirect_to, render
 from ..models import Order, Project, utcnow
@@ -139,7 +139,7 @@ def order_status(public_id: str):
         block="status",
         order=order,
         expired=expired,
-        retry_url=url_for("calculator.calculate_page", slug=order.event.slug),
+        retry_url=calculator_url(order.event.slug, retry_form(order)),
         amount=money.format_money(order.amount_minor, order.currency),
     )
 

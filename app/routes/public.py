@@ -1,17 +1,22 @@
 """Home, event pages, the methodology page and the health check."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, jsonify, request
+import hashlib
+from functools import lru_cache
+
+from flask import Blueprint, Response, abort, current_app, jsonify, request
+from flask_babel import gettext as _
 from sqlalchemy import or_, select, text
 
 from .. import live
+from ..calculator_form import back_url
 from ..extensions import db
 from ..htmx import render
 from ..models import SCENARIOS, Event, Project, utcnow
 from ..participants import current_participant
-from ..services import boards, footprint, ledger, life, orders
+from ..services import boards, event_cards, footprint, ledger, life, orders, schedule, statements
 from ..services import methodology as methodology_data
-from ..web import live_event
+from ..web import live_event, public_url
 from ..web.serving import redis_status
 
 bp = Blueprint("public", __name__)
@@ -29,6 +34,7 @@ def home():
         like = f"%{q}%"
         stmt = stmt.where(or_(Event.name.ilike(like), Event.city.ilike(like), Event.venue_name.ilike(like)))
     events = db.session.execute(stmt.order_by(Event.starts_on.desc(), Event.id).limit(50)).scalars().all()
+    events = schedule.live_first(events, utcnow().date())
     return render("public/home.html", block="results", events=events, q=q, scenario=scenario, scenarios=SCENARIOS)
 
 
@@ -52,12 +58,35 @@ def event(slug: str):
         board=boards.event_board(db.session, ev.id, limit=5),
         rank=rank,
         operations_kg=orders.operations_kg(db.session, ev.id),
+        ended=schedule.ended(ev, utcnow().date()),
+        page_url=public_url("public.event", slug=ev.slug),
+        card_url=public_url("public.event_card", slug=ev.slug),
     ), etag)
+
+
+@lru_cache(maxsize=64)
+def _card_png(card: event_cards.EventCard) -> bytes:
+    return event_cards.render(card)  # deterministic: equal cards give equal bytes
+
+
+@bp.get("/e/<slug>/card.png")
+def event_card(slug: str):
+    """The event's 1200x630 link-preview image (Open Graph)."""
+    ev = live_event(slug)
+    place = ", ".join(part for part in (ev.venue_name, ev.city) if part)
+    card = event_cards.EventCard(ev.name, place, ev.starts_on.isoformat() if ev.ends_on and ev.starts_on else "",
+                                 _("Calculate and neutralize your footprint"))
+    body = _card_png(card)
+    response = Response(body, mimetype="image/png")
+    response.set_etag(hashlib.sha256(body).hexdigest()[:32])
+    response.cache_control.public = True
+    response.cache_control.max_age = 3600
+    return response.make_conditional(request)
 
 
 @bp.get("/p/<int:project_id>")
 def project(project_id: int):
-    """A project: its batches and serial ranges, credits left, money passed on."""
+    """A project: its batches and serial ranges, credits left, the owner's share, paid out and owed."""
     proj = db.session.get(Project, project_id)
     if proj is None:
         abort(404)
@@ -65,8 +94,9 @@ def project(project_id: int):
         "public/project.html",
         project=proj,
         stock=ledger.stock(db.session, [proj.id], utcnow())[proj.id],
-        passed=orders.owner_totals(db.session, [proj.id]).get(proj.id, 0),
+        money=statements.project_money(db.session, [proj])[proj.id],
         serial=ledger.format_serial,
+        back=back_url(request.args),
     )
 
 

@@ -161,7 +161,8 @@ def start(session: Session, settings: Settings, req: OrderRequest, *, now: dt.da
 
 
 def offers(session: Session, event: Event, kg: int, fee_percent: int, now: dt.datetime | None = None) -> list[dict]:
-    """Each project on offer at the event: credits left, money passed on, the exact price for `kg`."""
+    """Each project on offer at the event: credits left, the owner's share of sales so far (`passed_minor`:
+    earned, not necessarily paid out), the exact price for `kg`."""
     projects = orders.offered_projects(session, event)
     stock = ledger.stock(session, [p.id for p in projects], now or utcnow())
     passed = orders.owner_totals(session, [p.id for p in projects])

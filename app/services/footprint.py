@@ -460,29 +460,50 @@ def _shown(value: Any) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
 
-def _decimal(value: Any, field: str, what: str) -> Decimal | None:
+def _decimal(value: Any, field: str, rule: str) -> Decimal | None:
+    """A number, or None when blank; `rule` is the field's one message for anything else."""
     if _blank(value):
         return None
     if isinstance(value, bool) or not isinstance(value, (str, int, float, Decimal)):
-        raise FootprintError(field, f"{what} must be a number, like 12.5.")
+        raise FootprintError(field, rule)
     try:
         number = Decimal(value.strip() if isinstance(value, str) else str(value))
     except InvalidOperation:
-        raise FootprintError(field, f"{what} must be a number, like 12.5.") from None
+        raise FootprintError(field, rule) from None
     if not number.is_finite():
-        raise FootprintError(field, f"{what} must be a number, like 12.5.")
+        raise FootprintError(field, rule)
     return number
 
 
 def _whole(value: Any, field: str, what: str, low: int, high: int) -> int | None:
-    number = _decimal(value, field, what)
+    rule = whole_rule(what, low, high)
+    number = _decimal(value, field, rule)
     if number is None:
         return None
-    if number != number.to_integral_value():
-        raise FootprintError(field, f"{what} must be a whole number.")
-    if not low <= number <= high:
-        raise FootprintError(field, f"{what} must be between {low:,} and {high:,}.")
+    if number != number.to_integral_value() or not low <= number <= high:
+        raise FootprintError(field, rule)
     return int(number)
+
+
+# One message per number field, true for every wrong input (a word, a fraction, out of range).
+def whole_rule(what: str, low: int, high: int) -> str:
+    return f"{what} must be a whole number between {low:,} and {high:,}, like 2."
+
+
+def distance_rule() -> str:
+    return f"Distance must be between 0 and {MAX_DISTANCE_KM:,} km (about once around the Earth), like 12.5."
+
+
+def trips_rule() -> str:
+    return f"Trips must be a number more than 0 and at most {MAX_TRIPS:,}."
+
+
+def basket_rule() -> str:
+    return f"Amount must be between 0 and {MAX_BASKET_KG:,} kg, like 0.5."
+
+
+def energy_rule(unit: str) -> str:
+    return f"Energy used must be between 0 and {MAX_ENERGY_KWH:,} {dict(ENERGY_UNITS)[unit]}, like 12.5."
 
 
 def _flag(value: Any, field: str, default: bool) -> bool:
@@ -561,7 +582,7 @@ def _parse_leg(raw: dict, f: str) -> Leg | None:
         mode=mode,
         origin=_place(raw.get("from"), f"{f}.from"),
         destination=_place(raw.get("to"), f"{f}.to"),
-        distance_km=_decimal(raw.get("distance_km"), f"{f}.distance_km", "Distance"),
+        distance_km=_decimal(raw.get("distance_km"), f"{f}.distance_km", distance_rule()),
         cabin=_choice(raw.get("cabin"), f"{f}.cabin", CABINS, "economy", "cabin class"),
         fuel=_choice(raw.get("fuel"), f"{f}.fuel", FUELS, "unknown", "fuel"),
         occupants=_whole(raw.get("occupants"), f"{f}.occupants", "People on board", 1, MAX_OCCUPANTS) or 1,
@@ -574,7 +595,7 @@ def _parse_leg(raw: dict, f: str) -> Leg | None:
 
 
 def _trips(value: Any, field: str) -> Decimal:
-    number = _decimal(value, field, "Trips")
+    number = _decimal(value, field, trips_rule())
     return Decimal(1) if number is None else number
 
 
@@ -651,7 +672,7 @@ def parse_input(data: dict) -> FootprintInput:
         category = _choice(raw.get("category"), f"{f}.category", _BASKET_CODES, None, "shopping category")
         if category is None:
             raise FootprintError(f"{f}.category", "Choose what you bought.")
-        amount = _decimal(raw.get("amount"), f"{f}.amount", "Amount")
+        amount = _decimal(raw.get("amount"), f"{f}.amount", basket_rule())
         if amount is None:
             raise FootprintError(f"{f}.amount", "Enter how many kilograms.")
         item = BasketItem(category, amount)
@@ -667,7 +688,7 @@ def parse_input(data: dict) -> FootprintInput:
         if kind is None:
             raise FootprintError(f"{f}.kind", "Choose electricity or natural gas.")
         unit = _energy_unit(raw.get("unit"), kind, f"{f}.unit")
-        amount = _decimal(raw.get("amount"), f"{f}.amount", "Energy used")
+        amount = _decimal(raw.get("amount"), f"{f}.amount", energy_rule(unit))
         if amount is None:
             raise FootprintError(f"{f}.amount", f"Enter how many {dict(ENERGY_UNITS)[unit]}.")
         if kind != "electricity" and not _blank(raw.get("grid")):
@@ -703,16 +724,14 @@ def _check_leg(leg: Leg, f: str) -> None:
     if leg.fuel not in FUELS:
         raise FootprintError(f"{f}.fuel", f"Unknown fuel \u201c{_shown(leg.fuel)}\u201d.")
     if not 1 <= leg.occupants <= MAX_OCCUPANTS:
-        raise FootprintError(f"{f}.occupants", f"People on board must be between 1 and {MAX_OCCUPANTS}.")
+        raise FootprintError(f"{f}.occupants", whole_rule("People on board", 1, MAX_OCCUPANTS))
     if not 0 < leg.trips <= MAX_TRIPS:
-        raise FootprintError(f"{f}.trips", f"Trips must be more than 0 and at most {MAX_TRIPS:,}.")
+        raise FootprintError(f"{f}.trips", trips_rule())
     if leg.country is not None and not places.is_country(leg.country):
         raise FootprintError(f"{f}.country", f"Unknown country \u201c{_shown(leg.country)}\u201d.")
     if leg.distance_km is not None:
-        if leg.distance_km < 0:
-            raise FootprintError(f"{f}.distance_km", "Distance can't be negative.")
-        if leg.distance_km > MAX_DISTANCE_KM:
-            raise FootprintError(f"{f}.distance_km", "Distance can be at most 40,000 km, about once around the Earth.")
+        if not 0 <= leg.distance_km <= MAX_DISTANCE_KM:
+            raise FootprintError(f"{f}.distance_km", distance_rule())
         return
     if leg.origin is None:
         raise FootprintError(f"{f}.from", "Enter where this journey started, or type the distance.")
@@ -724,7 +743,7 @@ def _check_leg(leg: Leg, f: str) -> None:
 
 def _check_stay(stay: HotelStay, f: str) -> None:
     if not 0 <= stay.nights <= MAX_NIGHTS:
-        raise FootprintError(f"{f}.nights", f"Nights must be between 0 and {MAX_NIGHTS}.")
+        raise FootprintError(f"{f}.nights", whole_rule("Nights", 0, MAX_NIGHTS))
     if stay.country not in _HOTEL_CODES and not places.is_country(stay.country):
         raise FootprintError(f"{f}.country", f"Unknown country \u201c{_shown(stay.country)}\u201d.")
 
@@ -733,7 +752,7 @@ def _check_meal(meal: Meal, f: str) -> None:
     if meal.kind not in _MEAL_CODES:
         raise FootprintError(f"{f}.kind", f"Unknown meal \u201c{_shown(meal.kind)}\u201d.")
     if not 0 <= meal.count <= MAX_MEALS:
-        raise FootprintError(f"{f}.count", f"Meals must be between 0 and {MAX_MEALS:,}.")
+        raise FootprintError(f"{f}.count", whole_rule("Meals", 0, MAX_MEALS))
 
 
 def _check_energy(use: EnergyUse, f: str) -> None:
@@ -744,15 +763,14 @@ def _check_energy(use: EnergyUse, f: str) -> None:
     if use.unit not in _UNITS_BY_KIND[use.kind]:
         raise FootprintError(f"{f}.unit", f"Unknown unit \u201c{_shown(use.unit)}\u201d for {use.kind}.")
     if not 0 <= use.amount <= MAX_ENERGY_KWH:
-        unit = dict(ENERGY_UNITS)[use.unit]
-        raise FootprintError(f"{f}.amount", f"Energy used must be between 0 and {MAX_ENERGY_KWH:,} {unit}.")
+        raise FootprintError(f"{f}.amount", energy_rule(use.unit))
 
 
 def _check_basket(item: BasketItem, f: str) -> None:
     if item.category not in _BASKET_CODES:
         raise FootprintError(f"{f}.category", f"Unknown shopping category \u201c{_shown(item.category)}\u201d.")
     if not 0 <= item.amount <= MAX_BASKET_KG:
-        raise FootprintError(f"{f}.amount", f"Amount must be between 0 and {MAX_BASKET_KG:,} kg.")
+        raise FootprintError(f"{f}.amount", basket_rule())
 
 
 # ---------------------------------------------------------------- calculation

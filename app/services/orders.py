@@ -132,11 +132,8 @@ def start(
     # A client may always hold what one minimum payment buys here (e.g. 42 kg at ¥95/t).
     floor = money.price(1, project.price_per_tonne_minor, project.currency, settings.fee_percent).credits_kg
     ledger.hold(session, order, now, settings.hold_minutes, share_percent=share, share_floor_kg=floor)
-    if kind == "visitor":
-        # The visitor's latest choice is what boards show (consent can be withdrawn too).
-        participant.display_name = name
-        participant.organization = org
-        participant.show_on_board = bool(show_on_board)
+    # The participant's board name and consent change only when this order is paid (fulfil):
+    # an abandoned checkout changes nothing on any board.
     return order
 
 
@@ -169,6 +166,11 @@ def fulfil(
     )
     session.add(certificate)
     if order.kind == "visitor":
+        # The latest paid order's name and consent are what boards show (consent can be withdrawn too).
+        participant = order.participant
+        participant.display_name = order.display_name
+        participant.organization = order.organization
+        participant.show_on_board = order.show_on_board
         boards.record(session, order)
     stamps.bump(session, order.event_id)  # live fragments of this event and the platform change
     session.flush()
@@ -223,6 +225,17 @@ def operations_kg(session: Session, event_id: int) -> int:
         select(func.coalesce(func.sum(Order.credits_kg), 0))
         .where(Order.event_id == event_id, Order.status == "paid", Order.kind == "operations")
     ).scalar_one())
+
+
+def last_paid_visitor_order(session: Session, participant_id: int | None) -> Order | None:
+    """The participant's latest paid visitor order: where the calculator takes their name,
+    organization and board consent from."""
+    if participant_id is None:
+        return None
+    return session.execute(
+        select(Order).where(Order.participant_id == participant_id, Order.status == "paid", Order.kind == "visitor")
+        .order_by(Order.paid_at.desc(), Order.id.desc()).limit(1)
+    ).scalar_one_or_none()
 
 
 def by_public_id(session: Session, public_id: str) -> Order | None:

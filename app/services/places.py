@@ -181,7 +181,36 @@ def lookup(text: str) -> Place | None:
     """
     if not text or not text.strip():
         return None
-    return by_code(text) or _index().by_name.get(fold(text))
+    return by_code(text) or _index().by_name.get(fold(text)) or at_coordinates(text)
+
+
+_AT = re.compile(r"^(?P<name>[^@]*?)\s*@\s*(?P<lat>[-+]?\d{1,2}(?:\.\d{1,7})?)\s*,"
+                 r"\s*(?P<lon>[-+]?\d{1,3}(?:\.\d{1,7})?)$")
+
+
+def at_coordinates(text: str) -> Place | None:
+    """A place given by coordinates, "Mount Qingcheng Scenic Area @30.9007,103.5706" (an
+    event's venue): its country is the nearest known place's."""
+    match = _AT.match(text.strip())
+    if not match:
+        return None
+    lat, lon = float(match["lat"]), float(match["lon"])
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        return None
+    name = match["name"].strip() or f"{_degrees(lat)}, {_degrees(lon)}"
+    scale = math.cos(math.radians(lat))
+    near = min(_index().places, key=lambda p: (p.lat - lat) ** 2 + ((p.lon - lon) * scale) ** 2)
+    return Place(code=f"@{_degrees(lat)},{_degrees(lon)}", name=name, city=near.city, country=near.country,
+                 lat=lat, lon=lon, kind="venue")
+
+
+def _degrees(value: float) -> str:
+    return f"{value:.6f}".rstrip("0").rstrip(".")
+
+
+def venue_text(name: str, lat: float, lon: float) -> str:
+    """How a venue with coordinates is written in a form field (at_coordinates reads it back)."""
+    return f"{name} @{_degrees(lat)},{_degrees(lon)}"
 
 
 def search(query: str, limit: int = 8) -> list[Place]:

@@ -68,6 +68,39 @@ def statement(session: Session, owner: ProjectOwner) -> Statement:
     )
 
 
+@dataclass(frozen=True)
+class ProjectMoney:
+    """A project's money, each figure true on its own. Payouts go to an owner, not to a
+    project, so paid out and still owed cover all of the owner's projects in this currency."""
+
+    owner_share_minor: int  # this project's owner share of paid orders (earned, not necessarily paid)
+    owner_paid_out_minor: int  # transferred to the owner so far
+    owner_owed_minor: int  # the owner's share not yet paid out
+
+
+def project_money(session: Session, projects: list[Project]) -> dict[int, ProjectMoney]:
+    """Owner share, paid out and still owed for each project (two grouped sums per call)."""
+    owner_ids = {p.owner_id for p in projects}
+    share = dict(session.execute(
+        select(Order.project_id, func.sum(Order.owner_minor))
+        .where(Order.project_id.in_([p.id for p in projects]), Order.status == "paid").group_by(Order.project_id)
+    ).all())
+    earned = {(oid, cur): int(total) for oid, cur, total in session.execute(
+        select(Project.owner_id, Order.currency, func.sum(Order.owner_minor))
+        .join(Project, Project.id == Order.project_id)
+        .where(Project.owner_id.in_(owner_ids), Order.status == "paid").group_by(Project.owner_id, Order.currency)
+    ).all()}
+    paid = {(oid, cur): int(total) for oid, cur, total in session.execute(
+        select(Payout.owner_id, Payout.currency, func.sum(Payout.amount_minor))
+        .where(Payout.owner_id.in_(owner_ids)).group_by(Payout.owner_id, Payout.currency)
+    ).all()}
+    result = {}
+    for p in projects:
+        key = (p.owner_id, p.currency)
+        result[p.id] = ProjectMoney(int(share.get(p.id) or 0), paid.get(key, 0), earned.get(key, 0) - paid.get(key, 0))
+    return result
+
+
 def all_statements(session: Session) -> list[Statement]:
     owners = session.execute(select(ProjectOwner).order_by(ProjectOwner.id)).scalars()
     return [statement(session, owner) for owner in owners]

@@ -159,3 +159,36 @@ def test_a_refused_life_checkout_keeps_every_part_of_the_footprint(client, db, l
     assert 'name="energy-electricity" value="2400"' in page and 'name="meals-diet_low_meat" value="1095"' in page
     assert 'name="legs-1-trips" value="4"' in page and 'name="legs-1-country" value="CN"' in page
     assert db.session.scalar(select(func.count()).select_from(Order)) == 0
+
+
+@pytest.mark.parametrize("period", ["month", "year"])
+def test_the_life_page_and_the_next_page_name_the_same_kilograms(client, life_event, make_project, period):
+    """#11: the life page offered 472 kg and the next page said 471."""
+    make_project(price=5000)
+    kg = money.kg_to_buy(engine_total(ANSWERS, period))
+    life_page = client.post("/life", data=ANSWERS).get_data(as_text=True)
+    shown = f"{kg:,} kg" if period == "month" else f"{kg / 1000:.1f} t"
+    assert shown in life_page or f"{kg / 1000:.2f} t" in life_page
+    html = client.post("/life/neutralize", data={**ANSWERS, "period": period}).get_data(as_text=True)
+    total = re.search(r'<p class="total-value"><strong>([^<]+)</strong>', html).group(1)
+    assert total.replace("\u202f", " ") in (f"{kg:,} kg", f"{kg / 1000:.1f} t", f"{kg / 1000:.2f} t",
+                                           f"{kg / 1000:.3f} t"), (total, kg)
+
+
+def test_the_life_certificate_does_not_say_at_life_carbon_footprint(app, client, db, life_event, make_project):
+    """#11: the life certificate read "at Life carbon footprint"."""
+    from app.routes.certificates import certificate_data
+
+    project = make_project(price=5000)
+    html = client.post("/life/neutralize", data={**ANSWERS, "period": "month"}).get_data(as_text=True)
+    fields = hidden_fields(html)
+    fields.update(project=str(project.id))
+    response = client.post(f"/e/{life_event.slug}/checkout", data=fields)
+    public_id = re.search(r"/pay/(ord_[^/]+)", response.headers["Location"]).group(1)
+    page = client.post(f"/pay/{public_id}/demo", data={"outcome": "paid"}, follow_redirects=True)
+    text = page.get_data(as_text=True)
+    assert f"at {life_event.name}" not in text
+    assert "of your everyday life" in text
+    order = db.session.scalar(select(Order))
+    with app.test_request_context():
+        assert certificate_data(order.certificate).event_name == ""

@@ -9,6 +9,14 @@
     document.querySelectorAll("[data-live]").forEach(function (el) { window.htmx.trigger(el, "live"); });
   }, 10000);
 
+  // A contents link to a folded section (<details>) opens it.
+  function openTarget() {
+    var target = location.hash && document.getElementById(location.hash.slice(1));
+    if (target && target.tagName === "DETAILS") target.open = true;
+  }
+  window.addEventListener("hashchange", openTarget);
+  document.addEventListener("DOMContentLoaded", openTarget);
+
   // Share (Web Share API with the PNG where supported), and copy link.
   document.addEventListener("click", function (event) {
     var button = event.target.closest("[data-action]");
