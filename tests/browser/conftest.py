@@ -29,19 +29,16 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
-@pytest.fixture(scope="module")
-def live_server(tmp_path_factory):
+def serve_seeded(tmp_path_factory, name: str = "live", **config):
+    """A migrated, seeded CarbonDot on a free port (CSRF on), served until the generator closes."""
     from flask_migrate import upgrade
 
     from app import create_app
     from app.cli import seed_demo
 
-    db_file = tmp_path_factory.mktemp("live") / "live.db"
-    app = create_app({
-        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{db_file}",
-        "WTF_CSRF_ENABLED": True,
-        "TESTING": False,
-    })
+    db_file = tmp_path_factory.mktemp(name) / f"{name}.db"
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{db_file}", "WTF_CSRF_ENABLED": True,
+                      "TESTING": False, **config})
     with app.app_context():
         upgrade()
         seed_demo()
@@ -52,6 +49,11 @@ def live_server(tmp_path_factory):
     thread.start()
     yield base
     server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def live_server(tmp_path_factory):
+    yield from serve_seeded(tmp_path_factory)
 
 
 @pytest.fixture(scope="module")

@@ -5,14 +5,12 @@ from __future__ import annotations
 
 import re
 import subprocess
-import threading
 import time
 
 import pytest
 from playwright.sync_api import expect
-from werkzeug.serving import make_server
 
-from tests.browser.conftest import SHOTS
+from tests.browser.conftest import SHOTS, serve_seeded
 from tests.browser.helpers import watch_errors
 from tests.tools import zbarimg
 
@@ -24,24 +22,7 @@ SLUG = "cdcn-forum-2021"
 
 @pytest.fixture(scope="module")
 def kiosk_server(tmp_path_factory):
-    from flask_migrate import upgrade
-
-    from app import create_app
-    from app.cli import seed_demo
-
-    db_file = tmp_path_factory.mktemp("kiosk") / "kiosk.db"
-    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{db_file}", "WTF_CSRF_ENABLED": True,
-                      "TESTING": False, "KIOSK_IDLE_SECONDS": IDLE})
-    with app.app_context():
-        upgrade()
-        seed_demo()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    base = f"http://127.0.0.1:{server.server_port}"
-    app.config["BASE_URL"] = base
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield base
-    server.shutdown()
+    yield from serve_seeded(tmp_path_factory, "kiosk", KIOSK_IDLE_SECONDS=IDLE)
 
 
 def decode_qr(path) -> list[str]:
