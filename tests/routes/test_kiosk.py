@@ -46,7 +46,7 @@ def start_order(client, slug="forum", project=None, **data):
 def test_home_speaks_the_event_s_language_and_each_visitor_may_switch(client, kiosk_event):
     home = no_cookie(client.get("/kiosk/forum"))
     text = home.get_data(as_text=True)
-    assert home.status_code == 200 and '<html lang="zh">' in text
+    assert home.status_code == 200 and '<html lang="zh-Hans">' in text
     assert 'hx-trigger="every 10s"' in text and 'data-idle="45"' in text
     assert 'href="/kiosk/forum/calculate"' in text and 'href="/kiosk/forum?lang=fil"' in text
     assert '<noscript><meta http-equiv="refresh"' not in text  # home in the event's language needs no reset
@@ -54,7 +54,7 @@ def test_home_speaks_the_event_s_language_and_each_visitor_may_switch(client, ki
     assert '<html lang="fil">' in visitor and 'href="/kiosk/forum/calculate?lang=fil"' in visitor
     # Without JavaScript the idle reset is a refresh back to the event's language.
     assert '<noscript><meta http-equiv="refresh" content="45;url=/kiosk/forum"></noscript>' in visitor
-    assert '<html lang="zh">' in no_cookie(client.get("/kiosk/forum?lang=xx")).get_data(as_text=True)
+    assert '<html lang="zh-Hans">' in no_cookie(client.get("/kiosk/forum?lang=xx")).get_data(as_text=True)
 
 
 def test_home_live_block_for_htmx_shows_the_board(client, htmx, kiosk_event, make_order):
@@ -131,7 +131,7 @@ def test_handoff_shows_the_phone_link_and_watches_until_paid(app, client, htmx, 
     order = orders.by_public_id(db.session, public_id)
     token = checkout.handoff_token(app.config["SECRET_KEY"], order)
     assert f"localhost/k/{token}" in page and "<svg class=\"k-qr\"" in page
-    assert 'hx-trigger="every 3s"' in page and "Check again" in page
+    assert 'hx-trigger="every 3s"' in page and "刷新" in page  # "Check again", in the event's Chinese
     assert 'data-idle="135"' in page  # the visitor is busy on the phone: three idle periods
     assert no_cookie(htmx.get(f"/kiosk/forum/handoff/{public_id}")).get_data(as_text=True).strip().startswith(
         '<div id="k-watch"')
@@ -153,7 +153,7 @@ def test_handoff_of_another_event_is_404_and_a_lapsed_one_says_so(client, db, ki
     order.hold_expires_at = utcnow() - dt.timedelta(seconds=1)
     db.session.commit()
     page = no_cookie(client.get(f"/kiosk/forum/handoff/{public_id}")).get_data(as_text=True)
-    assert "This order was not paid" in page and "localhost/k/" not in page
+    assert "此订单未支付" in page and "localhost/k/" not in page  # "This order was not paid"
 
 
 def phone_url(app, db, public_id):
