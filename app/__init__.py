@@ -97,7 +97,7 @@ def _configure_sqlite(engine: Engine) -> None:
 def _register_error_handlers(app: Flask) -> None:
     from werkzeug.exceptions import HTTPException
 
-    from .routes.api import api_error
+    from .web import api_error
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):

@@ -16,20 +16,20 @@ from sqlalchemy import select
 from ..extensions import db, limiter
 from ..models import Certificate, Event, Order, Project, utcnow
 from ..participants import ensure_participant
-from ..services import boards, checkout, footprint, ledger, orders, statements
-from ..services.errors import DomainError
-from ..web import checkout_settings, client_key, demo_mode, language, public_url, serial_ranges
+from ..services import boards, checkout, footprint, ledger, orders, registry, statements
+from ..web import (
+    api_error,
+    checkout_settings,
+    client_key,
+    demo_mode,
+    error_json,
+    language,
+    latest_checkpoint,
+    public_url,
+    serial_ranges,
+)
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
-
-
-def api_error(status: int, code: str, message: str, field: str | None = None, **extra):
-    return jsonify(error={"code": code, "message": message, "field": field, **extra}), status
-
-
-def error_json(exc: DomainError, status: int = 422, field: str | None = None, **extra):
-    """Any service refusal as the API's JSON error (what show_error is for forms)."""
-    return api_error(status, exc.code, exc.message, field or exc.field, **extra)
 
 
 # One budget for every API call per client address (shared by all endpoints, and by
@@ -266,4 +266,68 @@ def certificate(token: str):
     )
 
 
-from .registry_api import registry_json  # noqa: E402  (adds the register's endpoints to this blueprint)
+# The public register's JSON endpoints (/api/v1/registry/..., /api/v1/serials/...)
+
+def registry_json(certificate_id: int) -> dict | None:
+    """`registry` of a certificate's API answer: its retire entry (and revoke entry, once revoked)."""
+    retired = registry.entry_for(db.session, certificate_id, "retire")
+    if retired is None:
+        return None
+    revoked = registry.entry_for(db.session, certificate_id, "revoke")
+    return {
+        "index": retired.seq,
+        "leaf": retired.leaf,
+        "revocation": {"index": revoked.seq, "leaf": revoked.leaf} if revoked else None,
+    }
+
+
+@bp.get("/registry/checkpoint")
+def registry_checkpoint():
+    """The latest signed checkpoint (C2SP tlog-checkpoint body, Ed25519 signature, public key)."""
+    return jsonify(latest_checkpoint().to_json())
+
+
+@bp.get("/registry/entries")
+def registry_entries():
+    """Entries [start, end) of the log, at most 1000 at a time."""
+    try:
+        start, end, rows = registry.entries(db.session, request.args.get("start"), request.args.get("end"))
+    except registry.RegistryError as exc:
+        return api_error(400, "invalid", exc.message, exc.field)
+    return jsonify(start=start, end=end, size=registry.size(db.session),
+                   entries=[{"index": e.seq, "leaf": e.leaf} for e in rows])
+
+
+@bp.get("/registry/proof/inclusion")
+def registry_inclusion():
+    """RFC 9162 audit path of entry `index` in the tree of `size` entries."""
+    try:
+        return jsonify(registry.inclusion(db.session, request.args.get("index"), request.args.get("size")))
+    except registry.RegistryError as exc:
+        return api_error(400, "invalid", exc.message, exc.field)
+
+
+@bp.get("/registry/proof/consistency")
+def registry_consistency():
+    """RFC 9162 consistency proof between the trees of `first` and `second` entries."""
+    try:
+        return jsonify(registry.consistency(db.session, request.args.get("first"), request.args.get("second")))
+    except registry.RegistryError as exc:
+        return api_error(400, "invalid", exc.message, exc.field)
+
+
+@bp.get("/serials/<serial>")
+def serial(serial: str):
+    """Which certificate retired a serial, with its project and date (no name, no certificate link)."""
+    found = registry.find_serial(db.session, serial)
+    if found is None:
+        return api_error(404, "not_retired", "This serial is not retired on CarbonDot.", "serial")
+    cert = found.certificate
+    return jsonify(
+        serial=found.serial,
+        certificate={"number": cert.number, "status": cert.status},
+        project={"id": cert.order.project_id, "name": cert.order.project.name,
+                 "standard": cert.order.project.standard},
+        retired_at=found.retired_at.isoformat() + "Z",
+        registry={"index": found.entry.seq} if found.entry else None,
+    )

@@ -1,12 +1,10 @@
 """The public retirement register: its page, the whole log as JSON lines, and `flask registry-key`.
 
-The JSON endpoints live in app/routes/registry_api.py on the API blueprint.
+The JSON endpoints are on the API blueprint (app/routes/api.py).
 """
 from __future__ import annotations
 
 import json
-from pathlib import Path
-from urllib.parse import urlsplit
 
 import click
 from flask import Blueprint, Response, current_app, request, stream_with_context
@@ -14,32 +12,11 @@ from flask import Blueprint, Response, current_app, request, stream_with_context
 from ..extensions import db
 from ..htmx import render
 from ..services import registry, signing
+from ..web import latest_checkpoint
 
 bp = Blueprint("registry", __name__, cli_group=None)
 
 VERIFIER = "tools/registry_verify.py"
-
-
-def signing_seed() -> bytes:
-    """REGISTRY_SIGNING_KEY, else (outside production) the key kept in instance/."""
-    text = current_app.config.get("REGISTRY_SIGNING_KEY") or ""
-    if not text:
-        text = signing.kept_key(Path(current_app.instance_path) / "registry-signing-key")
-    return signing.seed(text)
-
-
-def origin() -> str:
-    """The checkpoint's origin line: REGISTRY_ORIGIN, else BASE_URL's (or this request's) host + /registry."""
-    configured = current_app.config.get("REGISTRY_ORIGIN")
-    if configured:
-        return configured
-    base = current_app.config.get("BASE_URL") or request.host_url
-    parts = urlsplit(base)
-    return f"{parts.netloc}{parts.path.rstrip('/')}/registry"
-
-
-def latest_checkpoint() -> registry.Checkpoint:
-    return registry.checkpoint(db.session, origin(), signing_seed())
 
 
 @bp.get("/registry")

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from pathlib import Path
+from urllib.parse import urlsplit
 
-from flask import Flask, abort, current_app, request, url_for
+from flask import Flask, abort, current_app, jsonify, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -14,7 +16,8 @@ from sqlalchemy import select
 
 from ..extensions import db, login_manager
 from ..models import Certificate, Event
-from ..services import checkout, payments
+from ..services import checkout, payments, registry, signing
+from ..services.errors import DomainError
 from ..services.ledger import format_serial
 
 
@@ -96,3 +99,34 @@ def register(app: Flask) -> None:
 
     validation.register(app)
     serving.register(app)
+
+
+def api_error(status: int, code: str, message: str, field: str | None = None, **extra):
+    return jsonify(error={"code": code, "message": message, "field": field, **extra}), status
+
+
+def error_json(exc: DomainError, status: int = 422, field: str | None = None, **extra):
+    """Any service refusal as the API's JSON error (what show_error is for forms)."""
+    return api_error(status, exc.code, exc.message, field or exc.field, **extra)
+
+
+def signing_seed() -> bytes:
+    """REGISTRY_SIGNING_KEY, else (outside production) the key kept in instance/."""
+    text = current_app.config.get("REGISTRY_SIGNING_KEY") or ""
+    if not text:
+        text = signing.kept_key(Path(current_app.instance_path) / "registry-signing-key")
+    return signing.seed(text)
+
+
+def origin() -> str:
+    """The checkpoint's origin line: REGISTRY_ORIGIN, else BASE_URL's (or this request's) host + /registry."""
+    configured = current_app.config.get("REGISTRY_ORIGIN")
+    if configured:
+        return configured
+    base = current_app.config.get("BASE_URL") or request.host_url
+    parts = urlsplit(base)
+    return f"{parts.netloc}{parts.path.rstrip('/')}/registry"
+
+
+def latest_checkpoint() -> registry.Checkpoint:
+    return registry.checkpoint(db.session, origin(), signing_seed())

@@ -119,7 +119,7 @@ def check_request() -> None:
 
 
 def register(app: Flask) -> None:
-    from ..routes.api import api_error  # the API's error shape
+    from . import api_error  # the API's error shape
 
     @app.before_request
     def _validate():

@@ -149,7 +149,7 @@ def test_development_keeps_one_generated_key(app_config, tmp_path):
     app = create_app({**app_config, "REGISTRY_SIGNING_KEY": ""})
     app.instance_path = str(tmp_path / "instance")
     with app.app_context(), app.test_request_context():
-        from app.routes.registry import signing_seed
+        from app.web import signing_seed
 
         first = signing_seed()
         assert signing_seed() == first and len(first) == 32
@@ -161,7 +161,7 @@ def test_a_bad_configured_key_is_refused(app_config):
 
     app = create_app({**app_config, "REGISTRY_SIGNING_KEY": "c2hvcnQ="})
     with app.app_context(), app.test_request_context(), pytest.raises(signing.SigningKeyError):
-        from app.routes.registry import signing_seed
+        from app.web import signing_seed
 
         signing_seed()
 
