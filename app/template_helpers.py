@@ -9,6 +9,7 @@ from flask_babel import format_date, format_time, get_locale, gettext
 
 from .services import labels
 from .services import money as _money
+from .services import places as _places
 
 
 def _locale() -> str:
@@ -51,6 +52,38 @@ def comparison(c) -> str:
     return gettext(forms[0] if value == 1 else forms[1], n=number)
 
 
+def _place(part) -> str:
+    """A journey end for the page: its Chinese name on Chinese pages where the code (or an airport's
+    city) has one in place_names.csv, else the English label the engine stored (a code for airports)."""
+    if _locale() == "zh":
+        p = _places.by_code(part["code"])
+        if p is not None and p.kind == "airport" and p.city:
+            p = _places.by_code(f"{_places.slug(p.city)}-{p.country.lower()}") or p
+        if p is not None and p.name_zh:
+            return p.name_zh
+    return part["label"]
+
+
+def item_label(item) -> str:
+    """A footprint line item's label in the page's language (LineItem or its stored dict).
+
+    English pages, and items stored before the engine kept `parts`, show the engine's English label.
+    """
+    is_dict = isinstance(item, dict)
+    label = item["label"] if is_dict else item.label
+    parts = item.get("parts") if is_dict else item.parts
+    locale = _locale()
+    if not parts or locale == "en":
+        return label
+    def number(value):
+        return format_decimal(Decimal(str(value)), format="#,##0.#", locale=locale)
+
+    try:
+        return labels.line_item(parts, locale, _place, gettext, number)
+    except (KeyError, TypeError, ValueError):  # parts from a newer or older engine than this page knows
+        return label
+
+
 def day(value) -> str:
     """A date for the page's locale: 'Sep 7, 2021', '2021年9月7日', 'Set 7, 2021'."""
     return format_date(value, format="medium")
@@ -63,6 +96,7 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["comparison"] = comparison
     app.jinja_env.filters["tonnes"] = tonnes
     app.jinja_env.filters["kg"] = kg
+    app.jinja_env.filters["item_label"] = item_label
 
     @app.context_processor
     def _globals():

@@ -38,7 +38,7 @@ Method in short (details in each factor's note):
 from __future__ import annotations
 
 import csv
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import cache
 from pathlib import Path
@@ -237,6 +237,9 @@ class LineItem:
     quantity: Decimal  # kg == factor.value * quantity
     quantity_unit: str
     radiative_forcing: bool | None = None  # flights only: whether the factor includes radiative forcing
+    # What the label says, as codes and numbers (kind, mode, from, to, nights ...), so pages can word it in
+    # their own language (services/labels.py); the English `label` stays the API's text.
+    parts: dict[str, Any] | None = field(default=None, compare=False, hash=False)
 
 
 @dataclass(frozen=True)
@@ -268,6 +271,7 @@ class FootprintResult:
                         "year": it.factor.year,
                     },
                     **({} if it.radiative_forcing is None else {"radiative_forcing": it.radiative_forcing}),
+                    **({} if it.parts is None else {"parts": it.parts}),
                 }
                 for it in self.items
             ],
@@ -852,6 +856,28 @@ def _leg_label(leg: Leg, km: Decimal) -> str:
     return head
 
 
+def _place_part(p: Place) -> dict[str, str]:
+    return {"code": p.code, "label": _place_label(p)}
+
+
+def _leg_parts(leg: Leg, km: Decimal) -> dict[str, Any]:
+    parts: dict[str, Any] = {"kind": "journey", "mode": leg.mode}
+    if leg.mode == "flight":
+        parts["cabin"] = leg.cabin
+    if leg.mode == "car":
+        parts["fuel"] = leg.fuel
+    if leg.mode in ("car", "motorbike", "taxi"):
+        parts["occupants"] = leg.occupants
+    if leg.origin and leg.destination:
+        parts["from"], parts["to"] = _place_part(leg.origin), _place_part(leg.destination)
+    else:
+        parts["distance_km"] = float(km)
+        parts["country"] = leg.country
+    parts["return"] = leg.return_trip
+    parts["trips"] = float(leg.trips)
+    return parts
+
+
 def _leg_item(leg: Leg, radiative_forcing: bool) -> LineItem:
     km = _route_km(leg)
     f = _leg_factor(leg, km, radiative_forcing)
@@ -863,7 +889,7 @@ def _leg_item(leg: Leg, radiative_forcing: bool) -> LineItem:
     trips = (2 if leg.return_trip else 1) * leg.trips
     unit = "vehicle.km (your share)" if leg.mode in _PER_VEHICLE else "passenger.km"
     rf = radiative_forcing if leg.mode == "flight" else None
-    return LineItem(_leg_label(leg, km), one_way * trips, km, f, share * trips, unit, rf)
+    return LineItem(_leg_label(leg, km), one_way * trips, km, f, share * trips, unit, rf, _leg_parts(leg, km))
 
 
 def _energy_item(use: EnergyUse) -> LineItem:
@@ -875,7 +901,9 @@ def _energy_item(use: EnergyUse) -> LineItem:
     else:
         f = factor("natural_gas:m3" if use.unit == "m3" else "natural_gas:kwh")
         label = f"Natural gas, {amount}"
-    return LineItem(label, f.value * use.amount, None, f, use.amount, unit)
+    parts = {"kind": "energy", "energy": use.kind, "amount": float(use.amount), "unit": use.unit,
+             **({"grid": use.grid} if use.kind == "electricity" else {})}
+    return LineItem(label, f.value * use.amount, None, f, use.amount, unit, parts=parts)
 
 
 def _hotel_item(stay: HotelStay) -> LineItem:
@@ -885,7 +913,9 @@ def _hotel_item(stay: HotelStay) -> LineItem:
     if not known and stay.country != "OTHER":
         name += ", other-country average"
     nights = f"{stay.nights} night" + ("" if stay.nights == 1 else "s")
-    return LineItem(f"Hotel, {nights}, {name}", f.value * stay.nights, None, f, Decimal(stay.nights), "room nights")
+    parts = {"kind": "hotel", "country": stay.country, "nights": stay.nights, "other_country_average": not known}
+    return LineItem(f"Hotel, {nights}, {name}", f.value * stay.nights, None, f, Decimal(stay.nights), "room nights",
+                    parts=parts)
 
 
 @cache
@@ -911,14 +941,16 @@ def calculate(inp: FootprintInput) -> FootprintResult:
         if meal.count:
             f = factor(f"meal:{meal.kind}")
             label = f"Meals: {meal_labels[meal.kind].lower()} \u00d7 {meal.count}"
-            items.append(LineItem(label, f.value * meal.count, None, f, Decimal(meal.count), "meals"))
+            parts = {"kind": "meal", "meal": meal.kind, "count": meal.count}
+            items.append(LineItem(label, f.value * meal.count, None, f, Decimal(meal.count), "meals", parts=parts))
     basket_labels = dict(BASKET_CATEGORIES)
     for i, item in enumerate(inp.basket):
         _check_basket(item, f"basket[{i}]")
         if item.amount:
             f = factor(f"basket:{item.category}")
             label = f"Shopping: {basket_labels[item.category].lower()}, {item.amount.normalize():f} kg"
-            items.append(LineItem(label, f.value * item.amount, None, f, item.amount, "kg"))
+            parts = {"kind": "basket", "category": item.category, "kg": float(item.amount)}
+            items.append(LineItem(label, f.value * item.amount, None, f, item.amount, "kg", parts=parts))
     for i, use in enumerate(inp.energy):
         _check_energy(use, f"energy[{i}]")
         if use.amount:

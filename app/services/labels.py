@@ -149,3 +149,81 @@ def hotel_countries(locale: str, translate=lambda s: s) -> list[tuple[str, str]]
     if locale == "en":
         return list(footprint.HOTEL_COUNTRIES)
     return [(code, country(code, locale, translate)) for code, _label in footprint.HOTEL_COUNTRIES]
+
+
+# A footprint line item's label, worded from the structured `parts` the engine stores with it (footprint.py
+# LineItem.parts). The engine's English `label` stays the API's text; pages in other languages build theirs here.
+LINE_FUELS = {**FUELS, "unknown": N_("fuel not known")}
+LINE = {
+    "people": N_("%(what)s (%(fuel)s, %(n)s people)"),
+    "fuel": N_("%(what)s (%(fuel)s)"),
+    "riders": N_("%(what)s (%(n)s riders)"),
+    "route": N_("%(what)s %(from)s → %(to)s"),
+    "distance": N_("%(what)s, %(km)s km"),
+    "distance_in": N_("%(what)s, %(km)s km within %(country)s"),
+    "cabin": N_("%(what)s, %(cabin)s"),
+    "return": N_("%(what)s, return"),
+    "hotel": N_("Hotel, %(nights)s, %(country)s"),
+    "hotel_other": N_("%(country)s, other-country average"),
+    "meal": N_("Meals: %(meal)s × %(n)s"),
+    "basket": N_("Shopping: %(item)s, %(kg)s kg"),
+    "electricity": N_("Electricity, %(amount)s, %(grid)s"),
+    "natural_gas": N_("Natural gas, %(amount)s"),
+}
+NIGHTS = (N_("%(num)s night"), N_("%(num)s nights"))
+
+
+def _gettext(msgid: str, **variables) -> str:
+    return msgid % variables if variables else msgid
+
+
+def line_item(parts, locale: str, place, gettext=_gettext, number=str) -> str:
+    """A line item's label in the locale from its parts; raises KeyError on parts it does not know.
+
+    `place` turns a stored {"code", "label"} into a name for the locale; `gettext(msgid, **vars)`
+    translates; `number` formats a number for the locale.
+    """
+    def word(table, code):  # a label used inside a phrase: lower case, as the English label has it
+        return gettext(table[code]).lower()
+
+    kind = parts["kind"]
+    if kind == "journey":
+        what = gettext(MODES[parts["mode"]])
+        occupants = parts.get("occupants", 1)
+        if parts["mode"] == "car":
+            fuel = word(LINE_FUELS, parts["fuel"])
+            what = gettext(LINE["people"], what=what, fuel=fuel, n=occupants) if occupants > 1 else \
+                gettext(LINE["fuel"], what=what, fuel=fuel)
+        elif occupants > 1:
+            what = gettext(LINE["riders"], what=what, n=occupants)
+        if parts.get("from") and parts.get("to"):
+            what = gettext(LINE["route"], what=what, **{"from": place(parts["from"]), "to": place(parts["to"])})
+        elif parts.get("country"):
+            what = gettext(LINE["distance_in"], what=what, km=number(parts["distance_km"]),
+                           country=country(parts["country"], locale, gettext))
+        else:
+            what = gettext(LINE["distance"], what=what, km=number(parts["distance_km"]))
+        if parts["mode"] == "flight":
+            what = gettext(LINE["cabin"], what=what, cabin=word(CABINS, parts["cabin"]))
+        if parts.get("return"):
+            what = gettext(LINE["return"], what=what)
+        trips = parts.get("trips", 1)
+        return what if trips == 1 else f"{what} \u00d7 {number(trips)}"
+    if kind == "hotel":
+        name = country(parts["country"], locale, gettext)
+        if parts.get("other_country_average") and parts["country"] != "OTHER":
+            name = gettext(LINE["hotel_other"], country=name)
+        # Chosen by the English plural and translated whole: Chinese and Filipino say "night" either way.
+        nights = gettext(NIGHTS[parts["nights"] != 1], num=number(parts["nights"]))
+        return gettext(LINE["hotel"], nights=nights, country=name)
+    if kind == "meal":
+        meals = TABLES["MEAL_CODES"]
+        return gettext(LINE["meal"], meal=word(meals, parts["meal"]), n=number(parts["count"]))
+    if kind == "basket":
+        return gettext(LINE["basket"], item=word(BASKET, parts["category"]), kg=number(parts["kg"]))
+    if kind == "energy":
+        amount = f"{number(parts['amount'])} {ENERGY_UNITS[parts['unit']]}"  # units stay as written (GLOSSARY.md)
+        if parts["energy"] == "electricity":
+            return gettext(LINE["electricity"], amount=amount, grid=gettext(GRIDS[parts["grid"]]))
+        return gettext(LINE["natural_gas"], amount=amount)
+    raise KeyError(kind)

@@ -42,6 +42,7 @@ def walk(page, base: str, lang: str, shot, name: str, organization: str) -> dict
     page.locator("#organization").fill(organization)
     page.locator("input[name=show_on_board]").check()
     assert no_horizontal_scroll(page)
+    page.locator("details.how").evaluate_all("ds => ds.forEach(d => { d.open = true; })")  # the line items too
     texts["calculator"] = page.locator("body").inner_text()
     shot(page, f"lang-{lang}-2-calculator")
 
@@ -56,6 +57,7 @@ def walk(page, base: str, lang: str, shot, name: str, organization: str) -> dict
     expect(image).to_be_visible()
     assert image.evaluate("img => img.complete && img.naturalWidth") == 1080
     assert no_horizontal_scroll(page)
+    page.locator("details.how").evaluate_all("ds => ds.forEach(d => { d.open = true; })")
     texts["certificate"] = page.locator("body").inner_text()
     shot(page, f"lang-{lang}-4-certificate")
 
@@ -155,4 +157,6 @@ def test_visitor_flow_speaks_the_language(live_server, browser, shot, english, s
     for key in PAGES:
         leaked = {line for line in interface_lines(english[key], data) & lines(texts[key]) if line not in allowed}
         assert not leaked, f"English on the {lang} {key} page: {sorted(leaked)}"
+    for key in ("calculator", "certificate"):  # the engine's English line item, worded in the language here
+        assert "Flight PEK \u2192 " in english[key] and "Flight PEK" not in texts[key]
     assert errors == []

@@ -239,6 +239,14 @@ def test_operations_total_is_live(htmx, client, org, make_event, make_project):
     assert plain.status_code == 200 and "<html" in plain.get_data(as_text=True)
 
 
+def test_operations_items_speak_the_page_language(client, org, make_event):
+    event = make_event(organization_id=org.id)
+    zh = client.post(f"/organizer/events/{event.id}/operations/estimate?lang=zh", data=OPS).get_data(as_text=True)
+    assert "用电 1,200 kWh，西南电网" in zh and "Electricity, 1,200" not in zh and "Meals: vegetarian" not in zh
+    fil = client.post(f"/organizer/events/{event.id}/operations/estimate?lang=fil", data=OPS).get_data(as_text=True)
+    assert "Kuryente, 1,200 kWh" in fil and "Electricity, 1,200" not in fil
+
+
 def test_neutralize_the_events_operations_through_the_checkout(client, db, org, make_event, make_project,
                                                               make_order):
     project = make_project()

@@ -146,8 +146,10 @@ def test_to_dict_shape_and_rounding():
     assert out["total_kg"] == 446.72  # 339.72032912 + 107 -> 3 dp
     assert out["methodology"] == fp.METHODOLOGY
     flight, hotel = out["items"]
-    assert set(flight) == {"label", "kg", "distance_km", "factor", "radiative_forcing"}
-    assert set(hotel) == {"label", "kg", "distance_km", "factor"}  # only flights say whether RF is in
+    assert set(flight) == {"label", "kg", "distance_km", "factor", "radiative_forcing", "parts"}
+    assert set(hotel) == {"label", "kg", "distance_km", "factor", "parts"}  # only flights say whether RF is in
+    assert flight["parts"]["from"] == {"code": "CTU", "label": "CTU"} and flight["parts"]["return"] is True
+    assert hotel["parts"] == {"kind": "hotel", "country": "CN", "nights": 2, "other_country_average": False}
     assert flight["radiative_forcing"] is True
     assert flight["kg"] == 339.72 and flight["distance_km"] == 1556.1
     assert flight["factor"] == {
