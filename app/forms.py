@@ -63,6 +63,18 @@ class SignUpForm(FlaskForm):
                message=_l("Use at least 10 characters."))])
 
 
+class InviteSignUpForm(FlaskForm):
+    """Sign-up through an invite link: the organization comes from the link."""
+    name = StringField(_l("Your name"), validators=[Length(max=120, message=_l("Keep it under 120 characters."))])
+    email = EmailField(_l("E-mail"), validators=[
+        InputRequired(_l("Enter your e-mail address.")),
+        Regexp(accounts.EMAIL_RE, message=_l("Enter an e-mail address like name@example.com."))])
+    password = PasswordField(_l("Password"), validators=[
+        InputRequired(_l("Choose a password.")),
+        Length(min=accounts.PASSWORD_MIN, max=accounts.PASSWORD_MAX,
+               message=_l("Use at least 10 characters."))])
+
+
 class SignInForm(FlaskForm):
     email = EmailField(_l("E-mail"), validators=[InputRequired(_l("Enter your e-mail address."))])
     password = PasswordField(_l("Password"), validators=[InputRequired(_l("Enter your password."))])
@@ -91,7 +103,7 @@ def error_message(exc: DomainError) -> str:
         "organization_empty": lambda: _("Enter the organization's name."),
         "organization_long": lambda: _("Keep the name under %(n)s characters.", n=p["n"]),
         "organization_taken": lambda: _(
-            "An organization with this name exists already; ask one of its members to add you."),
+            "An organization with this name exists already. To join it, ask one of its members for an invite link."),
         "organization_taken_other": lambda: _("Another organization has this name."),
         "plain_text": lambda: _("Please use plain text."),
         "slug_format": lambda: _(
@@ -109,6 +121,11 @@ def error_message(exc: DomainError) -> str:
         "country": lambda: _("Use a two-letter country code such as CN."),
         "language": lambda: _("Choose English, Chinese or Filipino."),
         "handoff_lapsed": lambda: _("This order can no longer be paid; start again at the kiosk."),
+        # teams (app/services/invites.py)
+        "invite_invalid": lambda: _("This invite link does not work: it was used, revoked or is too old. Ask for "
+                                    "a new one."),
+        "invite_role": lambda: _("Only organizer accounts can join an organization."),
+        "last_member": lambda: _("An organization keeps at least one member: invite someone before you leave."),
         # admin rules (app/services/admin.py)
         "price": lambda: _("Enter a price above zero, like 58.00."),
         "owner_missing": lambda: _("Choose an owner or name a new one."),

@@ -139,6 +139,25 @@ membership = db.Table(
 )
 
 
+class OrganizationInvite(db.Model):
+    """A link that lets one person join an organization: only its token's SHA-256
+    is kept, it works once and lapses after a while."""
+
+    __tablename__ = "organization_invite"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organization.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[dt.datetime]
+    used_at: Mapped[dt.datetime | None]
+    used_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+
+    organization: Mapped[Organization] = relationship()
+    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
+
+
 class ProjectOwner(db.Model):
     """The company that reduces emissions and is owed the money."""
 

@@ -16,12 +16,15 @@ from app.models import (
     Event,
     Order,
     Organization,
+    OrganizationInvite,
     Participant,
     Payout,
     Project,
     ProjectOwner,
     User,
+    membership,
 )
+from app.services import invites
 from tests.accounts import login_as, make_user
 
 # Sessions are set directly, so no test pays for a real password hash.
@@ -30,6 +33,7 @@ from tests.accounts import login_as, make_user
 ORG_SCOPED_GET = [
     "/organizer/organizations/{org}/edit",
     "/organizer/organizations/{org}/events/new",
+    "/organizer/organizations/{org}/members",
     "/organizer/events/{event}",
     "/organizer/events/{event}/edit",
     "/organizer/events/{event}/posters",
@@ -45,6 +49,9 @@ ORG_SCOPED_GET = [
 ORG_SCOPED_POST = [
     "/organizer/organizations/{org}/edit",
     "/organizer/organizations/{org}/events/new",
+    "/organizer/organizations/{org}/invites",
+    "/organizer/organizations/{org}/invites/{invite}/revoke",
+    "/organizer/organizations/{org}/members/{member}/remove",
     "/organizer/events/{event}/edit",
     "/organizer/events/{event}/archive",
     "/organizer/events/{event}/operations",
@@ -60,9 +67,11 @@ OPERATOR_POST = ["/operator/projects/new", "/operator/projects/{project}/batches
 OWNER_GET = ["/account/statement", "/account/statement.csv"]
 SIGNED_IN_GET = ["/account/", "/account/password"]
 SIGNED_IN_POST = ["/account/password"]
+# Joining by invite link: any signed-in organizer with the link (operators and owners are refused).
+INVITE_POST = ["/account/invite/{token}/join"]
 
 ALL_GET = ORG_SCOPED_GET + ORGANIZER_GET + OPERATOR_GET + OWNER_GET + SIGNED_IN_GET
-ALL_POST = ORG_SCOPED_POST + ORGANIZER_POST + OPERATOR_POST + SIGNED_IN_POST
+ALL_POST = ORG_SCOPED_POST + ORGANIZER_POST + OPERATOR_POST + SIGNED_IN_POST + INVITE_POST
 
 # A form that would change something if the guard let it through.
 POST_DATA = {
@@ -84,9 +93,13 @@ class World:
     operator: User
     owner: User
     certificate: Certificate
+    colleague: User  # a second member of the organization, whom a refused request must not remove
+    invite: OrganizationInvite
+    token: str
 
     def url(self, pattern: str) -> str:
-        return pattern.format(org=self.org.id, event=self.event.id, project=self.project.id)
+        return pattern.format(org=self.org.id, event=self.event.id, project=self.project.id,
+                              invite=self.invite.id, member=self.colleague.id, token=self.token)
 
 
 @pytest.fixture
@@ -103,14 +116,20 @@ def world(db, make_event, make_project, make_order) -> World:
     order = make_order(event=event, project=project, name="Lin", show=True)
     operator = make_user(db, "ops@example.com", role="operator")
     owner = make_user(db, "owner@example.com", role="owner", owner_id=project.owner_id)
+    colleague = make_user(db, "cat@example.com")
+    org.members.append(colleague)
+    invite, token = invites.create_invite(db.session, org, organizer)
     db.session.commit()
-    return World(org, event, project, organizer, stranger, operator, owner, order.certificate)
+    return World(org, event, project, organizer, stranger, operator, owner, order.certificate, colleague, invite,
+                 token)
 
 
 def snapshot(db) -> dict:
     """What a refused request must not change."""
     counts = {m.__name__: db.session.scalar(select(func.count()).select_from(m))
               for m in (Event, Organization, Order, CreditBatch, Payout, Project, ProjectOwner, User)}
+    counts["members"] = sorted(db.session.execute(select(membership.c.user_id, membership.c.organization_id)).all())
+    counts["invites"] = sorted(db.session.execute(select(OrganizationInvite.id, OrganizationInvite.used_at)).all())
     db.session.expire_all()
     counts["events"] = [(e.name, e.status, e.slug) for e in db.session.scalars(select(Event))]
     counts["hidden"] = db.session.scalar(select(func.count()).select_from(Participant)
@@ -134,9 +153,10 @@ def test_every_page_of_these_areas_is_listed_here(app):
     covered = set()
     for method, patterns in (("GET", ALL_GET), ("POST", ALL_POST)):
         for pattern in patterns:
-            endpoint, _ = adapter.match(pattern.format(org=1, event=1, project=1), method=method)
+            endpoint, _ = adapter.match(pattern.format(org=1, event=1, project=1, invite=1, member=1, token="t"),
+                                        method=method)
             covered.add((endpoint, method))
-    closed = ("organizer.", "operator.", "auth.statement", "auth.password", "auth.home")
+    closed = ("organizer.", "operator.", "auth.statement", "auth.password", "auth.home", "auth.join")
     needed = {(rule.endpoint, method) for rule in app.url_map.iter_rules() if rule.endpoint.startswith(closed)
               for method in rule.methods - {"HEAD", "OPTIONS"}}
     assert needed - covered == set(), "pages without an access test"
@@ -224,3 +244,12 @@ def test_a_deactivated_account_is_signed_out(client, db, world):
     world.organizer.active = False
     db.session.commit()
     assert refused_as_anonymous(client.get("/organizer/"))
+
+
+@pytest.mark.parametrize("who", ["operator", "owner"])
+@pytest.mark.parametrize("pattern", INVITE_POST + ORG_SCOPED_POST[2:5])
+def test_other_roles_cannot_join_or_change_a_team(client, db, world, who, pattern):
+    login_as(client, getattr(world, who))
+    before = snapshot(db)
+    assert client.post(world.url(pattern), data=POST_DATA).status_code == 403
+    assert snapshot(db) == before

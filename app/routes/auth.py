@@ -12,10 +12,11 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from .. import htmx
 from ..extensions import db, limiter, login_manager
-from ..forms import PasswordForm, SignInForm, SignUpForm, show_error
+from ..forms import InviteSignUpForm, PasswordForm, SignInForm, SignUpForm, show_error
 from ..htmx import is_htmx, redirect_to, render
 from ..models import ProjectOwner, User
-from ..services import accounts, statements
+from ..services import accounts, invites, statements
+from ..services.errors import DomainError
 from ..web import guard
 
 bp = Blueprint("auth", __name__, url_prefix="/account")
@@ -101,6 +102,50 @@ def signup():
             flash(_("Welcome! Create your first event."))
             return redirect_to(url_for("organizer.new_event", org_id=user.organizations[0].id))
     return render("auth/signup.html", form=form, status=422 if form.errors else 200)
+
+
+def invite_or_404(token: str):
+    try:
+        return invites.find_invite(db.session, token)
+    except invites.InviteError:
+        abort(404)
+
+
+@bp.route("/invite/<token>", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config.get("SIGNUP_RATE_LIMIT", "20 per hour"), methods=["POST"])
+def invite(token: str):
+    """An invite link: join its organization by creating an account here, or by signing in."""
+    found = invite_or_404(token)
+    form = InviteSignUpForm()
+    if not current_user.is_authenticated and form.validate_on_submit():
+        try:
+            user = invites.sign_up_with_invite(db.session, token, email=form.email.data,
+                                               password=form.password.data, name=form.name.data or "")
+        except DomainError as exc:
+            db.session.rollback()
+            show_error(form, exc)
+        else:
+            db.session.commit()
+            session.clear()
+            login_user(user)
+            flash(_("Welcome to %(org)s!", org=found.organization.name))
+            return redirect_to(url_for("organizer.index"))
+    return render("auth/invite.html", form=form, invite=found, token=token, status=422 if form.errors else 200)
+
+
+@bp.post("/invite/<token>/join")
+@login_required
+def join(token: str):
+    """A signed-in organizer accepts an invite and joins its organization."""
+    invite_or_404(token)
+    try:
+        org = invites.accept(db.session, token, current_user)
+    except invites.InviteError as exc:
+        db.session.rollback()
+        abort(403 if exc.code == "invite_role" else 404)
+    db.session.commit()
+    flash(_("You joined %(org)s.", org=org.name))
+    return redirect_to(url_for("organizer.index"))
 
 
 @bp.route("/login", methods=["GET", "POST"])

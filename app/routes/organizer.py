@@ -17,11 +17,11 @@ from werkzeug.datastructures import MultiDict
 from .. import htmx, i18n, live
 from ..calculator_form import OPERATIONS_BASKET_FIRST, Calculation, calculate_operations
 from ..extensions import db
-from ..forms import EventForm, OrganizationForm, show_error
+from ..forms import EventForm, OrganizationForm, error_message, show_error
 from ..htmx import redirect_to, render
 from ..models import Event, Organization, Project
 from ..participants import ensure_participant
-from ..services import accounts, checkout, dashboard, footprint, ledger, money, orders, posters, stamps
+from ..services import accounts, checkout, dashboard, footprint, invites, ledger, money, orders, posters, stamps
 from ..web import checkout_settings, guard, language, public_url
 
 bp = Blueprint("organizer", __name__, url_prefix="/organizer")
@@ -133,6 +133,66 @@ def edit_organization(org_id: int):
             flash(_("Organization renamed."))
             return redirect_to(url_for("organizer.index"))
     return render("organizer/organization_form.html", form=form, org=org, status=422 if form.errors else 200)
+
+
+# --------------------------------------------------------------------------
+# Teams: members and invite links
+# --------------------------------------------------------------------------
+
+def members_page(org: Organization, new_link: str | None = None, error: str | None = None, status: int = 200):
+    response = render("organizer/members.html", org=org, members=invites.members(db.session, org),
+                      pending=invites.pending_invites(db.session, org), new_link=new_link, error=error,
+                      invite_days=invites.INVITE_DAYS, status=status)
+    response.headers["Cache-Control"] = "no-store"  # a new invite link is shown once
+    return response
+
+
+@bp.get("/organizations/<int:org_id>/members")
+def members(org_id: int):
+    """The organization's members and its invites still waiting."""
+    return members_page(organization_or_404(org_id))
+
+
+@bp.post("/organizations/<int:org_id>/invites")
+def new_invite(org_id: int):
+    """A new single-use invite link, shown once on the page this answers with."""
+    org = organization_or_404(org_id)
+    _invite, token = invites.create_invite(db.session, org, current_user)
+    db.session.commit()
+    return members_page(org, new_link=public_url("auth.invite", token=token))
+
+
+@bp.post("/organizations/<int:org_id>/invites/<int:invite_id>/revoke")
+def revoke_invite(org_id: int, invite_id: int):
+    """Revoke a waiting invite: its link stops working."""
+    org = organization_or_404(org_id)
+    try:
+        invites.revoke_invite(db.session, org, invite_id)
+    except invites.InviteError:
+        db.session.rollback()
+        abort(404)
+    db.session.commit()
+    flash(_("Invite revoked: its link no longer works."))
+    return redirect_to(url_for("organizer.members", org_id=org.id))
+
+
+@bp.post("/organizations/<int:org_id>/members/<int:user_id>/remove")
+def remove_member(org_id: int, user_id: int):
+    """Remove a member (or leave, for oneself); the last member stays."""
+    org = organization_or_404(org_id)
+    try:
+        invites.remove_member(db.session, org, user_id)
+    except invites.InviteError as exc:
+        db.session.rollback()
+        if exc.code == "member_not_found":
+            abort(404)
+        return members_page(org, error=error_message(exc), status=422)
+    db.session.commit()
+    if user_id == current_user.id:
+        flash(_("You left %(org)s.", org=org.name))
+        return redirect_to(url_for("organizer.index"))
+    flash(_("Member removed."))
+    return redirect_to(url_for("organizer.members", org_id=org.id))
 
 
 @bp.route("/organizations/<int:org_id>/events/new", methods=["GET", "POST"])

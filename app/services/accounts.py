@@ -100,7 +100,8 @@ def create_organization(session: Session, user: User, name: str) -> Organization
     """A new organization with `user` as its first member."""
     text = clean_organization_name(name)
     if _organization_taken(session, text):
-        raise AccountError("An organization with this name exists already; ask one of its members to add you.",
+        raise AccountError("An organization with this name exists already. To join it, ask one of its members for an "
+                           "invite link.",
                            "organization", "organization_taken")
     org = Organization(name=text)
     session.add(org)

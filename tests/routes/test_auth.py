@@ -62,7 +62,7 @@ def test_sign_up_refuses_a_taken_email_or_organization(client, db, organizer):
     assert "exists already. Sign in instead." in taken_email.get_data(as_text=True)
     taken_org = client.post("/account/signup", data=signup_form(organization="acme events"))
     assert taken_org.status_code == 422
-    assert "ask one of its members to add you" in taken_org.get_data(as_text=True)
+    assert "ask one of its members for an invite link" in taken_org.get_data(as_text=True)
     assert count(db, User) == 1 and count(db, Organization) == 1
 
 
