@@ -49,20 +49,6 @@ class FriendlyIntegerField(IntegerField):
 # Accounts
 # --------------------------------------------------------------------------
 
-class SignUpForm(FlaskForm):
-    name = StringField(_l("Your name"), validators=[Length(max=120, message=_l("Keep it under 120 characters."))])
-    organization = StringField(_l("Organization"), validators=[
-        InputRequired(_l("Enter the name of your company or organization.")),
-        Length(max=accounts.ORGANIZATION_MAX, message=_l("Keep the name under 60 characters."))])
-    email = EmailField(_l("E-mail"), validators=[
-        InputRequired(_l("Enter your e-mail address.")),
-        Regexp(accounts.EMAIL_RE, message=_l("Enter an e-mail address like name@example.com."))])
-    password = PasswordField(_l("Password"), validators=[
-        InputRequired(_l("Choose a password.")),
-        Length(min=accounts.PASSWORD_MIN, max=accounts.PASSWORD_MAX,
-               message=_l("Use at least 10 characters."))])
-
-
 class InviteSignUpForm(FlaskForm):
     """Sign-up through an invite link: the organization comes from the link."""
     name = StringField(_l("Your name"), validators=[Length(max=120, message=_l("Keep it under 120 characters."))])
@@ -73,6 +59,13 @@ class InviteSignUpForm(FlaskForm):
         InputRequired(_l("Choose a password.")),
         Length(min=accounts.PASSWORD_MIN, max=accounts.PASSWORD_MAX,
                message=_l("Use at least 10 characters."))])
+
+
+class SignUpForm(InviteSignUpForm):
+    """Sign-up that creates the organizer's organization too."""
+    organization = StringField(_l("Organization"), validators=[
+        InputRequired(_l("Enter the name of your company or organization.")),
+        Length(max=accounts.ORGANIZATION_MAX, message=_l("Keep the name under 60 characters."))])
 
 
 class SignInForm(FlaskForm):
