@@ -26,6 +26,20 @@ def test_seed_demo_is_idempotent(runner, app):
     assert again.exit_code == 0 and "0 events, 0 projects, 0 batches added" in again.output
 
 
+
+def insert_event_and_project(c, price_per_tonne_minor: int) -> None:
+    """Event 1 and project 1 (of owner 1) as rows of the old schema, for upgrades of populated databases."""
+    from sqlalchemy import text
+
+    c.execute(text("INSERT INTO event (id, slug, name, scenario, description, venue_name, venue_code, city, "
+                   "country, currency, status, created_at) VALUES (1, 'e', 'E', 'conference', '', '', '', '', "
+                   "'CN', 'CNY', 'live', '2026-01-01')"))
+    c.execute(text("INSERT INTO project_owner (id, name, country) VALUES (1, 'O', 'CN')"))
+    c.execute(text("INSERT INTO project (id, owner_id, name, kind, place, country, standard, vintage, "
+                   "price_per_tonne_minor, currency, price_source, description, image, active) "
+                   f"VALUES (1, 1, 'P', 'k', 'p', 'CN', 's', 2021, {price_per_tonne_minor}, 'CNY', '', '', '', true)"))
+
+
 def test_upgrading_a_populated_database_rebuilds_the_boards(app):
     """Paid orders made before the maintained board totals existed appear on every board after upgrading,
     with organizations keyed exactly as boards.fold keys new orders."""
@@ -34,13 +48,7 @@ def test_upgrading_a_populated_database_rebuilds_the_boards(app):
     db.drop_all()
     upgrade(revision="a5dc41b2b796")
     with db.engine.begin() as c:
-        c.execute(text("INSERT INTO event (id, slug, name, scenario, description, venue_name, venue_code, city, "
-                       "country, currency, status, created_at) VALUES (1, 'e', 'E', 'conference', '', '', '', '', "
-                       "'CN', 'CNY', 'live', '2026-01-01')"))
-        c.execute(text("INSERT INTO project_owner (id, name, country) VALUES (1, 'O', 'CN')"))
-        c.execute(text("INSERT INTO project (id, owner_id, name, kind, place, country, standard, vintage, "
-                       "price_per_tonne_minor, currency, price_source, description, image, active) "
-                       "VALUES (1, 1, 'P', 'k', 'p', 'CN', 's', 2021, 100, 'CNY', '', '', '', true)"))
+        insert_event_and_project(c, price_per_tonne_minor=100)
         for pid in (1, 2):
             c.execute(text("INSERT INTO participant (id, token, display_name, organization, show_on_board, "
                            f"created_at) VALUES ({pid}, 'tok{pid}', '', '', true, '2026-01-01')"))
@@ -75,13 +83,7 @@ def test_orders_made_before_credits_kg_keep_what_they_retired(app):
     db.drop_all()
     upgrade(revision="7ba3e1d47ae2")
     with db.engine.begin() as c:
-        c.execute(text("INSERT INTO event (id, slug, name, scenario, description, venue_name, venue_code, city, "
-                       "country, currency, status, created_at) VALUES (1, 'e', 'E', 'conference', '', '', '', '', "
-                       "'CN', 'CNY', 'live', '2026-01-01')"))
-        c.execute(text("INSERT INTO project_owner (id, name, country) VALUES (1, 'O', 'CN')"))
-        c.execute(text("INSERT INTO project (id, owner_id, name, kind, place, country, standard, vintage, "
-                       "price_per_tonne_minor, currency, price_source, description, image, active) "
-                       "VALUES (1, 1, 'P', 'k', 'p', 'CN', 's', 2021, 4200, 'CNY', '', '', '', true)"))
+        insert_event_and_project(c, price_per_tonne_minor=4200)
         c.execute(text("INSERT INTO participant (id, token, display_name, organization, show_on_board, "
                        "created_at) VALUES (1, 'tok1', '', '', true, '2026-01-01')"))
         for oid, kg, status in ((1, 2, "paid"), (2, 500, "pending")):  # 2 kg paid the ¥4.00 minimum
