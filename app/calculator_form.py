@@ -263,7 +263,7 @@ def calculate(event: Event, form: MultiDict) -> Calculation:
 
 
 # Not part of what the visitor typed: never carried in a URL.
-NOT_STATE = ("csrf_token", "action", "e")
+NOT_STATE = ("csrf_token", "action", "e", "lang")  # lang picks the page's language, not an input
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
 
 

@@ -222,3 +222,14 @@ def test_event_pages_have_open_graph_tags_with_an_image_made_for_the_event(clien
     assert response.status_code == 200 and response.mimetype == "image/png"
     assert Image.open(io.BytesIO(response.data)).size == (1200, 630)
     assert client.get("/e/nope/card.png").status_code == 404
+
+
+def test_a_language_in_the_url_is_not_calculator_input(client, make_event, make_project):
+    """?lang= (the switcher, a poster's QR) keeps the venue as the destination and the return trip."""
+    make_event(slug="mountain", scenario="scenic", venue_name="Mount Qingcheng Scenic Area", venue_code="Chengdu",
+               venue_lat=30.9007, venue_lon=103.5706)
+    make_project()
+    for lang in ("zh", "fil", "en"):
+        text = client.get(f"/e/mountain/calculate?lang={lang}").get_data(as_text=True)
+        assert 'name="legs-0-to" value="Mount Qingcheng Scenic Area @30.9007,103.5706"' in text
+        assert re.search(r'name="legs-0-return"[^>]*checked', text)
