@@ -89,6 +89,32 @@ def test_details_then_back_keeps_the_input_with_javascript(live_server, phone, s
     assert errors == []
 
 
+def test_details_tapped_while_the_total_refreshes_still_opens(live_server, phone):
+    """A tap on "details" must not be lost when the live total, already on its way, swaps the list away."""
+    page = phone
+    fill_qingcheng(page, live_server)
+    expect(page).to_have_url(re.compile(r"display_name=Mei"))
+    held = {}
+
+    def hold(route):
+        if route.request.method == "POST" or "/p/" in route.request.url:
+            held[route.request.method] = route
+        else:
+            route.continue_()
+
+    page.route(re.compile(r".*/calculate$"), hold)
+    page.route(re.compile(r".*/p/\d+\?.*"), hold)
+    page.locator("#display_name").fill("Mei Lin")
+    page.wait_for_function("() => document.querySelector('.htmx-request') !== null")  # the refresh is in flight
+    page.locator(".project a.details").first.click(no_wait_after=True)
+    page.wait_for_timeout(300)
+    held.pop("POST").continue_()  # the refresh lands first and swaps the list (and the tapped link) away
+    page.wait_for_timeout(300)
+    held.pop("GET").continue_()
+    page.wait_for_url(re.compile(r"/p/\d+\?"))
+    expect(page.get_by_role("link", name="Back to your calculation")).to_be_visible()
+
+
 def test_details_then_back_keeps_the_input_without_javascript(live_server, browser):
     context = _no_js(browser)
     page = context.new_page()
