@@ -72,6 +72,8 @@ class Config:
     PARTICIPANT_COOKIE = "cd_participant"
     # A kiosk with no touch for this long goes back to its home, in the event's language.
     KIOSK_IDLE_SECONDS = int(os.environ.get("KIOSK_IDLE_SECONDS", "60"))
+    # A live fragment's poll may be answered 304 from a stamp read this long ago in the same process (app/live.py).
+    LIVE_STAMP_SECONDS = float(os.environ.get("LIVE_STAMP_SECONDS", "1"))
     SECURE_COOKIES = False
 
     # The public register's Ed25519 key: base64 of a raw 32-byte seed (`flask registry-key` prints one).
@@ -99,6 +101,7 @@ class TestingConfig(Config):
     # Test projects hold 10,000 kg and every test client is 127.0.0.1: tests of the
     # share rule set it themselves (tests/services/test_holds.py).
     HOLD_SHARE_PERCENT = 100
+    LIVE_STAMP_SECONDS = 0.0  # tests see every change at once; tests/routes/test_speed.py sets it to check the window
 
 
 class ProductionConfig(Config):

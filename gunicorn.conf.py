@@ -13,8 +13,10 @@ worker_class = "sync"
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))  # a stuck worker is killed and replaced after this
 graceful_timeout = 30
 keepalive = 5
-max_requests = 2000  # recycle workers now and then (bounded memory)
-max_requests_jitter = 200
+# Recycle workers now and then (bounded memory). Rarely: booting a worker takes about a second of CPU,
+# and at a crowded door (1,000+ polls a second) 2,000 requests meant a restart every few seconds.
+max_requests = int(os.environ.get("MAX_REQUESTS", "100000"))
+max_requests_jitter = max_requests // 10
 limit_request_line = 8190
 limit_request_fields = 100
 accesslog = os.environ.get("ACCESS_LOG", "-")  # stdout

@@ -3,10 +3,18 @@
 htmx polls a fragment every 10 s; the browser revalidates it with If-None-Match.
 The ETag is built from the stamp (app.services.stamps) and everything else the
 fragment shows: the language, the visitor's participant cookie ("your rank"),
-the signed-in user, the tab. An unchanged fragment costs one stamp read.
-Full pages carry a CSRF token per session, so only fragments are tagged.
+the signed-in user, the tab. Full pages carry a CSRF token per session, so only
+fragments are tagged.
+
+A crowded door is thousands of phones revalidating every 10 s, so a poll may be
+answered from a stamp this process read up to LIVE_STAMP_SECONDS ago (default
+1 s: no database at all). A poll whose ETag does not match that remembered stamp
+reads it again before anything is rendered, so a change shows on the next poll
+after at most that long, and nothing is ever rendered against an old stamp.
 """
 from __future__ import annotations
+
+import time
 
 from flask import Response, abort, current_app, request
 from flask_babel import get_locale
@@ -21,12 +29,12 @@ def _event_ids() -> dict[str, int]:
     return current_app.extensions.setdefault("live_event_ids", {})
 
 
-def event_stamp(slug: str) -> tuple[int, int]:
-    """(event id, stamp) of a public event page, or 404 (drafts are not public).
+def event_id(slug: str) -> int:
+    """The id of the public event at this address, or 404 (drafts are not public).
 
-    The slug's event id is remembered per process, so an unchanged fragment costs
-    one primary-key read. That is safe: changing an event's slug or status bumps
-    its stamp, and the fragment is then rendered through the full 404 checks.
+    The slug's event id is remembered per process. That is safe: changing an
+    event's slug or status bumps its stamp, and the fragment is then rendered
+    through the full 404 checks (see `confirm`).
     """
     known = _event_ids()
     event_id = known.get(slug)
@@ -38,7 +46,40 @@ def event_stamp(slug: str) -> tuple[int, int]:
         if len(known) > 10_000:
             known.clear()
         known[slug] = event_id
-    return event_id, stamps.version(db.session, event_id)
+    return event_id
+
+
+def _stamps() -> dict[int, tuple[float, int]]:
+    """scope id -> (monotonic time read, stamp), per process."""
+    return current_app.extensions.setdefault("live_stamps", {})
+
+
+def stamp(scope_id: int, *, fresh: bool = False) -> int:
+    """The scope's stamp: from this process's memory when younger than LIVE_STAMP_SECONDS, unless fresh."""
+    remembered = _stamps()
+    now = time.monotonic()
+    if not fresh and (seen := remembered.get(scope_id)) and now - seen[0] < current_app.config["LIVE_STAMP_SECONDS"]:
+        return seen[1]
+    value = stamps.version(db.session, scope_id)
+    if len(remembered) > 10_000:
+        remembered.clear()
+    remembered[scope_id] = (now, value)
+    return value
+
+
+def revalidate(kind: str, scope_id: int, *parts: object) -> tuple[Response | None, str | None]:
+    """(a 304 when the browser holds this version of the fragment, else None; the ETag to tag the render with).
+
+    The remembered stamp answers first; a mismatch reads the stamp afresh, so a render is
+    never tagged with a stamp older than the data it shows.
+    """
+    if not is_htmx():
+        return None, None
+    etag = fragment_etag(kind, scope_id, stamp(scope_id), *parts)
+    if (unchanged := not_modified(etag)) is not None:
+        return unchanged, etag
+    etag = fragment_etag(kind, scope_id, stamp(scope_id, fresh=True), *parts)
+    return not_modified(etag), etag
 
 
 def confirm(slug: str, event_id: int, rendered_id: int, etag: str | None) -> str | None:

@@ -2,7 +2,8 @@
 
     .venv/bin/python bench/poll.py [--seconds 10] [--connections 50] [--port 1601]
 
-Starts gunicorn (2 sync workers, like the issue's box) on a seeded SQLite file,
+Starts gunicorn as `make serve` does (`-c gunicorn.conf.py`, access log on) with
+2 sync workers, like the issue's box, on a seeded SQLite file,
 then runs wrk against /healthz and each live fragment as htmx polls it
 (`HX-Request: true`, and `If-None-Match` with the ETag the first answer carried,
 as a browser revalidates). A phone polls every 10 s, so phones = req/s x 10 when
@@ -50,11 +51,11 @@ def main() -> None:
                         help="a PostgreSQL URL (schema bench_pages is used); default: a new SQLite file")
     args = parser.parse_args()
     url = seeded_database(args.database)
-    env = {**os.environ, "DATABASE_URL": url, "CARBONDOT_ENV": "development"}
+    env = {**os.environ, "DATABASE_URL": url, "CARBONDOT_ENV": "development", "WEB_CONCURRENCY": "2",
+           "BIND": f"127.0.0.1:{args.port}"}
     log = open(os.path.join(tempfile.mkdtemp(prefix="carbondot-gunicorn-"), "server.log"), "wb")  # noqa: SIM115
-    server = subprocess.Popen(
-        [str(ROOT / ".venv/bin/gunicorn"), "--no-control-socket", "-w", "2", "-b", f"127.0.0.1:{args.port}",
-         "wsgi:app"], cwd=ROOT, env=env, stdout=log, stderr=log)
+    server = subprocess.Popen([str(ROOT / ".venv/bin/gunicorn"), "-c", "gunicorn.conf.py", "wsgi:app"],
+                              cwd=ROOT, env=env, stdout=log, stderr=log)
     base = f"http://127.0.0.1:{args.port}"
     try:
         for _ in range(100):

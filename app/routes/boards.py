@@ -26,9 +26,9 @@ def tab(allowed: tuple[str, ...]) -> str:
 def event_board(slug: str):
     """The event's board; just the fragment when htmx refreshes it."""
     by = tab(EVENT_TABS)
-    event_id, stamp = live.event_stamp(slug)
-    etag = live.fragment_etag("board", event_id, stamp, by)
-    if (unchanged := live.not_modified(etag)) is not None:
+    event_id = live.event_id(slug)
+    unchanged, etag = live.revalidate("board", event_id, by)
+    if unchanged is not None:
         return unchanged
     event = live_event(slug)
     etag = live.confirm(slug, event_id, event.id, etag)
@@ -54,8 +54,8 @@ def event_board(slug: str):
 def platform_board():
     """Across the platform: the people, organizations and events that neutralized most."""
     by = tab(GLOBAL_TABS)
-    etag = live.fragment_etag("boards", stamps.version(db.session, stamps.PLATFORM), by)
-    if (unchanged := live.not_modified(etag)) is not None:
+    unchanged, etag = live.revalidate("boards", stamps.PLATFORM, by)
+    if unchanged is not None:
         return unchanged
     participant = current_participant()
     if by == "people":

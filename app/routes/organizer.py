@@ -21,7 +21,7 @@ from ..forms import EventForm, OrganizationForm, error_message, show_error
 from ..htmx import redirect_to, render
 from ..models import Event, Organization, Project
 from ..participants import ensure_participant
-from ..services import accounts, checkout, dashboard, footprint, invites, ledger, money, orders, posters, stamps
+from ..services import accounts, checkout, dashboard, footprint, invites, ledger, money, orders, posters
 from ..web import checkout_settings, guard, language, public_url
 
 bp = Blueprint("organizer", __name__, url_prefix="/organizer")
@@ -250,8 +250,8 @@ def archive_event(event_id: int):
 def event(event_id: int):
     """The live dashboard: participants, participation, tonnes, money, over time."""
     ev = event_or_404(event_id)
-    etag = live.fragment_etag("dashboard", ev.id, stamps.version(db.session, ev.id), current_user.get_id())
-    if (unchanged := live.not_modified(etag)) is not None:
+    unchanged, etag = live.revalidate("dashboard", ev.id, current_user.get_id())
+    if unchanged is not None:
         return unchanged
     buckets, hourly = dashboard.timeline(db.session, ev.id)
     return live.tag(render(

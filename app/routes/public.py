@@ -41,9 +41,9 @@ def home():
 @bp.get("/e/<slug>")
 def event(slug: str):
     """The QR target: the event, its live totals and the way in."""
-    event_id, stamp = live.event_stamp(slug)
-    etag = live.fragment_etag("event", event_id, stamp)
-    if (unchanged := live.not_modified(etag)) is not None:
+    event_id = live.event_id(slug)
+    unchanged, etag = live.revalidate("event", event_id)
+    if unchanged is not None:
         return unchanged
     ev = live_event(slug)
     etag = live.confirm(slug, event_id, ev.id, etag)

@@ -84,6 +84,33 @@ def test_event_fragment_answers_304_from_the_stamp_alone(htmx, db, make_event, m
     assert revalidate(htmx, "/e/forum", changed.headers["ETag"]).status_code == 304
 
 
+def test_a_poll_within_the_stamp_window_reads_nothing(app, htmx, db, make_event, make_order, monkeypatch):
+    import app.live as live
+
+    event = make_event(slug="forum")
+    app.config["LIVE_STAMP_SECONDS"] = 5
+    clock = [1000.0]
+    monkeypatch.setattr(live.time, "monotonic", lambda: clock[0])
+    etag = htmx.get("/e/forum").headers["ETag"]
+    with Statements(db) as seen:
+        assert revalidate(htmx, "/e/forum", etag).status_code == 304
+    assert seen == []  # the stamp this process read a moment ago answers: no database at all
+    make_order(event=event, kg=250)
+    clock[0] += 4  # still inside the window: this process has not looked again
+    assert revalidate(htmx, "/e/forum", etag).status_code == 304
+    clock[0] += 2  # past it: the new stamp is read and the fragment rendered
+    changed = revalidate(htmx, "/e/forum", etag)
+    assert changed.status_code == 200 and "0.25 t" in changed.get_data(as_text=True)
+    newer = changed.headers["ETag"]
+    assert revalidate(htmx, "/e/forum", newer).status_code == 304
+    make_order(event=event, kg=250)
+    # Inside the window again, a phone whose copy this process does not recognise (another server
+    # rendered it after the payment) makes it read the stamp afresh: nothing is rendered stale.
+    other = revalidate(htmx, "/e/forum", 'W/"rendered-by-another-server"')
+    assert other.status_code == 200 and "0.5 t" in other.get_data(as_text=True)
+    assert revalidate(htmx, "/e/forum", other.headers["ETag"]).status_code == 304
+
+
 def test_fragment_etag_varies_with_language_and_visitor(client, htmx, make_event):
     make_event(slug="forum")
     etag = htmx.get("/e/forum").headers["ETag"]
