@@ -69,6 +69,11 @@ def test_methodology_page_links_sources_and_explains_the_flight_rule(client):
     # PEK-CTU one way: 1,556.066 x 0.10916 = 169.9 kg (ours); x 0.22928 = 356.8 kg (carbondot-1)
     assert "169.9 kg" in html and "356.8 kg" in html
     assert 'id="differ"' in html and html.count("Flight ") >= 6
+    # myclimate's published formula for the same flight (tests/unit/test_footprint_carbondot2.py): 287.8 kg
+    assert "287.8 kg" in html and 'href="https://www.myclimate.org/en/information/about-myclimate/downloads/' in html
+    assert "(7 % higher)" in html
+    chinese = client.get("/methodology?lang=zh").get_data(as_text=True)
+    assert "北京 → 成都" in chinese and "（高 7%）" in chinese and "Within China" not in chinese
     assert "100 g beef" in html
     assert "carbondot-2 / DESNZ 2025 / MEE 2023" in html
 
