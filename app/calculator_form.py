@@ -84,10 +84,20 @@ class Calculation:
 
 
 def venue(event: Event) -> str:
-    """The default destination: the venue where it has coordinates, else its city or station."""
+    """The default destination as the visitor reads it: the venue's name where it has coordinates, else its
+    city or station."""
     if event.venue_lat is not None and event.venue_lon is not None:
-        return places.venue_text(event.venue_name or event.city, event.venue_lat, event.venue_lon)
+        return event.venue_name or event.city
     return event.venue_code or event.city
+
+
+def placed(legs: list[dict], event: Event) -> list[dict]:
+    """The legs with the venue's name, wherever typed, placed at the venue's coordinates (the field shows the name)."""
+    if event.venue_lat is None or event.venue_lon is None:
+        return legs
+    name = places.fold(venue(event))
+    at = places.venue_text(venue(event), event.venue_lat, event.venue_lon)
+    return [{**leg, **{end: at for end in ("from", "to") if places.fold(leg[end]) == name}} for leg in legs]
 
 
 def blank_leg(event: Event) -> dict:
@@ -245,7 +255,7 @@ def sections_for(event: Event, form: MultiDict, legs: list[dict], data: dict) ->
 
 def calculate(event: Event, form: MultiDict) -> Calculation:
     legs = read_legs(form, event) if form else [blank_leg(event)]
-    calc = Calculation(form=form, legs=legs, data=to_engine_input(legs, form))
+    calc = Calculation(form=form, legs=legs, data=to_engine_input(placed(legs, event), form))
     calc.sections = sections_for(event, form, legs, calc.data)
     estimate(calc, lambda engine_field: form_field(engine_field, calc.data, legs))
     calc.offers = offers_for(event, calc.kg)

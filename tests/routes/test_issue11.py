@@ -198,12 +198,15 @@ def test_the_venue_with_its_coordinates_is_the_default_destination(client, make_
                venue_lat=30.9007, venue_lon=103.5706)
     make_project()
     text = client.get("/e/mountain/calculate").get_data(as_text=True)
-    assert 'name="legs-0-to" value="Mount Qingcheng Scenic Area @30.9007,103.5706"' in text
-    form = {"leg_count": "1", "legs-0-mode": "taxi", "legs-0-from": "Chengdu",
-            "legs-0-to": "Mount Qingcheng Scenic Area @30.9007,103.5706"}
-    html = client.post("/e/mountain/calculate", data=form, follow_redirects=True).get_data(as_text=True)
-    assert "starts and ends at the same place" not in html
-    assert not re.search(r"<strong>0 kg</strong>", html)
+    assert 'name="legs-0-to" value="Mount Qingcheng Scenic Area"' in text  # the name; its coordinates stay ours
+    # Typed or left as shown, the name is the gate by its coordinates (not Chengdu to Chengdu, which is refused)
+    for to in ("Mount Qingcheng Scenic Area", "mount qingcheng scenic area ",
+               "Mount Qingcheng Scenic Area @30.9007,103.5706"):
+        form = {"leg_count": "1", "legs-0-mode": "taxi", "legs-0-from": "Chengdu", "legs-0-to": to}
+        html = client.post("/e/mountain/calculate", data=form, follow_redirects=True).get_data(as_text=True)
+        assert "starts and ends at the same place" not in html
+        assert not re.search(r"<strong>0 kg</strong>", html)
+        assert "Chengdu → Mount Qingcheng Scenic Area" in html
 
 
 def test_event_pages_have_open_graph_tags_with_an_image_made_for_the_event(client, make_event):
@@ -231,5 +234,5 @@ def test_a_language_in_the_url_is_not_calculator_input(client, make_event, make_
     make_project()
     for lang in ("zh", "fil", "en"):
         text = client.get(f"/e/mountain/calculate?lang={lang}").get_data(as_text=True)
-        assert 'name="legs-0-to" value="Mount Qingcheng Scenic Area @30.9007,103.5706"' in text
+        assert 'name="legs-0-to" value="Mount Qingcheng Scenic Area"' in text
         assert re.search(r'name="legs-0-return"[^>]*checked', text)
