@@ -11,6 +11,9 @@ answered from a stamp this process read up to LIVE_STAMP_SECONDS ago (default
 1 s: no database at all). A poll whose ETag does not match that remembered stamp
 reads it again before anything is rendered, so a change shows on the next poll
 after at most that long, and nothing is ever rendered against an old stamp.
+After a payment every phone fetches the fragment once: within the same window a
+worker hands out the copy it rendered for that exact ETag instead of rendering it
+again (the ETag names everything the fragment shows).
 """
 from __future__ import annotations
 
@@ -79,7 +82,20 @@ def revalidate(kind: str, scope_id: int, *parts: object) -> tuple[Response | Non
     if (unchanged := not_modified(etag)) is not None:
         return unchanged, etag
     etag = fragment_etag(kind, scope_id, stamp(scope_id, fresh=True), *parts)
-    return not_modified(etag), etag
+    return not_modified(etag) or _rendered_copy(etag), etag
+
+
+def _copies() -> dict[str, tuple[float, bytes, list[tuple[str, str]]]]:
+    """ETag -> (monotonic time rendered, body, headers) of fragments this process rendered, per process."""
+    return current_app.extensions.setdefault("live_copies", {})
+
+
+def _rendered_copy(etag: str | None) -> Response | None:
+    """The fragment this worker rendered for this ETag within LIVE_STAMP_SECONDS, or None."""
+    seen = _copies().get(etag) if etag else None
+    if seen is None or time.monotonic() - seen[0] >= current_app.config["LIVE_STAMP_SECONDS"]:
+        return None
+    return Response(seen[1], status=200, headers=seen[2])
 
 
 def confirm(slug: str, event_id: int, rendered_id: int, etag: str | None) -> str | None:
@@ -113,4 +129,10 @@ def tag(response: Response, etag: str | None) -> Response:
         response.cache_control.private = True
         for header in ("HX-Request", "Cookie", "Accept-Language"):
             response.vary.add(header)
+        if response.status_code == 200 and current_app.config["LIVE_STAMP_SECONDS"] > 0:
+            copies = _copies()
+            if len(copies) > 256:  # bounded: a copy outlives its window only until the next clear
+                copies.clear()
+            headers = [(k, v) for k, v in response.headers.items() if k.lower() != "content-length"]
+            copies[etag] = (time.monotonic(), response.get_data(), headers)
     return response

@@ -111,6 +111,30 @@ def test_a_poll_within_the_stamp_window_reads_nothing(app, htmx, db, make_event,
     assert revalidate(htmx, "/e/forum", other.headers["ETag"]).status_code == 304
 
 
+def test_after_a_change_each_worker_renders_a_fragment_once_per_window(app, htmx, db, make_event, make_order,
+                                                                        monkeypatch):
+    import app.live as live
+
+    event = make_event(slug="forum")
+    app.config["LIVE_STAMP_SECONDS"] = 5
+    clock = [1000.0]
+    monkeypatch.setattr(live.time, "monotonic", lambda: clock[0])
+    make_order(event=event, kg=250)
+    first = htmx.get("/e/forum")  # a phone that has no copy yet: rendered
+    with Statements(db) as seen:
+        second = htmx.get("/e/forum")  # the next phone within the window: the same bytes, not rendered again
+    assert second.status_code == 200 and second.get_data() == first.get_data()
+    assert second.headers["ETag"] == first.headers["ETag"] and "0.25 t" in second.get_data(as_text=True)
+    assert len(seen) == 1 and "live_stamp" in seen[0]  # only the stamp, read afresh: no boards, no event
+    make_order(event=event, kg=250)  # a payment: a new stamp, so a new ETag and a new render
+    third = htmx.get("/e/forum")
+    assert third.headers["ETag"] != first.headers["ETag"] and "0.5 t" in third.get_data(as_text=True)
+    clock[0] += 6  # past the window the copy is not used: rendered again (same stamp, same bytes)
+    with Statements(db) as seen:
+        fourth = htmx.get("/e/forum")
+    assert fourth.get_data() == third.get_data() and any("board_total" in s or "event" in s for s in seen[1:])
+
+
 def test_fragment_etag_varies_with_language_and_visitor(client, htmx, make_event):
     make_event(slug="forum")
     etag = htmx.get("/e/forum").headers["ETag"]
