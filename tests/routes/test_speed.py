@@ -202,6 +202,26 @@ def test_dashboard_fragment_304_per_organizer(client, htmx, db, make_event, make
     assert revalidate(htmx, path, etag).status_code == 200
 
 
+def test_live_fragments_carry_nothing_of_a_session(client, htmx, db, make_event, make_order):
+    """A worker hands one rendered copy to every phone with the same ETag (app/live.py), so a
+    fragment must hold nothing the ETag does not name: no CSRF token, no form."""
+    from app.models import Organization
+    from tests.accounts import login_as, make_user
+
+    ann = make_user(db, "ann@example.com")
+    org = Organization(name="Acme Events")
+    db.session.add(org)
+    org.members.append(ann)
+    db.session.commit()
+    event = make_event(slug="forum", organization_id=org.id)
+    make_order(event=event, kg=300)
+    login_as(client, ann)
+    for path in ("/e/forum", "/e/forum/board", "/boards", f"/organizer/events/{event.id}"):
+        response = htmx.get(path)
+        body = response.get_data(as_text=True)
+        assert response.headers.get("ETag") and "csrf" not in body.lower() and "<form" not in body, path
+
+
 def test_revocation_bumps_the_event(htmx, db, make_event, make_order):
     from app.services import certificate_images
 
