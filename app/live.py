@@ -71,7 +71,8 @@ def stamp(scope_id: int, *, fresh: bool = False) -> int:
 
 
 def revalidate(kind: str, scope_id: int, *parts: object) -> tuple[Response | None, str | None]:
-    """(a 304 when the browser holds this version of the fragment, else None; the ETag to tag the render with).
+    """(a 304 when the browser holds this version of the fragment, or this worker's copy of it rendered
+    within the window, else None; the ETag to tag a new render with).
 
     The remembered stamp answers first; a mismatch reads the stamp afresh, so a render is
     never tagged with a stamp older than the data it shows.
