@@ -264,7 +264,12 @@ def calculate(event: Event, form: MultiDict) -> Calculation:
     if chosen.isdigit() and int(chosen) in ids:
         calc.selected_project = int(chosen)
     else:
-        if chosen and calc.kg:
+        refused = next((o for o in calc.offers if str(o["project"].id) == chosen), None)
+        if refused is not None and refused["reason"] == "buyer_limit" and calc.kg:
+            calc.errors["project"] = _(
+                "One buyer may hold at most %(kg)s of that project at once. Please choose another.",
+                kg=f"{refused['limit_kg']}\u00a0kg")
+        elif chosen and calc.kg:
             calc.errors["project"] = _(
                 "That project does not have enough credits left for your footprint. Please choose another."
             )
@@ -387,7 +392,8 @@ def calculate_operations(event: Event, form: MultiDict) -> Calculation:
 
 def offers_for(event: Event, kg: int) -> list[dict]:
     """Each project on offer with credits left, money passed on and the exact price."""
-    return checkout.offers(db.session, event, kg, current_app.config["PLATFORM_FEE_PERCENT"])
+    return checkout.offers(db.session, event, kg, current_app.config["PLATFORM_FEE_PERCENT"],
+                           share_percent=current_app.config["HOLD_SHARE_PERCENT"])
 
 
 def page(event: Event, calc: Calculation, status: int = 200, block=None):

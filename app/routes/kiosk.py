@@ -17,6 +17,7 @@ from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from .. import htmx
+from ..calculator_form import offers_for
 from ..extensions import csrf, db, limiter
 from ..forms import error_message
 from ..htmx import redirect_to, render
@@ -120,8 +121,7 @@ def walkup_context(event: Event, walkup: kiosk.Walkup) -> dict:
     except footprint.FootprintError as exc:
         result, error = None, exc.message
     kg = money.kg_to_buy(result.total_kg) if result and result.total_kg > 0 else 0
-    offer = next((o for o in checkout.offers(db.session, event, kg, current_app.config["PLATFORM_FEE_PERCENT"])
-                  if o["available"]), None) if kg else None
+    offer = next((o for o in offers_for(event, kg) if o["available"]), None) if kg else None
     lang = kiosk_language(event)
     lang_args = {} if lang == event.language else {"lang": lang}
 

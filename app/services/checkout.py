@@ -160,21 +160,33 @@ def start(session: Session, settings: Settings, req: OrderRequest, *, now: dt.da
     return order
 
 
-def offers(session: Session, event: Event, kg: int, fee_percent: int, now: dt.datetime | None = None) -> list[dict]:
+def offers(session: Session, event: Event, kg: int, fee_percent: int, now: dt.datetime | None = None,
+           share_percent: int | None = None) -> list[dict]:
     """Each project on offer at the event: credits left, the owner's share of sales so far (`passed_minor`:
-    earned, not necessarily paid out), the exact price for `kg`."""
+    earned, not necessarily paid out), the exact price for `kg`, and whether it can be bought.
+
+    With `share_percent` (a visitor's, API or kiosk checkout) a project whose per-buyer limit is below
+    what this payment retires is offered as unavailable (`reason` "buyer_limit"), as the hold would refuse it.
+    """
     projects = orders.offered_projects(session, event)
     stock = ledger.stock(session, [p.id for p in projects], now or utcnow())
     passed = orders.owner_totals(session, [p.id for p in projects])
     rows = []
     for p in projects:
         price = money.price(kg, p.price_per_tonne_minor, p.currency, fee_percent) if kg else None
+        needed = price.credits_kg if price else 1
+        limit = (None if share_percent is None else
+                 ledger.share_limit_kg(stock[p.id], share_percent, orders.share_floor_kg(p, fee_percent)))
+        reason = ("sold_out" if stock[p.id].left_kg <= 0 else "not_enough" if stock[p.id].left_kg < needed
+                  else "buyer_limit" if limit is not None and needed > limit else None)
         rows.append({
             "project": p,
             "left_kg": stock[p.id].left_kg,
             "passed_minor": passed.get(p.id, 0),
             "price": price,
-            "available": stock[p.id].left_kg >= (price.credits_kg if price else 1),
+            "limit_kg": limit,
+            "reason": reason,
+            "available": reason is None,
         })
     return rows
 

@@ -67,6 +67,11 @@ class Stock:
         return self.issued_kg - self.retired_kg - self.held_kg
 
 
+def share_limit_kg(st: Stock, share_percent: int, floor_kg: int) -> int:
+    """The most one client may hold of a project at once: a share of its unretired credits, at least `floor_kg`."""
+    return max((st.issued_kg - st.retired_kg) * share_percent // 100, floor_kg)
+
+
 def lock_project(session: Session, project_id: int) -> Project:
     """Take the project's row lock: every ledger write for a project starts here."""
     project = session.execute(
@@ -133,7 +138,7 @@ def hold(session: Session, order: Order, now: dt.datetime, hold_minutes: int,
             f"Only {max(left, 0)} kg of credits are left in this project.", available_kg=max(left, 0)
         )
     if share_percent is not None:
-        limit = max((st.issued_kg - st.retired_kg) * share_percent // 100, share_floor_kg)
+        limit = share_limit_kg(st, share_percent, share_floor_kg)
         held = client_held_kg(session, order.project_id, now, order.participant_id, order.client_key)
         if held + order.credits_kg > limit:
             raise HoldShareExceeded(

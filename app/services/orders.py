@@ -129,12 +129,16 @@ def start(
         ledger.lock_project(session, project.id)
         release_open_holds(session, participant, project, now)
         share = settings.hold_share_percent
-    # A client may always hold what one minimum payment buys here (e.g. 42 kg at ¥95/t).
-    floor = money.price(1, project.price_per_tonne_minor, project.currency, settings.fee_percent).credits_kg
-    ledger.hold(session, order, now, settings.hold_minutes, share_percent=share, share_floor_kg=floor)
+    ledger.hold(session, order, now, settings.hold_minutes, share_percent=share,
+                share_floor_kg=share_floor_kg(project, settings.fee_percent))
     # The participant's board name and consent change only when this order is paid (fulfil):
     # an abandoned checkout changes nothing on any board.
     return order
+
+
+def share_floor_kg(project: Project, fee_percent: int) -> int:
+    """What one minimum payment buys here (e.g. 42 kg at ¥95/t): a client may always hold that much."""
+    return money.price(1, project.price_per_tonne_minor, project.currency, fee_percent).credits_kg
 
 
 def release_open_holds(session: Session, participant: Participant, project: Project, now: dt.datetime) -> int:

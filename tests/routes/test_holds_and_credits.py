@@ -1,4 +1,6 @@
 """Through HTTP: holds sized to people (#12) and the minimum charge's credits (#11 item 4)."""
+import re
+
 import pytest
 from flask import g
 from sqlalchemy import func, select
@@ -86,7 +88,8 @@ def test_the_form_shows_the_share_refusal(client, db, share_5, make_event, make_
     project = make_project(quantity=4_000)  # 5 % = 200 kg; PEK-CTU return and 2 nights are more
     refused = client.post("/e/forum/checkout", data=calculator_form(project.id))
     assert refused.status_code == 422
-    assert "One buyer may hold at most 200 kg of this project at once" in refused.get_data(as_text=True)
+    # The calculator knows the share before the hold is tried (checkout.offers), and says so.
+    assert "One buyer may hold at most 200\u00a0kg of that project at once" in refused.get_data(as_text=True)
     assert db.session.scalar(select(func.count()).select_from(Order)) == 0
 
 
@@ -99,3 +102,22 @@ def test_the_form_refuses_more_than_a_personal_footprint(client, db, make_event,
     assert refused.status_code == 422
     assert "One personal order can neutralize at most 20,000 kg" in refused.get_data(as_text=True)
     assert db.session.scalar(select(func.count()).select_from(Order)) == 0
+
+
+def test_the_calculator_offers_a_small_project_only_up_to_one_buyers_share(share_5, client, make_event,
+                                                                           make_project):
+    # 500 kg at ¥95/t: 5 % is 25 kg, one ¥4.00 minimum buys floor(400 x 1000 / 9500) = 42 kg, so one
+    # buyer may hold 42 kg. A 65 km taxi (65 x 0.20805 = 13.52 kg) fits; 650 km (135.2 kg) does not.
+    make_event(slug="mountain", scenario="scenic")
+    small = make_project(quantity=500, price=9500)
+    big = make_project(quantity=100_000, price=9500)
+    form = {"leg_count": "1", "legs-0-mode": "taxi", "legs-0-distance_km": "650"}
+    html = client.post("/e/mountain/calculate", data=form, follow_redirects=True).get_data(as_text=True)
+    assert "At most 42\u00a0kg per buyer" in html
+    assert re.search(rf'value="{small.id}"\s+disabled', html) and re.search(rf'value="{big.id}"\s+checked', html)
+    refused = client.post("/e/mountain/checkout", data={**form, "project": str(small.id)})
+    assert refused.status_code == 422  # chosen before the footprint grew: refused, and why
+    assert "One buyer may hold at most 42\u00a0kg of that project at once" in refused.get_data(as_text=True)
+    form["legs-0-distance_km"] = "65"
+    html = client.post("/e/mountain/calculate", data=form, follow_redirects=True).get_data(as_text=True)
+    assert "per buyer" not in html

@@ -112,3 +112,27 @@ def test_a_small_project_still_sells_what_one_minimum_payment_buys(db, make_even
     with pytest.raises(ledger.HoldShareExceeded) as refused:
         checkout.start(db.session, SETTINGS, ask(db, event, project, 2))
     assert refused.value.limit_kg == 42
+
+
+def test_the_offers_say_what_the_hold_would_refuse(db, make_event, make_project):
+    """A project whose per-buyer limit is below the payment is offered as unavailable, and the
+    offers and the hold agree on every size (one rule: ledger.share_limit_kg)."""
+    event = make_event()
+    small = make_project(quantity=500, price=9500)  # 5 % is 25 kg; one ¥4.00 minimum buys 42 kg there
+    big = make_project(quantity=100_000, price=9500)
+    for kg, small_ok in ((20, True), (42, True), (43, False), (170, False)):
+        rows = {o["project"].id: o for o in checkout.offers(db.session, event, kg, 10, share_percent=5)}
+        assert rows[small.id]["limit_kg"] == 42 and rows[big.id]["available"], kg
+        assert rows[small.id]["available"] is small_ok, kg
+        assert rows[small.id]["reason"] == (None if small_ok else "buyer_limit"), kg
+        if small_ok:
+            order = checkout.start(db.session, SETTINGS, ask(db, event, small, kg, client=f"c{kg}"))
+            assert order.status == "pending"
+            ledger.release(db.session, order, "cancelled")
+        else:
+            with pytest.raises(ledger.HoldShareExceeded):
+                checkout.start(db.session, SETTINGS, ask(db, event, small, kg, client=f"c{kg}"))
+    operations = {o["project"].id: o for o in checkout.offers(db.session, event, 170, 0)}
+    assert operations[small.id]["available"] and operations[small.id]["limit_kg"] is None  # no share rule
+    sold = {o["project"].id: o for o in checkout.offers(db.session, event, 600, 10, share_percent=5)}
+    assert sold[small.id]["reason"] == "not_enough"
