@@ -4,6 +4,9 @@ from werkzeug.security import generate_password_hash
 
 from app.models import User
 
+# The password of accounts made through the real sign-up (accounts.sign_up, invites).
+PASSWORD = "correct horse battery"
+
 # These users never sign in through the form, so a fast hash keeps the tests quick.
 UNUSED_HASH = generate_password_hash("not used to sign in", method="pbkdf2:sha256:1")
 

@@ -188,3 +188,27 @@ def make_order(db, make_event, make_project):
         return order
 
     return make
+
+
+@pytest.fixture
+def organizer(db):
+    """An organizer signed up the real way (password PASSWORD), with the organization Acme Events."""
+    from app.services import accounts
+    from tests.accounts import PASSWORD
+
+    user = accounts.sign_up(db.session, email="ann@example.com", password=PASSWORD, name="Ann",
+                            organization="Acme Events")
+    db.session.commit()
+    return user
+
+
+@pytest.fixture
+def team(db):
+    """(organization Acme Events, its first member ann@example.com)."""
+    from app.services import accounts
+    from tests.accounts import make_user
+
+    ann = make_user(db, "ann@example.com")
+    org = accounts.create_organization(db.session, ann, "Acme Events")
+    db.session.commit()
+    return org, ann

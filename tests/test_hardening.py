@@ -12,9 +12,8 @@ from sqlalchemy import func, select
 import config
 from app import create_app
 from app.models import Footprint, Order
-from app.services import accounts
+from tests.accounts import PASSWORD
 
-PASSWORD = "correct horse battery"
 REAL_SECRET = "b3f1c9e2a7d4" * 4
 REDIS = "redis://127.0.0.1:6379/0"
 DEAD_REDIS = "redis://127.0.0.1:1299/0"  # our port range; nothing listens there
@@ -138,14 +137,6 @@ def test_unknown_order_keys_are_refused_and_nothing_is_stored(client, db, make_e
 
 
 # ---------------------------------------------------------------- 4: sessions end on sign-out and password change
-
-@pytest.fixture
-def organizer(db):
-    user = accounts.sign_up(db.session, email="ann@example.com", password=PASSWORD, name="Ann",
-                            organization="Acme Events")
-    db.session.commit()
-    return user
-
 
 def sign_in(app, remember=True):
     from flask import g

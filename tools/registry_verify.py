@@ -18,6 +18,10 @@ It downloads the signed checkpoint and the whole log (/registry.jsonl), then:
 5. with --checkpoint, checks the saved checkpoint is a prefix of today's log
    (the log was only appended to) with a consistency proof.
 
+The Merkle code below repeats app/services/merkle.py on purpose: a verifier that
+imported the operator's code would not check the operator. tests/test_registry_verifier.py
+runs this file against the server, so the two cannot drift apart unnoticed.
+
 --save writes today's checkpoint after every check passed, for the next run.
 Exit status: 0 all good; 1 the register failed a check (the message names the
 entry); 2 the server could not be asked.

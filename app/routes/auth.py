@@ -97,11 +97,16 @@ def signup():
             show_error(form, exc)
         else:
             db.session.commit()
-            session.clear()
-            login_user(user)
+            sign_in(user)
             flash(_("Welcome! Create your first event."))
             return redirect_to(url_for("organizer.new_event", org_id=user.organizations[0].id))
     return render("auth/signup.html", form=form, status=422 if form.errors else 200)
+
+
+def sign_in(user: User, remember: bool = False) -> None:
+    """Start a fresh session for this user: nothing from before signing in carries over."""
+    session.clear()
+    login_user(user, remember=remember)
 
 
 def invite_or_404(token: str):
@@ -126,8 +131,7 @@ def invite(token: str):
             show_error(form, exc)
         else:
             db.session.commit()
-            session.clear()
-            login_user(user)
+            sign_in(user)
             flash(_("Welcome to %(org)s!", org=found.organization.name))
             return redirect_to(url_for("organizer.index"))
     return render("auth/invite.html", form=form, invite=found, token=token, status=422 if form.errors else 200)
@@ -159,8 +163,7 @@ def login():
     if form.validate_on_submit():
         user = accounts.authenticate(db.session, form.email.data, form.password.data)
         if user is not None:
-            session.clear()  # a fresh session: nothing from before signing in carries over
-            login_user(user, remember=bool(form.remember.data))
+            sign_in(user, remember=bool(form.remember.data))
             return redirect_to(next_url or home_for(user))
         form.form_errors.append(_("That e-mail and password do not match an account."))
     return render("auth/login.html", form=form, next_url=next_url, status=422 if form.errors else 200)

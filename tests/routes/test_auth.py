@@ -6,8 +6,7 @@ from sqlalchemy import func, select
 from app import create_app
 from app.models import Organization, ProjectOwner, User
 from app.services import accounts
-
-PASSWORD = "correct horse battery"
+from tests.accounts import PASSWORD
 
 
 def count(db, model) -> int:
@@ -19,14 +18,6 @@ def signup_form(**overrides):
             "password": PASSWORD}
     form.update(overrides)
     return form
-
-
-@pytest.fixture
-def organizer(db):
-    user = accounts.sign_up(db.session, email="ann@example.com", password=PASSWORD, name="Ann",
-                            organization="Acme Events")
-    db.session.commit()
-    return user
 
 
 def test_sign_up_creates_an_organizer_and_their_organization(client, db):

@@ -2,22 +2,19 @@
 signing up or signing in; members see and remove members and revoke invites."""
 import re
 
-import pytest
 from sqlalchemy import func, select
 
 from app.models import Organization, OrganizationInvite, User
 from app.services import accounts, invites
-from tests.accounts import login_as, make_user
-
-PASSWORD = "correct horse battery"
+from tests.accounts import PASSWORD, login_as, make_user
 
 
-@pytest.fixture
-def team(db):
-    ann = make_user(db, "ann@example.com")
-    org = accounts.create_organization(db.session, ann, "Acme Events")
+def member(db, org, email: str) -> User:
+    """Another member of the organization."""
+    user = make_user(db, email)
+    org.members.append(user)
     db.session.commit()
-    return org, ann
+    return user
 
 
 def invite_link(client, org) -> str:
@@ -83,9 +80,7 @@ def test_a_bad_sign_up_through_an_invite_shows_the_error_and_keeps_the_link(clie
 
 def test_members_remove_members_and_revoke_invites_but_keep_one(client, db, team):
     org, ann = team
-    bob = make_user(db, "bob@example.com")
-    org.members.append(bob)
-    db.session.commit()
+    bob = member(db, org, "bob@example.com")
     login_as(client, ann)
     invite_link(client, org)
     invite = db.session.scalar(select(OrganizationInvite))
@@ -100,9 +95,7 @@ def test_members_remove_members_and_revoke_invites_but_keep_one(client, db, team
 
 def test_a_member_may_leave_and_then_loses_access(client, db, team):
     org, ann = team
-    bob = make_user(db, "bob@example.com")
-    org.members.append(bob)
-    db.session.commit()
+    bob = member(db, org, "bob@example.com")
     login_as(client, bob)
     response = client.post(f"/organizer/organizations/{org.id}/members/{bob.id}/remove")
     assert response.status_code == 303 and response.headers["Location"] == "/organizer/"

@@ -7,18 +7,9 @@ from sqlalchemy import func, select
 
 from app.models import OrganizationInvite, User, membership
 from app.services import accounts, invites
-from tests.accounts import make_user
+from tests.accounts import PASSWORD, make_user
 
 NOW = dt.datetime(2026, 12, 1, 12, 0)
-PASSWORD = "correct horse battery"
-
-
-@pytest.fixture
-def team(db):
-    ann = make_user(db, "ann@example.com")
-    org = accounts.create_organization(db.session, ann, "Acme Events")
-    db.session.commit()
-    return org, ann
 
 
 def test_an_invite_is_an_unguessable_single_use_link_stored_only_as_a_hash(db, team):

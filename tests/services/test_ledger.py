@@ -7,10 +7,10 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from app import create_app
 from app.extensions import db as _db
 from app.models import Certificate, CreditBatch, Event, Order, Participant, Project, Retirement, utcnow
 from app.services import ledger, orders
+from tests import races
 from tests.conftest import SETTINGS
 
 
@@ -117,8 +117,7 @@ def test_database_refuses_oversold_batch(db, make_project):
 def test_concurrent_buyers_never_oversell(app_config, make_event, make_project):
     """32 buyers in separate connections race for the last 100 kg."""
     buyers, want, supply = 32, 10, 100
-    options = {**app_config["SQLALCHEMY_ENGINE_OPTIONS"], "pool_size": buyers + 2, "max_overflow": 0}
-    race_app = create_app({**app_config, "SQLALCHEMY_ENGINE_OPTIONS": options})
+    race_app = races.race_app(app_config, buyers)
     event = make_event()
     project = make_project(quantity=supply)
     event_id, project_id = event.id, project.id
@@ -152,13 +151,7 @@ def test_concurrent_buyers_never_oversell(app_config, make_event, make_project):
             with lock:
                 results.append(outcome)
 
-    threads = [threading.Thread(target=buy, args=(i,)) for i in range(buyers)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    with race_app.app_context():
-        _db.engine.dispose()
+    races.run_together(race_app, buy, buyers)
     sold = results.count("sold")
     print(f"race: {buyers} buyers x {want} kg for {supply} kg: {sold} sold, {results.count('sold_out')} refused")
     assert len(results) == buyers

@@ -148,15 +148,14 @@ def test_concurrent_payments_on_different_projects_append_gap_free(app_config, m
     """Payments on four projects (so only the register's head lock orders them) in separate connections."""
     import threading
 
-    from app import create_app
     from app.extensions import db as _db
     from app.models import Event, Participant, Project, utcnow
     from app.services import orders
+    from tests import races
     from tests.conftest import SETTINGS
 
     buyers = 16
-    options = {**app_config["SQLALCHEMY_ENGINE_OPTIONS"], "pool_size": buyers + 2, "max_overflow": 0}
-    race_app = create_app({**app_config, "SQLALCHEMY_ENGINE_OPTIONS": options})
+    race_app = races.race_app(app_config, buyers)
     event_id = make_event().id
     project_ids = [make_project(price=400_000).id for _ in range(4)]
     _db.session.rollback()  # the test's own session must not hold SQLite's write lock
@@ -182,13 +181,7 @@ def test_concurrent_payments_on_different_projects_append_gap_free(app_config, m
             finally:
                 session.remove()
 
-    threads = [threading.Thread(target=buy, args=(i,)) for i in range(buyers)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    with race_app.app_context():
-        _db.engine.dispose()
+    races.run_together(race_app, buy, buyers)
     assert not errors
     session = _db.session
     session.expire_all()
