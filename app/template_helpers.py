@@ -52,16 +52,27 @@ def comparison(c) -> str:
     return gettext(forms[0] if value == 1 else forms[1], n=number)
 
 
+def _chinese_name(p) -> str:
+    """A place's Chinese name from place_names.csv (an airport's is its city's), or ""."""
+    if p is not None and p.kind == "airport" and p.city:
+        p = _places.by_code(f"{_places.slug(p.city)}-{p.country.lower()}") or p
+    return p.name_zh if p is not None else ""
+
+
 def _place(part) -> str:
     """A journey end for the page: its Chinese name on Chinese pages where the code (or an airport's
     city) has one in place_names.csv, else the English label the engine stored (a code for airports)."""
-    if _locale() == "zh":
-        p = _places.by_code(part["code"])
-        if p is not None and p.kind == "airport" and p.city:
-            p = _places.by_code(f"{_places.slug(p.city)}-{p.country.lower()}") or p
-        if p is not None and p.name_zh:
-            return p.name_zh
+    if _locale() == "zh" and (name := _chinese_name(_places.by_code(part["code"]))):
+        return name
     return part["label"]
+
+
+def place_name(p) -> str:
+    """A place for a tile or heading in the page's language: on Chinese pages its Chinese name
+    (an airport's city name and code, "北京 PEK"), else its name."""
+    if _locale() == "zh" and (name := _chinese_name(p)):
+        return f"{name} {p.code.upper()}" if p.kind == "airport" else name
+    return p.name
 
 
 def item_label(item) -> str:
@@ -97,6 +108,7 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["tonnes"] = tonnes
     app.jinja_env.filters["kg"] = kg
     app.jinja_env.filters["item_label"] = item_label
+    app.jinja_env.filters["place_name"] = place_name
 
     @app.context_processor
     def _globals():

@@ -195,3 +195,13 @@ def test_phone_refuses_a_bad_token_a_bad_name_and_a_lapsed_order(app, client, db
     assert lapsed.status_code == 410 and "This link has lapsed" in lapsed.get_data(as_text=True)
     db.session.expire_all()
     assert order.display_name == "" and phone.get_cookie(app.config["PARTICIPANT_COOKIE"]) is None
+
+
+def test_places_on_the_kiosk_speak_its_language(client, kiosk_event):
+    """The event speaks Chinese: origin tiles and the chosen place in Chinese (an airport by its city and code)."""
+    chinese = no_cookie(client.get("/kiosk/forum/calculate", query_string={"mode": "flight", "from": "PEK"}))
+    page = chinese.get_data(as_text=True)
+    assert '<span class="k-chosen">北京 PEK</span>' in page and ">绵阳</a>" in page and "Mianyang" not in page
+    english = client.get("/kiosk/forum/calculate", query_string={"mode": "flight", "from": "PEK", "lang": "en"})
+    page = english.get_data(as_text=True)
+    assert '<span class="k-chosen">Beijing Capital International Airport</span>' in page and ">Mianyang</a>" in page
