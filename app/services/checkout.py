@@ -165,7 +165,7 @@ def offers(session: Session, event: Event, kg: int, fee_percent: int, now: dt.da
     """Each project on offer at the event: credits left, the owner's share of sales so far (`passed_minor`:
     earned, not necessarily paid out), the exact price for `kg`, and whether it can be bought.
 
-    With `share_percent` (a visitor's, API or kiosk checkout) a project whose per-buyer limit is below
+    With `share_percent` (the calculator, the life page, the kiosk) a project whose per-buyer limit is below
     what this payment retires is offered as unavailable (`reason` "buyer_limit"), as the hold would refuse it.
     """
     projects = orders.offered_projects(session, event)
