@@ -72,7 +72,7 @@ class Config:
     PARTICIPANT_COOKIE = "cd_participant"
     # A kiosk with no touch for this long goes back to its home, in the event's language.
     KIOSK_IDLE_SECONDS = int(os.environ.get("KIOSK_IDLE_SECONDS", "60"))
-    # A live fragment's poll may be answered 304 from a stamp read this long ago in the same process (app/live.py).
+    # A live fragment's poll may be answered 304 from a stamp read this long ago in the same process (app/web/live.py).
     LIVE_STAMP_SECONDS = float(os.environ.get("LIVE_STAMP_SECONDS", "1"))
     SECURE_COOKIES = False
 

@@ -10,9 +10,9 @@ from sqlalchemy.engine import Engine
 
 from config import CONFIGS, Config, from_environment
 
-from . import i18n
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
-from .htmx import htmx_ext, render
+from .web import i18n
+from .web.htmx import htmx_ext, render
 
 
 def create_app(config: type[Config] | dict | None = None) -> Flask:
@@ -36,14 +36,26 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     babel.init_app(app, locale_selector=i18n.select_locale)
     htmx_ext.init_app(app)
 
-    from . import assets
+    from .web import assets
 
     assets.init_app(app)
 
     with app.app_context():
         _configure_sqlite(db.engine)
 
-    from .routes import api, auth, boards, calculator, certificates, checkout, life, operator, organizer, owners, public
+    from .routes import (
+        api,
+        auth,
+        boards,
+        calculator,
+        certificates,
+        checkout,
+        life,
+        operator,
+        organizer,
+        owners,
+        public,
+    )
     from .routes.registry import bp as registry_bp
 
     for module in (public, calculator, checkout, life, certificates, boards, owners, api, auth, organizer, operator):
@@ -54,9 +66,10 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
 
     app.register_blueprint(kiosk.bp)
 
-    from . import cli, template_helpers
+    from . import commands
+    from .web import template_helpers
 
-    cli.register(app)
+    commands.register(app)
     template_helpers.register(app)
     i18n.register(app)
     _register_error_handlers(app)

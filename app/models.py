@@ -386,7 +386,7 @@ Index("ix_board_rank", BoardTotal.scope, BoardTotal.scope_id, BoardTotal.kind, B
 
 
 # The public retirement register (issue 17): an append-only RFC 9162 Merkle log.
-# See app/services/registry.py. Nothing here is ever updated or deleted: the
+# See app/services/register/registry.py. Nothing here is ever updated or deleted: the
 # triggers below refuse UPDATE, DELETE (and on PostgreSQL TRUNCATE) in the
 # database itself. No foreign keys: the register outlives what it records.
 REGISTRY_KINDS = ("retire", "revoke")
@@ -461,7 +461,7 @@ for _table in (RegistryEntry.__table__, RegistryNode.__table__, RegistryHead.__t
 class LiveStamp(db.Model):
     """A version per event (scope_id = event id) and for the whole platform (scope_id 0).
 
-    Bumped by app.services.stamps.bump whenever a board, a total or a dashboard
+    Bumped by app.services.live.stamps.bump whenever a board, a total or a dashboard
     may change; live fragments use it as their ETag and answer 304 from it alone.
     """
     __tablename__ = "live_stamp"
@@ -470,7 +470,7 @@ class LiveStamp(db.Model):
 
 
 class CertificateImage(db.Model):
-    """A rendered certificate PNG, shared by every app server (app.services.certificate_images)."""
+    """A rendered certificate PNG, shared by every app server (app.services.certificates.images)."""
     __tablename__ = "certificate_image"
     token: Mapped[str] = mapped_column(String(64), primary_key=True)
     shape: Mapped[str] = mapped_column(String(20), primary_key=True)  # shape:language

@@ -17,7 +17,7 @@ def seeded_database(url: str | None = None) -> str:
     selected through the URL's `options=-csearch_path=...`, so no other schema is touched.
     """
     from app import create_app
-    from app.cli import seed_demo
+    from app.commands.demo import seed_demo
     from app.extensions import db
 
     if url is None:

@@ -7,7 +7,7 @@ For each database it builds the schema with db.create_all() through create_app()
 fills it with set-based SQL (1,000 events, ~700,000 participants, 1,000,000 paid
 orders, one retirement and one certificate per order, a few credit batches, and the
 board_total lines fulfilment keeps), ANALYZEs, and then times the functions of
-app/services/boards.py exactly as the routes call them: median and p95 over --runs
+app/services/live/boards.py exactly as the routes call them: median and p95 over --runs
 calls, a random (seeded) event and participant per call. It prints the query plans of
 the event board and the rank counts so you can see that they are index searches.
 
@@ -397,7 +397,7 @@ def _depth(rows, row) -> int:
 def bench_db(t: Target, s: Shape, runs: int) -> None:
     from app import create_app
     from app.extensions import db
-    from app.services import boards
+    from app.services.live import boards
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": t.url, "SQLALCHEMY_ENGINE_OPTIONS": t.engine_options})
     with app.app_context():
@@ -527,7 +527,7 @@ print(json.dumps(out))
 
 
 def certificate(n: int, **over):
-    from app.services.certificates import CertificateData, format_number
+    from app.services.certificates.artwork import CertificateData, format_number
 
     base = dict(
         number=format_number(n, 2026), name="Ana", organization="", event_name="Bench Event 1",
@@ -550,7 +550,7 @@ def _child(data, shape: str, warm_up: bool) -> dict:
 
 def bench_images(cold_runs: int, warm_runs: int = 20) -> list[tuple[str, str, float, float, float, float]]:
     """(shape, sample, cold, first render after warm_up(), warm, warm_up() itself): medians in ms."""
-    from app.services.certificates import SHAPES, render_png
+    from app.services.certificates.artwork import SHAPES, render_png
 
     rows = []
     serial = 0

@@ -46,7 +46,7 @@ def paid_certificate(url: str) -> str:
     from app import create_app
     from app.extensions import db
     from app.models import Event, Participant, Project
-    from app.services import orders
+    from app.services.sales import orders
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": False, "BASE_URL": ""})
     with app.app_context():

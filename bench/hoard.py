@@ -41,7 +41,7 @@ sys.path.insert(0, str(ROOT))
 from werkzeug.serving import make_server  # noqa: E402
 
 from app import create_app  # noqa: E402
-from app.cli import seed_demo  # noqa: E402
+from app.commands.demo import seed_demo  # noqa: E402
 from app.extensions import db  # noqa: E402
 from config import DevelopmentConfig  # noqa: E402
 

@@ -3,7 +3,7 @@
     .venv/bin/python bench/registry.py                  # sizes 1,000 and 50,000
     .venv/bin/python bench/registry.py --sizes 1000 200000 --runs 300
 
-Appends synthetic leaves through app.services.registry.append (the same code a
+Appends synthetic leaves through app.services.register.registry.append (the same code a
 payment runs, one transaction per 500 appends), then times requests through the
 Flask test client: /healthz, the signed checkpoint, an inclusion proof of a random
 entry, a consistency proof between random sizes and one page of entries. Prints
@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from app import create_app  # noqa: E402
 from app.extensions import db  # noqa: E402
 from app.models import utcnow  # noqa: E402
-from app.services import registry  # noqa: E402
+from app.services.register import registry  # noqa: E402
 
 
 def fill(target: int) -> float:

@@ -21,12 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from app.services.certificates import (  # noqa: E402
-    SHAPES,
-    CertificateData,
-    format_number,
-    render_png,
-)
+from app.services.certificates.artwork import SHAPES, CertificateData, format_number, render_png  # noqa: E402
 
 LONG_NAME = "Maria Concepcion Dela Cruz-Santos Villanueva de los Reyes III"  # 60 chars
 
@@ -65,7 +60,7 @@ def sample(**over) -> CertificateData:
 _COLD = """
 import time, datetime, sys
 sys.path.insert(0, {root!r})
-from app.services.certificates import CertificateData, render_png
+from app.services.certificates.artwork import CertificateData, render_png  # noqa: E402
 d = CertificateData(**{kwargs!r})
 t = time.perf_counter(); render_png(d, {shape!r}); print(time.perf_counter() - t)
 """

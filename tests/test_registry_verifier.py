@@ -13,7 +13,7 @@ from sqlalchemy import select, text
 from werkzeug.serving import make_server
 
 from app.models import RegistryEntry, RegistryHead, RegistryNode
-from app.services import merkle, registry
+from app.services.register import merkle, registry
 from tools import registry_verify
 
 ROOT = Path(__file__).resolve().parent.parent

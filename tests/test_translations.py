@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from babel.messages.pofile import read_po
 
-from app.i18n import TRANSLATIONS, compile_catalogues
+from app.web.i18n import TRANSLATIONS, compile_catalogues
 
 ROOT = Path(__file__).resolve().parent.parent
 LOCALES = ("zh", "fil")
@@ -44,7 +44,7 @@ def test_extraction_finds_the_strings(template):
     ids = {m.id if isinstance(m.id, str) else m.id[0] for m in template if m.id}
     assert len(ids) > 500
     assert "Carbon Neutral Certificate of Honor" in ids  # a template string
-    assert "Chicken and other poultry" in ids  # an engine label (services/labels.py)
+    assert "Chicken and other poultry" in ids  # an engine label (services/footprint/labels.py)
 
 
 @pytest.mark.parametrize("locale", LOCALES)

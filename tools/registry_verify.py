@@ -18,7 +18,7 @@ It downloads the signed checkpoint and the whole log (/registry.jsonl), then:
 5. with --checkpoint, checks the saved checkpoint is a prefix of today's log
    (the log was only appended to) with a consistency proof.
 
-The Merkle code below repeats app/services/merkle.py on purpose: a verifier that
+The Merkle code below repeats app/services/register/merkle.py on purpose: a verifier that
 imported the operator's code would not check the operator. tests/test_registry_verifier.py
 runs this file against the server, so the two cannot drift apart unnoticed.
 

@@ -6,7 +6,7 @@ from flask.cli import with_appcontext
 
 from ..extensions import db
 from ..models import ProjectOwner
-from ..services import accounts
+from ..services.accounts import organizations
 
 password_option = click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
                                help="Prompted for when not given")
@@ -14,8 +14,8 @@ password_option = click.option("--password", prompt=True, hide_input=True, confi
 
 def create(email: str, password: str, role: str, owner_id: int | None = None):
     try:
-        user = accounts.create_user(db.session, email, password, role=role, owner_id=owner_id)
-    except accounts.AccountError as exc:
+        user = organizations.create_user(db.session, email, password, role=role, owner_id=owner_id)
+    except organizations.AccountError as exc:
         db.session.rollback()
         raise click.ClickException(exc.message) from None
     db.session.commit()

@@ -6,7 +6,8 @@ from flask.cli import with_appcontext
 
 from ..extensions import db
 from ..models import utcnow
-from ..services import admin, ledger
+from ..services.accounts import admin
+from ..services.sales import ledger
 
 
 def run_rule(rule, *args, **kwargs):
@@ -26,7 +27,7 @@ def run_rule(rule, *args, **kwargs):
 @with_appcontext
 def seed_demo_command():
     """Create the demo events, projects and credit batches (idempotent)."""
-    from ..cli import seed_demo
+    from .demo import seed_demo
 
     added = seed_demo()
     click.echo(f"Demo data: {added['events']} events, {added['projects']} projects, {added['batches']} batches added.")

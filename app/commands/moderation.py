@@ -4,7 +4,7 @@ from __future__ import annotations
 import click
 from flask.cli import with_appcontext
 
-from ..services import admin
+from ..services.accounts import admin
 from .catalog import run_rule
 
 

@@ -9,7 +9,8 @@ from flask.cli import with_appcontext
 
 from ..extensions import db
 from ..models import ProjectOwner
-from ..services import admin, orders, statements
+from ..services.accounts import admin
+from ..services.sales import orders, statements
 from .catalog import run_rule
 
 HEADER = f"{'owner':<44} {'cur':<4} {'orders':>7} {'kg':>10} {'owed':>12} {'paid out':>12} {'balance':>12}"

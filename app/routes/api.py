@@ -15,8 +15,10 @@ from sqlalchemy import select
 
 from ..extensions import db, limiter
 from ..models import Certificate, Event, Order, Project, utcnow
-from ..participants import ensure_participant
-from ..services import boards, checkout, footprint, ledger, orders, registry, statements
+from ..services import footprint
+from ..services.live import boards
+from ..services.register import registry
+from ..services.sales import checkout, ledger, orders, statements
 from ..web import (
     api_error,
     checkout_settings,
@@ -28,6 +30,7 @@ from ..web import (
     public_url,
     serial_ranges,
 )
+from ..web.participants import ensure_participant
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 

@@ -10,21 +10,21 @@ from flask import Blueprint, Response, abort, current_app, flash, request, sessi
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from .. import htmx
 from ..extensions import db, limiter, login_manager
-from ..forms import InviteSignUpForm, PasswordForm, SignInForm, SignUpForm, show_error
-from ..htmx import is_htmx, redirect_to, render
 from ..models import ProjectOwner, User
-from ..services import accounts, invites, statements
+from ..services.accounts import invites, organizations
 from ..services.errors import DomainError
-from ..web import guard
+from ..services.sales import statements
+from ..web import guard, htmx
+from ..web.forms import InviteSignUpForm, PasswordForm, SignInForm, SignUpForm, show_error
+from ..web.htmx import is_htmx, redirect_to, render
 
 bp = Blueprint("auth", __name__, url_prefix="/account")
 
 
 @login_manager.user_loader
 def load_user(session_id: str) -> User | None:
-    return accounts.user_for_session(db.session, session_id)
+    return organizations.user_for_session(db.session, session_id)
 
 
 @login_manager.unauthorized_handler
@@ -90,9 +90,9 @@ def signup():
     form = SignUpForm()
     if form.validate_on_submit():
         try:
-            user = accounts.sign_up(db.session, email=form.email.data, password=form.password.data,
+            user = organizations.sign_up(db.session, email=form.email.data, password=form.password.data,
                                     name=form.name.data or "", organization=form.organization.data)
-        except accounts.AccountError as exc:
+        except organizations.AccountError as exc:
             db.session.rollback()
             show_error(form, exc)
         else:
@@ -161,7 +161,7 @@ def login():
     form = SignInForm()
     next_url = safe_next(request.values.get("next"))
     if form.validate_on_submit():
-        user = accounts.authenticate(db.session, form.email.data, form.password.data)
+        user = organizations.authenticate(db.session, form.email.data, form.password.data)
         if user is not None:
             sign_in(user, remember=bool(form.remember.data))
             return redirect_to(next_url or home_for(user))
@@ -173,7 +173,7 @@ def login():
 def logout():
     """Sign out (POST only, with the CSRF token): every session of this account ends."""
     if current_user.is_authenticated:
-        accounts.end_sessions(current_user)
+        organizations.end_sessions(current_user)
         db.session.commit()
     logout_user()
     session.clear()
@@ -187,8 +187,8 @@ def password():
     form = PasswordForm()
     if form.validate_on_submit():
         try:
-            accounts.change_password(current_user, form.current.data, form.new.data)
-        except accounts.AccountError as exc:
+            organizations.change_password(current_user, form.current.data, form.new.data)
+        except organizations.AccountError as exc:
             db.session.rollback()
             show_error(form, exc)
         else:

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from flask import Blueprint, request
 
-from .. import live
 from ..extensions import db
-from ..htmx import render
-from ..participants import current_participant
-from ..services import boards, stamps
-from ..web import live_event
+from ..services.live import boards, stamps
+from ..web import live, live_event
+from ..web.htmx import render
+from ..web.participants import current_participant
 
 bp = Blueprint("boards", __name__)
 

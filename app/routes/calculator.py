@@ -1,16 +1,15 @@
 """The calculator pages: the form and its live total (htmx), place suggestions.
-The form itself (sections, labels, parsing, offers) is app/calculator_form.py."""
+The form itself (sections, labels, parsing, offers) is app/web/calculator_form.py."""
 from __future__ import annotations
 
 from flask import Blueprint, request, url_for
 from werkzeug.datastructures import MultiDict
 
-from .. import htmx
-from ..calculator_form import calculate, calculator_url, page, prefill_identity, state
-from ..htmx import redirect_to, render
-from ..participants import current_participant
-from ..services import life, places
-from ..web import live_event
+from ..services.footprint import life, places
+from ..web import htmx, live_event
+from ..web.calculator_form import calculate, calculator_url, page, prefill_identity, state
+from ..web.htmx import redirect_to, render
+from ..web.participants import current_participant
 
 bp = Blueprint("calculator", __name__)
 

@@ -6,15 +6,17 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from werkzeug.exceptions import NotFound
 
-from .. import i18n
 from ..extensions import db
-from ..htmx import render
 from ..models import Certificate
-from ..participants import current_participant
-from ..services import boards, certificate_images, life, registry
-from ..services import certificates as certs
-from ..services.user_agents import is_wechat
-from ..web import public_url, serial_ranges
+from ..services.certificates import artwork as certs
+from ..services.certificates import images
+from ..services.footprint import life
+from ..services.live import boards
+from ..services.register import registry
+from ..web import i18n, public_url, serial_ranges
+from ..web.htmx import render
+from ..web.participants import current_participant
+from ..web.user_agents import is_wechat
 
 bp = Blueprint("certificates", __name__)
 
@@ -84,7 +86,7 @@ def png(cert: Certificate, shape: str) -> Response:
     etag = f"{cert.token}-{shape}-{cert.status}-{language}"
     if request.if_none_match.contains(etag):
         return Response(status=304, headers={"ETag": f'"{etag}"'})
-    body = certificate_images.png(db.session, cert.token, cert.status, certificate_data(cert, language), shape)
+    body = images.png(db.session, cert.token, cert.status, certificate_data(cert, language), shape)
     db.session.commit()  # a new render is stored for every server
     response = Response(body, mimetype="image/png")
     response.set_etag(etag)

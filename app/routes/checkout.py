@@ -1,18 +1,19 @@
 """Checkout: create the order (holding the credits), pay, and wait for the
 confirmation. Only a confirmed payment fulfils; the return page only reads.
-The order's rules live in app/services/checkout.py."""
+The order's rules live in app/services/sales/checkout.py."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, jsonify, request, url_for
 from flask_babel import gettext as _
 
-from ..calculator_form import calculate, calculator_url, page, retry_form
 from ..extensions import csrf, db, limiter
-from ..htmx import redirect_to, render
 from ..models import Order, Project, utcnow
-from ..participants import ensure_participant
-from ..services import checkout, ledger, money, orders, payments
+from ..services import payments
+from ..services.sales import checkout, ledger, money, orders
 from ..web import checkout_settings, client_key, demo_mode, language, live_event, stripe_config
+from ..web.calculator_form import calculate, calculator_url, page, retry_form
+from ..web.htmx import redirect_to, render
+from ..web.participants import ensure_participant
 
 bp = Blueprint("checkout", __name__)
 

@@ -16,15 +16,18 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from .. import htmx
-from ..calculator_form import offers_for
 from ..extensions import csrf, db, limiter
-from ..forms import error_message
-from ..htmx import redirect_to, render
 from ..models import Event, Order, Project
-from ..participants import adopt_participant
-from ..services import boards, checkout, footprint, kiosk, ledger, money, orders, places, posters
-from ..web import checkout_settings, client_key, live_event, public_url
+from ..services import footprint
+from ..services.certificates import posters
+from ..services.footprint import kiosk, places
+from ..services.live import boards
+from ..services.sales import checkout, ledger, money, orders
+from ..web import checkout_settings, client_key, htmx, live_event, public_url
+from ..web.calculator_form import offers_for
+from ..web.forms import error_message
+from ..web.htmx import redirect_to, render
+from ..web.participants import adopt_participant
 
 bp = Blueprint("kiosk", __name__)
 

@@ -10,12 +10,14 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
-from .. import htmx
-from ..calculator_form import BASKET_LABELS, FUEL_LABELS, GRID_LABELS, calculate, form_for
 from ..extensions import db
-from ..htmx import redirect_to, render
 from ..models import Event
-from ..services import footprint, life, money
+from ..services import footprint
+from ..services.footprint import life
+from ..services.sales import money
+from ..web import htmx
+from ..web.calculator_form import BASKET_LABELS, FUEL_LABELS, GRID_LABELS, calculate, form_for
+from ..web.htmx import redirect_to, render
 
 bp = Blueprint("life", __name__)
 

@@ -13,7 +13,11 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from ..extensions import db
-from ..forms import (
+from ..models import Certificate, Event, Order, Participant, Payout, Project, ProjectOwner, utcnow
+from ..services.accounts import admin
+from ..services.sales import ledger, money, orders, statements
+from ..web import guard
+from ..web.forms import (
     BatchForm,
     NumberForm,
     OrganizationNameForm,
@@ -23,10 +27,7 @@ from ..forms import (
     currency_choices,
     show_error,
 )
-from ..htmx import redirect_to, render
-from ..models import Certificate, Event, Order, Participant, Payout, Project, ProjectOwner, utcnow
-from ..services import admin, ledger, money, orders, statements
-from ..web import guard
+from ..web.htmx import redirect_to, render
 
 bp = Blueprint("operator", __name__, url_prefix="/operator")
 

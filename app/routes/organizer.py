@@ -14,15 +14,18 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
-from .. import htmx, i18n, live
-from ..calculator_form import OPERATIONS_BASKET_FIRST, Calculation, calculate_operations
 from ..extensions import db
-from ..forms import EventForm, OrganizationForm, error_message, show_error
-from ..htmx import redirect_to, render
 from ..models import Event, Organization, Project
-from ..participants import ensure_participant
-from ..services import accounts, checkout, dashboard, footprint, invites, ledger, money, orders, posters
-from ..web import checkout_settings, guard, language, public_url
+from ..services import footprint
+from ..services.accounts import invites, organizations
+from ..services.certificates import posters
+from ..services.live import dashboard
+from ..services.sales import checkout, ledger, money, orders
+from ..web import checkout_settings, guard, htmx, i18n, language, live, public_url
+from ..web.calculator_form import OPERATIONS_BASKET_FIRST, Calculation, calculate_operations
+from ..web.forms import EventForm, OrganizationForm, error_message, show_error
+from ..web.htmx import redirect_to, render
+from ..web.participants import ensure_participant
 
 bp = Blueprint("organizer", __name__, url_prefix="/organizer")
 
@@ -34,14 +37,14 @@ def _organizers_only():
 
 def organization_or_404(org_id: int) -> Organization:
     org = db.session.get(Organization, org_id)
-    if org is None or not accounts.is_member(db.session, current_user, org.id):
+    if org is None or not organizations.is_member(db.session, current_user, org.id):
         abort(404)
     return org
 
 
 def event_or_404(event_id: int) -> Event:
     event = db.session.get(Event, event_id)
-    if event is None or not accounts.is_member(db.session, current_user, event.organization_id):
+    if event is None or not organizations.is_member(db.session, current_user, event.organization_id):
         abort(404)
     return event
 
@@ -64,21 +67,21 @@ def event_form(event: Event | None = None) -> EventForm:
     form = EventForm(obj=event) if event is not None and request.method == "GET" else EventForm()
     if event is not None and request.method == "GET":
         form.projects.data = [p.id for p in event.projects]
-    form.currency.choices = accounts.active_currencies(db.session)
+    form.currency.choices = organizations.active_currencies(db.session)
     if event is None and request.method == "GET" and form.currency.choices:
         form.currency.data = "CNY" if "CNY" in form.currency.choices else form.currency.choices[0]
     return form
 
 
 def event_page(form: EventForm, org: Organization, event: Event | None, status: int = 200):
-    projects = accounts.active_projects(db.session)
+    projects = organizations.active_projects(db.session)
     by_currency: dict[str, list[Project]] = {}
     for p in projects:
         by_currency.setdefault(p.currency, []).append(p)
     return render(
         "organizer/event_form.html", form=form, org=org, event=event, projects_by_currency=by_currency,
         scenarios=scenario_labels(), statuses=status_labels(),
-        slug_locked=bool(event and accounts.has_orders(db.session, event.id)),
+        slug_locked=bool(event and organizations.has_orders(db.session, event.id)),
         status=status,
     )
 
@@ -90,8 +93,8 @@ def event_page(form: EventForm, org: Organization, event: Event | None, status: 
 @bp.get("/")
 def index():
     """The organizer's organizations and their events."""
-    orgs = accounts.organizations_of(db.session, current_user)
-    events = accounts.events_of(db.session, [o.id for o in orgs])
+    orgs = organizations.organizations_of(db.session, current_user)
+    events = organizations.events_of(db.session, [o.id for o in orgs])
     by_org: dict[int, list[Event]] = {o.id: [] for o in orgs}
     for e in events:
         by_org[e.organization_id].append(e)
@@ -104,8 +107,8 @@ def new_organization():
     form = OrganizationForm()
     if form.validate_on_submit():
         try:
-            org = accounts.create_organization(db.session, current_user, form.name.data)
-        except accounts.AccountError as exc:
+            org = organizations.create_organization(db.session, current_user, form.name.data)
+        except organizations.AccountError as exc:
             db.session.rollback()
             exc.field = "name"
             show_error(form, exc)
@@ -123,8 +126,8 @@ def edit_organization(org_id: int):
     form = OrganizationForm(obj=org)
     if form.validate_on_submit():
         try:
-            accounts.rename_organization(db.session, org, form.name.data)
-        except accounts.AccountError as exc:
+            organizations.rename_organization(db.session, org, form.name.data)
+        except organizations.AccountError as exc:
             db.session.rollback()
             exc.field = "name"
             show_error(form, exc)
@@ -202,8 +205,8 @@ def new_event(org_id: int):
     form = event_form()
     if form.validate_on_submit():
         try:
-            event = accounts.save_event(db.session, org, form.to_input())
-        except accounts.AccountError as exc:
+            event = organizations.save_event(db.session, org, form.to_input())
+        except organizations.AccountError as exc:
             db.session.rollback()
             show_error(form, exc)
         else:
@@ -220,8 +223,8 @@ def edit_event(event_id: int):
     form = event_form(event)
     if form.validate_on_submit():
         try:
-            accounts.save_event(db.session, event.organization, form.to_input(), event)
-        except accounts.AccountError as exc:
+            organizations.save_event(db.session, event.organization, form.to_input(), event)
+        except organizations.AccountError as exc:
             db.session.rollback()
             db.session.refresh(event)
             show_error(form, exc)

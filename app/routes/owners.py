@@ -9,9 +9,9 @@ from flask import Blueprint, Response, abort
 from sqlalchemy import select
 
 from ..extensions import db
-from ..htmx import render
 from ..models import ProjectOwner
-from ..services import statements
+from ..services.sales import statements
+from ..web.htmx import render
 
 bp = Blueprint("owners", __name__)
 

@@ -8,15 +8,18 @@ from flask import Blueprint, Response, abort, current_app, jsonify, request
 from flask_babel import gettext as _
 from sqlalchemy import or_, select, text
 
-from .. import live
-from ..calculator_form import back_url
 from ..extensions import db
-from ..htmx import render
 from ..models import SCENARIOS, Event, Project, utcnow
-from ..participants import current_participant
-from ..services import boards, event_cards, footprint, ledger, life, orders, schedule, statements
-from ..services import methodology as methodology_data
-from ..web import live_event, public_url
+from ..services import footprint
+from ..services.certificates import event_cards
+from ..services.footprint import life
+from ..services.footprint import methodology as methodology_data
+from ..services.live import boards, schedule
+from ..services.sales import ledger, orders, statements
+from ..web import live, live_event, public_url
+from ..web.calculator_form import back_url
+from ..web.htmx import render
+from ..web.participants import current_participant
 from ..web.serving import redis_status
 
 bp = Blueprint("public", __name__)

@@ -10,9 +10,9 @@ import click
 from flask import Blueprint, Response, current_app, request, stream_with_context
 
 from ..extensions import db
-from ..htmx import render
-from ..services import registry, signing
+from ..services.register import registry, signing
 from ..web import latest_checkpoint
+from ..web.htmx import render
 
 bp = Blueprint("registry", __name__, cli_group=None)
 

@@ -3,7 +3,7 @@
 `message` is plain English (the CLI and logs show it), `field` names the input
 it is about (a form field or a JSON field), `code` is stable for the API and
 for translated messages, and `params` fills those messages in. The web layer
-shows any of them with one helper (app/forms.py `show_error`, the API's
+shows any of them with one helper (app/web/forms.py `show_error`, the API's
 `api_error`)."""
 from __future__ import annotations
 

@@ -16,9 +16,11 @@ from sqlalchemy import select
 
 from ..extensions import db, login_manager
 from ..models import Certificate, Event
-from ..services import checkout, payments, registry, signing
+from ..services import payments
 from ..services.errors import DomainError
-from ..services.ledger import format_serial
+from ..services.register import registry, signing
+from ..services.sales import checkout
+from ..services.sales.ledger import format_serial
 
 
 def guard(*roles: str) -> None:

@@ -27,7 +27,7 @@ GROUPS = {
 
 
 def fold(name):
-    """The same key as app.services.boards.fold (copied: migrations do not import the app)."""
+    """The same key as app.services.live.boards.fold (copied: migrations do not import the app)."""
     return " ".join(name.split()).casefold()[:120]
 
 

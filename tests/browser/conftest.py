@@ -34,7 +34,7 @@ def serve_seeded(tmp_path_factory, name: str = "live", **config):
     from flask_migrate import upgrade
 
     from app import create_app
-    from app.cli import seed_demo
+    from app.commands.demo import seed_demo
 
     db_file = tmp_path_factory.mktemp(name) / f"{name}.db"
     app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{db_file}", "WTF_CSRF_ENABLED": True,

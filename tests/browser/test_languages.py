@@ -10,7 +10,7 @@ import pytest
 from babel.messages.pofile import read_po
 from playwright.sync_api import expect
 
-from app.i18n import TRANSLATIONS
+from app.web.i18n import TRANSLATIONS
 from tests.browser.helpers import no_horizontal_scroll, watch_errors
 
 pytestmark = pytest.mark.browser
@@ -122,7 +122,7 @@ def seeded_data(tmp_path_factory):
     from sqlalchemy import String, select
 
     from app import create_app
-    from app.cli import seed_demo
+    from app.commands.demo import seed_demo
     from app.extensions import db
     from app.models import Event, Project, ProjectOwner
 

@@ -5,7 +5,7 @@ from sqlalchemy import func, select
 
 from app import create_app
 from app.models import Organization, ProjectOwner, User
-from app.services import accounts
+from app.services.accounts import organizations
 from tests.accounts import PASSWORD
 
 
@@ -112,13 +112,13 @@ def test_change_password(client, db, organizer):
     short = client.post("/account/password", data={"current": PASSWORD, "new": "short", "confirm": "short"})
     assert short.status_code == 422
     db.session.refresh(organizer)
-    assert accounts.authenticate(db.session, "ann@example.com", PASSWORD) is not None
+    assert organizations.authenticate(db.session, "ann@example.com", PASSWORD) is not None
 
     done = client.post("/account/password", data={"current": PASSWORD, "new": new, "confirm": new})
     assert done.status_code == 303
     db.session.expire_all()
-    assert accounts.authenticate(db.session, "ann@example.com", PASSWORD) is None
-    assert accounts.authenticate(db.session, "ann@example.com", new) is not None
+    assert organizations.authenticate(db.session, "ann@example.com", PASSWORD) is None
+    assert organizations.authenticate(db.session, "ann@example.com", new) is not None
 
 
 def test_sign_in_is_rate_limited(app_config, organizer):

@@ -6,10 +6,10 @@ import pytest
 from sqlalchemy import func, select
 from werkzeug.datastructures import MultiDict
 
-from app.calculator_form import form_for, read_legs, to_engine_input
 from app.models import Footprint, Order
 from app.services import footprint
-from app.template_helpers import kg
+from app.web.calculator_form import form_for, read_legs, to_engine_input
+from app.web.template_helpers import kg
 
 SECTION_IDS = re.compile(r'id="(sec-\w+|more-\w+)"')
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from app.models import CertificateImage
-from app.services import certificate_images
-from app.services import certificates as certs
+from app.services.certificates import artwork as certs
+from app.services.certificates import images
 
 
 def test_rendered_once_then_served_from_the_store(client, app_config, db, make_order, monkeypatch):
@@ -28,7 +28,7 @@ def test_rendered_once_then_served_from_the_store(client, app_config, db, make_o
 
     client.get(f"/c/{token}/preview.png")
     assert renders == ["wide"]
-    certificate_images.revoke(db.session, cert, "duplicate")
+    images.revoke(db.session, cert, "duplicate")
     db.session.commit()
     again = other_server.get(f"/c/{token}.png")
     assert again.status_code == 200 and renders == ["wide", "portrait"]  # revocation gives a new version
@@ -42,10 +42,10 @@ def test_version_follows_inputs_status_and_renderer(make_order, app):
     cert = make_order(name="Ana").certificate
     with app.test_request_context():
         data, again = certificate_data(cert), certificate_data(cert)
-    base = certificate_images.version(data, "valid")
-    assert base == certificate_images.version(again, "valid")
-    assert base != certificate_images.version(data, "revoked")
+    base = images.version(data, "valid")
+    assert base == images.version(again, "valid")
+    assert base != images.version(data, "revoked")
     from dataclasses import replace
 
-    assert base != certificate_images.version(replace(data, name="Bo"), "valid")
-    assert len(certificate_images.renderer_version()) == 16
+    assert base != images.version(replace(data, name="Bo"), "valid")
+    assert len(images.renderer_version()) == 16

@@ -6,7 +6,7 @@ from flask import g
 from sqlalchemy import func, select
 
 from app.models import Order, utcnow
-from app.services import ledger
+from app.services.sales import ledger
 
 
 def held(db, project) -> int:

@@ -85,7 +85,7 @@ def test_money_tonnes_and_dates_follow_the_locale(app):
 
     from flask_babel import refresh
 
-    from app.template_helpers import day, money, tonnes
+    from app.web.template_helpers import day, money, tonnes
 
     for lang, t, date in (("en", "0.42 t", "Dec 1, 2026"), ("zh", "0.42 吨", "2026年12月1日"),
                           ("fil", "0.42 t", "Dis 1, 2026")):
@@ -99,7 +99,7 @@ def test_money_tonnes_and_dates_follow_the_locale(app):
 
 def test_certificate_image_follows_the_page_language(app, client, make_order):
     from app.routes.certificates import certificate_data
-    from app.services.certificates import render_png
+    from app.services.certificates.artwork import render_png
 
     order = make_order(kg=420, name="林伟")
     cert = order.certificate
@@ -141,7 +141,7 @@ def test_comparisons_are_phrased_in_the_language(app):
     from flask_babel import refresh
 
     from app.services import footprint
-    from app.template_helpers import comparison
+    from app.web.template_helpers import comparison
 
     trees = next(c for c in footprint.comparisons(Decimal(714)) if c.code == "tree_year")
     assert trees.label == "119 trees growing for a year"  # English keeps the engine's wording
@@ -168,7 +168,7 @@ def test_place_suggestions_speak_the_language(client):
 
 @pytest.mark.parametrize(("origin", "destination"), [("北京", "成都"), ("上海", "重庆"), ("Chongqing", "都江堰")])
 def test_api_resolves_chinese_place_names(client, origin, destination):
-    from app.services import places
+    from app.services.footprint import places
 
     typed = client.post("/api/v1/footprint", json={"legs": [{"mode": "rail_hsr", "from": origin, "to": destination}]})
     assert typed.status_code == 200, typed.get_json()

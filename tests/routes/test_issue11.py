@@ -139,7 +139,7 @@ def test_one_true_error_per_field(htmx, make_event, make_project):
 
 
 def test_owed_and_paid_out_are_shown_separately(client, db, make_event, make_project, make_order):
-    from app.services import admin
+    from app.services.accounts import admin
 
     event = make_event(slug="forum")
     project = make_project(price=5000)

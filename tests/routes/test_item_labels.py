@@ -81,7 +81,7 @@ def test_certificate_breakdown_words_its_items_and_old_rows_keep_theirs(client, 
 
 
 def test_every_kind_of_item_is_worded_without_falling_back(app):
-    from app.template_helpers import item_label
+    from app.web.template_helpers import item_label
 
     result = footprint.estimate({
         "legs": [{"mode": "car", "distance_km": "12.5", "fuel": "unknown", "occupants": 2, "country": "CN",

@@ -10,7 +10,8 @@ from sqlalchemy import func, select
 
 from app import create_app
 from app.models import Footprint, Order, Participant, utcnow
-from app.services import checkout, kiosk, money, orders
+from app.services.footprint import kiosk
+from app.services.sales import checkout, money, orders
 
 WALKUP = {"mode": "flight", "from": "beijing-cn", "return": "1", "nights": "2"}
 

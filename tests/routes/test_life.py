@@ -7,7 +7,9 @@ import pytest
 from sqlalchemy import func, select
 
 from app.models import Footprint, Order
-from app.services import footprint, life, money
+from app.services import footprint
+from app.services.footprint import life
+from app.services.sales import money
 
 ANSWERS = {
     "electricity": "200", "grid": "CN-EAST", "gas": "50", "car_km": "8000", "car_fuel": "petrol",

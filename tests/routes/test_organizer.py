@@ -7,8 +7,8 @@ import pytest
 from sqlalchemy import func, select
 
 from app.models import BoardTotal, Certificate, Event, Footprint, Order, Organization
-from app.services import boards
-from app.template_helpers import tonnes
+from app.services.live import boards
+from app.web.template_helpers import tonnes
 from tests.accounts import login_as, make_user
 
 

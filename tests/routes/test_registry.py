@@ -7,7 +7,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import func, select
 
 from app.models import RegistryEntry
-from app.services import merkle, signing
+from app.services.register import merkle, signing
 from tests.accounts import login_as, make_user
 
 

@@ -85,7 +85,7 @@ def test_event_fragment_answers_304_from_the_stamp_alone(htmx, db, make_event, m
 
 
 def test_a_poll_within_the_stamp_window_reads_nothing(app, htmx, db, make_event, make_order, monkeypatch):
-    import app.live as live
+    import app.web.live as live
 
     event = make_event(slug="forum")
     app.config["LIVE_STAMP_SECONDS"] = 5
@@ -113,7 +113,7 @@ def test_a_poll_within_the_stamp_window_reads_nothing(app, htmx, db, make_event,
 
 def test_after_a_change_each_worker_renders_a_fragment_once_per_window(app, htmx, db, make_event, make_order,
                                                                         monkeypatch):
-    import app.live as live
+    import app.web.live as live
 
     event = make_event(slug="forum")
     app.config["LIVE_STAMP_SECONDS"] = 5
@@ -149,7 +149,7 @@ def test_fragment_etag_varies_with_language_and_visitor(client, htmx, make_event
 
 def test_boards_fragments_304_until_something_changes(htmx, db, make_event, make_order):
     from app.models import Participant
-    from app.services import boards
+    from app.services.live import boards
 
     event = make_event(slug="forum")
     visitor = Participant(token="t" * 30, display_name="Ana")
@@ -203,7 +203,7 @@ def test_dashboard_fragment_304_per_organizer(client, htmx, db, make_event, make
 
 
 def test_live_fragments_carry_nothing_of_a_session(client, htmx, db, make_event, make_order):
-    """A worker hands one rendered copy to every phone with the same ETag (app/live.py), so a
+    """A worker hands one rendered copy to every phone with the same ETag (app/web/live.py), so a
     fragment must hold nothing the ETag does not name: no CSRF token, no form."""
     from app.models import Organization
     from tests.accounts import login_as, make_user
@@ -223,12 +223,12 @@ def test_live_fragments_carry_nothing_of_a_session(client, htmx, db, make_event,
 
 
 def test_revocation_bumps_the_event(htmx, db, make_event, make_order):
-    from app.services import certificate_images
+    from app.services.certificates import images
 
     event = make_event(slug="forum")
     order = make_order(event=event)
     etag = htmx.get("/e/forum").headers["ETag"]
-    certificate_images.revoke(db.session, order.certificate, "  test   reason ")
+    images.revoke(db.session, order.certificate, "  test   reason ")
     db.session.commit()
     assert order.certificate.status == "revoked" and order.certificate.revoked_reason == "test reason"
     assert revalidate(htmx, "/e/forum", etag).status_code == 200

@@ -5,7 +5,7 @@ import re
 from sqlalchemy import func, select
 
 from app.models import Organization, OrganizationInvite, User
-from app.services import accounts, invites
+from app.services.accounts import invites, organizations
 from tests.accounts import PASSWORD, login_as, make_user
 
 
@@ -56,7 +56,7 @@ def test_an_existing_organizer_joins_by_signing_in(client, db, team):
     assert "Join Acme Events" in page
     response = client.post(path + "/join")
     assert response.status_code == 303 and response.headers["Location"] == "/organizer/"
-    assert accounts.is_member(db.session, bob, org.id)
+    assert organizations.is_member(db.session, bob, org.id)
 
 
 def test_an_anonymous_visitor_is_offered_to_sign_in_and_come_back(client, team):
@@ -87,10 +87,10 @@ def test_members_remove_members_and_revoke_invites_but_keep_one(client, db, team
     assert client.post(f"/organizer/organizations/{org.id}/invites/{invite.id}/revoke").status_code == 303
     assert db.session.scalar(select(func.count()).select_from(OrganizationInvite)) == 0
     assert client.post(f"/organizer/organizations/{org.id}/members/{bob.id}/remove").status_code == 303
-    assert not accounts.is_member(db.session, bob, org.id)
+    assert not organizations.is_member(db.session, bob, org.id)
     last = client.post(f"/organizer/organizations/{org.id}/members/{ann.id}/remove")
     assert last.status_code == 422 and "at least one member" in last.get_data(as_text=True)
-    assert accounts.is_member(db.session, ann, org.id)
+    assert organizations.is_member(db.session, ann, org.id)
 
 
 def test_a_member_may_leave_and_then_loses_access(client, db, team):
@@ -115,7 +115,7 @@ def test_operators_cannot_join_an_organization(client, db, team):
     db.session.commit()
     login_as(client, operator)
     assert client.post(f"/account/invite/{token}/join").status_code == 403
-    assert not accounts.is_member(db.session, operator, org.id)
+    assert not organizations.is_member(db.session, operator, org.id)
 
 
 def test_sign_up_with_a_taken_organization_says_how_to_join(client, db, team):

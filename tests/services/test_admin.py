@@ -3,7 +3,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.models import BoardTotal, Certificate, CreditBatch, Payout, Project, ProjectOwner
-from app.services import admin
+from app.services.accounts import admin
 from tests.accounts import sign_in_operator
 
 

@@ -3,7 +3,7 @@ import functools
 import pytest
 
 from app.models import Participant
-from app.services import boards
+from app.services.live import boards
 
 
 @pytest.fixture

@@ -9,7 +9,9 @@ import pytest
 from sqlalchemy import func, select
 
 from app.models import Certificate, Footprint, Order, Participant, utcnow
-from app.services import boards, checkout, footprint, ledger, orders, payments
+from app.services import footprint, payments
+from app.services.live import boards
+from app.services.sales import checkout, ledger, orders
 from tests.fakes.stripe_api import FakeStripe
 
 # Test projects hold 10,000 kg or less: the share rule (5 % by default) has its own tests in test_holds.py.

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.models import Order, Organization, Participant, utcnow
-from app.services import checkout, ledger
+from app.services.sales import checkout, ledger
 
 # The defaults a server runs with (config.py): 20 t per personal order, 5 % per client, 15 min.
 SETTINGS = checkout.Settings(hold_minutes=15, fee_percent=10, max_kg=1_000_000, visitor_max_kg=20_000,

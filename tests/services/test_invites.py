@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.models import OrganizationInvite, User, membership
-from app.services import accounts, invites
+from app.services.accounts import invites, organizations
 from tests.accounts import PASSWORD, make_user
 
 NOW = dt.datetime(2026, 12, 1, 12, 0)
@@ -21,12 +21,12 @@ def test_an_invite_is_an_unguessable_single_use_link_stored_only_as_a_hash(db, t
     assert invite.expires_at == NOW + dt.timedelta(days=invites.INVITE_DAYS)
     bob = make_user(db, "bob@example.com")
     assert invites.accept(db.session, token, bob, now=NOW + dt.timedelta(days=1)) is org
-    assert accounts.is_member(db.session, bob, org.id) and invite.used_by_id == bob.id
+    assert organizations.is_member(db.session, bob, org.id) and invite.used_by_id == bob.id
     carl = make_user(db, "carl@example.com")
     with pytest.raises(invites.InviteError) as used:
         invites.accept(db.session, token, carl, now=NOW + dt.timedelta(days=1))
     assert used.value.code == "invite_invalid"
-    assert not accounts.is_member(db.session, carl, org.id)
+    assert not organizations.is_member(db.session, carl, org.id)
     assert [i.id for i in invites.pending_invites(db.session, org, now=NOW)] == [other.id]
 
 
@@ -40,7 +40,7 @@ def test_a_wrong_or_expired_link_is_refused(db, team, token, when):
     bob = make_user(db, "bob@example.com")
     with pytest.raises(invites.InviteError):
         invites.accept(db.session, good if token == "valid" else token, bob, now=when)
-    assert not accounts.is_member(db.session, bob, org.id)
+    assert not organizations.is_member(db.session, bob, org.id)
 
 
 def test_a_revoked_invite_no_longer_works(db, team):
@@ -55,7 +55,7 @@ def test_a_revoked_invite_no_longer_works(db, team):
 def test_an_invite_of_another_organization_cannot_be_revoked_through_this_one(db, team):
     org, ann = team
     bob = make_user(db, "bob@example.com")
-    other = accounts.create_organization(db.session, bob, "Other Org")
+    other = organizations.create_organization(db.session, bob, "Other Org")
     theirs, _ = invites.create_invite(db.session, other, bob, now=NOW)
     with pytest.raises(invites.InviteError) as caught:
         invites.revoke_invite(db.session, org, theirs.id)
@@ -76,7 +76,7 @@ def test_signing_up_with_an_invite_creates_the_account_in_the_organization(db, t
 def test_a_bad_sign_up_with_an_invite_leaves_the_invite_unused(db, team):
     org, ann = team
     invite, token = invites.create_invite(db.session, org, ann, now=NOW)
-    with pytest.raises(accounts.AccountError):
+    with pytest.raises(organizations.AccountError):
         invites.sign_up_with_invite(db.session, token, email="ann@example.com", password=PASSWORD, name="",
                                     now=NOW)
     db.session.rollback()
@@ -98,7 +98,7 @@ def test_members_are_removed_but_never_the_last_one(db, team):
     org.members.append(bob)
     db.session.flush()
     invites.remove_member(db.session, org, bob.id)
-    assert not accounts.is_member(db.session, bob, org.id)
+    assert not organizations.is_member(db.session, bob, org.id)
     with pytest.raises(invites.InviteError) as last:
         invites.remove_member(db.session, org, ann.id)
     assert last.value.code == "last_member"

@@ -6,7 +6,9 @@ import pytest
 from werkzeug.datastructures import MultiDict
 
 from app.models import Event, Participant, utcnow
-from app.services import checkout, footprint, kiosk, orders, places
+from app.services import footprint
+from app.services.footprint import kiosk, places
+from app.services.sales import checkout, orders
 
 DEMO = checkout.Settings(hold_minutes=30, fee_percent=10, max_kg=1_000_000)
 VENUE = Event(venue_code="Chengdu", country="CN")

@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db as _db
 from app.models import Certificate, CreditBatch, Event, Order, Participant, Project, Retirement, utcnow
-from app.services import ledger, orders
+from app.services.sales import ledger, orders
 from tests import races
 from tests.conftest import SETTINGS
 

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from sqlalchemy import delete, func, select
 
 from app.models import BoardTotal, Certificate, CreditBatch, Order, Participant, Retirement, utcnow
-from app.services import ledger, orders
+from app.services.sales import ledger, orders
 from tests.conftest import SETTINGS
 
 

@@ -2,7 +2,7 @@ from decimal import Decimal
 
 import pytest
 
-from app.services import money
+from app.services.sales import money
 
 
 def test_price_is_ceiling_of_kg_times_price_per_tonne():

@@ -9,7 +9,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import DatabaseError
 
 from app.models import Certificate, RegistryEntry, RegistryHead, RegistryNode
-from app.services import merkle, registry, signing
+from app.services.register import merkle, registry, signing
 
 
 def test_a_paid_order_appends_one_canonical_retire_leaf_without_personal_data(db, make_order):
@@ -32,7 +32,7 @@ def test_a_paid_order_appends_one_canonical_retire_leaf_without_personal_data(db
 
 def test_paying_twice_records_once(db, make_order):
     order = make_order()
-    from app.services import orders
+    from app.services.sales import orders
 
     orders.fulfil(db.session, order, now=dt.datetime(2026, 1, 1))
     db.session.commit()
@@ -150,7 +150,7 @@ def test_concurrent_payments_on_different_projects_append_gap_free(app_config, m
 
     from app.extensions import db as _db
     from app.models import Event, Participant, Project, utcnow
-    from app.services import orders
+    from app.services.sales import orders
     from tests import races
     from tests.conftest import SETTINGS
 

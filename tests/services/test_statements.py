@@ -1,5 +1,5 @@
 from app.models import ProjectOwner
-from app.services import statements
+from app.services.sales import statements
 
 
 def test_statement_sums_paid_orders_and_payouts(db, make_project, make_order):

@@ -16,9 +16,9 @@ import pytest
 from fontTools.ttLib import TTFont
 from PIL import Image, ImageChops, ImageDraw, ImageFont
 
-from app.services import certificates as cert
-from app.services import typesetting
-from app.services.certificates import (
+from app.services.certificates import artwork as cert
+from app.services.certificates import typesetting
+from app.services.certificates.artwork import (
     LABELS,
     SHAPES,
     CertificateData,
@@ -185,7 +185,7 @@ def test_render_is_identical_in_a_fresh_interpreter():
     code = (
         "import datetime, hashlib, sys\n"
         f"sys.path.insert(0, {str(ROOT)!r})\n"
-        "from app.services.certificates import CertificateData, render_png\n"
+        "from app.services.certificates.artwork import CertificateData, render_png\n"
         f"d = CertificateData(**{ {k: getattr(data, k) for k in data.__dataclass_fields__}!r})\n"
         "print(hashlib.sha256(render_png(d, 'portrait')).hexdigest())\n"
     )

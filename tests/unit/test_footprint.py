@@ -5,17 +5,16 @@ from __future__ import annotations
 import csv
 import json
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from app.services import footprint as fp
-from app.services import places
+from app.services.footprint import places
 
 D = Decimal
-DATA = Path(fp.__file__).resolve().parent.parent / "data"
+DATA = fp.DATA_DIR
 
 
 def one_leg(**leg) -> fp.FootprintResult:

@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from app.services import footprint as fp
-from app.services import life, methodology
+from app.services.footprint import life, methodology
 
 D = Decimal
 

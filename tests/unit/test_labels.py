@@ -4,8 +4,9 @@ from __future__ import annotations
 import pytest
 from babel.support import Translations
 
-from app.i18n import TRANSLATIONS, compile_catalogues
-from app.services import footprint, labels
+from app.services import footprint
+from app.services.footprint import labels
+from app.web.i18n import TRANSLATIONS, compile_catalogues
 
 
 def engine_codes(name: str) -> set[str]:

@@ -1,9 +1,9 @@
-"""app/services/merkle.py against RFC 9162 section 2.1's recursive definitions, written out literally here."""
+"""app/services/register/merkle.py against RFC 9162 section 2.1's recursive definitions, written out literally here."""
 import hashlib
 
 import pytest
 
-from app.services import merkle
+from app.services.register import merkle
 
 
 def H(data: bytes) -> bytes:

@@ -3,7 +3,8 @@ from decimal import Decimal
 
 import pytest
 
-from app.services import footprint, places
+from app.services import footprint
+from app.services.footprint import places
 
 
 def test_a_place_given_by_coordinates():

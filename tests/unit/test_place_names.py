@@ -5,7 +5,7 @@ import csv
 
 import pytest
 
-from app.services import places
+from app.services.footprint import places
 
 
 @pytest.mark.parametrize(("typed", "code", "zh"), [

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from app.services import places
+from app.services.footprint import places
 
 
 def test_chengdu_resolves_three_ways():

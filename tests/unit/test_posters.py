@@ -8,8 +8,8 @@ import xml.etree.ElementTree as ET
 import pytest
 from PIL import Image
 
-from app.services import posters, typesetting
-from app.services.certificates import missing_glyphs
+from app.services.certificates import posters, typesetting
+from app.services.certificates.artwork import missing_glyphs
 from tests.tools import zbarimg
 
 URL = "https://carbondot.example/e/cdcn-forum-2021"

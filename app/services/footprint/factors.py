@@ -1,0 +1,415 @@
+"""The footprint engine's data: factors, meal portions, comparison bases, the input and result shapes."""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from app.services.errors import DomainError
+from app.services.footprint.places import Place
+
+DATA_DIR = Path(__file__).resolve().parents[2] / "data"
+METHODOLOGY = "carbondot-2 / DESNZ 2025 / MEE 2023"
+
+MODES = ("flight", "rail_hsr", "rail", "metro", "bus", "coach", "taxi", "car", "motorbike", "ferry", "walk", "bike")
+MODE_LABELS = {
+    "flight": "Flight", "rail_hsr": "High-speed rail", "rail": "Train", "metro": "Metro or tram", "bus": "Bus",
+    "coach": "Coach", "taxi": "Taxi", "car": "Car", "motorbike": "Motorbike", "ferry": "Ferry",
+    "walk": "Walking", "bike": "Bicycle",
+}
+CABINS = ("economy", "premium_economy", "business", "first")
+CABIN_LABELS = {"economy": "Economy", "premium_economy": "Premium economy", "business": "Business", "first": "First"}
+FUELS = ("petrol", "diesel", "hybrid", "plug_in_hybrid", "electric", "unknown")
+FUEL_LABELS = {
+    "petrol": "Petrol", "diesel": "Diesel", "hybrid": "Hybrid", "plug_in_hybrid": "Plug-in hybrid",
+    "electric": "Electric", "unknown": "Fuel not known",
+}
+# (code, English label) pairs for forms; each has a hotel:<code> row in factors.csv.
+HOTEL_COUNTRIES = (
+    ("CN", "China"), ("HK", "Hong Kong, China"), ("JP", "Japan"), ("KR", "South Korea"), ("SG", "Singapore"),
+    ("PH", "Philippines"), ("TH", "Thailand"), ("VN", "Vietnam"), ("MY", "Malaysia"), ("ID", "Indonesia"),
+    ("IN", "India"), ("MV", "Maldives"), ("AE", "United Arab Emirates"), ("QA", "Qatar"), ("SA", "Saudi Arabia"),
+    ("OM", "Oman"), ("JO", "Jordan"), ("EG", "Egypt"), ("TR", "Turkey"), ("ZA", "South Africa"),
+    ("GB", "United Kingdom"), ("FR", "France"), ("DE", "Germany"), ("NL", "Netherlands"), ("BE", "Belgium"),
+    ("CH", "Switzerland"), ("IT", "Italy"), ("ES", "Spain"), ("PT", "Portugal"), ("RU", "Russia"),
+    ("US", "United States"), ("CA", "Canada"), ("MX", "Mexico"), ("CR", "Costa Rica"), ("CO", "Colombia"),
+    ("BR", "Brazil"), ("CL", "Chile"), ("AU", "Australia"), ("OTHER", "Other country"),
+)
+# Single meals, each a portion in meal_portions.csv (what the forms offer).
+MEAL_KINDS = (
+    ("vegan", "Vegan (tofu)"), ("vegetarian", "Vegetarian (egg)"), ("fish", "Fish"), ("chicken", "Chicken"),
+    ("pork", "Pork"), ("beef", "Beef"), ("lamb", "Lamb or mutton"),
+)
+# Still accepted from API callers of carbondot-1: half beef, half lamb.
+_LEGACY_MEAL_KINDS = (("red_meat", "Red meat (half beef, half lamb)"),)
+# A whole diet's average meal (Scarborough et al. 2014), for a diet over days, not a single meal.
+DIET_KINDS = (
+    ("diet_high_meat", "Average meal, high meat-eater's diet"),
+    ("diet_low_meat", "Average meal, low meat-eater's diet"),
+    ("diet_fish", "Average meal, fish-eater's diet"), ("diet_vegetarian", "Average meal, vegetarian diet"),
+    ("diet_vegan", "Average meal, vegan diet"),
+)
+# Amounts are kilograms of product.
+BASKET_CATEGORIES = (
+    ("beef", "Beef"), ("lamb", "Lamb"), ("pork", "Pork"), ("poultry", "Chicken and other poultry"),
+    ("fish_farmed", "Fish (farmed)"), ("prawns_farmed", "Prawns (farmed)"), ("cheese", "Cheese"), ("milk", "Milk"),
+    ("eggs", "Eggs"), ("rice", "Rice"), ("wheat_bread", "Bread and wheat"), ("tofu", "Tofu"),
+    ("pulses", "Beans and lentils (dry)"), ("potatoes", "Potatoes"), ("tomatoes", "Tomatoes"),
+    ("root_vegetables", "Root vegetables"), ("brassicas", "Cabbage and broccoli"), ("bananas", "Bananas"),
+    ("apples", "Apples"), ("citrus", "Citrus fruit"), ("coffee", "Coffee (beans or ground)"),
+)
+# Home energy, in kWh. Electricity by grid: each has an electricity:grid:<code> row.
+ENERGY_KINDS = (("electricity", "Electricity"), ("natural_gas", "Natural gas"))
+# Units an energy amount may come in: electricity only in kWh, natural gas in kWh or cubic metres.
+ENERGY_UNITS = (("kWh", "kWh"), ("m3", "m\u00b3"))
+_UNITS_BY_KIND = {"electricity": ("kWh",), "natural_gas": ("kWh", "m3")}
+
+
+def gas_units(country: str | None) -> tuple[str, ...]:
+    """Natural-gas units in the order a form offers them: cubic metres first in China, where meters read m3."""
+    return ("m3", "kWh") if country == "CN" else ("kWh", "m3")
+GRIDS = (
+    ("CN", "China, national average"), ("CN-NORTH", "North China grid"), ("CN-NORTHEAST", "Northeast China grid"),
+    ("CN-EAST", "East China grid"), ("CN-CENTRAL", "Central China grid"), ("CN-NORTHWEST", "Northwest China grid"),
+    ("CN-SOUTH", "Southern grid"), ("CN-SOUTHWEST", "Southwest China grid"),
+)
+_HOTEL_CODES = frozenset(code for code, _ in HOTEL_COUNTRIES)
+_ENERGY_CODES = tuple(code for code, _ in ENERGY_KINDS)
+_GRID_CODES = tuple(code for code, _ in GRIDS)
+_MEAL_LABELS = dict(MEAL_KINDS + _LEGACY_MEAL_KINDS + DIET_KINDS)
+_MEAL_CODES = tuple(_MEAL_LABELS)
+MEAL_CODES = _MEAL_CODES  # every meal kind the engine takes: single meals, the legacy kind, diets
+_BASKET_CODES = tuple(code for code, _ in BASKET_CATEGORIES)
+
+# Input limits: what a form may ask for, not emission data.
+MAX_LEGS = 10
+MAX_DISTANCE_KM = Decimal(40000)  # about once around the Earth
+MAX_NIGHTS = 365
+MAX_OCCUPANTS = 9
+MAX_MEALS = 1100  # three meals a day for a year, for the life page
+MAX_BASKET_KG = Decimal(1000)
+MAX_TRIPS = Decimal(1000)
+MAX_ENERGY_KWH = Decimal(1_000_000)
+MAX_ROWS = 50  # hotel stays, meal lines, basket lines, energy lines: each list at most this long
+
+# Every key the calculator inputs may carry; anything else is refused by check_keys (naming it),
+# so a typo such as "units" on an energy line is an error, never silently ignored or stored.
+ROW_KEYS = {
+    "legs": frozenset({"mode", "from", "to", "distance_km", "cabin", "fuel", "occupants", "return", "trips",
+                       "country"}),
+    "hotel_nights": frozenset({"country", "nights"}),
+    "meals": frozenset({"kind", "count"}),
+    "basket": frozenset({"category", "amount"}),
+    "energy": frozenset({"kind", "amount", "grid", "unit"}),
+}
+TOP_KEYS = frozenset(ROW_KEYS) | {"radiative_forcing"}
+
+_ROAD = frozenset({"car", "taxi", "bus", "coach", "motorbike", "walk", "bike"})
+_RAIL = frozenset({"rail_hsr", "rail", "metro"})
+_PER_VEHICLE = frozenset({"car", "taxi", "motorbike"})
+_TRUE = frozenset({"true", "on", "yes", "1"})
+_FALSE = frozenset({"false", "off", "no", "0"})
+
+
+class FootprintError(DomainError, ValueError):
+    """Bad input, naming the offending field (e.g. "legs[0].distance_km")."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message, field)
+
+
+@dataclass(frozen=True)
+class Factor:
+    id: str
+    value: Decimal
+    unit: str
+    source: str
+    edition: str
+    year: int
+    note: str
+    category: str = ""  # transport, hotel, meal, basket, electricity, fuel, param
+
+
+@dataclass(frozen=True)
+class Leg:
+    mode: str
+    origin: Place | None
+    destination: Place | None
+    distance_km: Decimal | None
+    cabin: str = "economy"
+    fuel: str = "unknown"
+    occupants: int = 1
+    return_trip: bool = False
+    trips: Decimal = Decimal(1)  # the same journey made this many times
+    country: str | None = None  # where a journey typed by distance was made
+
+
+@dataclass(frozen=True)
+class HotelStay:
+    country: str
+    nights: int
+
+
+@dataclass(frozen=True)
+class Meal:
+    kind: str
+    count: int
+
+
+@dataclass(frozen=True)
+class BasketItem:
+    category: str
+    amount: Decimal  # kg of product
+
+
+@dataclass(frozen=True)
+class EnergyUse:
+    kind: str  # "electricity" | "natural_gas"
+    amount: Decimal  # in `unit`
+    grid: str = "CN"  # electricity only
+    unit: str = "kWh"  # "kWh", or "m3" for natural gas
+
+
+@dataclass(frozen=True)
+class FootprintInput:
+    legs: tuple[Leg, ...] = ()
+    hotel_nights: tuple[HotelStay, ...] = ()
+    meals: tuple[Meal, ...] = ()
+    basket: tuple[BasketItem, ...] = ()
+    radiative_forcing: bool = True
+    energy: tuple[EnergyUse, ...] = ()
+
+
+@dataclass(frozen=True)
+class LineItem:
+    label: str
+    kg: Decimal
+    distance_km: Decimal | None  # one-way distance used, for journeys
+    factor: Factor
+    quantity: Decimal  # kg == factor.value * quantity
+    quantity_unit: str
+    radiative_forcing: bool | None = None  # flights only: whether the factor includes radiative forcing
+    # What the label says, as codes and numbers (kind, mode, from, to, nights ...), so pages can word it in
+    # their own language (services/footprint/labels.py); the English `label` stays the API's text.
+    parts: dict[str, Any] | None = field(default=None, compare=False, hash=False)
+
+
+@dataclass(frozen=True)
+class FootprintResult:
+    items: tuple[LineItem, ...]
+    total_kg: Decimal
+    methodology: str
+
+    @property
+    def radiative_forcing(self) -> bool | None:
+        """Whether the flights include radiative forcing; None without flights."""
+        flags = {it.radiative_forcing for it in self.items if it.radiative_forcing is not None}
+        return flags.pop() if len(flags) == 1 else None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready summary; rounding happens only here, for display."""
+        return {
+            "total_kg": _rounded(self.total_kg, "0.001"),
+            "items": [
+                {
+                    "label": it.label,
+                    "kg": _rounded(it.kg, "0.001"),
+                    "distance_km": None if it.distance_km is None else _rounded(it.distance_km, "0.1"),
+                    "factor": {
+                        "id": it.factor.id,
+                        "value": float(it.factor.value),
+                        "unit": it.factor.unit,
+                        "source": it.factor.source,
+                        "year": it.factor.year,
+                    },
+                    **({} if it.radiative_forcing is None else {"radiative_forcing": it.radiative_forcing}),
+                    **({} if it.parts is None else {"parts": it.parts}),
+                }
+                for it in self.items
+            ],
+            "methodology": self.methodology,
+        }
+
+
+@dataclass(frozen=True)
+class Comparison:
+    label: str  # e.g. "12 days of an average Chinese resident's home electricity"
+    value: Decimal  # the number shown in the label
+    basis: str  # where the comparison comes from
+    code: str = ""  # its id in comparisons.csv, for translated labels (services/footprint/labels.py)
+
+
+# ---------------------------------------------------------------- data files
+
+
+@cache
+def _factors() -> dict[str, Factor]:
+    table: dict[str, Factor] = {}
+    with (DATA_DIR / "factors.csv").open(encoding="utf-8", newline="") as f:
+        for row in csv.DictReader(f):
+            if row["id"] in table:
+                raise RuntimeError(f"factors.csv: duplicate id {row['id']!r}")
+            table[row["id"]] = Factor(
+                row["id"], Decimal(row["value"]), row["unit"], row["source"], row["edition"], int(row["year"]),
+                row["note"], row["category"],
+            )
+    return table
+
+
+def factor(factor_id: str) -> Factor:
+    """The factor with this id; KeyError if factors.csv lacks it."""
+    if factor_id == _EV_CN_ID:
+        return _electric_car_in_china()
+    if factor_id.startswith("meal:") and factor_id[5:] in _meal_portions():
+        return _portion_meal(factor_id[5:])
+    return _factors()[factor_id]
+
+
+def factor_table() -> list[Factor]:
+    """Every factor the engine can use, for the methodology page."""
+    meals = [_portion_meal(kind) for kind in _meal_portions()]
+    return [*_factors().values(), _electric_car_in_china(), *meals]
+
+
+@dataclass(frozen=True)
+class Portion:
+    ingredient: str  # a basket category, priced by basket:<ingredient>
+    kg: Decimal
+    note: str
+
+
+@cache
+def _meal_portions() -> dict[str, tuple[Portion, ...]]:
+    table: dict[str, list[Portion]] = {}
+    with (DATA_DIR / "meal_portions.csv").open(encoding="utf-8", newline="") as f:
+        for row in csv.DictReader(f):
+            table.setdefault(row["meal"], []).append(Portion(row["ingredient"], Decimal(row["kg"]), row["note"]))
+    return {meal: tuple(rows) for meal, rows in table.items()}
+
+
+def meal_portions() -> dict[str, tuple[Portion, ...]]:
+    """Each single meal's portions, for the methodology page."""
+    return _meal_portions()
+
+
+@cache
+def _portion_meal(kind: str) -> Factor:
+    """A single meal: its stated portions times the Poore & Nemecek factor of each ingredient."""
+    parts = [(p, _factors()[f"basket:{p.ingredient}"]) for p in _meal_portions()[kind]]
+    value = sum((p.kg * f.value for p, f in parts), Decimal(0))
+    shown = " + ".join(
+        f"{(p.kg * 1000).normalize():f} g {p.ingredient.replace('_', ' ')} x {f.value}" for p, f in parts
+    )
+    first = parts[0][1]
+    return Factor(
+        f"meal:{kind}", value, "kg CO2e per meal", f"CarbonDot portions (carbondot-2) x {first.source}",
+        f"carbondot-2 + {first.edition}", first.year,
+        f"Derived: {shown} = {value} kg CO2e. Portions are our assumption (app/data/meal_portions.csv); "
+        "the per-kg factors are the shopping rows.",
+        "meal",
+    )
+
+
+def _param(factor_id: str) -> Decimal:
+    return _factors()[factor_id].value
+
+
+_EV_CN_ID = "car:electric:CN"
+
+
+@cache
+def _electric_car_in_china() -> Factor:
+    """DESNZ's electric-car factor re-priced from the UK grid to China's grid."""
+    ev, cn, gb = (_factors()[i] for i in ("car:electric", "electricity:grid:CN", "electricity:grid:GB"))
+    value = (ev.value * cn.value / gb.value).quantize(Decimal("0.00001"), ROUND_HALF_UP)
+    return Factor(
+        _EV_CN_ID, value, ev.unit, f"{ev.source}; rescaled with {cn.source}", f"{ev.edition} + {cn.edition}",
+        cn.year,
+        f"Derived: kWh per km = {ev.value} / {gb.value} (the DESNZ car factor over the UK 'electricity "
+        f"generated' factor it is priced at), times {cn.value} (China's grid, MEE 2023), rounded to 5 dp. Grid "
+        "losses: we take DESNZ's car factor to exclude UK T&D losses (DESNZ lists T&D separately) and MEE's factor "
+        "to be China's whole grid average, so losses are counted once, in China's factor; neither reading has "
+        "been checked against the source documents here, and if DESNZ's car factor did include UK T&D this "
+        "would be about 9 % high. Used when every known place of the leg is in China (or, with no places, a leg "
+        "within CN). Mixes a CO2-only grid factor with a CO2e car factor.",
+        ev.category,
+    )
+
+
+@dataclass(frozen=True)
+class ComparisonBasis:
+    """One row of comparisons.csv, for the methodology page."""
+
+    id: str
+    what: str  # e.g. "day of an average Chinese resident's home electricity"
+    quantity: Decimal
+    quantity_unit: str
+    factor: Factor | None
+    kg_per_unit: Decimal
+    basis: str
+    note: str
+
+
+def comparison_table() -> list[ComparisonBasis]:
+    """Every comparison basis with its source, as used by comparisons()."""
+    with (DATA_DIR / "comparisons.csv").open(encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    out = []
+    for r in rows:
+        f = factor(r["factor_id"]) if r["factor_id"] else None
+        quantity = Decimal(r["quantity"])
+        out.append(ComparisonBasis(
+            r["id"], " ".join(x for x in (r["unit_one"], r["what"]) if x), quantity, r["quantity_unit"], f,
+            quantity * (f.value if f else 1), r["basis"], r["note"],
+        ))
+    return out
+
+
+@dataclass(frozen=True)
+class _Basis:
+    unit_one: str
+    unit_many: str
+    what: str
+    kg_per_unit: Decimal
+    basis: str
+    code: str = ""
+
+
+@cache
+def _comparison_bases() -> tuple[_Basis, ...]:
+    with (DATA_DIR / "comparisons.csv").open(encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    return tuple(
+        _Basis(
+            r["unit_one"], r["unit_many"], r["what"],
+            Decimal(r["quantity"]) * (factor(r["factor_id"]).value if r["factor_id"] else 1),
+            r["basis"], r["id"],
+        )
+        for r in rows
+    )
+
+
+def comparisons(total_kg: Decimal) -> list[Comparison]:
+    """Plain-language equivalents of a footprint ("= 12 days of ..."), each with its basis."""
+    total = Decimal(total_kg)
+    if total <= 0:
+        return []
+    out = []
+    for b in _comparison_bases():
+        n = total / b.kg_per_unit
+        shown = n.quantize(Decimal(1) if n >= 10 else Decimal("0.1"), ROUND_HALF_UP)
+        number = f"{shown:,}" if shown > 0 else "less than 0.1"
+        unit = b.unit_one if shown == 1 else b.unit_many
+        out.append(Comparison(" ".join(x for x in (number, unit, b.what) if x), shown, b.basis, b.code))
+    return out
+
+
+# ---------------------------------------------------------------- parsing
+
+
+def _rounded(value: Decimal, step: str) -> float:
+    return float(value.quantize(Decimal(step), ROUND_HALF_UP))

@@ -1,0 +1,151 @@
+"""What the methodology page explains beyond the factor table: where each source
+lives (a link per edition), how one flight within China comes out under each
+defensible method, and why calculators disagree on common trips.
+
+Every figure here is computed by the footprint engine from factors.csv at the
+time the page is drawn; nothing is typed in twice. Flask-free.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import cache
+
+from app.services import footprint
+from app.services.footprint import places
+from app.services.footprint.labels import N_
+
+__all__ = ["FlightMethod", "Source", "Trip", "flight_methods", "myclimate_kg", "source_for", "sources", "trips"]
+
+
+@dataclass(frozen=True)
+class Source:
+    edition: str  # as in factors.csv's edition column
+    url: str
+    note: str
+
+
+@cache
+def sources() -> dict[str, Source]:
+    """A public address for each source edition (app/data/sources.csv)."""
+    with (footprint.DATA_DIR / "sources.csv").open(encoding="utf-8", newline="") as f:
+        return {r["edition"]: Source(r["edition"], r["url"], r["note"]) for r in csv.DictReader(f)}
+
+
+def source_for(edition: str) -> Source | None:
+    """The link for a factor's edition; a derived edition ("carbondot-2 + X") links to X."""
+    table = sources()
+    for part in reversed(edition.split(" + ")):
+        if part.strip() in table:
+            return table[part.strip()]
+    return None
+
+
+@dataclass(frozen=True)
+class FlightMethod:
+    name: str
+    factor: footprint.Factor
+    km: Decimal
+    kg: Decimal
+    note: str
+
+
+EXAMPLE_FROM, EXAMPLE_TO = "PEK", "CTU"
+
+
+def flight_methods() -> list[FlightMethod]:
+    """One economy flight within China (Beijing to Chengdu, one way) under each method we consider defensible."""
+    km = footprint.great_circle_km(places.by_code(EXAMPLE_FROM), places.by_code(EXAMPLE_TO))
+    rows = (
+        (N_("DESNZ non-UK factor, with RF (our method, carbondot-2)"), "flight:international:economy:rf",
+         N_("DESNZ's own factor for flights that do not touch the UK, with its radiative-forcing uplift as it "
+            "advises.")),
+        (N_("DESNZ non-UK factor, without RF"), "flight:international:economy:no_rf",
+         N_("The same, CO2e of the fuel burned only: what you get with the switch off.")),
+        (N_("DESNZ UK domestic factor, with RF (carbondot-1)"), "flight:domestic:economy:rf",
+         N_("Describes short UK hops (many take-offs per km on small aircraft); about twice the non-UK factor, so "
+            "we no longer use it outside the UK.")),
+        (N_("DESNZ UK domestic factor, without RF"), "flight:domestic:economy:no_rf",
+         N_("The same without radiative forcing.")),
+    )
+    return [FlightMethod(name, f, km, km * f.value, note) for name, fid, note in rows
+            for f in (footprint.factor(fid),)]
+
+
+@dataclass(frozen=True)
+class Trip:
+    item: footprint.LineItem  # the flight as the engine prices it (label and parts, for the page's language)
+    ours: Decimal  # kg CO2e, our method with RF (the default)
+    without_rf: Decimal  # kg CO2e, our method without RF
+    old: Decimal  # kg CO2e, carbondot-1's method (UK domestic factor for any domestic flight)
+    myclimate: Decimal  # kg CO2e, another published calculator's method (myclimate), economy
+    why: str
+
+
+@cache
+def _myclimate() -> dict[str, tuple[Decimal, Decimal]]:
+    """parameter -> (short haul, long haul), from app/data/myclimate_flight.csv."""
+    with (footprint.DATA_DIR / "myclimate_flight.csv").open(encoding="utf-8", newline="") as f:
+        return {r["parameter"]: (Decimal(r["short_haul"]), Decimal(r["long_haul"])) for r in csv.DictReader(f)}
+
+
+def _myclimate_haul(km: Decimal, haul: int) -> Decimal:
+    p = {name: values[haul] for name, values in _myclimate().items()}
+    x = km + p["DC"]
+    fuel = p["a"] * x * x + p["b"] * x + p["c"]
+    return (fuel / (p["S"] * p["PLF"]) * (1 - p["CF"]) * p["CW_economy"] * (p["EF"] * p["M"] + p["P"])
+            + p["AF"] * x + p["A"])
+
+
+def myclimate_kg(km: Decimal) -> Decimal:
+    """One economy seat over this great-circle distance by myclimate's published formula (with its altitude multiplier).
+
+    Short haul below 1,500 km, long haul above 2,500 km, and in between a straight line from the
+    short-haul figure at 1,500 km to the long-haul figure at 2,500 km, as myclimate describes.
+    """
+    short_until, long_from = Decimal(1500), Decimal(2500)
+    if km <= short_until:
+        return _myclimate_haul(km, 0)
+    if km >= long_from:
+        return _myclimate_haul(km, 1)
+    short, long = _myclimate_haul(short_until, 0), _myclimate_haul(long_from, 1)
+    return short + (km - short_until) / (long_from - short_until) * (long - short)
+
+
+# Six trips our visitors make; economy, one way.
+_TRIPS = (
+    ("PEK", "CTU", N_("Within China. carbondot-1 priced it with the UK domestic factor (about twice as high).")),
+    ("PVG", "CTU", N_("Within China, a little longer than Beijing-Chengdu, so a little more: one factor for all "
+                      "non-UK flights keeps more distance never cheaper.")),
+    ("HKG", "PEK", N_("Hong Kong to Beijing: between two places, not touching the UK, so DESNZ's non-UK factor; "
+                      "carbondot-1 used the to/from-UK short-haul factor.")),
+    ("CTU", "SIN", N_("China to Singapore: the same non-UK factor; carbondot-1 used the to/from-UK short-haul "
+                      "factor.")),
+    # Shown through gettext, which formats with %: hence %%.
+    ("PEK", "FRA", N_("Beijing to Frankfurt: non-UK; carbondot-1 used the to/from-UK long-haul factor (7 %% higher).")),
+    ("LHR", "PEK", N_("London to Beijing touches the UK: DESNZ's long-haul to/from-UK factor, unchanged.")),
+)
+
+
+def _old_factor_id(a: places.Place, b: places.Place, km: Decimal) -> str:
+    """carbondot-1's rule, for the comparison only: same country -> UK domestic, else by 3,700 km."""
+    if a.country == b.country:
+        return "flight:domestic:economy:rf"
+    band = "long_haul" if km >= footprint.factor("param:flight:long_haul_from_km").value else "short_haul"
+    return f"flight:{band}:economy:rf"
+
+
+def trips() -> list[Trip]:
+    """Six common trips: our figure with and without RF, and what carbondot-1 said, with why they differ."""
+    out = []
+    for origin, destination, why in _TRIPS:
+        leg = {"mode": "flight", "from": origin, "to": destination}
+        ours = footprint.estimate({"legs": [leg]})
+        bare = footprint.estimate({"legs": [leg], "radiative_forcing": False})
+        a, b = places.by_code(origin), places.by_code(destination)
+        km = ours.items[0].distance_km
+        old = km * footprint.factor(_old_factor_id(a, b, km)).value
+        out.append(Trip(ours.items[0], ours.total_kg, bare.total_kg, old, myclimate_kg(km), why))
+    return out

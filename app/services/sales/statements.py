@@ -1,0 +1,131 @@
+"""What each project owner is owed: paid orders, kilograms retired, the owner's
+share, and what has been paid out, per currency. Sums over indexed columns;
+nothing here is stored twice."""
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ...models import Order, Payout, Project, ProjectOwner
+
+
+@dataclass(frozen=True)
+class Line:
+    project_id: int
+    project_name: str
+    currency: str
+    orders: int
+    kg: int
+    gross_minor: int
+    owed_minor: int
+
+
+@dataclass(frozen=True)
+class Statement:
+    owner: ProjectOwner
+    lines: tuple[Line, ...]
+    paid_out: dict[str, int]
+
+    def owed(self, currency: str) -> int:
+        return sum(line.owed_minor for line in self.lines if line.currency == currency)
+
+    def balance(self, currency: str) -> int:
+        return self.owed(currency) - self.paid_out.get(currency, 0)
+
+    @property
+    def currencies(self) -> list[str]:
+        return sorted({line.currency for line in self.lines} | set(self.paid_out))
+
+
+def statement(session: Session, owner: ProjectOwner) -> Statement:
+    rows = session.execute(
+        select(
+            Project.id, Project.name, Project.currency,
+            func.count(Order.id), func.coalesce(func.sum(Order.credits_kg), 0),
+            func.coalesce(func.sum(Order.amount_minor), 0), func.coalesce(func.sum(Order.owner_minor), 0),
+        )
+        .select_from(Project)
+        .outerjoin(Order, (Order.project_id == Project.id) & (Order.status == "paid"))
+        .where(Project.owner_id == owner.id)
+        .group_by(Project.id, Project.name, Project.currency)
+        .order_by(Project.id)
+    ).all()
+    paid = dict(
+        session.execute(
+            select(Payout.currency, func.sum(Payout.amount_minor)).where(Payout.owner_id == owner.id)
+            .group_by(Payout.currency)
+        ).all()
+    )
+    return Statement(
+        owner=owner,
+        lines=tuple(Line(pid, name, cur, int(n), int(kg), int(gross), int(owed))
+                    for pid, name, cur, n, kg, gross, owed in rows),
+        paid_out={cur: int(total) for cur, total in paid.items()},
+    )
+
+
+@dataclass(frozen=True)
+class ProjectMoney:
+    """A project's money, each figure true on its own. Payouts go to an owner, not to a
+    project, so paid out and still owed cover all of the owner's projects in this currency."""
+
+    owner_share_minor: int  # this project's owner share of paid orders (earned, not necessarily paid)
+    owner_paid_out_minor: int  # transferred to the owner so far
+    owner_owed_minor: int  # the owner's share not yet paid out
+
+
+def project_money(session: Session, projects: list[Project]) -> dict[int, ProjectMoney]:
+    """Owner share, paid out and still owed for each project (two grouped sums per call)."""
+    owner_ids = {p.owner_id for p in projects}
+    share = dict(session.execute(
+        select(Order.project_id, func.sum(Order.owner_minor))
+        .where(Order.project_id.in_([p.id for p in projects]), Order.status == "paid").group_by(Order.project_id)
+    ).all())
+    earned = {(oid, cur): int(total) for oid, cur, total in session.execute(
+        select(Project.owner_id, Order.currency, func.sum(Order.owner_minor))
+        .join(Project, Project.id == Order.project_id)
+        .where(Project.owner_id.in_(owner_ids), Order.status == "paid").group_by(Project.owner_id, Order.currency)
+    ).all()}
+    paid = {(oid, cur): int(total) for oid, cur, total in session.execute(
+        select(Payout.owner_id, Payout.currency, func.sum(Payout.amount_minor))
+        .where(Payout.owner_id.in_(owner_ids)).group_by(Payout.owner_id, Payout.currency)
+    ).all()}
+    result = {}
+    for p in projects:
+        key = (p.owner_id, p.currency)
+        result[p.id] = ProjectMoney(int(share.get(p.id) or 0), paid.get(key, 0), earned.get(key, 0) - paid.get(key, 0))
+    return result
+
+
+def all_statements(session: Session) -> list[Statement]:
+    owners = session.execute(select(ProjectOwner).order_by(ProjectOwner.id)).scalars()
+    return [statement(session, owner) for owner in owners]
+
+
+def paid_orders(session: Session, owner: ProjectOwner) -> list[Order]:
+    return list(
+        session.execute(
+            select(Order).join(Project, Project.id == Order.project_id)
+            .where(Project.owner_id == owner.id, Order.status == "paid")
+            .order_by(Order.paid_at, Order.id)
+        ).scalars()
+    )
+
+
+def to_csv(session: Session, owner: ProjectOwner) -> str:
+    """One row per paid order: what it retired and the owner's share (no personal data)."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["order", "paid_at", "project", "kg", "currency", "amount_minor", "owner_minor",
+                     "platform_fee_minor", "payment_fee_minor", "serials"])
+    for order in paid_orders(session, owner):
+        serials = " ".join(f"{r.batch.serial_prefix}:{r.first_serial}-{r.last_serial}" for r in order.retirements)
+        writer.writerow([order.public_id, order.paid_at.isoformat() if order.paid_at else "", order.project.name,
+                         order.credits_kg, order.currency, order.amount_minor, order.owner_minor,
+                         order.platform_fee_minor, "" if order.payment_fee_minor is None else order.payment_fee_minor,
+                         serials])
+    return out.getvalue()

@@ -1,0 +1,424 @@
+"""The calculator form (web layer): one form for every scenario (travel legs, hotel nights, meals,
+a shopping basket, home energy), the live total, the projects with the exact
+price. Its form posts to checkout; htmx keeps the total live.
+
+Which sections a scenario shows, and in which order, is data (SECTIONS); a
+section that already holds values is shown whatever the scenario, so nothing
+that is counted is ever hidden."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from urllib.parse import urlencode
+
+from flask import current_app, url_for
+from flask_babel import get_locale, gettext
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from werkzeug.datastructures import MultiDict
+
+from ..extensions import db
+from ..models import Event
+from ..services import footprint
+from ..services.footprint import labels, places
+from ..services.sales import checkout, money, orders
+from .htmx import render
+
+MAX_LEGS = 10
+# Item codes -> translated labels: the msgids live in services/footprint/labels.py, resolved per request.
+MODE_LABELS = {code: _l(msgid) for code, msgid in labels.MODES.items()}
+CABIN_LABELS = {code: _l(msgid) for code, msgid in labels.CABINS.items()}
+FUEL_LABELS = {code: _l(msgid) for code, msgid in labels.FUELS.items()}
+MEAL_LABELS = {code: _l(msgid) for code, msgid in labels.MEALS.items()}
+# Shown only when the form already holds them (an API-era kind, or a diet sent by the life page).
+EXTRA_MEAL_LABELS = {code: _l(msgid) for code, msgid in {**labels.LEGACY_MEALS, **labels.DIETS}.items()}
+BASKET_LABELS = {code: _l(msgid) for code, msgid in labels.BASKET.items()}
+# Shown before "more": what a basket most often holds, and the big emitters.
+BASKET_FIRST = ("pork", "beef", "poultry", "fish_farmed", "eggs", "milk", "rice", "tofu")
+GRID_LABELS = {code: _l(msgid) for code, msgid in labels.GRIDS.items()}
+
+# Each scenario's sections in page order: (section, optional). Optional ones start folded.
+SECTIONS = {
+    "conference": (("travel", False), ("hotel", False), ("meals", True)),
+    "scenic": (("travel", False), ("hotel", False)),
+    "hotel": (("hotel", False), ("travel", False)),
+    "restaurant": (("meals", False), ("travel", True)),
+    "supermarket": (("basket", False), ("travel", True)),
+    "other": (("travel", False), ("hotel", False)),
+}
+ALL_SECTIONS = ("travel", "hotel", "meals", "basket", "energy")
+SECTION_SUMMARIES = {
+    "travel": _l("Add your trip here (optional)"),
+    "meals": _l("Add your meals (optional)"),
+}
+SCENARIO_INTROS = {
+    "conference": _l("Your trip here, your hotel nights and, if you like, your meals."),
+    "scenic": _l("Your trip here and any nights you stay."),
+    "hotel": _l("Your nights at the hotel, then your trip here."),
+    "restaurant": _l("What you ate, and your trip here if you like."),
+    "supermarket": _l("What you bought, and your trip here if you like."),
+    "other": _l("Your trip here and any nights you stay."),
+}
+
+
+@dataclass(frozen=True)
+class Section:
+    name: str
+    optional: bool  # folded in a <details> unless open
+    open: bool
+
+
+@dataclass
+class Calculation:
+    """Everything the calculator page shows, built once per request."""
+
+    form: MultiDict
+    legs: list[dict]
+    data: dict
+    result: footprint.FootprintResult | None = None
+    error: footprint.FootprintError | None = None
+    kg: int = 0
+    offers: list[dict] = field(default_factory=list)
+    selected_project: int | None = None
+    errors: dict[str, str] = field(default_factory=dict)  # by engine field name ("legs[0].from")
+    form_errors: dict[str, str] = field(default_factory=dict)  # the same, by form field ("legs-0-from")
+    sections: list[Section] = field(default_factory=list)
+
+
+def venue(event: Event) -> str:
+    """The default destination as the visitor reads it: the venue's name where it has coordinates, else its
+    city or station."""
+    if event.venue_lat is not None and event.venue_lon is not None:
+        return event.venue_name or event.city
+    return event.venue_code or event.city
+
+
+def placed(legs: list[dict], event: Event) -> list[dict]:
+    """The legs with the venue's name, wherever typed, placed at the venue's coordinates (the field shows the name)."""
+    if event.venue_lat is None or event.venue_lon is None:
+        return legs
+    name = places.fold(venue(event))
+    at = places.venue_text(venue(event), event.venue_lat, event.venue_lon)
+    return [{**leg, **{end: at for end in ("from", "to") if places.fold(leg[end]) == name}} for leg in legs]
+
+
+def blank_leg(event: Event) -> dict:
+    return {"mode": "flight", "from": "", "to": venue(event), "distance_km": "", "cabin": "economy",
+            "fuel": "unknown", "occupants": "1", "return": True, "trips": "", "country": ""}
+
+
+def read_legs(form: MultiDict, event: Event) -> list[dict]:
+    """The legs as typed, including blank ones, after add/remove actions."""
+    try:
+        count = max(0, min(int(form.get("leg_count", "1")), MAX_LEGS))
+    except ValueError:
+        count = 1
+    legs = []
+    for i in range(count):
+        p = f"legs-{i}-"
+        legs.append({
+            "mode": form.get(p + "mode", "flight"),
+            "from": form.get(p + "from", "").strip(),
+            "to": form.get(p + "to", "").strip(),
+            "distance_km": form.get(p + "distance_km", "").strip(),
+            "cabin": form.get(p + "cabin", "economy"),
+            "fuel": form.get(p + "fuel", "unknown"),
+            "occupants": form.get(p + "occupants", "1").strip(),
+            "return": form.get(p + "return") == "on",
+            # Set by the life page: the same journey made several times, within a country.
+            "trips": form.get(p + "trips", "").strip(),
+            "country": form.get(p + "country", "").strip(),
+        })
+    action = form.get("action", "")
+    if action == "add_leg" and len(legs) < MAX_LEGS:
+        new = blank_leg(event)
+        if legs:
+            new["to"] = legs[-1]["to"]
+        legs.append(new)
+    elif action.startswith("remove_leg-"):
+        index = action.removeprefix("remove_leg-")
+        if index.isdigit() and int(index) < len(legs):
+            legs.pop(int(index))
+    return legs
+
+
+def _counted(leg: dict) -> bool:
+    # A leg with no start and no distance has not been filled in yet.
+    return leg["mode"] in ("walk", "bike") or bool(leg["from"]) or bool(leg["distance_km"])
+
+
+def to_engine_input(legs: list[dict], form: MultiDict) -> dict:
+    """The public footprint JSON shape (the same as POST /api/v1/footprint)."""
+    counted = [{k: v for k, v in leg.items() if v not in ("", None)} for leg in legs if _counted(leg)]
+    data: dict = {"legs": counted}
+    nights = form.get("hotel-nights", "").strip()
+    if nights and nights != "0":
+        data["hotel_nights"] = [{"country": form.get("hotel-country", "CN"), "nights": nights}]
+    meals = [
+        {"kind": kind, "count": count}
+        for kind in footprint.MEAL_CODES  # the form's meals, and the life page's diets
+        if (count := form.get(f"meals-{kind}", "").strip())
+    ]
+    if meals:
+        data["meals"] = meals
+    basket = [
+        {"category": category, "amount": amount}
+        for category, _label in footprint.BASKET_CATEGORIES
+        if (amount := form.get(f"basket-{category}", "").strip())
+    ]
+    if basket:
+        data["basket"] = basket
+    energy = []
+    if electricity := form.get("energy-electricity", "").strip():
+        energy.append({"kind": "electricity", "amount": electricity, "grid": form.get("energy-grid", "CN")})
+    if gas := form.get("energy-gas", "").strip():
+        energy.append({"kind": "natural_gas", "amount": gas, "unit": form.get("energy-gas-unit") or "kWh"})
+    if energy:
+        data["energy"] = energy
+    if form.get("rf_shown"):
+        data["radiative_forcing"] = form.get("radiative_forcing") == "on"
+    return data
+
+
+def form_for(data: dict) -> MultiDict:
+    """Calculator form fields that give back engine input `data` (to_engine_input's inverse).
+
+    The life page posts these as hidden fields, so its footprint goes through
+    the very same calculate() and checkout as any visitor's.
+    """
+    legs = data.get("legs", [])
+    items = [("leg_count", str(len(legs)))]
+    for i, leg in enumerate(legs):
+        for key, value in leg.items():
+            if key == "return":
+                if value is True:
+                    items.append((f"legs-{i}-return", "on"))
+            else:
+                items.append((f"legs-{i}-{key}", str(value)))
+    for stay in data.get("hotel_nights", [])[:1]:
+        items += [("hotel-nights", str(stay["nights"])), ("hotel-country", str(stay["country"]))]
+    items += [(f"meals-{m['kind']}", str(m["count"])) for m in data.get("meals", [])]
+    items += [(f"basket-{b['category']}", str(b["amount"])) for b in data.get("basket", [])]
+    for use in data.get("energy", []):
+        if use["kind"] == "electricity":
+            items += [("energy-electricity", str(use["amount"])), ("energy-grid", str(use.get("grid", "CN")))]
+        else:
+            items += [("energy-gas", str(use["amount"])), ("energy-gas-unit", str(use.get("unit", "kWh")))]
+    if "radiative_forcing" in data:
+        items.append(("rf_shown", "1"))
+        if data["radiative_forcing"]:
+            items.append(("radiative_forcing", "on"))
+    return MultiDict(items)
+
+
+_ROW = re.compile(r"^(legs|meals|basket|energy|hotel_nights)\[(\d+)\]\.(\w+)$")
+
+
+def form_field(engine_field: str, data: dict, legs: list[dict]) -> str:
+    """The form field behind an engine field name: "meals[1].count" -> "meals-fish"."""
+    match = _ROW.match(engine_field)
+    if not match:
+        return engine_field
+    kind, index, key = match.group(1), int(match.group(2)), match.group(3)
+    try:
+        if kind == "legs":
+            rows = [i for i, leg in enumerate(legs) if _counted(leg)]
+            return f"legs-{rows[index]}-{key}"
+        if kind == "hotel_nights":
+            return f"hotel-{key}"
+        row = data[kind][index]
+    except (IndexError, KeyError):
+        return engine_field
+    if kind == "meals":
+        return f"meals-{row['kind']}"
+    if kind == "basket":
+        return f"basket-{row['category']}"
+    if key == "grid":
+        return "energy-grid"
+    return "energy-electricity" if row.get("kind") == "electricity" else "energy-gas"
+
+
+def sections_for(event: Event, form: MultiDict, legs: list[dict], data: dict) -> list[Section]:
+    """The scenario's sections, plus any other section that holds values (never hide what is counted)."""
+    action = form.get("action", "")
+    filled = {
+        "travel": any(_counted(leg) for leg in legs) or action == "add_leg" or action.startswith("remove_leg-"),
+        "hotel": "hotel_nights" in data,
+        "meals": "meals" in data,
+        "basket": "basket" in data,
+        "energy": "energy" in data,
+    }
+    listed = SECTIONS.get(event.scenario, SECTIONS["other"])
+    sections = [Section(name, optional, not optional or filled[name]) for name, optional in listed]
+    shown = {name for name, _optional in listed}
+    sections += [Section(name, False, True) for name in ALL_SECTIONS if name not in shown and filled[name]]
+    return sections
+
+
+def calculate(event: Event, form: MultiDict) -> Calculation:
+    legs = read_legs(form, event) if form else [blank_leg(event)]
+    calc = Calculation(form=form, legs=legs, data=to_engine_input(placed(legs, event), form))
+    calc.sections = sections_for(event, form, legs, calc.data)
+    estimate(calc, lambda engine_field: form_field(engine_field, calc.data, legs))
+    calc.offers = offers_for(event, calc.kg)
+    chosen = form.get("project", "")
+    ids = [o["project"].id for o in calc.offers if o["available"]]
+    if chosen.isdigit() and int(chosen) in ids:
+        calc.selected_project = int(chosen)
+    else:
+        refused = next((o for o in calc.offers if str(o["project"].id) == chosen), None)
+        if refused is not None and refused["reason"] == "buyer_limit" and calc.kg:
+            calc.errors["project"] = _(
+                "One buyer may hold at most %(kg)s of that project at once. Please choose another.",
+                kg=f"{refused['limit_kg']}\u00a0kg")
+        elif chosen and calc.kg:
+            calc.errors["project"] = _(
+                "That project does not have enough credits left for your footprint. Please choose another."
+            )
+        calc.selected_project = ids[0] if ids else None
+    return calc
+
+
+# Not part of what the visitor typed: never carried in a URL.
+NOT_STATE = ("csrf_token", "action", "e", "lang")  # lang picks the page's language, not an input
+SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
+
+
+def state(form: MultiDict) -> list[tuple[str, str]]:
+    """What the visitor typed, as URL query pairs (no CSRF token, no button, no blanks)."""
+    return [(k, v) for k, v in form.items(multi=True) if k not in NOT_STATE and v.strip() != ""][:200]
+
+
+def calculator_url(slug: str, form: MultiDict) -> str:
+    """The calculator page holding `form`: Back, reload and "Try again" come back to it."""
+    pairs = state(form)
+    url = url_for("calculator.calculate_page", slug=slug)
+    return f"{url}?{urlencode(pairs)}" if pairs else url
+
+
+def details_url(slug: str, project_id: int, form: MultiDict) -> str:
+    """A project's page, carrying the calculation so that its Back link restores it."""
+    return f"{url_for('public.project', project_id=project_id)}?{urlencode([('e', slug), *state(form)])}"
+
+
+def back_url(args: MultiDict) -> str | None:
+    """The calculator a project page was opened from (its `e` slug and the state), or None."""
+    slug = args.get("e", "")
+    return calculator_url(slug, args) if SLUG.match(slug) else None
+
+
+def retry_form(order) -> MultiDict:
+    """The calculator form that gives back a saved order: its footprint inputs, name,
+    organization, consent and project ("Try again" after a failed payment)."""
+    form = form_for(order.footprint.inputs) if order.footprint else MultiDict()
+    form["display_name"] = order.display_name
+    form["organization"] = order.organization
+    if order.show_on_board:
+        form["show_on_board"] = "on"
+    form["project"] = str(order.project_id)
+    return form
+
+
+def prefill_identity(calc: Calculation, participant_id: int | None) -> Calculation:
+    """Name, organization and board consent from the visitor's last paid order, where the
+    form does not hold them yet (an unpaid checkout never counts)."""
+    order = orders.last_paid_visitor_order(db.session, participant_id)
+    if order is None or any(k in calc.form for k in ("display_name", "organization", "show_on_board")):
+        return calc
+    calc.form = MultiDict(calc.form)
+    calc.form["display_name"] = order.display_name
+    calc.form["organization"] = order.organization
+    if order.show_on_board:
+        calc.form["show_on_board"] = "on"
+    return calc
+
+
+def estimate(calc: Calculation, field_for) -> None:
+    """Run the engine on calc.data: the result and whole kilograms to buy, or the error by
+    engine field and by form field (`field_for` maps one to the other)."""
+    try:
+        calc.result = footprint.estimate(calc.data)
+    except footprint.FootprintError as exc:
+        calc.error = exc
+        # The engine speaks English (the API's messages stay English); other pages show their own words.
+        message = exc.message if str(get_locale()) == "en" else gettext(labels.field_error(exc.field))
+        calc.errors[exc.field] = message
+        calc.form_errors[field_for(exc.field)] = message
+    if calc.result is not None and calc.result.total_kg > 0:
+        calc.kg = money.kg_to_buy(calc.result.total_kg)
+
+
+# --------------------------------------------------------------------------
+# The organizer's operations: one more scenario of the same calculation
+# --------------------------------------------------------------------------
+
+OPERATIONS_BASKET_FIRST = ("coffee", "milk", "bananas", "apples", "wheat_bread", "rice")
+
+
+def operations_input(form: MultiDict) -> tuple[dict, dict[str, str]]:
+    """The venue's electricity, gas, catering and supplies as engine input, and which
+    form field each row came from."""
+    data: dict[str, list] = {"energy": [], "meals": [], "basket": []}
+    where: dict[str, str] = {}
+    if form.get("electricity"):
+        where[f"energy[{len(data['energy'])}]"] = "electricity"
+        data["energy"].append({"kind": "electricity", "amount": form["electricity"], "grid": form.get("grid") or "CN"})
+    if form.get("gas"):
+        where[f"energy[{len(data['energy'])}]"] = "gas"
+        data["energy"].append({"kind": "natural_gas", "amount": form["gas"], "unit": form.get("gas_unit") or "kWh"})
+    for kind, _label in footprint.MEAL_KINDS:
+        if form.get(f"meals-{kind}"):
+            where[f"meals[{len(data['meals'])}]"] = f"meals-{kind}"
+            data["meals"].append({"kind": kind, "count": form[f"meals-{kind}"]})
+    for category, _label in footprint.BASKET_CATEGORIES:
+        if form.get(f"basket-{category}"):
+            where[f"basket[{len(data['basket'])}]"] = f"basket-{category}"
+            data["basket"].append({"category": category, "amount": form[f"basket-{category}"]})
+    return {k: v for k, v in data.items() if v}, where
+
+
+def calculate_operations(event: Event, form: MultiDict) -> Calculation:
+    """The operations scenario: errors by form field (plus "form" and "project"), offers
+    priced without the platform fee, the chosen project or the first one available."""
+    fields = MultiDict({k: (form.get(k) or "").strip()[:40] for k in form if k != "csrf_token"})
+    data, where = operations_input(fields)
+    calc = Calculation(form=fields, legs=[], data=data)
+    if data:  # nothing entered yet: no total, no error
+        estimate(calc, lambda engine_field: where.get(engine_field.split(".")[0], "form"))
+    calc.offers = checkout.offers(db.session, event, calc.kg, 0)
+    available = [o["project"].id for o in calc.offers if o["available"]]
+    chosen = fields.get("project", "")
+    calc.selected_project = next((pid for pid in available if str(pid) == chosen), available[0] if available else None)
+    return calc
+
+
+def offers_for(event: Event, kg: int) -> list[dict]:
+    """Each project on offer with credits left, money passed on and the exact price."""
+    return checkout.offers(db.session, event, kg, current_app.config["PLATFORM_FEE_PERCENT"],
+                           share_percent=current_app.config["HOLD_SHARE_PERCENT"])
+
+
+def page(event: Event, calc: Calculation, status: int = 200, block=None):
+    return render(
+        "calculator/calculate.html",
+        block=block,
+        status=status,
+        event=event,
+        calc=calc,
+        modes=MODE_LABELS,
+        cabins=CABIN_LABELS,
+        fuels=FUEL_LABELS,
+        hotel_countries=labels.hotel_countries(str(get_locale()), gettext),
+        meal_kinds=MEAL_LABELS,
+        extra_meal_kinds=EXTRA_MEAL_LABELS,
+        gas_units=footprint.gas_units(event.country),
+        energy_units={code: _l(msgid) for code, msgid in labels.ENERGY_UNITS.items()},
+        basket_labels=BASKET_LABELS,
+        basket_first=BASKET_FIRST,
+        grids=GRID_LABELS,
+        summaries=SECTION_SUMMARIES,
+        intro=SCENARIO_INTROS.get(event.scenario, SCENARIO_INTROS["other"]),
+        comparisons=footprint.comparisons(calc.result.total_kg) if calc.result and calc.kg else [],
+        currency=money.currency(event.currency),
+        project_url=lambda project_id: details_url(event.slug, project_id, calc.form),
+    )

@@ -1,0 +1,269 @@
+"""Every form of the site in one place (Flask-WTF), and the one helper that shows
+a service's refusal (any DomainError) next to its field or above the form."""
+from __future__ import annotations
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    ColorField,
+    DateField,
+    EmailField,
+    IntegerField,
+    PasswordField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import AnyOf, EqualTo, InputRequired, Length, NumberRange, Optional, Regexp
+
+from ..models import EVENT_LANGUAGES, EVENT_STATUSES, SCENARIOS
+from ..services.accounts import organizations
+from ..services.errors import DomainError
+from ..services.sales import money
+
+# --------------------------------------------------------------------------
+# Fields
+# --------------------------------------------------------------------------
+
+class FriendlyDateField(DateField):
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError(_("Use a date like 2026-09-07.")) from None
+
+
+class FriendlyIntegerField(IntegerField):
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError(_("Enter a whole number, like 300.")) from None
+
+
+# --------------------------------------------------------------------------
+# Accounts
+# --------------------------------------------------------------------------
+
+class InviteSignUpForm(FlaskForm):
+    """Sign-up through an invite link: the organization comes from the link."""
+    name = StringField(_l("Your name"), validators=[Length(max=120, message=_l("Keep it under 120 characters."))])
+    email = EmailField(_l("E-mail"), validators=[
+        InputRequired(_l("Enter your e-mail address.")),
+        Regexp(organizations.EMAIL_RE, message=_l("Enter an e-mail address like name@example.com."))])
+    password = PasswordField(_l("Password"), validators=[
+        InputRequired(_l("Choose a password.")),
+        Length(min=organizations.PASSWORD_MIN, max=organizations.PASSWORD_MAX,
+               message=_l("Use at least 10 characters."))])
+
+
+class SignUpForm(InviteSignUpForm):
+    """Sign-up that creates the organizer's organization too."""
+    organization = StringField(_l("Organization"), validators=[
+        InputRequired(_l("Enter the name of your company or organization.")),
+        Length(max=organizations.ORGANIZATION_MAX, message=_l("Keep the name under 60 characters."))])
+
+
+class SignInForm(FlaskForm):
+    email = EmailField(_l("E-mail"), validators=[InputRequired(_l("Enter your e-mail address."))])
+    password = PasswordField(_l("Password"), validators=[InputRequired(_l("Enter your password."))])
+    remember = BooleanField(_l("Keep me signed in on this device"))
+
+
+class PasswordForm(FlaskForm):
+    current = PasswordField(_l("Current password"), validators=[InputRequired(_l("Enter your current password."))])
+    new = PasswordField(_l("New password"), validators=[
+        InputRequired(_l("Choose a new password.")),
+        Length(min=organizations.PASSWORD_MIN, max=organizations.PASSWORD_MAX,
+               message=_l("Use at least 10 characters."))])
+    confirm = PasswordField(_l("New password again"), validators=[
+        InputRequired(_l("Type the new password again.")), EqualTo("new", _l("The two new passwords differ."))])
+
+
+def error_message(exc: DomainError) -> str:
+    """A service's refusal in the reader's language (its codes are stable)."""
+    p = exc.params
+    messages = {
+        "email_invalid": lambda: _("Enter an e-mail address like name@example.com."),
+        "email_taken": lambda: _("An account with this e-mail exists already. Sign in instead."),
+        "password_short": lambda: _("Use at least %(n)s characters.", n=p["n"]),
+        "password_long": lambda: _("Use at most %(n)s characters.", n=p["n"]),
+        "password_wrong": lambda: _("That is not your current password."),
+        "password_same": lambda: _("Choose a password different from the current one."),
+        "organization_empty": lambda: _("Enter the organization's name."),
+        "organization_long": lambda: _("Keep the name under %(n)s characters.", n=p["n"]),
+        "organization_taken": lambda: _(
+            "An organization with this name exists already. To join it, ask one of its members for an invite link."),
+        "organization_taken_other": lambda: _("Another organization has this name."),
+        "plain_text": lambda: _("Please use plain text."),
+        "slug_format": lambda: _(
+            "Use %(low)s to %(high)s lower-case letters, digits and single hyphens, like chengdu-forum-2026.",
+            low=p["low"], high=p["high"]),
+        "slug_taken": lambda: _("Another event uses this address already."),
+        "slug_frozen": lambda: _("This event has orders, so its address can no longer change."),
+        "currency": lambda: _("No project sells credits in that currency yet; choose another."),
+        "project_gone": lambda: _("One of the chosen projects is no longer on offer."),
+        "project_currency": lambda: _(
+            "%(project)s is priced in %(project_currency)s; this event takes %(currency)s. Untick it or change "
+            "the currency.", **p),
+        "dates": lambda: _("The event cannot end before it starts."),
+        "venue": lambda: _("We do not know that place; pick one of the suggestions (a city, airport or station)."),
+        "country": lambda: _("Use a two-letter country code such as CN."),
+        "language": lambda: _("Choose English, Chinese or Filipino."),
+        "handoff_lapsed": lambda: _("This order can no longer be paid; start again at the kiosk."),
+        # teams (app/services/accounts/invites.py)
+        "invite_invalid": lambda: _("This invite link does not work: it was used, revoked or is too old. Ask for "
+                                    "a new one."),
+        "invite_role": lambda: _("Only organizer accounts can join an organization."),
+        "last_member": lambda: _("An organization keeps at least one member: invite someone before you leave."),
+        # admin rules (app/services/accounts/admin.py)
+        "price": lambda: _("Enter a price above zero, like 58.00."),
+        "owner_missing": lambda: _("Choose an owner or name a new one."),
+        "owner_exists": lambda: _("That owner exists already; choose it from the list."),
+        "project_exists": lambda: _("A project with this name exists already."),
+        "batch_refused": lambda: _("Refused: %(why)s", why=exc.message),
+        "certificate_not_found": lambda: _("No certificate has this number."),
+        "already_revoked": lambda: _("This certificate is revoked already."),
+        "organization_not_found": lambda: _("No board shows an organization by this name."),
+        "amount": lambda: _("Enter an amount above zero, like 120.50."),
+        "over_balance": lambda: _("That is more than the %(b)s still owed to this owner.",
+                                  b=money.format_money(max(p["balance"], 0), p["currency"])),
+    }
+    make = messages.get(exc.code)
+    return make() if make else exc.message
+
+
+def show_error(form: FlaskForm, exc: DomainError) -> None:
+    """Show a service refusal (and any others it carries) next to its field, or above the form."""
+    for each in (exc, *getattr(exc, "others", ())):
+        message = error_message(each)
+        field = form._fields.get(each.field or "")
+        if field is not None:
+            field.errors = [*field.errors, message]
+        else:
+            form.form_errors.append(message)
+
+
+
+# --------------------------------------------------------------------------
+# Organizers
+# --------------------------------------------------------------------------
+
+class OrganizationForm(FlaskForm):
+    name = StringField(_l("Organization name"), validators=[
+        InputRequired(_l("Enter the organization's name.")),
+        Length(max=organizations.ORGANIZATION_MAX, message=_l("Keep the name under 60 characters."))])
+
+
+class EventForm(FlaskForm):
+    name = StringField(_l("Event name"), validators=[
+        InputRequired(_l("Give the event a name.")), Length(max=200, message=_l("Keep it under 200 characters."))])
+    slug = StringField(_l("Web address"), validators=[Optional(), Length(max=organizations.SLUG_MAX)])
+    scenario = SelectField(_l("Kind of event"), choices=list(SCENARIOS), validate_choice=False, validators=[
+        InputRequired(_l("Choose the kind of event.")), AnyOf(SCENARIOS, _l("Choose one of the kinds listed."))])
+    description = TextAreaField(_l("Short description"), validators=[
+        Optional(), Length(max=1000, message=_l("Keep it under 1,000 characters."))])
+    venue_name = StringField(_l("Venue"), validators=[Optional(), Length(max=200)])
+    venue_code = StringField(_l("Venue place (for visitors' journeys)"), validators=[Optional(), Length(max=60)])
+    city = StringField(_l("City"), validators=[Optional(), Length(max=120)])
+    country = StringField(_l("Country code"), validators=[
+        Optional(), Regexp(r"^[A-Za-z]{2}$", message=_l("Use a two-letter country code such as CN."))])
+    starts_on = FriendlyDateField(_l("Starts on"), validators=[Optional()])
+    ends_on = FriendlyDateField(_l("Ends on"), validators=[Optional()])
+    expected_attendance = FriendlyIntegerField(_l("Expected attendance"), validators=[
+        Optional(), NumberRange(1, 10_000_000, message=_l("Enter a number from 1 to 10,000,000."))])
+    # Checked by organizations.save_event: only currencies that active projects sell in.
+    currency = SelectField(_l("Currency"), validate_choice=False, validators=[InputRequired(_l("Choose a currency."))])
+    projects = SelectMultipleField(_l("Projects on offer"), coerce=int, validate_choice=False)
+    color = ColorField(_l("Colour"), default="#0f5132", validators=[
+        InputRequired(_l("Choose a colour.")),
+        Regexp(r"^#[0-9a-fA-F]{6}$", message=_l("Use a colour like #0f5132."))])
+    language = SelectField(_l("Language of its kiosk and posters"), default="en", validate_choice=False,
+                           choices=[SelectChoice("en", "English"), SelectChoice("zh", "中文"),
+                                    SelectChoice("fil", "Filipino")],
+                           validators=[AnyOf(EVENT_LANGUAGES, _l("Choose one of the languages listed."))])
+    status = RadioField(_l("Status"), choices=list(EVENT_STATUSES), default="live", validate_choice=False,
+                        validators=[InputRequired(_l("Choose a status.")),
+                                    AnyOf(EVENT_STATUSES, _l("Choose draft, live or archived."))])
+
+    def to_input(self) -> organizations.EventInput:
+        d = self.data
+        return organizations.EventInput(
+            name=" ".join(d["name"].split()), scenario=d["scenario"], description=(d["description"] or "").strip(),
+            venue_name=(d["venue_name"] or "").strip(), venue_code=(d["venue_code"] or "").strip(),
+            city=(d["city"] or "").strip(), country=(d["country"] or "").strip().upper(),
+            starts_on=d["starts_on"], ends_on=d["ends_on"], expected_attendance=d["expected_attendance"],
+            currency=d["currency"], project_ids=list(d["projects"] or []), color=d["color"].lower(),
+            status=d["status"], slug=(d["slug"] or "").strip().lower() or None, language=d["language"] or "en",
+        )
+
+
+# --------------------------------------------------------------------------
+# Operators
+# --------------------------------------------------------------------------
+
+def currency_choices() -> list[str]:
+    return list(money.currencies())
+
+
+class ProjectForm(FlaskForm):
+    name = StringField(_l("Project name"), validators=[InputRequired(_l("Enter the project's name.")), Length(max=200)])
+    owner_id = SelectField(_l("Project owner"), coerce=str)
+    new_owner = StringField(_l("or a new owner"), validators=[Optional(), Length(max=200)])
+    kind = StringField(_l("Type"), validators=[InputRequired(_l("Enter the type, e.g. Forestry.")), Length(max=80)])
+    place = StringField(_l("Place"), validators=[InputRequired(_l("Enter where the project is.")), Length(max=200)])
+    country = StringField(_l("Country code"), default="CN", validators=[
+        InputRequired(_l("Enter a two-letter country code.")),
+        Regexp(r"^[A-Za-z]{2}$", message=_l("Use a two-letter country code such as CN."))])
+    standard = StringField(_l("Standard"), validators=[
+        InputRequired(_l("Enter the standard, e.g. CCER or Verra VCS.")), Length(max=80)])
+    vintage = FriendlyIntegerField(_l("Vintage"), validators=[
+        InputRequired(_l("Enter the vintage year.")), NumberRange(1990, 2100, message=_l("Enter a year like 2024."))])
+    currency = SelectField(_l("Currency"))
+    price = StringField(_l("Price per tonne"), validators=[InputRequired(_l("Enter the price per tonne."))])
+    price_source = StringField(_l("Where the price comes from"), validators=[
+        InputRequired(_l("Say where the price comes from.")), Length(max=200)])
+    price_year = FriendlyIntegerField(_l("Price year"), validators=[
+        InputRequired(_l("Enter the year of the price.")), NumberRange(1990, 2100, message=_l("Enter a year."))])
+    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=2000)])
+
+
+class BatchForm(FlaskForm):
+    serial_prefix = StringField(_l("Serial prefix"), validators=[
+        InputRequired(_l("Enter the serial prefix, e.g. CDCER-2024.")),
+        Regexp(r"^[A-Za-z0-9][A-Za-z0-9-]{0,39}$", message=_l("Letters, digits and hyphens, up to 40."))])
+    first_serial = FriendlyIntegerField(_l("First serial"), validators=[
+        InputRequired(_l("Enter the first serial number.")), NumberRange(0, 10**15, message=_l("Enter 0 or more."))])
+    quantity = FriendlyIntegerField(_l("Credits (kg)"), validators=[
+        InputRequired(_l("Enter how many credits (kg).")), NumberRange(1, 10**12, message=_l("Enter 1 or more."))])
+    vintage = FriendlyIntegerField(_l("Vintage"), validators=[
+        Optional(), NumberRange(1990, 2100, message=_l("Enter a year like 2024."))])
+
+
+class NumberForm(FlaskForm):
+    number = StringField(_l("Certificate number"), validators=[
+        InputRequired(_l("Enter the certificate number, e.g. CD-2026-000042.")), Length(max=32)])
+
+
+class OrganizationNameForm(FlaskForm):
+    name = StringField(_l("Organization as shown on the board"), validators=[
+        InputRequired(_l("Enter the organization's name.")), Length(max=120)])
+
+
+class RevokeForm(FlaskForm):
+    number = StringField(_l("Certificate number"), validators=[
+        InputRequired(_l("Enter the certificate number, e.g. CD-2026-000042.")), Length(max=32)])
+    reason = StringField(_l("Reason (shown on the certificate page)"), validators=[
+        InputRequired(_l("Say why: it is shown on the certificate's page.")), Length(max=200)])
+
+
+class PayoutForm(FlaskForm):
+    owner_id = SelectField(_l("Project owner"), coerce=str)
+    currency = SelectField(_l("Currency"))
+    amount = StringField(_l("Amount"), validators=[InputRequired(_l("Enter the amount transferred."))])
+    reference = StringField(_l("Bank reference"), validators=[Optional(), Length(max=120)])

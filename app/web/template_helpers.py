@@ -1,0 +1,118 @@
+"""Jinja filters and globals: formatting only, no business rules."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from babel.numbers import format_decimal
+from flask import Flask, current_app
+from flask_babel import format_date, format_time, get_locale, gettext
+
+from ..services.footprint import labels
+from ..services.footprint import places as _places
+from ..services.sales import money as _money
+
+
+def _locale() -> str:
+    return str(get_locale() or "en")
+
+
+def tonnes(kg) -> str:
+    """420 -> '0.42 t' ('0.42 吨' in Chinese); whole kg stay exact up to 3 decimals."""
+    t = (Decimal(kg) / 1000).quantize(Decimal("0.001"))
+    number = format_decimal(t, format="#,##0.###", locale=_locale())
+    return gettext("%(n)s t", n=number)
+
+
+def kg(value) -> str:
+    d = Decimal(value)
+    pattern = "#,##0" if d >= 100 else "#,##0.0"
+    return format_decimal(d, format=pattern, locale=_locale()) + " kg"
+
+
+def money(amount_minor: int, currency_code: str) -> str:
+    """The one money formatter for pages: money.format_money in the page's locale."""
+    return _money.format_money(amount_minor, currency_code, _locale())
+
+
+def moment(value) -> str:
+    """A UTC date and time for the page's locale: 'Dec 1, 2026 22:23', '2026年12月1日 22:23'."""
+    return f"{format_date(value, format='medium')} {format_time(value, format='HH:mm')}"
+
+
+def comparison(c) -> str:
+    """A footprint comparison ('= 119 trees growing for a year') in the page's language."""
+    forms = labels.COMPARISONS.get(c.code)
+    if forms is None:
+        return c.label  # a comparison without a translated label yet (tests/unit/test_labels.py flags it)
+    value = Decimal(c.value)
+    if value > 0:
+        number = format_decimal(value, format="#,##0" if value >= 10 else "#,##0.0", locale=_locale())
+    else:
+        number = gettext(labels.LESS_THAN, n=format_decimal(Decimal("0.1"), locale=_locale()))
+    return gettext(forms[0] if value == 1 else forms[1], n=number)
+
+
+def _chinese_name(p) -> str:
+    """A place's Chinese name from place_names.csv (an airport's is its city's), or ""."""
+    if p is not None and p.kind == "airport" and p.city:
+        p = _places.by_code(f"{_places.slug(p.city)}-{p.country.lower()}") or p
+    return p.name_zh if p is not None else ""
+
+
+def _place(part) -> str:
+    """A journey end for the page: its Chinese name on Chinese pages where the code (or an airport's
+    city) has one in place_names.csv, else the English label the engine stored (a code for airports)."""
+    if _locale() == "zh" and (name := _chinese_name(_places.by_code(part["code"]))):
+        return name
+    return part["label"]
+
+
+def place_name(p) -> str:
+    """A place for a tile or heading in the page's language: on Chinese pages its Chinese name
+    (an airport's city name and code, "北京 PEK"), else its name."""
+    if _locale() == "zh" and (name := _chinese_name(p)):
+        return f"{name} {p.code.upper()}" if p.kind == "airport" else name
+    return p.name
+
+
+def item_label(item) -> str:
+    """A footprint line item's label in the page's language (LineItem or its stored dict).
+
+    English pages, and items stored before the engine kept `parts`, show the engine's English label.
+    """
+    is_dict = isinstance(item, dict)
+    label = item["label"] if is_dict else item.label
+    parts = item.get("parts") if is_dict else item.parts
+    locale = _locale()
+    if not parts or locale == "en":
+        return label
+    def number(value):
+        return format_decimal(Decimal(str(value)), format="#,##0.#", locale=locale)
+
+    try:
+        return labels.line_item(parts, locale, _place, gettext, number)
+    except (KeyError, TypeError, ValueError):  # parts from a newer or older engine than this page knows
+        return label
+
+
+def day(value) -> str:
+    """A date for the page's locale: 'Sep 7, 2021', '2021年9月7日', 'Set 7, 2021'."""
+    return format_date(value, format="medium")
+
+
+def register(app: Flask) -> None:
+    app.jinja_env.filters["money"] = money
+    app.jinja_env.filters["day"] = day
+    app.jinja_env.filters["moment"] = moment
+    app.jinja_env.filters["comparison"] = comparison
+    app.jinja_env.filters["tonnes"] = tonnes
+    app.jinja_env.filters["kg"] = kg
+    app.jinja_env.filters["item_label"] = item_label
+    app.jinja_env.filters["place_name"] = place_name
+
+    @app.context_processor
+    def _globals():
+        return {
+            "demo_payments": not current_app.config["STRIPE_SECRET_KEY"],
+            "current_locale": str(get_locale() or "en"),
+        }
