@@ -112,8 +112,14 @@ def certificate_by_number(session: Session, number: str) -> Certificate | None:
     ).scalar_one_or_none()
 
 
-def _certificate(session: Session, number: str) -> Certificate:
+def _certificate(session: Session, number: str, *, lock: bool = False) -> Certificate:
     cert = certificate_by_number(session, number)
+    if cert is not None and lock:
+        # A row lock, read afresh: a second revocation waits, then sees the first.
+        cert = session.execute(
+            select(Certificate).where(Certificate.id == cert.id).with_for_update()
+            .execution_options(populate_existing=True)
+        ).scalar_one()
     if cert is None:
         raise AdminError(f"No certificate {(number or '').strip()}.", "number", "certificate_not_found")
     return cert
@@ -121,7 +127,7 @@ def _certificate(session: Session, number: str) -> Certificate:
 
 def revoke_certificate(session: Session, number: str, reason: str) -> Certificate:
     """Revoke a certificate: its page and the API then say so, with the reason."""
-    cert = _certificate(session, number)
+    cert = _certificate(session, number, lock=True)
     if cert.status == "revoked":
         raise AdminError(f"Certificate {cert.number} is revoked already.", "number", "already_revoked")
     reason = _plain(reason)[:REASON_MAX]
@@ -152,7 +158,12 @@ def hide_organization(session: Session, name: str) -> int:
 def record_payout(session: Session, owner_id: int, amount_minor: int | None, currency: str, reference: str = "",
                   now: dt.datetime | None = None) -> tuple[Payout, int]:
     """Record a transfer to a project owner (never more than it is owed); the payout and the balance left."""
-    owner = session.get(ProjectOwner, owner_id)
+    # The owner's row is locked while the balance is read and the payout written,
+    # so two payouts at the same moment are checked one after the other.
+    owner = session.execute(
+        select(ProjectOwner).where(ProjectOwner.id == owner_id).with_for_update()
+        .execution_options(populate_existing=True)
+    ).scalar_one_or_none()
     if owner is None:
         raise AdminError(f"No owner {owner_id}.", "owner_id", "owner_not_found")
     if amount_minor is None or amount_minor <= 0:

@@ -15,7 +15,7 @@ import datetime as dt
 import hashlib
 import secrets
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from ...models import Organization, OrganizationInvite, User, membership, utcnow
@@ -103,11 +103,20 @@ def accept(session: Session, token: str | None, user: User, now: dt.datetime | N
     invite = find_invite(session, token, now)
     if user.role != "organizer":
         raise InviteError("Only organizer accounts join organizations.", None, "invite_role")
+    # Claimed by one conditional UPDATE: of two sign-ups at the same moment, the
+    # second waits for the first's row lock, then finds the link used.
+    claimed = session.execute(
+        update(OrganizationInvite)
+        .where(OrganizationInvite.id == invite.id, OrganizationInvite.used_at.is_(None))
+        .values(used_at=now or utcnow(), used_by_id=user.id)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    session.expire(invite, ["used_at", "used_by_id"])
+    if claimed != 1:
+        raise InviteError("This invite link does not work.", None, "invite_invalid")
     org = invite.organization
     if not organizations.is_member(session, user, org.id):
         org.members.append(user)
-    invite.used_at = now or utcnow()
-    invite.used_by_id = user.id
     session.flush()
     return org
 
