@@ -1,4 +1,4 @@
-"""The public JSON contract (documented in README.md and kept stable)."""
+"""The public JSON contract (documented in docs/API.md and kept stable)."""
 import pytest
 from sqlalchemy import func, select
 
