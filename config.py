@@ -1,15 +1,29 @@
 """Configuration from the environment.
 
-Production is the default: any start that does not say CARBONDOT_ENV=development
-(as `make run` does) refuses without a real SECRET_KEY and BASE_URL. Testing is
-used by the suite.
+CARBONDOT_ENV names one of two configurations: production (the default) and
+development (as `make run` says). Production refuses to start without a real
+SECRET_KEY, BASE_URL and REGISTRY_SIGNING_KEY. TestingConfig is never chosen
+by the environment: the suite passes it (or a dict on top of it) to create_app.
 """
+import collections
 import datetime as dt
+import math
 import os
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent
 DEV_SECRET = "dev-only-not-secret"
+# Published in this file, so never a production key (ProductionConfig.check refuses it).
+TEST_REGISTRY_KEY = "dGVzdC1vbmx5LXJlZ2lzdHJ5LWtleS0zMi1ieXRlcyE="
+MAKE_SECRET = 'python -c "import secrets; print(secrets.token_urlsafe(48))"'
+MIN_SECRET_CHARS = 32
+# secret_bits() of a random 32-character hex string (128 real bits) is about 108 and hardly
+# ever under 70; repeated blocks, runs and words repeated score under 45.
+MIN_SECRET_BITS = 64
+
+
+class ConfigError(RuntimeError):
+    """The configuration cannot start: the message says what to set."""
 
 
 def database_url(raw: str | None, default: str) -> str:
@@ -82,6 +96,13 @@ class Config:
     # The checkpoint's origin line; empty means BASE_URL's (or the request's) host + "/registry".
     REGISTRY_ORIGIN = os.environ.get("REGISTRY_ORIGIN", "")
 
+    @classmethod
+    def check(cls) -> None:
+        """Any environment: a registry key that is set must be a usable one (not a 500 on the register)."""
+        problem = registry_key_problem(cls.REGISTRY_SIGNING_KEY, production=False)
+        if problem:
+            raise ConfigError(f"CarbonDot cannot start: {problem}.")
+
 
 class DevelopmentConfig(Config):
     DEBUG = False
@@ -97,7 +118,7 @@ class TestingConfig(Config):
     BASE_URL = "http://localhost"
     STRIPE_SECRET_KEY = ""
     STRIPE_WEBHOOK_SECRET = ""
-    REGISTRY_SIGNING_KEY = "dGVzdC1vbmx5LXJlZ2lzdHJ5LWtleS0zMi1ieXRlcyE="  # a fixed, public test key
+    REGISTRY_SIGNING_KEY = TEST_REGISTRY_KEY
     # Test projects hold 10,000 kg and every test client is 127.0.0.1: tests of the
     # share rule set it themselves (tests/services/test_holds.py).
     HOLD_SHARE_PERCENT = 100
@@ -116,15 +137,22 @@ class ProductionConfig(Config):
         problems = []
         if not strong_secret(cls.SECRET_KEY):
             problems.append(
-                "SECRET_KEY must be a long random value (at least 32 characters, not repetitive), e.g. "
-                "SECRET_KEY=$(python3 -c 'import secrets; print(secrets.token_hex(32))')"
+                f"SECRET_KEY must be a long random value (at least {MIN_SECRET_CHARS} characters, not "
+                f"repetitive, not a pattern): make one with {MAKE_SECRET}"
             )
         if not cls.BASE_URL.startswith(("https://", "http://")):
             problems.append("BASE_URL must be the public address, e.g. BASE_URL=https://carbondot.example.org")
-        if not cls.REGISTRY_SIGNING_KEY:
-            problems.append("REGISTRY_SIGNING_KEY must be set (make one with `flask registry-key`)")
+        registry_key = registry_key_problem(cls.REGISTRY_SIGNING_KEY, production=True)
+        if registry_key:
+            problems.append(registry_key)
+        if cls.STRIPE_SECRET_KEY and not cls.STRIPE_WEBHOOK_SECRET:
+            # Without it every webhook is refused and paid orders wait for a visitor's return page.
+            problems.append(
+                "STRIPE_WEBHOOK_SECRET must be set with STRIPE_SECRET_KEY: the signing secret (whsec_...) "
+                "of the webhook endpoint in the Stripe dashboard"
+            )
         if problems:
-            raise RuntimeError(
+            raise ConfigError(
                 "CarbonDot is starting in production (CARBONDOT_ENV is not 'development'); set: "
                 + "; ".join(problems)
                 + ". For a local try-out use `make run` (CARBONDOT_ENV=development)."
@@ -132,20 +160,59 @@ class ProductionConfig(Config):
 
 
 def strong_secret(secret: str | None) -> bool:
-    """At least 32 characters, at least 12 different ones, and not the dev value."""
-    return bool(secret) and secret != DEV_SECRET and len(secret) >= 32 and len(set(secret)) >= 12
+    """At least 32 characters, not the dev value, and at least MIN_SECRET_BITS by secret_bits()."""
+    return (bool(secret) and secret != DEV_SECRET and len(secret) >= MIN_SECRET_CHARS
+            and secret_bits(secret) >= MIN_SECRET_BITS)
+
+
+def _shannon(symbols: list) -> float:
+    counts, n = collections.Counter(symbols), len(symbols)
+    return -sum(c / n * math.log2(c / n) for c in counts.values())
+
+
+def secret_bits(secret: str) -> float:
+    """A rough, deliberately low estimate of a secret's entropy in bits.
+
+    Each distinct three-character sequence counts once (a repeated block adds nothing),
+    at the Shannon entropy per character of the lower of two readings: the characters
+    themselves, and the steps between neighbours (so `abcdef...` or `0123...`, whose
+    steps are all 1, score near zero). 'abcdefghijkl' * 3 scores 4 bits; a
+    secrets.token_urlsafe(48) value about 300, a token_hex(32) about 230.
+    """
+    if len(secret) < 3:
+        return 0.0
+    trigrams = len({secret[i:i + 3] for i in range(len(secret) - 2)})
+    steps = [ord(b) - ord(a) for a, b in zip(secret, secret[1:], strict=False)]
+    return trigrams * min(_shannon(list(secret)), _shannon(steps))
+
+
+def registry_key_problem(key: str, production: bool) -> str | None:
+    """What is wrong with REGISTRY_SIGNING_KEY, or None; unset is fine outside production
+    (a key is made once and kept in instance/)."""
+    if not key:
+        return "REGISTRY_SIGNING_KEY must be set (make one with `flask registry-key`)" if production else None
+    from app.services.register import signing  # here: the app package imports this module
+
+    try:
+        signing.seed(key)
+    except signing.SigningKeyError as exc:
+        return f"{exc}; make one with `flask registry-key`"
+    if production and key.strip() == TEST_REGISTRY_KEY:
+        return ("REGISTRY_SIGNING_KEY is the public test key from config.py, which anyone can sign with; "
+                "make your own with `flask registry-key`")
+    return None
 
 
 CONFIGS = {
     "development": DevelopmentConfig,
-    "testing": TestingConfig,
     "production": ProductionConfig,
 }
 
 
 def from_environment() -> type[Config]:
-    """The config CARBONDOT_ENV names; production when it is unset."""
+    """The config CARBONDOT_ENV names; production when it is unset. Only these two: the testing
+    configuration (a public secret, CSRF off) is for the suite, which passes it to create_app."""
     name = os.environ.get("CARBONDOT_ENV", "production")
     if name not in CONFIGS:
-        raise RuntimeError(f"CARBONDOT_ENV must be one of {', '.join(CONFIGS)}, not {name!r}")
+        raise ConfigError(f"CARBONDOT_ENV must be {' or '.join(CONFIGS)}, not {name!r}")
     return CONFIGS[name]

@@ -3,12 +3,14 @@ from __future__ import annotations
 
 import os
 
+import click
 from flask import Flask, request
+from flask.cli import AppGroup, FlaskGroup
 from flask_babel import gettext as _
 from sqlalchemy import event as sa_event
 from sqlalchemy.engine import Engine
 
-from config import CONFIGS, Config, from_environment
+from config import Config, ConfigError, TestingConfig, from_environment, registry_key_problem
 
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
 from .web import i18n
@@ -16,16 +18,25 @@ from .web.htmx import htmx_ext, render
 
 
 def create_app(config: type[Config] | dict | None = None) -> Flask:
+    """The app for `config`: a class, the environment's when None (production unless
+    CARBONDOT_ENV=development), or a dict of settings on top of TestingConfig (the suite)."""
     app = Flask(__name__, instance_relative_config=True)
-    if config is None:
-        config = from_environment()  # production unless CARBONDOT_ENV=development
-    if isinstance(config, dict):
-        app.config.from_object(CONFIGS["testing"])
-        app.config.update(config)
-    else:
-        if hasattr(config, "check"):
+    try:
+        if config is None:
+            config = from_environment()
+        if isinstance(config, dict):
+            app.config.from_object(TestingConfig)
+            app.config.update(config)
+            problem = registry_key_problem(app.config["REGISTRY_SIGNING_KEY"], production=False)
+            if problem:
+                raise ConfigError(f"CarbonDot cannot start: {problem}.")
+        else:
             config.check()
-        app.config.from_object(config)
+            app.config.from_object(config)
+    except ConfigError as refused:
+        if not _running_a_flask_command():
+            raise
+        return _unconfigured_app(refused)  # `flask registry-key` makes what is missing
     os.makedirs(app.instance_path, exist_ok=True)
 
     db.init_app(app)
@@ -77,6 +88,44 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     from . import web
 
     web.register(app)  # input checks, 405 Allow, HSTS, ProxyFix (after the error handlers)
+    return app
+
+
+def _running_a_flask_command() -> bool:
+    """Is the `flask` command line loading the app (not gunicorn, not a test)?"""
+    ctx = click.get_current_context(silent=True)
+    return ctx is not None and isinstance(ctx.find_root().command, FlaskGroup)
+
+
+class _RefusingGroup(AppGroup):
+    """The commands of an app whose configuration was refused: only its own; any other says why."""
+
+    def __init__(self, refused: ConfigError, **kwargs):
+        super().__init__(**kwargs)
+        self.refused = refused
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        found = super().get_command(ctx, name)
+        if found is None:
+            raise click.ClickException(str(self.refused))
+        return found
+
+
+def _unconfigured_app(refused: ConfigError) -> Flask:
+    """What the `flask` command gets when the configuration is refused: `flask registry-key`
+    runs (production cannot start without the key it makes); any other command stops with
+    the refusal, and a server started anyway answers every request with a 500 and logs it."""
+    from .commands import keys
+
+    app = Flask(__name__)
+    app.cli = _RefusingGroup(refused, name=app.name)
+    for command in keys.COMMANDS:
+        app.cli.add_command(command)
+
+    def refuse(environ, start_response):
+        raise refused
+
+    app.wsgi_app = refuse
     return app
 
 

@@ -290,6 +290,10 @@ class Order(db.Model):
     refund_ref: Mapped[str | None] = mapped_column(String(255))
     # Who holds credits, for the per-client share (checkout.client_key): a hash, never an address.
     client_key: Mapped[str | None] = mapped_column(String(64), index=True)
+    # A kiosk order's phone handoff (checkout.start_at_kiosk): the SHA-256 of the random token in
+    # the kiosk's QR code (never the token), and when the first phone claimed the order.
+    handoff_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    handoff_claimed_at: Mapped[dt.datetime | None]
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     paid_at: Mapped[dt.datetime | None]
 

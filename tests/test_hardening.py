@@ -3,8 +3,14 @@ failure of the attack report: secrets, input limits, sessions, Redis outages,
 bad bytes and numbers, rate-limit budgets, the Host header, headers and 405."""
 from __future__ import annotations
 
+import base64
 import json
+import os
+import secrets
+import subprocess
+import sys
 import uuid
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -14,7 +20,9 @@ from app import create_app
 from app.models import Footprint, Order
 from tests.accounts import PASSWORD
 
-REAL_SECRET = "b3f1c9e2a7d4" * 4
+REAL_SECRET = "KDiwZNof1ZQva1gpQg_BmQ9F-GsZ0VWt6XRvUe6l4mM4qGdl_s6109Jjy2nyx5KH"  # secrets.token_urlsafe(48)
+REAL_REGISTRY_KEY = "zFEubPQ45xqmjHfRL5s4vyGq/oeBGVX2mMfW+I7E3tA="  # `flask registry-key`
+ROOT = Path(__file__).resolve().parent.parent
 REDIS = "redis://127.0.0.1:6379/0"
 DEAD_REDIS = "redis://127.0.0.1:1299/0"  # our port range; nothing listens there
 
@@ -31,7 +39,7 @@ def production(monkeypatch, tmp_path):
     monkeypatch.delenv("CARBONDOT_ENV", raising=False)
     monkeypatch.setattr(config.ProductionConfig, "SECRET_KEY", REAL_SECRET)
     monkeypatch.setattr(config.ProductionConfig, "BASE_URL", "https://carbondot.example")
-    monkeypatch.setattr(config.ProductionConfig, "REGISTRY_SIGNING_KEY", config.TestingConfig.REGISTRY_SIGNING_KEY)
+    monkeypatch.setattr(config.ProductionConfig, "REGISTRY_SIGNING_KEY", REAL_REGISTRY_KEY)
     monkeypatch.setattr(config.ProductionConfig, "SQLALCHEMY_DATABASE_URI", f"sqlite:///{tmp_path / 'p.db'}")
     monkeypatch.setattr(config.ProductionConfig, "RATELIMIT_STORAGE_URI", "memory://")
     return config.ProductionConfig
@@ -43,11 +51,81 @@ def test_a_start_without_carbondot_env_is_production_and_refuses_the_dev_secret(
         create_app()
 
 
-@pytest.mark.parametrize("secret", ["a" * 16, "a" * 64, "abcdabcdabcdabcd", "short"])
-def test_production_refuses_a_weak_secret(production, monkeypatch, secret):
+@pytest.mark.parametrize("secret", [
+    "a" * 16, "a" * 64, "abcdabcdabcdabcd", "short",
+    "abcdefghijkl" * 3,  # 36 characters, 12 different ones: long enough and varied enough by count alone
+    "b3f1c9e2a7d4" * 4,  # a random-looking block, repeated
+    "abcdefghijklmnopqrstuvwxyz0123456789",  # every character different, but a run
+    "0123456789" * 4, "password" * 4, "changeme-" * 4,
+])
+def test_production_refuses_a_weak_secret_and_says_how_to_make_one(production, monkeypatch, secret):
     monkeypatch.setattr(production, "SECRET_KEY", secret)
-    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+    with pytest.raises(RuntimeError, match="SECRET_KEY") as refused:
         create_app()
+    assert 'python -c "import secrets; print(secrets.token_urlsafe(48))"' in str(refused.value)
+
+
+@pytest.mark.parametrize("make", [lambda: secrets.token_urlsafe(48), lambda: secrets.token_urlsafe(32),
+                                  lambda: secrets.token_hex(32), lambda: os.urandom(32).hex()])
+def test_random_secrets_pass_the_entropy_estimate(make):
+    # The weakest of these (token_urlsafe(32), token_hex(32)) score over 180 bits; the floor is 64.
+    assert all(config.strong_secret(make()) for _ in range(200))
+    assert config.secret_bits("abcdefghijkl" * 3) < 10 and config.secret_bits("b3f1c9e2a7d4" * 4) < 45
+
+
+def test_the_environment_names_only_development_or_production(production, monkeypatch):
+    # The testing configuration has a public secret (a forged operator session opened operator pages).
+    monkeypatch.setenv("CARBONDOT_ENV", "testing")
+    with pytest.raises(RuntimeError, match="CARBONDOT_ENV must be development or production, not 'testing'"):
+        create_app()
+    monkeypatch.setenv("CARBONDOT_ENV", "production")
+    assert create_app().config["SECRET_KEY"] == REAL_SECRET
+
+
+@pytest.mark.parametrize("key", ["c2hvcnQ=", "not base64 at all", base64.b64encode(b"x" * 33).decode()])
+def test_an_invalid_registry_key_refuses_to_start_in_any_environment(production, monkeypatch, app_config, key):
+    monkeypatch.setattr(production, "REGISTRY_SIGNING_KEY", key)
+    with pytest.raises(RuntimeError, match="REGISTRY_SIGNING_KEY must be base64"):
+        create_app()
+    monkeypatch.setattr(config.DevelopmentConfig, "REGISTRY_SIGNING_KEY", key)
+    with pytest.raises(RuntimeError, match="REGISTRY_SIGNING_KEY must be base64"):
+        create_app(config.DevelopmentConfig)
+    with pytest.raises(RuntimeError, match="REGISTRY_SIGNING_KEY must be base64"):
+        create_app({**app_config, "REGISTRY_SIGNING_KEY": key})
+
+
+def test_production_refuses_the_published_test_registry_key(production, monkeypatch):
+    monkeypatch.setattr(production, "REGISTRY_SIGNING_KEY", config.TestingConfig.REGISTRY_SIGNING_KEY)
+    with pytest.raises(RuntimeError, match="REGISTRY_SIGNING_KEY is the public test key"):
+        create_app()
+
+
+def test_production_refuses_a_stripe_key_without_its_webhook_secret(production, monkeypatch):
+    monkeypatch.setattr(production, "STRIPE_SECRET_KEY", "sk_live_x")
+    monkeypatch.setattr(production, "STRIPE_WEBHOOK_SECRET", "")
+    with pytest.raises(RuntimeError, match="STRIPE_WEBHOOK_SECRET must be set with STRIPE_SECRET_KEY"):
+        create_app()
+    monkeypatch.setattr(production, "STRIPE_WEBHOOK_SECRET", "whsec_x")
+    assert create_app().config["STRIPE_WEBHOOK_SECRET"] == "whsec_x"
+
+
+def bare_flask(*args: str) -> subprocess.CompletedProcess:
+    """`flask ...` in the project directory with CARBONDOT_ENV=production and nothing else set."""
+    env = {"CARBONDOT_ENV": "production", "PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/tmp")}
+    flask = Path(sys.executable).with_name("flask")
+    return subprocess.run([str(flask), *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+
+
+def test_registry_key_runs_before_anything_is_configured():
+    made = bare_flask("registry-key")
+    assert made.returncode == 0, made.stderr
+    key = made.stdout.strip()
+    assert len(base64.b64decode(key, validate=True)) == 32 and "# public key: " in made.stderr
+    assert bare_flask("registry-key").stdout.strip() != key  # a new key each time
+    # Every other command still refuses, saying what to set.
+    refused = bare_flask("db", "heads")
+    assert refused.returncode != 0
+    assert "SECRET_KEY" in refused.stderr and "REGISTRY_SIGNING_KEY" in refused.stderr
 
 
 def test_production_refuses_to_start_without_the_registry_key(production, monkeypatch):

@@ -1,13 +1,15 @@
 """The venue kiosk: a shared touch screen that keeps nothing. Its home shows the
 event's live totals and board; a finger-first calculator starts the order through
 the checkout service; the handoff page hands the order to the visitor's own phone
-(a QR code of an unguessable link) and celebrates once it is paid.
+(a QR code of a random single-use link, checkout.start_at_kiosk) and celebrates once it is paid.
 
 The kiosk sets no cookie (no session, no CSRF token, no participant, no language
 cookie): its form posts are exempt from CSRF like the JSON API and rate limited
 like it; the walk-up visitor's language travels in the URL (?lang=) and the idle
 reset returns to the event's language. The phone side (/k/<token>) is an ordinary
-page: it takes the name and consent, adopts the order's participant and pays.
+page: it takes the name and consent, adopts the order's participant and pays. The
+first phone to send it claims the order; any other phone is refused, and the link is
+dead once the order is paid. Kiosk and phone address the order only by the token.
 """
 from __future__ import annotations
 
@@ -27,7 +29,7 @@ from ..web import checkout_settings, client_key, htmx, live_event, public_url
 from ..web.calculator_form import offers_for
 from ..web.forms import error_message
 from ..web.htmx import redirect_to, render
-from ..web.participants import adopt_participant
+from ..web.participants import adopt_participant, current_participant
 
 bp = Blueprint("kiosk", __name__)
 
@@ -154,35 +156,39 @@ def order(slug: str):
                                 footprint_inputs=kiosk.engine_input(event, context["walkup"]),
                                 language=kiosk_language(event), client_key=client_key())
     try:
-        started = checkout.start(db.session, checkout_settings(), req)
+        started = checkout.start_at_kiosk(db.session, checkout_settings(), req)
     except (orders.OrderError, ledger.LedgerError) as exc:  # sold out, or a hold rule (cap, share)
         return kiosk_page("kiosk/calculate.html", event, status=422, query="", found=[], keys=KEYS,
                           searching=False, **(context | {"error": error_message(exc)}))
-    return redirect_to(url_for("kiosk.handoff", slug=slug, public_id=started.public_id,
+    return redirect_to(url_for("kiosk.handoff", slug=slug, token=started.handoff_token,
                                **({"lang": req.language} if req.language != event.language else {})))
 
 
-@bp.get("/kiosk/<slug>/handoff/<public_id>")
-def handoff(slug: str, public_id: str):
+@bp.get("/kiosk/<slug>/handoff/<token>")
+def handoff(slug: str, token: str):
     """"Pay on your phone": the order's QR code; it watches the order and celebrates once paid."""
     event = live_event(slug)
-    found = checkout.refresh_from_provider(db.session, checkout_settings(), public_id)
+    found = checkout.handoff_order(db.session, token)
     if found is None or found.event_id != event.id:
         abort(404)
+    found = checkout.refresh_from_provider(db.session, checkout_settings(), found.public_id)
     waiting = checkout.payable(found)
     if htmx.is_htmx() and not waiting:
         response = htmx.client_redirect(request.full_path)
         response.headers["HX-Refresh"] = "true"  # the celebration (or the lapse) is a page of its own
         return response
-    return kiosk_page("kiosk/handoff.html", event, block="watch", order=found, waiting=waiting,
-                      idle=current_app.config["KIOSK_IDLE_SECONDS"] * (3 if waiting else 1), **handoff_codes(found))
+    return kiosk_page("kiosk/handoff.html", event, block="watch", order=found, waiting=waiting, token=token,
+                      idle=current_app.config["KIOSK_IDLE_SECONDS"] * (3 if waiting else 1),
+                      **handoff_codes(found, token))
 
 
-def handoff_codes(found: Order) -> dict:
+def handoff_codes(found: Order, token: str) -> dict:
     if found.status == "paid" and found.certificate:
         return {"certificate_qr": qr(public_url("certificates.show", token=found.certificate.token))}
-    phone_url = public_url("kiosk.phone", token=checkout.handoff_token(current_app.config["SECRET_KEY"], found))
-    return {"phone_qr": qr(phone_url), "amount": money.format_money(found.amount_minor, found.currency)}
+    if found.handoff_claimed_at is not None:  # a phone has it: no code left to scan
+        return {"claimed": True}
+    return {"phone_qr": qr(public_url("kiosk.phone", token=token)),
+            "amount": money.format_money(found.amount_minor, found.currency)}
 
 
 # --------------------------------------------------------------------------
@@ -190,36 +196,49 @@ def handoff_codes(found: Order) -> dict:
 # --------------------------------------------------------------------------
 
 def handoff_or_404(token: str) -> Order:
-    found = checkout.handoff_order(db.session, current_app.config["SECRET_KEY"], token[:80])
+    found = checkout.handoff_order(db.session, token)
     if found is None:
         abort(404)
     return found
+
+
+def this_phone() -> int | None:
+    """The participant this phone holds (the one it adopted when it claimed an order), if any."""
+    participant = current_participant()
+    return participant.id if participant else None
+
+
+# A refused phone sees why: 409 when another phone has the order, 410 when the link is dead.
+REFUSED_STATUS = {"taken": 409, "paid": 410, "lapsed": 410}
+
+
+def phone_page(found: Order, state: str, errors: dict | None = None, status: int | None = None):
+    return render("kiosk/phone.html", status=status or REFUSED_STATUS.get(state, 200), order=found, state=state,
+                  errors=errors or {}, amount=money.format_money(found.amount_minor, found.currency))
 
 
 @bp.get("/k/<token>")
 def phone(token: str):
     """The kiosk order on the visitor's phone: add a name and consent, then pay."""
     found = handoff_or_404(token)
-    if found.status == "paid":
-        return redirect_to(url_for("checkout.order_status", public_id=found.public_id))
-    lapsed = not checkout.payable(found)
-    return render("kiosk/phone.html", status=410 if lapsed else 200, order=found, lapsed=lapsed, errors={},
-                  amount=money.format_money(found.amount_minor, found.currency))
+    state = checkout.handoff_state(found, this_phone())
+    if state == "paid" and found.participant_id == this_phone():
+        return redirect_to(url_for("checkout.order_status", public_id=found.public_id))  # the payer's own order
+    return phone_page(found, state)
 
 
 @bp.post("/k/<token>")
 def phone_claim(token: str):
-    """Keep the name and consent, adopt the order's participant on this phone, go to pay."""
+    """Keep the name and consent, claim the order for this phone (adopt its participant), go to pay."""
     found = handoff_or_404(token)
     try:
-        checkout.claim_handoff(db.session, found, display_name=request.form.get("display_name"),
+        checkout.claim_handoff(db.session, found, phone_participant_id=this_phone(),
+                               display_name=request.form.get("display_name"),
                                organization=request.form.get("organization"),
                                show_on_board=request.form.get("show_on_board") == "on")
     except orders.OrderError as exc:
         db.session.rollback()
-        lapsed = exc.code == "handoff_lapsed"
-        return render("kiosk/phone.html", status=410 if lapsed else 422, order=found, lapsed=lapsed,
-                      errors={exc.field: error_message(exc)},
-                      amount=money.format_money(found.amount_minor, found.currency))
+        state = {"handoff_taken": "taken", "handoff_paid": "paid", "handoff_lapsed": "lapsed"}.get(exc.code, "open")
+        return phone_page(found, state, errors={exc.field: error_message(exc)}, status=None if state != "open" else 422)
     adopt_participant(found.participant)
     return redirect_to(url_for("checkout.pay", public_id=found.public_id))

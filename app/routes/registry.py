@@ -1,16 +1,16 @@
-"""The public retirement register: its page, the whole log as JSON lines, and `flask registry-key`.
+"""The public retirement register: its page and the whole log as JSON lines.
 
-The JSON endpoints are on the API blueprint (app/routes/api.py).
+The JSON endpoints are on the API blueprint (app/routes/api.py); `flask registry-key` is in
+app/commands/keys.py.
 """
 from __future__ import annotations
 
 import json
 
-import click
 from flask import Blueprint, Response, current_app, request, stream_with_context
 
 from ..extensions import db
-from ..services.register import registry, signing
+from ..services.register import registry
 from ..web import latest_checkpoint
 from ..web.htmx import render
 
@@ -47,14 +47,3 @@ def jsonl():
     """The whole log, one leaf per line: exactly the bytes that are hashed."""
     body = stream_with_context(registry.stream(db.session))
     return Response(body, mimetype="application/jsonl; charset=utf-8")
-
-
-@bp.cli.command("registry-key")
-def registry_key_command():
-    """Print a new Ed25519 signing key for REGISTRY_SIGNING_KEY (base64 of a raw 32-byte seed)."""
-    key = signing.new_key()
-    click.echo(key)
-    pub = signing.public_key(signing.seed(key))
-    import base64
-
-    click.echo(f"# public key: {base64.b64encode(pub).decode()}", err=True)

@@ -71,13 +71,13 @@ def test_walk_up_hand_off_to_a_phone_celebrate_and_go_home(kiosk_server, browser
     assert too_wide == [] and kiosk.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     kiosk.screenshot(path=str(SHOTS / f"kiosk-{name}-2-calculator.png"))
     kiosk.get_by_role("button", name="Pay on your phone").click()
-    kiosk.wait_for_url(re.compile(rf"/kiosk/{SLUG}/handoff/ord_[^/?]+$"))
+    kiosk.wait_for_url(re.compile(rf"/kiosk/{SLUG}/handoff/[A-Za-z0-9_-]{{24}}$"))  # a token, not the order id
 
     qr_shot = SHOTS / f"kiosk-{name}-3-handoff.png"
     kiosk.screenshot(path=str(qr_shot))
     short_url = "http://" + kiosk.locator(".k-short").inner_text().strip()
     assert decode_qr(qr_shot) == [short_url]
-    assert re.fullmatch(rf"{kiosk_server}/k/[A-Za-z0-9_-]{{16}}\.[A-Za-z0-9_-]{{8}}", short_url)
+    assert re.fullmatch(rf"{kiosk_server}/k/[A-Za-z0-9_-]{{24}}", short_url)
 
     phone_ctx = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True,
                                     locale="en-US")
@@ -91,6 +91,12 @@ def test_walk_up_hand_off_to_a_phone_celebrate_and_go_home(kiosk_server, browser
     phone.wait_for_url(re.compile(r"/c/[A-Za-z0-9_-]+$"))
     number = re.search(r"CD-\d{4}-\d{6}", phone.content()).group(0)
     assert any(c["name"] == "cd_participant" for c in phone_ctx.cookies())  # the phone adopted the order
+    late_ctx = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, locale="en-US")
+    late = late_ctx.new_page()
+    assert late.goto(short_url).status == 410  # the link died with the payment
+    expect(late.get_by_role("heading", name="This order is paid")).to_be_visible()
+    assert not any(c["name"] == "cd_participant" for c in late_ctx.cookies())
+    late_ctx.close()
 
     celebrate = kiosk.locator(".k-celebrate")
     expect(celebrate).to_be_visible(timeout=15_000)

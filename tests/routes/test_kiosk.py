@@ -2,16 +2,20 @@
 Every kiosk response is checked for Set-Cookie: the kiosk keeps nothing."""
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import hashlib
+import hmac
 import re
 
 import pytest
+from flask import g
 from sqlalchemy import func, select
 
 from app import create_app
 from app.models import Footprint, Order, Participant, utcnow
 from app.services.footprint import kiosk
-from app.services.sales import checkout, money, orders
+from app.services.sales import checkout, money
 
 WALKUP = {"mode": "flight", "from": "beijing-cn", "return": "1", "nights": "2"}
 
@@ -38,10 +42,15 @@ def count(db, model) -> int:
 
 
 def start_order(client, slug="forum", project=None, **data):
+    """The kiosk's handoff token of a new walk-up order (the kiosk's own page and the phone's link carry it)."""
     project_id = project if isinstance(project, int) else project.id
     response = no_cookie(client.post(f"/kiosk/{slug}/order", data={**WALKUP, "project": str(project_id), **data}))
     assert response.status_code == 303
-    return re.search(r"/handoff/(ord_[\w-]+)", response.headers["Location"]).group(1)
+    return re.search(r"/handoff/([\w-]+)", response.headers["Location"]).group(1)
+
+
+def order_of(db, token):
+    return checkout.handoff_order(db.session, token)
 
 
 def test_home_speaks_the_event_s_language_and_each_visitor_may_switch(client, kiosk_event):
@@ -96,8 +105,9 @@ def test_on_screen_search_finds_places_by_letters(client, kiosk_event):
 
 def test_order_starts_through_checkout_with_a_fresh_participant_and_no_cookie(client, db, kiosk_event):
     event, project = kiosk_event
-    public_id = start_order(client, project=project, lang="fil")
-    order = orders.by_public_id(db.session, public_id)
+    token = start_order(client, project=project, lang="fil")
+    order = order_of(db, token)
+    assert order.public_id not in token and order.handoff_hash != token  # only the token's hash is kept
     assert (order.status, order.kind, order.language, order.display_name) == ("pending", "visitor", "fil", "")
     assert order.footprint.inputs["legs"][0]["from"] == "beijing-cn" and order.participant.display_name == ""
     assert count(db, Participant) == 1
@@ -127,20 +137,19 @@ def test_kiosk_posts_are_rate_limited_like_the_api(app_config, db, kiosk_event):
 
 def test_handoff_shows_the_phone_link_and_watches_until_paid(app, client, htmx, db, kiosk_event):
     _event, project = kiosk_event
-    public_id = start_order(client, project=project)
-    page = no_cookie(client.get(f"/kiosk/forum/handoff/{public_id}")).get_data(as_text=True)
-    order = orders.by_public_id(db.session, public_id)
-    token = checkout.handoff_token(app.config["SECRET_KEY"], order)
-    assert f"localhost/k/{token}" in page and "<svg class=\"k-qr\"" in page
+    token = start_order(client, project=project)
+    page = no_cookie(client.get(f"/kiosk/forum/handoff/{token}")).get_data(as_text=True)
+    order = order_of(db, token)
+    assert f"localhost/k/{token}" in page and order.public_id not in page and "<svg class=\"k-qr\"" in page
     assert 'hx-trigger="every 3s"' in page and "刷新" in page  # "Check again", in the event's Chinese
     assert 'data-idle="135"' in page  # the visitor is busy on the phone: three idle periods
-    assert no_cookie(htmx.get(f"/kiosk/forum/handoff/{public_id}")).get_data(as_text=True).strip().startswith(
+    assert no_cookie(htmx.get(f"/kiosk/forum/handoff/{token}")).get_data(as_text=True).strip().startswith(
         '<div id="k-watch"')
 
     checkout.apply_demo_outcome(db.session, order, "paid")
-    poll = no_cookie(htmx.get(f"/kiosk/forum/handoff/{public_id}"))
+    poll = no_cookie(htmx.get(f"/kiosk/forum/handoff/{token}"))
     assert poll.headers["HX-Refresh"] == "true"
-    done = no_cookie(client.get(f"/kiosk/forum/handoff/{public_id}")).get_data(as_text=True)
+    done = no_cookie(client.get(f"/kiosk/forum/handoff/{token}")).get_data(as_text=True)
     assert order.certificate.number in done and 'data-idle="45"' in done
     assert f"/c/{order.certificate.token}" not in done.split("<svg")[0]  # the certificate link is only in the QR
 
@@ -148,24 +157,23 @@ def test_handoff_shows_the_phone_link_and_watches_until_paid(app, client, htmx, 
 def test_handoff_of_another_event_is_404_and_a_lapsed_one_says_so(client, db, kiosk_event, make_event):
     _event, project = kiosk_event
     make_event(slug="other")
-    public_id = start_order(client, project=project)
-    assert no_cookie(client.get(f"/kiosk/other/handoff/{public_id}")).status_code == 404
-    order = orders.by_public_id(db.session, public_id)
+    token = start_order(client, project=project)
+    assert no_cookie(client.get(f"/kiosk/other/handoff/{token}")).status_code == 404
+    order = order_of(db, token)
     order.hold_expires_at = utcnow() - dt.timedelta(seconds=1)
     db.session.commit()
-    page = no_cookie(client.get(f"/kiosk/forum/handoff/{public_id}")).get_data(as_text=True)
+    page = no_cookie(client.get(f"/kiosk/forum/handoff/{token}")).get_data(as_text=True)
     assert "此订单未支付" in page and "localhost/k/" not in page  # "This order was not paid"
 
 
-def phone_url(app, db, public_id):
-    order = orders.by_public_id(db.session, public_id)
-    return f"/k/{checkout.handoff_token(app.config['SECRET_KEY'], order)}", order
+def phone_url(app, db, token):
+    return f"/k/{token}", order_of(db, token)
 
 
 def test_phone_adds_a_name_adopts_the_participant_and_goes_to_pay(app, client, db, kiosk_event):
     _event, project = kiosk_event
-    public_id = start_order(client, project=project)
-    url, order = phone_url(app, db, public_id)
+    url, order = phone_url(app, db, start_order(client, project=project))
+    public_id = order.public_id
     phone = app.test_client()
     page = phone.get(url)
     assert page.status_code == 200 and "The kiosk never sees what you type here." in page.get_data(as_text=True)
@@ -181,8 +189,8 @@ def test_phone_adds_a_name_adopts_the_participant_and_goes_to_pay(app, client, d
 
 def test_phone_refuses_a_bad_token_a_bad_name_and_a_lapsed_order(app, client, db, kiosk_event):
     _event, project = kiosk_event
-    public_id = start_order(client, project=project)
-    url, order = phone_url(app, db, public_id)
+    url, order = phone_url(app, db, start_order(client, project=project))
+    public_id = order.public_id
     phone = app.test_client()
     assert phone.get(url[:-2] + "xx").status_code == 404
     assert phone.get(f"/k/{public_id.removeprefix('ord_')}").status_code == 404
@@ -196,6 +204,92 @@ def test_phone_refuses_a_bad_token_a_bad_name_and_a_lapsed_order(app, client, db
     assert lapsed.status_code == 410 and "This link has lapsed" in lapsed.get_data(as_text=True)
     db.session.expire_all()
     assert order.display_name == "" and phone.get_cookie(app.config["PARTICIPANT_COOKIE"]) is None
+
+
+class Phone:
+    """A phone's own browser. The test's app context outlives requests, so its `g` keeps the last request's
+    participant (a real request starts without): each request here forgets it first."""
+
+    def __init__(self, app):
+        self.client, self.cookie_name = app.test_client(), app.config["PARTICIPANT_COOKIE"]
+
+    def get(self, url):
+        g.pop("participant", None)
+        return self.client.get(url)
+
+    def post(self, url, data):
+        g.pop("participant", None)
+        return self.client.post(url, data=data)
+
+    def cookie(self):
+        return self.client.get_cookie(self.cookie_name)
+
+
+def old_phone_link(app, public_id):
+    """The phone link as it used to be made: the order id and a MAC of it under SECRET_KEY."""
+    mac = hmac.new(app.config["SECRET_KEY"].encode(), b"kiosk-handoff:" + public_id.encode(), hashlib.sha256)
+    return f"/k/{public_id.removeprefix('ord_')}.{base64.urlsafe_b64encode(mac.digest()[:6]).decode()}"
+
+
+def test_no_link_to_a_visitor_s_cookie_comes_from_an_order_id(app, client, db, kiosk_event, make_order):
+    """The attack: a visitor's order id (in every /pay/<id> link) opened the kiosk's handoff page, whose QR
+    link handed the attacker the visitor's participant cookie and renamed their board line."""
+    event, project = kiosk_event
+    victim = make_order(event=event, project=project, name="Mei", show=True, paid=False)
+    assert no_cookie(client.get(f"/kiosk/forum/handoff/{victim.public_id}")).status_code == 404
+    kiosk_order = order_of(db, start_order(client, project=project))
+    assert no_cookie(client.get(f"/kiosk/forum/handoff/{kiosk_order.public_id}")).status_code == 404
+    app.config["WTF_CSRF_ENABLED"] = False
+    attacker = Phone(app)
+    for order in (victim, kiosk_order):
+        for url in (old_phone_link(app, order.public_id), f"/k/{order.public_id}"):
+            assert attacker.get(url).status_code == 404
+            assert attacker.post(url, data={"display_name": "Pwned", "show_on_board": "on"}).status_code == 404
+    assert attacker.cookie() is None
+    db.session.expire_all()
+    assert (victim.display_name, victim.handoff_hash) == ("Mei", None)  # no handoff for a visitor's own order
+    assert kiosk_order.display_name == ""
+
+
+def test_the_first_phone_keeps_the_order_and_a_second_is_refused(app, client, db, kiosk_event):
+    _event, project = kiosk_event
+    token = start_order(client, project=project)
+    url, order = phone_url(app, db, token)
+    app.config["WTF_CSRF_ENABLED"] = False
+    first, second = Phone(app), Phone(app)
+    assert second.get(url).status_code == 200  # opening the page claims nothing
+    assert first.post(url, data={"display_name": "Li Wei", "show_on_board": "on"}).status_code == 303
+    refused = second.post(url, data={"display_name": "Pwned", "show_on_board": "on"})
+    assert refused.status_code == 409 and "This order is open on another phone" in refused.get_data(as_text=True)
+    assert second.get(url).status_code == 409 and "Continue to payment" not in second.get(url).get_data(as_text=True)
+    assert second.cookie() is None
+    # The first phone may change its name until it pays.
+    assert first.post(url, data={"display_name": "Li"}).status_code == 303
+    db.session.expire_all()
+    assert (order.display_name, order.participant.display_name) == ("Li", "Li")
+    # The kiosk shows no code to scan any more, and says the order is on a phone.
+    page = no_cookie(client.get(f"/kiosk/forum/handoff/{token}")).get_data(as_text=True)
+    assert "k-claimed" in page and "localhost/k/" not in page and '<svg class="k-qr"' not in page
+    assert 'hx-trigger="every 3s"' in page  # still watching for the payment
+
+
+def test_the_phone_link_is_dead_once_the_order_is_paid(app, client, db, kiosk_event):
+    _event, project = kiosk_event
+    token = start_order(client, project=project)
+    url, order = phone_url(app, db, token)
+    app.config["WTF_CSRF_ENABLED"] = False
+    payer, later = Phone(app), Phone(app)
+    assert payer.post(url, data={"display_name": "Li Wei", "show_on_board": "on"}).status_code == 303
+    checkout.apply_demo_outcome(db.session, order, "paid")
+    page = later.get(url)
+    assert page.status_code == 410 and "This order is paid" in page.get_data(as_text=True)
+    assert later.post(url, data={"display_name": "Pwned", "show_on_board": "on"}).status_code == 410
+    assert payer.post(url, data={"display_name": "Renamed"}).status_code == 410  # even the payer's phone
+    assert later.cookie() is None
+    db.session.expire_all()
+    assert (order.display_name, order.participant.display_name) == ("Li Wei", "Li Wei")
+    again = payer.get(url)  # the payer's phone scanning again finds its own order
+    assert again.status_code == 303 and again.headers["Location"] == f"/orders/{order.public_id}"
 
 
 def test_places_on_the_kiosk_speak_its_language(client, kiosk_event):

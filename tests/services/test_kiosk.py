@@ -1,14 +1,17 @@
 """The kiosk's rules called directly: the walk-up state, its footprint, one-touch
 origins, and the checkout service's handoff (token, lookup, claim)."""
 import datetime as dt
+import threading
 
 import pytest
 from werkzeug.datastructures import MultiDict
 
+from app.extensions import db as _db
 from app.models import Event, Participant, utcnow
 from app.services import footprint
 from app.services.footprint import kiosk, places
 from app.services.sales import checkout, orders
+from tests import races
 
 DEMO = checkout.Settings(hold_minutes=30, fee_percent=10, max_kg=1_000_000)
 VENUE = Event(venue_code="Chengdu", country="CN")
@@ -49,32 +52,42 @@ def test_origins_are_big_cities_near_the_venue_then_the_country_s_biggest():
     assert kiosk.origins(Event(venue_code="", country="CN")) == []
 
 
-def _kiosk_order(db, make_event, make_project):
+def _kiosk_start(db, make_event, make_project) -> checkout.KioskStart:
     event, project = make_event(), make_project()
     participant = checkout.kiosk_participant(db.session)
-    return checkout.start(db.session, DEMO, checkout.OrderRequest(kind="kiosk", event=event, project=project,
-                                                                  participant=participant, kg=120))
+    return checkout.start_at_kiosk(db.session, DEMO, checkout.OrderRequest(kind="kiosk", event=event, project=project,
+                                                                           participant=participant, kg=120))
 
 
-def test_handoff_token_finds_its_order_and_nothing_else(db, make_event, make_project):
-    order = _kiosk_order(db, make_event, make_project)
-    token = checkout.handoff_token("secret", order)
-    assert checkout.handoff_order(db.session, "secret", token) is order
-    assert checkout.handoff_order(db.session, "other-secret", token) is None
-    short_id, _, mac = token.partition(".")
-    assert checkout.handoff_order(db.session, "secret", short_id) is None
-    assert checkout.handoff_order(db.session, "secret", f"{short_id}.{mac[:-1]}A") is None
-    assert checkout.handoff_order(db.session, "secret", order.public_id) is None  # the id alone is not enough
+def _kiosk_order(db, make_event, make_project):
+    return _kiosk_start(db, make_event, make_project).order
+
+
+def _claim(db, order, phone=None, name="Li", **kw):
+    return checkout.claim_handoff(db.session, order, phone_participant_id=phone, display_name=name,
+                                  organization=kw.pop("organization", ""), show_on_board=kw.pop("show", True), **kw)
+
+
+def test_handoff_token_finds_its_order_and_nothing_else(db, make_event, make_project, make_order):
+    started = _kiosk_start(db, make_event, make_project)
+    order, token = started.order, started.handoff_token
+    assert checkout.handoff_order(db.session, token) is order
+    assert len(token) == 24 and order.handoff_hash not in (None, token) and order.public_id not in token
+    for wrong in (token[:-1] + ("A" if token[-1] != "A" else "B"), token[:-1], "", order.public_id,
+                  order.public_id.removeprefix("ord_"), order.handoff_hash, token + "x" * 100):
+        assert checkout.handoff_order(db.session, wrong) is None
+    assert _kiosk_start(db, make_event, make_project).handoff_token != token
+    assert make_order(paid=False).handoff_hash is None  # only a kiosk order has a handoff
 
 
 def test_claim_names_the_order_and_its_participant(db, make_event, make_project):
     order = _kiosk_order(db, make_event, make_project)
     assert order.kind == "visitor" and order.participant.display_name == ""
-    checkout.claim_handoff(db.session, order, display_name="  Li   Wei ", organization="Tianfu Lab",
-                           show_on_board=True)
+    _claim(db, order, name="  Li   Wei ", organization="Tianfu Lab")
     db.session.rollback()  # committed
     again = orders.by_public_id(db.session, order.public_id)
     assert (again.display_name, again.organization, again.show_on_board) == ("Li Wei", "Tianfu Lab", True)
+    assert again.handoff_claimed_at is not None
     person = db.session.get(Participant, again.participant_id)
     assert (person.display_name, person.organization, person.show_on_board) == ("Li Wei", "Tianfu Lab", True)
 
@@ -82,13 +95,74 @@ def test_claim_names_the_order_and_its_participant(db, make_event, make_project)
 def test_claim_refuses_a_lapsed_hold_or_a_bad_name_and_changes_nothing(db, make_event, make_project):
     order = _kiosk_order(db, make_event, make_project)
     with pytest.raises(orders.OrderError) as bad:
-        checkout.claim_handoff(db.session, order, display_name="x" * 61, organization="", show_on_board=True)
+        _claim(db, order, name="x" * 61)
     assert bad.value.field == "display_name"
-    assert order.show_on_board is False
+    assert order.show_on_board is False and order.handoff_claimed_at is None  # a bad name claims nothing
     later = utcnow() + dt.timedelta(minutes=31)
     with pytest.raises(orders.OrderError) as lapsed:
-        checkout.claim_handoff(db.session, order, display_name="Li", organization="", show_on_board=True, now=later)
+        _claim(db, order, now=later)
     assert lapsed.value.code == "handoff_lapsed"
     checkout.apply_demo_outcome(db.session, order, "paid")
-    with pytest.raises(orders.OrderError):
-        checkout.claim_handoff(db.session, order, display_name="Li", organization="", show_on_board=True)
+    with pytest.raises(orders.OrderError) as paid:
+        _claim(db, order)
+    assert paid.value.code == "handoff_paid"
+
+
+def test_the_first_phone_claims_and_only_it_may_come_back(db, make_event, make_project):
+    order = _kiosk_order(db, make_event, make_project)
+    assert checkout.handoff_state(order, None) == "open"
+    _claim(db, order, name="Li")  # a phone with no participant yet: it adopts the order's
+    mine = order.participant_id
+    assert checkout.handoff_state(order, mine) == "open" and checkout.handoff_state(order, None) == "taken"
+    other = checkout.kiosk_participant(db.session).id  # a phone holding somebody else's participant
+    for phone in (None, other):
+        with pytest.raises(orders.OrderError) as taken:
+            _claim(db, order, phone=phone, name="Pwned")
+        assert taken.value.code == "handoff_taken"
+    _claim(db, order, phone=mine, name="Li Wei")
+    db.session.rollback()
+    assert order.display_name == "Li Wei"
+    checkout.apply_demo_outcome(db.session, order, "paid")
+    assert checkout.handoff_state(order, mine) == checkout.handoff_state(order, None) == "paid"
+
+
+def test_a_paid_order_that_no_phone_claimed_is_dead_too(db, make_event, make_project):
+    order = _kiosk_order(db, make_event, make_project)
+    checkout.apply_demo_outcome(db.session, order, "paid")
+    with pytest.raises(orders.OrderError) as paid:
+        _claim(db, order, name="Pwned")
+    assert paid.value.code == "handoff_paid" and order.display_name == ""
+
+
+def test_two_phones_at_once_one_claims(app_config, db, make_event, make_project):
+    """Phones in separate connections post the same handoff at once: exactly one claims it."""
+    phones = 6
+    race_app = races.race_app(app_config, phones)
+    token = _kiosk_start(db, make_event, make_project).handoff_token
+    db.session.rollback()  # the test's own session must not hold SQLite's write lock
+    barrier = threading.Barrier(phones)
+    results: list[str] = []
+    lock = threading.Lock()
+
+    def claim(i: int) -> None:
+        with race_app.app_context():
+            session = _db.session
+            barrier.wait(timeout=60)
+            try:
+                order = checkout.handoff_order(session, token)
+                checkout.claim_handoff(session, order, phone_participant_id=None, display_name=f"Phone {i}",
+                                       organization="", show_on_board=True)
+                outcome = "claimed"
+            except orders.OrderError as exc:
+                session.rollback()
+                outcome = exc.code
+            finally:
+                session.remove()
+            with lock:
+                results.append(outcome)
+
+    races.run_together(race_app, claim, phones)
+    assert sorted(results) == ["claimed"] + ["handoff_taken"] * (phones - 1)
+    order = checkout.handoff_order(db.session, token)
+    assert order.display_name == order.participant.display_name
+    assert order.display_name.startswith("Phone ")
