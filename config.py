@@ -43,8 +43,13 @@ class Config:
     # business-class return is about 7 t here (PEK-JFK: 6.95 t), and the life page sells
     # a whole year (China about 8 t a person, the US about 15 t). 20 t covers both.
     VISITOR_MAX_KG = int(os.environ.get("VISITOR_MAX_KG", "20000"))
-    # One browser or API client address holds at most this share of a project's credits at once.
+    # One visitor (a browser's participant) holds at most this share of a project's credits at once,
+    # whatever address it comes from (a venue's Wi-Fi is one address for hundreds of phones).
     HOLD_SHARE_PERCENT = int(os.environ.get("HOLD_SHARE_PERCENT", "5"))
+    # All unpaid checkouts of a project together hold at most this share; past it an order is
+    # payable without a hold (retired at payment if still free, refunded otherwise), so no
+    # crowd of checkouts, honest or not, keeps the other 90 % from being offered.
+    HOLD_POOL_PERCENT = int(os.environ.get("HOLD_POOL_PERCENT", "10"))
 
     RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
@@ -101,6 +106,7 @@ class TestingConfig(Config):
     # Test projects hold 10,000 kg and every test client is 127.0.0.1: tests of the
     # share rule set it themselves (tests/services/test_holds.py).
     HOLD_SHARE_PERCENT = 100
+    HOLD_POOL_PERCENT = 100  # tests of the pool set it themselves (tests/services/test_holds.py)
     LIVE_STAMP_SECONDS = 0.0  # tests see every change at once; tests/routes/test_speed.py sets it to check the window
 
 

@@ -35,8 +35,10 @@ class Settings:
     hold_minutes: int
     fee_percent: int
     max_kg: int
-    # Visitor orders only: the share of a project's unretired credits one client may hold at once.
+    # Visitor orders only: the share of a project's unretired credits one participant may hold at once.
     hold_share_percent: int | None = None
+    # Every order: the share of a project's unretired credits all unpaid checkouts may hold together.
+    hold_pool_percent: int | None = None
 
 
 def new_public_id() -> str:
@@ -88,7 +90,8 @@ def start(
     operations: it gets a certificate but never counts on the people boards.
     A visitor order replaces the participant's open hold on the same project
     (one open hold per participant and project) and is held within
-    `settings.hold_share_percent`.
+    `settings.hold_share_percent`; every order's hold fits `settings.hold_pool_percent`
+    or the order is payable without one (ledger.hold).
     """
     if event.status != "live":
         raise OrderError("This event is not taking part any more.", "event", "event_closed")
@@ -132,7 +135,8 @@ def start(
         release_open_holds(session, participant, project, now)
         share = settings.hold_share_percent
     ledger.hold(session, order, now, settings.hold_minutes, share_percent=share,
-                share_floor_kg=share_floor_kg(project, settings.fee_percent))
+                share_floor_kg=share_floor_kg(project, settings.fee_percent),
+                pool_percent=settings.hold_pool_percent)
     # The participant's board name and consent change only when this order is paid (fulfil):
     # an abandoned checkout changes nothing on any board.
     return order
