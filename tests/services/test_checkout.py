@@ -110,7 +110,8 @@ def test_demo_outcome_fulfils_once(db, make_event, make_project):
 def stripe_settings():
     with FakeStripe() as fake:
         yield fake, checkout.Settings(
-            hold_minutes=30, fee_percent=10, max_kg=1_000_000, demo=False, hold_share_percent=100, hold_pool_percent=100,
+            hold_minutes=30, fee_percent=10, max_kg=1_000_000, demo=False, hold_share_percent=100,
+            hold_pool_percent=100,
             stripe=payments.StripeConfig(fake.api_key, "whsec_x", fake.base),
             public_url=lambda endpoint, **values: f"https://example.test/{endpoint}/{values['public_id']}")
 
