@@ -54,8 +54,13 @@ class Config:
     RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_STRATEGY = "moving-window"  # no double burst at a window edge (and no flaky limit tests)
-    API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "60 per minute")
-    API_WRITE_RATE_LIMIT = os.environ.get("API_WRITE_RATE_LIMIT", "10 per minute")
+    # Rate limits count the visitor first (participant cookie, account or form session) and the
+    # address only at venue scale: a venue's Wi-Fi is one address for hundreds of phones
+    # (app/web/limits.py). VENUE_RATE_LIMIT is every write (form, API, kiosk) from one address.
+    API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "600 per minute")  # per address, every API call
+    API_WRITE_RATE_LIMIT = os.environ.get("API_WRITE_RATE_LIMIT", "10 per minute")  # per visitor
+    VENUE_RATE_LIMIT = os.environ.get("VENUE_RATE_LIMIT", "600 per minute")  # per address, every write
+    OPERATIONS_RATE_LIMIT = os.environ.get("OPERATIONS_RATE_LIMIT", "10 per minute")  # per organizer account
 
     WTF_CSRF_TIME_LIMIT = None  # a kiosk or a slow visitor may keep a page open for hours
     BABEL_DEFAULT_LOCALE = "en"
@@ -70,10 +75,12 @@ class Config:
     MAX_JSON_DEPTH = 12
     HSTS_SECONDS = 0
     PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
+    # X-Forwarded-* is read only from these peers (the proxy's address or network, comma-separated).
+    TRUSTED_PROXIES = os.environ.get("TRUSTED_PROXIES", "127.0.0.1,::1")
     # Redis down: count in memory rather than fail every request.
     RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     RATELIMIT_STORAGE_OPTIONS = {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}
-    CHECKOUT_RATE_LIMIT = os.environ.get("CHECKOUT_RATE_LIMIT", "10 per minute")
+    CHECKOUT_RATE_LIMIT = os.environ.get("CHECKOUT_RATE_LIMIT", "10 per minute")  # per visitor
     PARTICIPANT_COOKIE = "cd_participant"
     # A kiosk with no touch for this long goes back to its home, in the event's language.
     KIOSK_IDLE_SECONDS = int(os.environ.get("KIOSK_IDLE_SECONDS", "60"))
