@@ -57,14 +57,24 @@ class Config:
     # business-class return is about 7 t here (PEK-JFK: 6.95 t), and the life page sells
     # a whole year (China about 8 t a person, the US about 15 t). 20 t covers both.
     VISITOR_MAX_KG = int(os.environ.get("VISITOR_MAX_KG", "20000"))
-    # One browser or API client address holds at most this share of a project's credits at once.
+    # One visitor (a browser's participant) holds at most this share of a project's credits at once,
+    # whatever address it comes from (a venue's Wi-Fi is one address for hundreds of phones).
     HOLD_SHARE_PERCENT = int(os.environ.get("HOLD_SHARE_PERCENT", "5"))
+    # All unpaid checkouts of a project together hold at most this share; past it an order is
+    # payable without a hold (retired at payment if still free, refunded otherwise), so no
+    # crowd of checkouts, honest or not, keeps the other 90 % from being offered.
+    HOLD_POOL_PERCENT = int(os.environ.get("HOLD_POOL_PERCENT", "10"))
 
     RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_STRATEGY = "moving-window"  # no double burst at a window edge (and no flaky limit tests)
-    API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "60 per minute")
-    API_WRITE_RATE_LIMIT = os.environ.get("API_WRITE_RATE_LIMIT", "10 per minute")
+    # Rate limits count the visitor first (participant cookie, account or form session) and the
+    # address only at venue scale: a venue's Wi-Fi is one address for hundreds of phones
+    # (app/web/limits.py). VENUE_RATE_LIMIT is every write (form, API, kiosk) from one address.
+    API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "600 per minute")  # per address, every API call
+    API_WRITE_RATE_LIMIT = os.environ.get("API_WRITE_RATE_LIMIT", "10 per minute")  # per visitor
+    VENUE_RATE_LIMIT = os.environ.get("VENUE_RATE_LIMIT", "600 per minute")  # per address, every write
+    OPERATIONS_RATE_LIMIT = os.environ.get("OPERATIONS_RATE_LIMIT", "10 per minute")  # per organizer account
 
     WTF_CSRF_TIME_LIMIT = None  # a kiosk or a slow visitor may keep a page open for hours
     BABEL_DEFAULT_LOCALE = "en"
@@ -79,10 +89,12 @@ class Config:
     MAX_JSON_DEPTH = 12
     HSTS_SECONDS = 0
     PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
+    # X-Forwarded-* is read only from these peers (the proxy's address or network, comma-separated).
+    TRUSTED_PROXIES = os.environ.get("TRUSTED_PROXIES", "127.0.0.1,::1")
     # Redis down: count in memory rather than fail every request.
     RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     RATELIMIT_STORAGE_OPTIONS = {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}
-    CHECKOUT_RATE_LIMIT = os.environ.get("CHECKOUT_RATE_LIMIT", "10 per minute")
+    CHECKOUT_RATE_LIMIT = os.environ.get("CHECKOUT_RATE_LIMIT", "10 per minute")  # per visitor
     PARTICIPANT_COOKIE = "cd_participant"
     # A kiosk with no touch for this long goes back to its home, in the event's language.
     KIOSK_IDLE_SECONDS = int(os.environ.get("KIOSK_IDLE_SECONDS", "60"))
@@ -122,6 +134,7 @@ class TestingConfig(Config):
     # Test projects hold 10,000 kg and every test client is 127.0.0.1: tests of the
     # share rule set it themselves (tests/services/test_holds.py).
     HOLD_SHARE_PERCENT = 100
+    HOLD_POOL_PERCENT = 100  # tests of the pool set it themselves (tests/services/test_holds.py)
     LIVE_STAMP_SECONDS = 0.0  # tests see every change at once; tests/routes/test_speed.py sets it to check the window
 
 

@@ -23,6 +23,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy import event as sa_event
+from sqlalchemy import true as sa_true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .extensions import db
@@ -276,7 +277,10 @@ class Order(db.Model):
     platform_fee_minor: Mapped[int] = mapped_column(BigInteger)
     payment_fee_minor: Mapped[int | None] = mapped_column(BigInteger)
     status: Mapped[str] = mapped_column(String(10), default="pending")
-    hold_expires_at: Mapped[dt.datetime]
+    hold_expires_at: Mapped[dt.datetime]  # payable until then
+    # False: payable but holding nothing (the project's hold pool was full); it retires at payment
+    # if the credits are still free, and is refunded otherwise (app/services/sales/ledger.py).
+    holds_credits: Mapped[bool] = mapped_column(default=True, server_default=sa_true())
     display_name: Mapped[str] = mapped_column(String(60), default="")
     organization: Mapped[str] = mapped_column(String(80), default="")
     show_on_board: Mapped[bool] = mapped_column(default=False)

@@ -192,7 +192,7 @@ def invariants(engine, stock_kg: int, seen_paid: set[str], seen_orders: set[str]
             problems.append(f"{status} order {public_id} has serials or a certificate")
         # credits_kg: what an order holds and retires (more than asked when the minimum charge applies)
         (paid_kg,) = q("SELECT COALESCE(SUM(credits_kg), 0) FROM orders WHERE status = 'paid'")[0]
-        (held_kg,) = q("SELECT COALESCE(SUM(credits_kg), 0) FROM orders WHERE status = 'pending' "
+        (held_kg,) = q("SELECT COALESCE(SUM(credits_kg), 0) FROM orders WHERE status = 'pending' AND holds_credits "
                        "AND hold_expires_at > (now() AT TIME ZONE 'utc')")[0]
         if paid_kg + held_kg > stock_kg:
             problems.append(f"paid {paid_kg} + held {held_kg} kg exceed the {stock_kg} kg issued")

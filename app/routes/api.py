@@ -30,16 +30,20 @@ from ..web import (
     public_url,
     serial_ranges,
 )
+from ..web.limits import address_key, per_venue, per_visitor
 from ..web.participants import ensure_participant
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 
-# One budget for every API call per client address (shared by all endpoints, and by
-# every server through Redis); writes also draw on a tighter shared write budget.
-limiter.shared_limit(lambda: current_app.config["API_RATE_LIMIT"], scope="api")(bp)
-write_limit = limiter.shared_limit(lambda: current_app.config["API_WRITE_RATE_LIMIT"], scope="api-write",
-                                   override_defaults=False)
+# One budget for every API call per client address, sized for a venue's shared network
+# (shared by all endpoints, and by every server through Redis); a write also draws on the
+# visitor's own write budget and on the address's venue-sized write budget (app/web/limits.py).
+limiter.shared_limit(lambda: current_app.config["API_RATE_LIMIT"], scope="api", key_func=address_key)(bp)
+
+
+def write_limit(view):
+    return per_visitor(limiter, "API_WRITE_RATE_LIMIT")(per_venue(limiter)(view))
 
 
 def body() -> dict:

@@ -13,7 +13,9 @@ from ..services.sales import checkout, ledger, money, orders
 from ..web import checkout_settings, client_key, demo_mode, language, live_event, stripe_config
 from ..web.calculator_form import calculate, calculator_url, page, retry_form
 from ..web.htmx import redirect_to, render
+from ..web.limits import per_venue, per_visitor
 from ..web.participants import ensure_participant
+from ..web.serving import generic_http_error
 
 bp = Blueprint("checkout", __name__)
 
@@ -70,7 +72,8 @@ def stripe_webhook():
 
 
 @bp.post("/e/<slug>/checkout")
-@limiter.limit(lambda: current_app.config["CHECKOUT_RATE_LIMIT"])  # like the API's write budget
+@per_visitor(limiter, "CHECKOUT_RATE_LIMIT")
+@per_venue(limiter)
 def start(slug: str):
     """Price the footprint, hold the credits and send the visitor to pay."""
     event = live_event(slug)
@@ -144,3 +147,14 @@ def order_status(public_id: str):
         amount=money.format_money(order.amount_minor, order.currency),
     )
 
+
+@bp.errorhandler(429)
+def too_many(exc):
+    """A rate limit at the checkout keeps the visitor's form and says so in their language."""
+    if request.endpoint != "checkout.start":
+        return generic_http_error(exc)
+    event = live_event(request.view_args["slug"])
+    calc = calculate(event, request.form)
+    calc.errors["project"] = _("Many checkouts are coming from here right now. Wait a minute, then tap "
+                               "the button again: your answers are kept.")
+    return page(event, calc, status=429, block="form_body")  # Flask-Limiter adds Retry-After

@@ -29,6 +29,7 @@ from ..web import checkout_settings, client_key, htmx, live_event, public_url
 from ..web.calculator_form import offers_for
 from ..web.forms import error_message
 from ..web.htmx import redirect_to, render
+from ..web.limits import per_venue
 from ..web.participants import adopt_participant, current_participant
 
 bp = Blueprint("kiosk", __name__)
@@ -141,7 +142,7 @@ def walkup_context(event: Event, walkup: kiosk.Walkup) -> dict:
 
 @bp.post("/kiosk/<slug>/order")
 @csrf.exempt
-@limiter.limit(lambda: current_app.config["API_WRITE_RATE_LIMIT"])
+@per_venue(limiter)  # a kiosk keeps no cookie: its walk-ups count only at venue scale
 def order(slug: str):
     """Start the walk-up visitor's order (through the checkout service) and hand it to their phone."""
     event = live_event(slug)
@@ -242,3 +243,18 @@ def phone_claim(token: str):
         return phone_page(found, state, errors={exc.field: error_message(exc)}, status=None if state != "open" else 422)
     adopt_participant(found.participant)
     return redirect_to(url_for("checkout.pay", public_id=found.public_id))
+
+
+@bp.errorhandler(429)
+def too_many(exc):
+    """The venue's budget is spent: the walk-up keeps their answers and reads why, in their language."""
+    if request.endpoint != "kiosk.order":
+        return kiosk_error(exc)
+    event = live_event(request.view_args["slug"])
+    context = walkup_context(event, kiosk.parse(request.form))
+    with force_locale(kiosk_language(event)):
+        message = _("Many people are ordering at once. Wait a minute, then tap again: your answers are kept.")
+    response = kiosk_page("kiosk/calculate.html", event, status=429, query="", found=[], keys=KEYS,
+                          searching=False, **(context | {"error": message}))
+    return response  # Flask-Limiter adds Retry-After
+

@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
-from ..extensions import db
+from ..extensions import db, limiter
 from ..models import Event, Organization, Project
 from ..services import footprint
 from ..services.accounts import invites, organizations
@@ -25,7 +25,9 @@ from ..web import checkout_settings, guard, htmx, i18n, language, live, public_u
 from ..web.calculator_form import OPERATIONS_BASKET_FIRST, Calculation, calculate_operations
 from ..web.forms import EventForm, OrganizationForm, error_message, show_error
 from ..web.htmx import redirect_to, render
+from ..web.limits import per_account
 from ..web.participants import ensure_participant
+from ..web.serving import generic_http_error
 
 bp = Blueprint("organizer", __name__, url_prefix="/organizer")
 
@@ -368,6 +370,7 @@ def operations_estimate(event_id: int):
 
 
 @bp.post("/events/<int:event_id>/operations")
+@per_account(limiter, "OPERATIONS_RATE_LIMIT")
 def operations_pay(event_id: int):
     """Hold the credits for the operations' footprint and pay through the visitors' checkout."""
     ev = event_or_404(event_id)
@@ -392,3 +395,16 @@ def operations_pay(event_id: int):
         ops.form_errors[getattr(exc, "field", None) or "project"] = exc.message
         return operations_page(ev, ops, status=422)
     return redirect_to(url_for("checkout.pay", public_id=order.public_id))
+
+
+@bp.errorhandler(429)
+def too_many(exc):
+    """A rate limit on the operations order keeps the organizer's form and says so."""
+    if request.endpoint != "organizer.operations_pay":
+        return generic_http_error(exc)
+    ev = event_or_404(request.view_args["event_id"])
+    ops = calculate_operations(ev, request.form)
+    ops.form_errors["form"] = _("You started several orders in the last minute. Wait a minute, then try "
+                                "again: your answers are kept.")
+    response = operations_page(ev, ops, status=429)
+    return response  # Flask-Limiter adds Retry-After

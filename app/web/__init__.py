@@ -57,6 +57,7 @@ def checkout_settings() -> checkout.Settings:
         max_kg=cfg["MAX_ORDER_KG"],
         visitor_max_kg=cfg["VISITOR_MAX_KG"],
         hold_share_percent=cfg["HOLD_SHARE_PERCENT"],
+        hold_pool_percent=cfg["HOLD_POOL_PERCENT"],
         demo=demo_mode(),
         stripe=None if demo_mode() else stripe_config(),
         public_url=public_url,

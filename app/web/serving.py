@@ -1,11 +1,15 @@
 """Production serving: the proxy count, HSTS, `Allow` on 405, and Redis health.
 
 - PROXY_COUNT (environment) trusts that many proxies' X-Forwarded-For/-Proto/
-  -Host/-Port via Werkzeug's ProxyFix; 0 (the default) trusts none.
+  -Host/-Port via Werkzeug's ProxyFix; 0 (the default) trusts none. The headers
+  are read only from a peer in TRUSTED_PROXIES (default: this machine), so a
+  client that reaches gunicorn directly cannot pick its own address.
 - HSTS_SECONDS > 0 (production's default is a year) sends Strict-Transport-Security.
 - A 405 names the allowed methods in `Allow`, whichever error page renders it.
 """
 from __future__ import annotations
+
+import ipaddress
 
 from flask import Flask
 from werkzeug.exceptions import MethodNotAllowed
@@ -31,10 +35,30 @@ def redis_status(app: Flask) -> str:
     return "ok"
 
 
+class TrustedProxyFix:
+    """ProxyFix for requests from a trusted proxy only; anyone else's X-Forwarded-* is ignored."""
+
+    def __init__(self, wsgi_app, count: int, trusted: str):
+        self.plain = wsgi_app
+        self.fixed = ProxyFix(wsgi_app, x_for=count, x_proto=count, x_host=count, x_port=count)
+        self.trusted = [ipaddress.ip_network(n.strip(), strict=False) for n in trusted.split(",") if n.strip()]
+
+    def _trusted(self, peer: str | None) -> bool:
+        try:
+            ip = ipaddress.ip_address(peer or "")
+        except ValueError:
+            return False
+        return any(ip in net for net in self.trusted)
+
+    def __call__(self, environ, start_response):
+        app = self.fixed if self._trusted(environ.get("REMOTE_ADDR")) else self.plain
+        return app(environ, start_response)
+
+
 def register(app: Flask) -> None:
     count = int(app.config.get("PROXY_COUNT") or 0)
     if count > 0:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count, x_port=count)
+        app.wsgi_app = TrustedProxyFix(app.wsgi_app, count, app.config.get("TRUSTED_PROXIES", "127.0.0.1,::1"))
 
     if app.config.get("SECURE_COOKIES") and redis_status(app) == "off":
         app.logger.warning(
@@ -57,6 +81,13 @@ def register(app: Flask) -> None:
         response = app.make_response(generic(exc))
         response.headers["Allow"] = ", ".join(sorted(exc.valid_methods or ()))
         return response
+
+
+def generic_http_error(exc):
+    """The app's own error page for an HTTP error (for a blueprint handler that only refines some)."""
+    from flask import current_app
+
+    return _find_http_handler(current_app)(exc)
 
 
 def _find_http_handler(app: Flask):

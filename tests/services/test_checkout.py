@@ -15,7 +15,8 @@ from app.services.sales import checkout, ledger, orders
 from tests.fakes.stripe_api import FakeStripe
 
 # Test projects hold 10,000 kg or less: the share rule (5 % by default) has its own tests in test_holds.py.
-DEMO = checkout.Settings(hold_minutes=30, fee_percent=10, max_kg=1_000_000, hold_share_percent=100)
+DEMO = checkout.Settings(hold_minutes=30, fee_percent=10, max_kg=1_000_000, hold_share_percent=100,
+                         hold_pool_percent=100)
 
 
 def participant(db):
@@ -110,6 +111,7 @@ def stripe_settings():
     with FakeStripe() as fake:
         yield fake, checkout.Settings(
             hold_minutes=30, fee_percent=10, max_kg=1_000_000, demo=False, hold_share_percent=100,
+            hold_pool_percent=100,
             stripe=payments.StripeConfig(fake.api_key, "whsec_x", fake.base),
             public_url=lambda endpoint, **values: f"https://example.test/{endpoint}/{values['public_id']}")
 

@@ -53,8 +53,10 @@ class Settings:
     demo: bool = True
     # Visitor, API and kiosk orders: at most this many kg (a plausible personal footprint)...
     visitor_max_kg: int = 20_000
-    # ...and one client holds at most this percent of a project's unretired credits at once.
+    # ...and one participant holds at most this percent of a project's unretired credits at once;
     hold_share_percent: int = 5
+    # all unpaid checkouts together hold at most this percent (past it an order is payable unheld).
+    hold_pool_percent: int | None = 10
     stripe: payments.StripeConfig | None = None
     # (endpoint, **values) -> absolute URL; the only way the service names a page.
     public_url: Callable[..., str] = field(default=lambda endpoint, **values: endpoint)
@@ -64,7 +66,8 @@ class Settings:
     @property
     def order_settings(self) -> orders.Settings:
         return orders.Settings(hold_minutes=self.hold_minutes, fee_percent=self.fee_percent, max_kg=self.max_kg,
-                               hold_share_percent=self.hold_share_percent)
+                               hold_share_percent=self.hold_share_percent,
+                               hold_pool_percent=self.hold_pool_percent)
 
     @property
     def provider(self) -> str:
@@ -114,7 +117,8 @@ def start(session: Session, settings: Settings, req: OrderRequest, *, now: dt.da
 
     Holds are sized to people: every order but an organizer's operations is at most
     `visitor_max_kg`, replaces the participant's open hold on the project, and keeps
-    the participant's and client's holds within `hold_share_percent` of the project.
+    the participant's holds within `hold_share_percent` of the project, and every hold within
+    `hold_pool_percent`.
     """
     if req.kind not in KINDS:
         raise ValueError(f"unknown order kind {req.kind!r}")
@@ -234,7 +238,8 @@ def payment_link(session: Session, settings: Settings, order: Order) -> str | No
     now = utcnow()
     until = now + dt.timedelta(seconds=expires - int(time.time())) + STRIPE_GRACE
     try:
-        ledger.extend_hold(session, order, until, now)
+        ledger.extend_hold(session, order, until, now, pool_percent=settings.hold_pool_percent,
+                           floor_kg=orders.share_floor_kg(order.project, settings.fee_percent))
     except ledger.LedgerError:
         # The hold lapsed and its credits went elsewhere while Stripe answered:
         # never send the visitor to pay for credits we cannot retire.

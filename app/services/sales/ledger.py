@@ -2,7 +2,16 @@
 
 Rules (each backed by a database constraint as well as by this code):
 - credits left = issued - retired - held, where "held" is the credits_kg of pending
-  orders whose hold has not expired (so an expired hold frees itself on read);
+  orders that hold credits and whose hold has not expired (so an expired hold
+  frees itself on read);
+- the hold pool: all of a project's holds together stay within `pool_percent` of
+  its unretired credits (at least one minimum payment's worth), so unpaid
+  checkouts, however many and from wherever, never keep the rest from being
+  offered. An order that does not fit is still payable but holds nothing
+  (`holds_credits` false): it retires at payment if the credits are still free,
+  and is refunded otherwise (the same path as a payment after a lapsed hold);
+- one buyer (a participant: a browser, or an organization's account) holds at
+  most `share_percent` of a project at once, whatever address it comes from;
 - every change of a project's credits happens while holding that project's row
   lock (PostgreSQL `SELECT ... FOR UPDATE`; on SQLite every transaction begins
   IMMEDIATE, see app/__init__.py), so no interleaving can oversell;
@@ -17,7 +26,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ...models import CreditBatch, Order, Project, Retirement
@@ -97,6 +106,7 @@ def stock(session: Session, project_ids: list[int], now: dt.datetime) -> dict[in
             .where(
                 Order.project_id.in_(project_ids),
                 Order.status == "pending",
+                Order.holds_credits.is_(True),
                 Order.hold_expires_at > now,
             )
             .group_by(Order.project_id)
@@ -105,28 +115,34 @@ def stock(session: Session, project_ids: list[int], now: dt.datetime) -> dict[in
     return {pid: Stock(issued[pid][0], issued[pid][1], int(held.get(pid) or 0)) for pid in project_ids}
 
 
-def client_held_kg(session: Session, project_id: int, now: dt.datetime, participant_id: int | None,
-                   client_key: str | None) -> int:
-    """Credits of a project held right now by one participant or one client key."""
-    who = [Order.participant_id == participant_id] if participant_id is not None else []
-    if client_key:
-        who.append(Order.client_key == client_key)
-    if not who:
-        return 0
+def pool_limit_kg(st: Stock, pool_percent: int, floor_kg: int) -> int:
+    """The most all unpaid checkouts together may hold of a project: a share of its unretired credits."""
+    return max((st.issued_kg - st.retired_kg) * pool_percent // 100, floor_kg)
+
+
+def participant_held_kg(session: Session, project_id: int, now: dt.datetime, participant_id: int) -> int:
+    """Credits of a project held right now by one participant (every address it came from)."""
     return int(session.execute(
         select(func.coalesce(func.sum(Order.credits_kg), 0)).where(
-            Order.project_id == project_id, Order.status == "pending", Order.hold_expires_at > now, or_(*who))
+            Order.project_id == project_id, Order.participant_id == participant_id, Order.status == "pending",
+            Order.holds_credits.is_(True), Order.hold_expires_at > now)
     ).scalar_one())
 
 
-def hold(session: Session, order: Order, now: dt.datetime, hold_minutes: int,
-         share_percent: int | None = None, share_floor_kg: int = 0) -> None:
-    """Hold `order.credits_kg` of its project until the hold expires; add the order.
+def _fits_pool(st: Stock, kg: int, pool_percent: int | None, floor_kg: int) -> bool:
+    return pool_percent is None or st.held_kg + kg <= pool_limit_kg(st, pool_percent, floor_kg)
 
-    With `share_percent`, the order's participant and client key together may
-    hold at most that percent of the project's unretired credits at once, or
-    `share_floor_kg` if that is more (so a small project still sells).
-    Raises SoldOut or HoldShareExceeded (and adds nothing).
+
+def hold(session: Session, order: Order, now: dt.datetime, hold_minutes: int,
+         share_percent: int | None = None, share_floor_kg: int = 0, pool_percent: int | None = None) -> None:
+    """Make `order` payable for `hold_minutes`, holding its credits_kg when the pool has room; add it.
+
+    With `share_percent`, the order's participant may hold at most that percent
+    of the project's unretired credits at once, or `share_floor_kg` if that is
+    more (so a small project still sells). With `pool_percent`, every hold on the
+    project together stays within that percent (at least `share_floor_kg`); an
+    order past it is payable without a hold. Raises SoldOut or
+    HoldShareExceeded (and adds nothing).
     """
     if order.credits_kg is None:
         order.credits_kg = order.kg
@@ -139,32 +155,36 @@ def hold(session: Session, order: Order, now: dt.datetime, hold_minutes: int,
         )
     if share_percent is not None:
         limit = share_limit_kg(st, share_percent, share_floor_kg)
-        held = client_held_kg(session, order.project_id, now, order.participant_id, order.client_key)
+        held = participant_held_kg(session, order.project_id, now, order.participant_id)
         if held + order.credits_kg > limit:
             raise HoldShareExceeded(
                 f"One buyer may hold at most {limit:,} kg of this project at once; you hold {held:,} kg. "
                 "Pay for your checkout, choose another project, or wait a few minutes.",
                 held_kg=held, limit_kg=limit)
     order.status = "pending"
+    order.holds_credits = _fits_pool(st, order.credits_kg, pool_percent, share_floor_kg)
     order.hold_expires_at = now + dt.timedelta(minutes=hold_minutes)
     session.add(order)
     session.flush()
 
 
-def extend_hold(session: Session, order: Order, until: dt.datetime, now: dt.datetime) -> None:
-    """Keep a pending order's credits held until `until` (a payment session's life).
+def extend_hold(session: Session, order: Order, until: dt.datetime, now: dt.datetime,
+                pool_percent: int | None = None, floor_kg: int = 0) -> None:
+    """Keep a pending order payable until `until` (a payment session's life).
 
     A hold that lapsed meanwhile is taken again only if the credits are still
-    free: extending must never revive credits that someone else now holds.
+    free (extending must never revive credits that someone else now holds) and
+    the pool has room; otherwise the order stays payable without a hold.
     """
     lock_project(session, order.project_id)
     session.refresh(order)
     if order.status != "pending":
         raise NotPayable(f"Order is {order.status}.")
-    if order.hold_expires_at <= now:
-        left = stock(session, [order.project_id], now)[order.project_id].left_kg
-        if order.credits_kg > left:
-            raise SoldOut("The credits held for this checkout were released and are gone.", max(left, 0))
+    if not (order.holds_credits and order.hold_expires_at > now):
+        st = stock(session, [order.project_id], now)[order.project_id]
+        if order.credits_kg > st.left_kg:
+            raise SoldOut("The credits held for this checkout were released and are gone.", max(st.left_kg, 0))
+        order.holds_credits = _fits_pool(st, order.credits_kg, pool_percent, floor_kg)
     order.hold_expires_at = max(order.hold_expires_at, until)
     session.flush()
 
@@ -172,9 +192,10 @@ def extend_hold(session: Session, order: Order, until: dt.datetime, now: dt.date
 def retire(session: Session, order: Order, now: dt.datetime) -> list[Retirement]:
     """Retire the order's credits_kg as serial ranges and mark it paid.
 
-    A pending order retires from its own hold. A late payment for an order whose
-    hold lapsed still retires if the credits are free; otherwise it raises
-    SoldOut and the payment must be refunded (never a double sale).
+    A pending order retires from its own hold. A payment for an order that holds
+    nothing (its hold lapsed, or the pool was full) still retires if the credits
+    are free; otherwise it raises SoldOut and the payment must be refunded
+    (never a double sale).
     """
     lock_project(session, order.project_id)
     session.refresh(order)  # another transaction may have paid it while we waited
@@ -182,7 +203,7 @@ def retire(session: Session, order: Order, now: dt.datetime) -> list[Retirement]
         return list(order.retirements)
     if order.status not in ("pending", "expired", "failed", "cancelled"):
         raise NotPayable(f"Order is {order.status}.")
-    held_by_me = order.status == "pending" and order.hold_expires_at > now
+    held_by_me = order.status == "pending" and order.holds_credits and order.hold_expires_at > now
     if not held_by_me:
         left = stock(session, [order.project_id], now)[order.project_id].left_kg
         if order.credits_kg > left:

@@ -35,8 +35,10 @@ class Settings:
     hold_minutes: int
     fee_percent: int
     max_kg: int
-    # Visitor orders only: the share of a project's unretired credits one client may hold at once.
+    # Visitor orders only: the share of a project's unretired credits one participant may hold at once.
     hold_share_percent: int | None = None
+    # Every order: the share of a project's unretired credits all unpaid checkouts may hold together.
+    hold_pool_percent: int | None = None
 
 
 def new_public_id() -> str:
@@ -87,8 +89,10 @@ def start(
     kind "operations" is an organization neutralizing its event's own
     operations: it gets a certificate but never counts on the people boards.
     A visitor order replaces the participant's open hold on the same project
-    (one open hold per participant and project) and is held within
-    `settings.hold_share_percent`.
+    (one open hold per participant and project; an operations order the
+    organization's) and is held within
+    `settings.hold_share_percent`; every order's hold fits `settings.hold_pool_percent`
+    or the order is payable without one (ledger.hold).
     """
     if event.status != "live":
         raise OrderError("This event is not taking part any more.", "event", "event_closed")
@@ -127,12 +131,14 @@ def start(
         hold_expires_at=now,
     )
     share = None
+    ledger.lock_project(session, project.id)
+    release_open_holds(session, project, now, participant=participant if kind == "visitor" else None,
+                       organization_id=organization_id)
     if kind == "visitor":
-        ledger.lock_project(session, project.id)
-        release_open_holds(session, participant, project, now)
         share = settings.hold_share_percent
     ledger.hold(session, order, now, settings.hold_minutes, share_percent=share,
-                share_floor_kg=share_floor_kg(project, settings.fee_percent))
+                share_floor_kg=share_floor_kg(project, settings.fee_percent),
+                pool_percent=settings.hold_pool_percent)
     # The participant's board name and consent change only when this order is paid (fulfil):
     # an abandoned checkout changes nothing on any board.
     return order
@@ -143,11 +149,14 @@ def share_floor_kg(project: Project, fee_percent: int) -> int:
     return money.price(1, project.price_per_tonne_minor, project.currency, fee_percent).credits_kg
 
 
-def release_open_holds(session: Session, participant: Participant, project: Project, now: dt.datetime) -> int:
-    """Cancel the participant's open visitor holds on the project (a new checkout replaces them)."""
+def release_open_holds(session: Session, project: Project, now: dt.datetime, *,
+                       participant: Participant | None = None, organization_id: int | None = None) -> int:
+    """Cancel the participant's open visitor holds (or the organization's open operations
+    holds) on the project: a new checkout replaces them, so one buyer has one open hold."""
+    who = (Order.participant_id == participant.id, Order.kind == "visitor") if participant is not None else \
+        (Order.organization_id == organization_id, Order.kind == "operations")
     stale = session.execute(select(Order).where(
-        Order.participant_id == participant.id, Order.project_id == project.id, Order.kind == "visitor",
-        Order.status == "pending", Order.hold_expires_at > now)).scalars().all()
+        *who, Order.project_id == project.id, Order.status == "pending", Order.hold_expires_at > now)).scalars().all()
     for order in stale:
         ledger.release(session, order, "cancelled")
     return len(stale)
