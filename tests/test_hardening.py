@@ -12,6 +12,8 @@ import sys
 import uuid
 from pathlib import Path
 
+import re
+
 import pytest
 from sqlalchemy import func, select
 
@@ -368,11 +370,16 @@ def test_one_api_budget_across_endpoints_and_writes_count_against_it(app_config,
     assert client.get("/api/v1/events").status_code == 429
 
 
-def test_the_write_budget_is_tighter_and_shared_by_every_write(app_config, db):
-    client = limited(app_config, API_RATE_LIMIT="100 per minute").test_client()
+def test_the_write_budget_is_per_visitor_and_shared_by_every_write(app_config, db):
+    app = limited(app_config, API_RATE_LIMIT="100 per minute")
+    client = app.test_client()
+    client.set_cookie(app.config["PARTICIPANT_COOKIE"], "v" * 32)  # a visitor the API has seen before
     assert client.post("/api/v1/orders", json={}).status_code == 422
     assert client.post("/api/v1/orders/ord_x/demo-pay", json={}).status_code == 404
     assert client.post("/api/v1/orders", json={}).status_code == 429
+    neighbour = app.test_client()  # another phone on the same network: its own budget
+    neighbour.set_cookie(app.config["PARTICIPANT_COOKIE"], "n" * 32)
+    assert neighbour.post("/api/v1/orders", json={}).status_code == 422
 
 
 @pytest.fixture
@@ -400,8 +407,12 @@ def test_the_form_checkout_is_rate_limited(app_config, db, make_event, make_proj
     event, project = make_event(), make_project()
     slug, project_id = event.slug, project.id
     db.session.commit()  # release SQLite's lock before another app uses the file
-    client = create_app({**app_config, "RATELIMIT_ENABLED": True, "CHECKOUT_RATE_LIMIT": "2 per minute"}).test_client()
-    codes = [client.post(f"/e/{slug}/checkout", data={"project": str(project_id), "kg": "1"}).status_code
+    client = create_app({**app_config, "RATELIMIT_ENABLED": True, "WTF_CSRF_ENABLED": True,
+                         "CHECKOUT_RATE_LIMIT": "2 per minute"}).test_client()
+    page = client.get(f"/e/{slug}/calculate").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    codes = [client.post(f"/e/{slug}/checkout", data={"project": str(project_id), "kg": "1",
+                                                      "csrf_token": token}).status_code
              for _ in range(3)]
     assert codes[2] == 429 and 429 not in codes[:2]
 
