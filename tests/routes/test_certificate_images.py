@@ -37,11 +37,12 @@ def test_rendered_once_then_served_from_the_store(client, app_config, db, make_o
 
 
 def test_version_follows_inputs_status_and_renderer(make_order, app):
-    from app.routes.certificates import certificate_data
+    from app.services.certificates import content
+    from app.web import public_url
 
     cert = make_order(name="Ana").certificate
     with app.test_request_context():
-        data, again = certificate_data(cert), certificate_data(cert)
+        data, again = content.build(cert, public_url).artwork(), content.build(cert, public_url).artwork()
     base = images.version(data, "valid")
     assert base == images.version(again, "valid")
     assert base != images.version(data, "revoked")
