@@ -238,7 +238,7 @@ def demo_pay(public_id: str):
     if outcome not in ("paid", "failed"):
         return api_error(422, "invalid", 'outcome must be "paid" or "failed".', "outcome")
     try:
-        checkout.apply_demo_outcome(db.session, order, outcome)
+        checkout.apply_demo_outcome(db.session, checkout_settings(), order, outcome)
     except ledger.SoldOut as exc:
         return error_json(exc, 409, field="project")
     except ledger.LedgerError as exc:

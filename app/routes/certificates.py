@@ -61,8 +61,8 @@ def png(cert: Certificate, shape: str) -> Response:
     etag = f"{cert.token}-{shape}-{cert.status}-{language}"
     if request.if_none_match.contains(etag):
         return Response(status=304, headers={"ETag": f'"{etag}"'})
-    body = images.png(db.session, cert.token, cert.status, content.build(cert, public_url, language).artwork(), shape)
-    db.session.commit()  # a new render is stored for every server
+    # Read only: the image was stored when the certificate was issued (images.py says when it is drawn here).
+    body = images.png(db.session, content.build(cert, public_url, language), shape)
     response = Response(body, mimetype="image/png")
     response.set_etag(etag)
     # A certificate never changes once issued (revocation changes the ETag).
