@@ -482,6 +482,6 @@ class CertificateImage(db.Model):
     __tablename__ = "certificate_image"
     token: Mapped[str] = mapped_column(String(64), primary_key=True)
     shape: Mapped[str] = mapped_column(String(20), primary_key=True)  # shape:language
-    version: Mapped[str] = mapped_column(String(40))  # renderer, inputs and status: a new one re-renders
+    version: Mapped[str] = mapped_column(String(40))  # images.version: everything that draws its pixels
     png: Mapped[bytes] = mapped_column(LargeBinary)
     rendered_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

@@ -1,6 +1,7 @@
-"""Shared bench helper: a seeded demo database in a temporary SQLite file."""
+"""Shared bench helpers: a seeded demo database in a temporary SQLite file; a sample certificate."""
 from __future__ import annotations
 
+import datetime
 import os
 import sys
 import tempfile
@@ -45,3 +46,36 @@ def seeded_database(url: str | None = None) -> str:
 def median_ms(samples: list[float]) -> float:
     samples = sorted(samples)
     return samples[len(samples) // 2] * 1000
+
+
+def bench_url(endpoint: str, token: str) -> str:
+    """The app's public URLs for a certificate, as on a server with BASE_URL=https://carbondot.example."""
+    path = {"certificates.show": "", "certificates.image": ".png", "certificates.preview": "/preview.png"}[endpoint]
+    return f"https://carbondot.example/c/{token}{path}"
+
+
+def sample_certificate(n: int = 42, *, name: str = "Ana", organization: str = "",
+                       event_name: str = "2026 China Digital Carbon Neutrality Forum", kg: int = 420,
+                       project_name: str = "Sichuan Rural Household Biogas", project_standard: str = "Gold Standard",
+                       serials: tuple[tuple[str, int, int], ...] = (("CDCER-2021", 120501, 120920),),
+                       issued_on: datetime.date = datetime.date(2026, 9, 7), token: str = "q3Xf8v1kR0bT9mW2yZ4pLw",
+                       language: str = "en"):
+    """A certificate as the app stores it (unsaved rows: no database), read through the content
+    service like every page and image: what the benches draw. `serials` are (batch prefix, first,
+    last) ranges."""
+    from app.models import Certificate, CreditBatch, Event, Order, Project, Retirement
+    from app.services.certificates import content, numbers
+
+    order = Order(
+        event=Event(slug="bench", name=event_name),
+        project=Project(id=1, name=project_name, standard=project_standard, kind="Biogas", place="Sichuan",
+                        vintage=2021),
+        display_name=name, organization=organization, kg=kg, credits_kg=kg, amount_minor=kg * 10, currency="CNY",
+        payment_provider="demo",
+        retirements=[Retirement(batch=CreditBatch(serial_prefix=prefix), first_serial=first, last_serial=last)
+                     for prefix, first, last in serials],
+    )
+    cert = Certificate(order=order, number=numbers.format_number(n, issued_on.year), token=token, status="valid",
+                       revoked_reason="", language=language,
+                       issued_at=datetime.datetime.combine(issued_on, datetime.time(9, 30)))
+    return content.build(cert, bench_url)

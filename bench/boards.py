@@ -11,7 +11,7 @@ app/services/live/boards.py exactly as the routes call them: median and p95 over
 calls, a random (seeded) event and participant per call. It prints the query plans of
 the event board and the rank counts so you can see that they are index searches.
 
-Then it times app/services/certificates.render_png per shape: "cold" is the first
+Then it times app/services/certificates/artwork.render_png per shape: "cold" is the first
 render in a fresh interpreter (imports excluded; one new subprocess per sample), and
 "warm" is the median of 20 renders in this process, each with a distinct URL.
 
@@ -512,7 +512,7 @@ SAMPLES = {
 _CHILD = r"""
 import datetime, json, sys, time
 sys.path.insert(0, sys.argv[1])
-from app.services import certificates as c
+from app.services.certificates import artwork as c
 spec = json.loads(sys.argv[2])
 data = c.CertificateData(**{**spec["data"], "serials": tuple(spec["data"]["serials"]),
                             "issued_on": datetime.date.fromisoformat(spec["data"]["issued_on"])})
@@ -527,17 +527,13 @@ print(json.dumps(out))
 
 
 def certificate(n: int, **over):
-    from app.services.certificates.artwork import CertificateData, format_number
+    """What certificate n's image is drawn from, through the content service (bench/_site.py)."""
+    from _site import sample_certificate
 
-    base = dict(
-        number=format_number(n, 2026), name="Ana", organization="", event_name="Bench Event 1",
-        kg=420 + n, project_name="Bench Project 1", project_standard="CCER",
-        serials=(f"CDCER-BENCH-1-{n * 1000 + 1:010d} \u2013 CDCER-BENCH-1-{n * 1000 + 420:010d}",),
-        issued_on=datetime.date(2026, 9, 7), url=f"https://carbondot.example/c/bench-{n:06d}-q3Xf8v1kR0bT9",
-        language="en",
-    )
-    base.update(over)
-    return CertificateData(**base)
+    base = dict(name="Ana", organization="", event_name="Bench Event 1", kg=420 + n,
+                project_name="Bench Project 1", project_standard="CCER",
+                serials=(("CDCER-BENCH-1", n * 1000 + 1, n * 1000 + 420),), token=f"bench-{n:06d}-q3Xf8v1kR0bT9")
+    return sample_certificate(n, **{**base, **over}).artwork()
 
 
 def _child(data, shape: str, warm_up: bool) -> dict:
@@ -623,9 +619,9 @@ def report(targets: list[Target], images, args, shape: Shape) -> None:
         print(f"\n-- certificate images (ms, median; target: cold < {TARGET_MS['image']:.0f} ms)")
         print("   cold = first render_png in a fresh interpreter (imports excluded), "
               f"median of {args.cold_runs} processes;")
-        print("   after warm_up() = first render in a fresh interpreter that called certificates.warm_up() first;")
+        print("   after warm_up() = first render in a fresh interpreter that called artwork.warm_up() first;")
         print("   warm = median of 20 renders in one process, a distinct URL and name each;")
-        print("   warm_up() = how long certificates.warm_up() itself took in those fresh interpreters")
+        print("   warm_up() = how long artwork.warm_up() itself took in those fresh interpreters")
         print(f"   {'shape':<9} {'sample':<18} {'cold':>8} {'after warm_up()':>16} {'warm':>8} {'warm_up()':>10}")
         for shape_name, sample, cold, after, warm, warm_up in images:
             flag = "" if cold < TARGET_MS["image"] else "  (cold over target)"

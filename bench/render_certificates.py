@@ -9,7 +9,6 @@ cached; module import excluded), measured in a new subprocess per run.
 from __future__ import annotations
 
 import argparse
-import datetime
 import json
 import statistics
 import subprocess
@@ -18,13 +17,13 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from _site import ROOT, sample_certificate
 
-from app.services.certificates.artwork import SHAPES, CertificateData, format_number, render_png  # noqa: E402
+from app.services.certificates.artwork import SHAPES, CertificateData, render_png
 
 LONG_NAME = "Maria Concepcion Dela Cruz-Santos Villanueva de los Reyes III"  # 60 chars
 
+SERIALS = (("CDCER-2021", 120501, 120920), ("CDCER-2022", 4401, 4402), ("CDCER-2022", 7710, 7713))
 SAMPLES = {
     "wang-xiaoming": dict(name="王小明", organization="成都环境交易所", language="zh",
                           event_name="首届中国数字碳中和论坛"),
@@ -36,39 +35,22 @@ SAMPLES = {
 
 
 def sample(**over) -> CertificateData:
-    base = dict(
-        number=format_number(42, 2026),
-        name="Ana 王",
-        organization="",
-        event_name="2026 China Digital Carbon Neutrality Forum",
-        kg=420,
-        project_name="Sichuan Rural Household Biogas",
-        project_standard="Gold Standard",
-        serials=(
-            "CDCER-2021-0000120501 \u2013 CDCER-2021-0000120920",
-            "CDCER-2022-0000004401 \u2013 CDCER-2022-0000004402",
-            "CDCER-2022-0000007710 \u2013 CDCER-2022-0000007713",
-        ),
-        issued_on=datetime.date(2026, 9, 7),
-        url="https://carbondot.example/c/q3Xf8v1kR0bT9mW2yZ4pLw",
-        language="en",
-    )
-    base.update(over)
-    return CertificateData(**base)
+    """What the image of a sample certificate is drawn from, through the content service."""
+    return sample_certificate(**{"name": "Ana 王", "serials": SERIALS, **over}).artwork()
 
 
 _COLD = """
-import time, datetime, sys
-sys.path.insert(0, {root!r})
-from app.services.certificates.artwork import CertificateData, render_png  # noqa: E402
-d = CertificateData(**{kwargs!r})
+import time, sys
+sys.path[:0] = [{root!r}, {bench!r}]
+import render_certificates
+from app.services.certificates.artwork import render_png
+d = render_certificates.sample(**{over!r})
 t = time.perf_counter(); render_png(d, {shape!r}); print(time.perf_counter() - t)
 """
 
 
-def cold_ms(data: CertificateData, shape: str) -> float:
-    kwargs = {k: getattr(data, k) for k in data.__dataclass_fields__}
-    code = _COLD.format(root=str(ROOT), kwargs=kwargs, shape=shape)
+def cold_ms(over: dict, shape: str) -> float:
+    code = _COLD.format(root=str(ROOT), bench=str(ROOT / "bench"), over=over, shape=shape)
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True, cwd=ROOT)
     return float(res.stdout.strip()) * 1000
@@ -106,7 +88,7 @@ def main() -> None:
     for shape in SHAPES:
         for key in ("nino-dela-cruz", "wang-xiaoming"):
             data = sample(**SAMPLES[key])
-            cold = [cold_ms(data, shape) for _ in range(args.runs)]
+            cold = [cold_ms(SAMPLES[key], shape) for _ in range(args.runs)]
             warm = [warm_ms(data, shape, i) for i in range(args.runs)]
             results[f"{shape}/{key}"] = (statistics.median(cold), statistics.median(warm))
     print(f"median over {args.runs} runs (ms):")

@@ -6,13 +6,12 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
 import secrets
 import subprocess
 import sys
 import uuid
 from pathlib import Path
-
-import re
 
 import pytest
 from sqlalchemy import func, select

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from ..extensions import db, limiter
 from ..models import Certificate, Event, Order, Project, utcnow
 from ..services import footprint
+from ..services.certificates import content
 from ..services.live import boards
 from ..services.register import registry
 from ..services.sales import checkout, ledger, orders, statements
@@ -28,7 +29,6 @@ from ..web import (
     language,
     latest_checkpoint,
     public_url,
-    serial_ranges,
 )
 from ..web.limits import address_key, per_venue, per_visitor
 from ..web.participants import ensure_participant
@@ -242,7 +242,7 @@ def demo_pay(public_id: str):
     if outcome not in ("paid", "failed"):
         return api_error(422, "invalid", 'outcome must be "paid" or "failed".', "outcome")
     try:
-        checkout.apply_demo_outcome(db.session, order, outcome)
+        checkout.apply_demo_outcome(db.session, checkout_settings(), order, outcome)
     except ledger.SoldOut as exc:
         return error_json(exc, 409, field="project")
     except ledger.LedgerError as exc:
@@ -256,19 +256,19 @@ def certificate(token: str):
     cert = db.session.execute(select(Certificate).where(Certificate.token == token)).scalar_one_or_none()
     if cert is None:
         return api_error(404, "not_found", "No certificate with that link exists.")
-    order = cert.order
+    shown = content.build(cert, public_url)
     return jsonify(
-        number=cert.number,
-        status=cert.status,
-        name=order.display_name or boards.ANONYMOUS,
-        organization=order.organization,
-        event={"slug": order.event.slug, "name": order.event.name},
-        kg=order.credits_kg,
-        project={"id": order.project_id, "name": order.project.name, "standard": order.project.standard},
-        issued_at=cert.issued_at.isoformat() + "Z",
-        serials=[{"batch": s["batch"], "first": s["first"], "last": s["last"]} for s in serial_ranges(cert)],
-        url=public_url("certificates.show", token=cert.token),
-        image_url=public_url("certificates.image", token=cert.token),
+        number=shown.number,
+        status=shown.status,
+        name=shown.name or boards.ANONYMOUS,
+        organization=shown.organization,
+        event={"slug": shown.event_slug, "name": shown.event_name},
+        kg=shown.kg,
+        project={"id": shown.project_id, "name": shown.project_name, "standard": shown.project_standard},
+        issued_at=shown.issued_at.isoformat() + "Z",
+        serials=[{"batch": s.batch, "first": s.first, "last": s.last} for s in shown.serials],
+        url=shown.page_url,
+        image_url=shown.image_url,
         registry=registry_json(cert.id),
     )
 

@@ -8,12 +8,10 @@ from werkzeug.exceptions import NotFound
 
 from ..extensions import db
 from ..models import Certificate
-from ..services.certificates import artwork as certs
-from ..services.certificates import images
-from ..services.footprint import life
+from ..services.certificates import content, images
 from ..services.live import boards
 from ..services.register import registry
-from ..web import i18n, public_url, serial_ranges
+from ..web import i18n, public_url
 from ..web.htmx import render
 from ..web.participants import current_participant
 from ..web.user_agents import is_wechat
@@ -41,23 +39,6 @@ def by_token(token: str) -> Certificate:
     return cert
 
 
-def certificate_data(cert: Certificate, language: str | None = None) -> certs.CertificateData:
-    order = cert.order
-    return certs.CertificateData(
-        number=cert.number,
-        name=order.display_name,
-        organization=order.organization,
-        event_name="" if order.event.slug == life.EVENT_SLUG else order.event.name,  # not "at Life carbon footprint"
-        kg=order.credits_kg,
-        project_name=order.project.name,
-        project_standard=order.project.standard,
-        serials=tuple(f"{s['first']} – {s['last']}" for s in serial_ranges(cert)),
-        issued_on=cert.issued_at.date(),
-        url=public_url("certificates.show", token=cert.token),
-        language=language or cert.language,
-    )
-
-
 @bp.get("/c/<token>")
 def show(token: str):
     """The public page that proves a certificate: order, serials, project."""
@@ -68,15 +49,9 @@ def show(token: str):
         "certificates/show.html",
         in_wechat=is_wechat(request.user_agent.string),
         mine=participant is not None and participant.id == order.participant_id,
-        everyday=order.event.slug == life.EVENT_SLUG,
-        cert=cert,
-        order=order,
-        serials=serial_ranges(cert),
+        cert=content.build(cert, public_url),
         entry=registry.entry_for(db.session, cert.id, "retire"),
         rank=boards.rank_at_event(db.session, order.event_id, order.participant_id),
-        page_url=public_url("certificates.show", token=token),
-        image_url=public_url("certificates.image", token=token),
-        preview_url=public_url("certificates.preview", token=token),
     )
 
 
@@ -86,8 +61,8 @@ def png(cert: Certificate, shape: str) -> Response:
     etag = f"{cert.token}-{shape}-{cert.status}-{language}"
     if request.if_none_match.contains(etag):
         return Response(status=304, headers={"ETag": f'"{etag}"'})
-    body = images.png(db.session, cert.token, cert.status, certificate_data(cert, language), shape)
-    db.session.commit()  # a new render is stored for every server
+    # Read only: the image was stored when the certificate was issued (images.py says when it is drawn here).
+    body = images.png(db.session, content.build(cert, public_url, language), shape)
     response = Response(body, mimetype="image/png")
     response.set_etag(etag)
     # A certificate never changes once issued (revocation changes the ETag).

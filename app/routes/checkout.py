@@ -126,7 +126,7 @@ def demo_pay(public_id: str):
     outcome = request.form.get("outcome")
     if outcome not in ("paid", "failed"):
         abort(400)
-    checkout.apply_demo_outcome(db.session, order, outcome)
+    checkout.apply_demo_outcome(db.session, checkout_settings(), order, outcome)
     return redirect_to(url_for("checkout.order_status", public_id=public_id))
 
 

@@ -1,6 +1,6 @@
 """What several blueprints share, in the web layer: absolute public URLs, demo
-mode, the checkout service's settings, the live-event lookup, serial ranges for
-display. Route modules import this, never each other."""
+mode, the checkout service's settings, the live-event lookup. Route modules
+import this, never each other."""
 from __future__ import annotations
 
 import hashlib
@@ -15,12 +15,11 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from ..extensions import db, login_manager
-from ..models import Certificate, Event
+from ..models import Event
 from ..services import payments
 from ..services.errors import DomainError
 from ..services.register import registry, signing
 from ..services.sales import checkout
-from ..services.sales.ledger import format_serial
 
 
 def guard(*roles: str) -> None:
@@ -81,18 +80,6 @@ def live_event(slug: str) -> Event:
     if event is None or event.status == "draft":
         abort(404)
     return event
-
-
-def serial_ranges(cert: Certificate) -> list[dict]:
-    return [
-        {
-            "batch": r.batch.serial_prefix,
-            "first": format_serial(r.batch.serial_prefix, r.first_serial),
-            "last": format_serial(r.batch.serial_prefix, r.last_serial),
-            "kg": r.kg,
-        }
-        for r in cert.order.retirements
-    ]
 
 
 def register(app: Flask) -> None:

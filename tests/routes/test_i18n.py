@@ -98,8 +98,9 @@ def test_money_tonnes_and_dates_follow_the_locale(app):
 
 
 def test_certificate_image_follows_the_page_language(app, client, make_order):
-    from app.routes.certificates import certificate_data
+    from app.services.certificates import content
     from app.services.certificates.artwork import render_png
+    from app.web import public_url
 
     order = make_order(kg=420, name="林伟")
     cert = order.certificate
@@ -109,8 +110,8 @@ def test_certificate_image_follows_the_page_language(app, client, make_order):
     zh = client.get(f"/c/{cert.token}.png?lang=zh")
     en = client.get(f"/c/{cert.token}.png")
     with app.test_request_context():
-        assert zh.data == render_png(certificate_data(cert, "zh"), "portrait")
-        assert en.data == render_png(certificate_data(cert), "portrait") != zh.data
+        assert zh.data == render_png(content.build(cert, public_url, "zh").artwork(), "portrait")
+        assert en.data == render_png(content.build(cert, public_url).artwork(), "portrait") != zh.data
     assert zh.headers["ETag"] != en.headers["ETag"]
     assert lang_cookie(zh) is None  # an image never changes the visitor's choice
     # In English the page shows the image as issued.

@@ -148,7 +148,8 @@ def test_handoff_shows_the_phone_link_and_watches_until_paid(app, client, htmx, 
     assert no_cookie(htmx.get(f"/kiosk/forum/handoff/{token}")).get_data(as_text=True).strip().startswith(
         '<div id="k-watch"')
 
-    checkout.apply_demo_outcome(db.session, order, "paid")
+    demo = checkout.Settings(hold_minutes=30, fee_percent=10, max_kg=1_000_000)
+    checkout.apply_demo_outcome(db.session, demo, order, "paid")
     poll = no_cookie(htmx.get(f"/kiosk/forum/handoff/{token}"))
     assert poll.headers["HX-Refresh"] == "true"
     done = no_cookie(client.get(f"/kiosk/forum/handoff/{token}")).get_data(as_text=True)
@@ -282,7 +283,7 @@ def test_the_phone_link_is_dead_once_the_order_is_paid(app, client, db, kiosk_ev
     app.config["WTF_CSRF_ENABLED"] = False
     payer, later = Phone(app), Phone(app)
     assert payer.post(url, data={"display_name": "Li Wei", "show_on_board": "on"}).status_code == 303
-    checkout.apply_demo_outcome(db.session, order, "paid")
+    checkout.apply_demo_outcome(db.session, checkout.Settings(hold_minutes=30, fee_percent=10, max_kg=1_000_000), order, "paid")
     page = later.get(url)
     assert page.status_code == 410 and "This order is paid" in page.get_data(as_text=True)
     assert later.post(url, data={"display_name": "Pwned", "show_on_board": "on"}).status_code == 410

@@ -179,7 +179,8 @@ def test_the_life_page_and_the_next_page_name_the_same_kilograms(client, life_ev
 
 def test_the_life_certificate_does_not_say_at_life_carbon_footprint(app, client, db, life_event, make_project):
     """#11: the life certificate read "at Life carbon footprint"."""
-    from app.routes.certificates import certificate_data
+    from app.services.certificates import content
+    from app.web import public_url
 
     project = make_project(price=5000)
     html = client.post("/life/neutralize", data={**ANSWERS, "period": "month"}).get_data(as_text=True)
@@ -193,4 +194,4 @@ def test_the_life_certificate_does_not_say_at_life_carbon_footprint(app, client,
     assert "of your everyday life" in text
     order = db.session.scalar(select(Order))
     with app.test_request_context():
-        assert certificate_data(order.certificate).event_name == ""
+        assert content.build(order.certificate, public_url).artwork().event_name == ""

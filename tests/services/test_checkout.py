@@ -100,9 +100,9 @@ def test_offers_price_every_project_on_offer_with_the_fee_given(db, make_event, 
 
 def test_demo_outcome_fulfils_once(db, make_event, make_project):
     order = checkout.start(db.session, DEMO, request_value(db, make_event(), make_project()))
-    assert checkout.apply_demo_outcome(db.session, order, "paid") == "paid"
-    assert checkout.apply_demo_outcome(db.session, order, "paid") == "paid"
-    assert checkout.apply_demo_outcome(db.session, order, "failed") == "paid"
+    assert checkout.apply_demo_outcome(db.session, DEMO, order, "paid") == "paid"
+    assert checkout.apply_demo_outcome(db.session, DEMO, order, "paid") == "paid"
+    assert checkout.apply_demo_outcome(db.session, DEMO, order, "failed") == "paid"
     assert db.session.scalar(select(func.count()).select_from(Certificate)) == 1
 
 
@@ -191,7 +191,7 @@ def test_the_minimum_charge_retires_what_it_pays_for(db, make_event, make_projec
     assert (order.kg, order.credits_kg, order.amount_minor) == (2, 95, 400)
     assert (order.owner_minor, order.platform_fee_minor) == (360, 40)  # the split is on the whole ¥4.00
     assert ledger.stock(db.session, [project.id], utcnow())[project.id].held_kg == 95
-    checkout.apply_demo_outcome(db.session, order, "paid")
+    checkout.apply_demo_outcome(db.session, DEMO, order, "paid")
     assert sum(r.last_serial - r.first_serial + 1 for r in order.retirements) == 95
     assert ledger.stock(db.session, [project.id], utcnow())[project.id].left_kg == 905
     assert boards.event_totals(db.session, event.id).kg == 95

@@ -118,7 +118,7 @@ def test_an_order_past_the_pool_retires_when_paid_if_the_credits_are_free(db, ma
     late = checkout.start(db.session, SETTINGS, ask(db, event, project, 500))
     third = checkout.start(db.session, SETTINGS, ask(db, event, project, 500))
     assert (holder.holds_credits, late.holds_credits, third.holds_credits) == (True, True, False)
-    assert checkout.apply_demo_outcome(db.session, third, "paid") == "paid"
+    assert checkout.apply_demo_outcome(db.session, SETTINGS, third, "paid") == "paid"
     assert sum(r.last_serial - r.first_serial + 1 for r in third.retirements) == 500
 
 
@@ -130,11 +130,11 @@ def test_an_order_past_the_pool_is_refunded_when_its_credits_sold_first(db, make
     unheld = checkout.start(db.session, no_share, ask(db, event, project, 400))
     assert first.holds_credits and not unheld.holds_credits
     rival = checkout.start(db.session, SETTINGS, ask(db, event, project, 2))  # 42 kg, past the pool too
-    checkout.apply_demo_outcome(db.session, rival, "paid")
-    checkout.apply_demo_outcome(db.session, first, "paid")  # 84 kg retired, 416 left, 400 still fit...
+    checkout.apply_demo_outcome(db.session, SETTINGS, rival, "paid")
+    checkout.apply_demo_outcome(db.session, SETTINGS, first, "paid")  # 84 kg retired, 416 left, 400 still fit...
     other = checkout.start(db.session, SETTINGS, ask(db, event, project, 42))
-    checkout.apply_demo_outcome(db.session, other, "paid")  # ...until 42 more go: 374 left
-    assert checkout.apply_demo_outcome(db.session, unheld, "paid") == "refund_due"
+    checkout.apply_demo_outcome(db.session, SETTINGS, other, "paid")  # ...until 42 more go: 374 left
+    assert checkout.apply_demo_outcome(db.session, SETTINGS, unheld, "paid") == "refund_due"
     assert not unheld.retirements
     st = ledger.stock(db.session, [project.id], utcnow())[project.id]
     assert (st.retired_kg, st.held_kg) == (126, 0)
@@ -143,7 +143,7 @@ def test_an_order_past_the_pool_is_refunded_when_its_credits_sold_first(db, make
 def test_paid_and_lapsed_holds_no_longer_count_against_the_share(db, make_event, make_project):
     event, project = make_event(), make_project(quantity=100_000)
     paid = checkout.start(db.session, SETTINGS, ask(db, event, project, 4_000))
-    checkout.apply_demo_outcome(db.session, paid, "paid")
+    checkout.apply_demo_outcome(db.session, SETTINGS, paid, "paid")
     past = utcnow() - dt.timedelta(minutes=20)
     checkout.start(db.session, SETTINGS, ask(db, event, project, 4_000), now=past)  # lapsed 5 minutes ago
     # 96,000 kg unretired: the share is 4,800 kg and nothing is held now.

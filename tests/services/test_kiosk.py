@@ -102,7 +102,7 @@ def test_claim_refuses_a_lapsed_hold_or_a_bad_name_and_changes_nothing(db, make_
     with pytest.raises(orders.OrderError) as lapsed:
         _claim(db, order, now=later)
     assert lapsed.value.code == "handoff_lapsed"
-    checkout.apply_demo_outcome(db.session, order, "paid")
+    checkout.apply_demo_outcome(db.session, DEMO, order, "paid")
     with pytest.raises(orders.OrderError) as paid:
         _claim(db, order)
     assert paid.value.code == "handoff_paid"
@@ -122,13 +122,13 @@ def test_the_first_phone_claims_and_only_it_may_come_back(db, make_event, make_p
     _claim(db, order, phone=mine, name="Li Wei")
     db.session.rollback()
     assert order.display_name == "Li Wei"
-    checkout.apply_demo_outcome(db.session, order, "paid")
+    checkout.apply_demo_outcome(db.session, DEMO, order, "paid")
     assert checkout.handoff_state(order, mine) == checkout.handoff_state(order, None) == "paid"
 
 
 def test_a_paid_order_that_no_phone_claimed_is_dead_too(db, make_event, make_project):
     order = _kiosk_order(db, make_event, make_project)
-    checkout.apply_demo_outcome(db.session, order, "paid")
+    checkout.apply_demo_outcome(db.session, DEMO, order, "paid")
     with pytest.raises(orders.OrderError) as paid:
         _claim(db, order, name="Pwned")
     assert paid.value.code == "handoff_paid" and order.display_name == ""

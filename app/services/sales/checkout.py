@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from ...models import Event, Footprint, Order, Participant, Project, utcnow
 from .. import footprint, payments
+from ..certificates import content, images
 from . import ledger, money, orders
 
 log = logging.getLogger("app")
@@ -269,6 +270,7 @@ def apply_provider_session(session: Session, settings: Settings, order: Order, f
         return order.status  # still open, or paid by a slow method that has not cleared
     status = orders.settle(session, order, outcome, now=utcnow())
     session.commit()
+    store_certificate_images(session, settings, order)
     if status == "refund_due" and found.payment_intent:
         refund_late_payment(session, settings, order, found.payment_intent)
     return order.status
@@ -309,11 +311,27 @@ def refresh_from_provider(session: Session, settings: Settings, public_id: str) 
     return orders.by_public_id(session, public_id)
 
 
-def apply_demo_outcome(session: Session, order: Order, outcome: str) -> str:
+def apply_demo_outcome(session: Session, settings: Settings, order: Order, outcome: str) -> str:
     """The demo gateway's 'webhook': shared by the demo page and the JSON API."""
     status = orders.settle(session, order, outcome, now=utcnow())
     session.commit()
+    store_certificate_images(session, settings, order)
     return status
+
+
+def store_certificate_images(session: Session, settings: Settings, order: Order) -> None:
+    """Draw a paid order's certificate images once and store them, so that showing them
+    only reads (app/services/certificates/images.py). After the payment's commit: drawing
+    (~80 ms) never holds the ledger's locks, and a failure here never undoes a payment
+    (the image is then drawn for each request until `flask render-certificates`)."""
+    if order.status != "paid" or order.certificate is None:
+        return
+    try:
+        images.store(session, content.build(order.certificate, settings.public_url))
+        session.commit()
+    except Exception:
+        session.rollback()
+        log.exception("Certificate images of order %s not stored; drawn per request", order.public_id)
 
 
 def refund_late_payment(session: Session, settings: Settings, order: Order, payment_intent: str) -> None:

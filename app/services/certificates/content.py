@@ -1,0 +1,125 @@
+"""What a certificate says, built once from its database rows.
+
+The public page, the PNG (both shapes), the JSON API and the benches all read a
+certificate through `build`: who neutralized how much, where, through which
+project, with which serials, when, and the links that prove it. Nothing else
+assembles these facts, so the page, the image and the API cannot disagree.
+
+No Flask here: the caller passes `public_url(endpoint, **values)` (the web
+layer's absolute URLs, as checkout.Settings does), because the link printed in
+the QR code must be the same wherever the certificate is drawn.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ...models import Certificate
+from ..footprint import life
+from ..sales.ledger import format_serial
+from .artwork import CertificateData
+
+
+@dataclass(frozen=True)
+class SerialRange:
+    batch: str  # the batch's serial prefix
+    first: str  # printed serials, e.g. CDCER-2021-0000120501
+    last: str
+    kg: int
+
+
+@dataclass(frozen=True)
+class CertificateContent:
+    token: str
+    number: str
+    status: str  # "valid" or "revoked"
+    revoked_reason: str
+    language: str  # the language the image is drawn in
+    name: str  # as given at checkout; "" for an anonymous visitor
+    organization: str
+    event_slug: str
+    event_name: str
+    everyday: bool  # bought on the life page: no event is printed
+    kg: int  # retired, what the certificate proves
+    footprint_kg: int  # what was asked (the footprint); kg may be more (a currency's minimum charge)
+    project_id: int
+    project_name: str
+    project_standard: str
+    project_kind: str
+    project_place: str
+    project_vintage: int
+    amount_minor: int
+    currency: str
+    demo_payment: bool
+    serials: tuple[SerialRange, ...]
+    issued_at: dt.datetime  # UTC, naive as stored
+    footprint_items: tuple[dict, ...]  # how the footprint was calculated (empty without one)
+    methodology: str
+    page_url: str
+    image_url: str
+    preview_url: str
+
+    @property
+    def valid(self) -> bool:
+        return self.status == "valid"
+
+    def artwork(self) -> CertificateData:
+        """What the image is drawn from: exactly these values, nothing else from the rows."""
+        return CertificateData(
+            number=self.number,
+            name=self.name,
+            organization=self.organization,
+            event_name="" if self.everyday else self.event_name,  # never "at Life carbon footprint"
+            kg=self.kg,
+            project_name=self.project_name,
+            project_standard=self.project_standard,
+            serials=tuple(f"{s.first} \u2013 {s.last}" for s in self.serials),
+            issued_on=self.issued_at.date(),
+            url=self.page_url,
+            language=self.language,
+        )
+
+
+def build(cert: Certificate, public_url: Callable[..., str], language: str | None = None) -> CertificateContent:
+    """The certificate's content, drawn in `language` (default: the language of its checkout)."""
+    order = cert.order
+    event, project, footprint = order.event, order.project, order.footprint
+    return CertificateContent(
+        token=cert.token,
+        number=cert.number,
+        status=cert.status,
+        revoked_reason=cert.revoked_reason or "",
+        language=language or cert.language,
+        name=order.display_name or "",
+        organization=order.organization or "",
+        event_slug=event.slug,
+        event_name=event.name,
+        everyday=event.slug == life.EVENT_SLUG,
+        kg=order.credits_kg,
+        footprint_kg=order.kg,
+        project_id=project.id,
+        project_name=project.name,
+        project_standard=project.standard,
+        project_kind=project.kind,
+        project_place=project.place,
+        project_vintage=project.vintage,
+        amount_minor=order.amount_minor,
+        currency=order.currency,
+        demo_payment=order.payment_provider == "demo",
+        serials=tuple(
+            SerialRange(
+                batch=r.batch.serial_prefix,
+                first=format_serial(r.batch.serial_prefix, r.first_serial),
+                last=format_serial(r.batch.serial_prefix, r.last_serial),
+                kg=r.kg,
+            )
+            for r in order.retirements
+        ),
+        issued_at=cert.issued_at,
+        footprint_items=tuple(footprint.result.get("items", ())) if footprint else (),
+        methodology=footprint.methodology if footprint else "",
+        page_url=public_url("certificates.show", token=cert.token),
+        image_url=public_url("certificates.image", token=cert.token),
+        preview_url=public_url("certificates.preview", token=cert.token),
+    )
