@@ -283,7 +283,8 @@ def test_the_phone_link_is_dead_once_the_order_is_paid(app, client, db, kiosk_ev
     app.config["WTF_CSRF_ENABLED"] = False
     payer, later = Phone(app), Phone(app)
     assert payer.post(url, data={"display_name": "Li Wei", "show_on_board": "on"}).status_code == 303
-    checkout.apply_demo_outcome(db.session, checkout.Settings(hold_minutes=30, fee_percent=10, max_kg=1_000_000), order, "paid")
+    demo = checkout.Settings(hold_minutes=30, fee_percent=10, max_kg=1_000_000)
+    checkout.apply_demo_outcome(db.session, demo, order, "paid")
     page = later.get(url)
     assert page.status_code == 410 and "This order is paid" in page.get_data(as_text=True)
     assert later.post(url, data={"display_name": "Pwned", "show_on_board": "on"}).status_code == 410
