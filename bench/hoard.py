@@ -51,12 +51,14 @@ EVENT = "cdcn-forum-2021"
 class Browser:
     """A tiny HTTP client with a cookie jar and a source address (no redirects followed)."""
 
-    def __init__(self, port: int, source: str = "127.0.0.1"):
-        self.port, self.source, self.cookies = port, source, {}
+    def __init__(self, port: int, source: str = "127.0.0.1", headers: dict | None = None):
+        self.port, self.source, self.cookies, self.headers = port, source, {}, headers or {}
 
     def request(self, method: str, path: str, body: bytes | None = None, ctype: str | None = None):
         conn = http.client.HTTPConnection("127.0.0.1", self.port, source_address=(self.source, 0), timeout=30)
-        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())} if self.cookies else {}
+        headers = dict(self.headers)
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
         if ctype:
             headers["Content-Type"] = ctype
         conn.request(method, path, body=body, headers=headers)
