@@ -17,6 +17,9 @@ from .web.htmx import htmx_ext, render
 
 def create_app(config: type[Config] | dict | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
+    from .web.validation import WholeNumberConverter
+
+    app.url_map.converters["int"] = WholeNumberConverter  # before any route: ASCII ids within INTEGER
     if config is None:
         config = from_environment()  # production unless CARBONDOT_ENV=development
     if isinstance(config, dict):

@@ -18,7 +18,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 
 from ..extensions import csrf, db, limiter
 from ..models import Event, Order, Project
-from ..services import footprint
+from ..services import footprint, integers
 from ..services.certificates import posters
 from ..services.footprint import kiosk, places
 from ..services.live import boards
@@ -144,8 +144,8 @@ def order(slug: str):
     """Start the walk-up visitor's order (through the checkout service) and hand it to their phone."""
     event = live_event(slug)
     context = walkup_context(event, kiosk.parse(request.form))
-    project = db.session.get(Project, int(request.form.get("project", "0") or 0)) \
-        if (request.form.get("project") or "").isdigit() else None
+    project_id = integers.id_or_none(request.form.get("project"))
+    project = db.session.get(Project, project_id) if project_id else None
     if not context["kg"] or project is None:
         return kiosk_page("kiosk/calculate.html", event, status=422, query="", found=[], keys=KEYS,
                           searching=False, **context)
