@@ -113,7 +113,7 @@ def _configure_sqlite(engine: Engine) -> None:
 def _register_error_handlers(app: Flask) -> None:
     from werkzeug.exceptions import HTTPException
 
-    from .web import api_error
+    from .web import api_error, outage
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
@@ -127,6 +127,22 @@ def _register_error_handlers(app: Flask) -> None:
         }
         message = messages.get(exc.code, exc.description)
         return render("public/error.html", status=exc.code or 500, code=exc.code, message=message)
+
+    def database_error(exc: Exception):
+        """The database out of reach: 503 with Retry-After (any other database error is a 500)."""
+        if not outage.is_outage(exc):
+            return server_error(exc)
+        outage.prepare_page(exc)
+        if request.path.startswith("/api/"):
+            response = app.make_response(api_error(503, "unavailable", "The service is briefly unavailable. "
+                                                   "Try again in a minute."))
+        else:
+            response = render("public/error.html", status=503, code=503,
+                              message=_("We are briefly unavailable. Please try again in a minute."))
+        return outage.retry_after(response)
+
+    for error in outage.ERRORS:
+        app.register_error_handler(error, database_error)
 
     @app.errorhandler(Exception)
     def server_error(exc: Exception):
