@@ -87,6 +87,7 @@ class Config:
     # Request hardening (app/web/validation.py): body size, JSON depth; HSTS and proxies.
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_BODY_BYTES", str(256 * 1024)))
     MAX_JSON_DEPTH = 12
+    RETRY_AFTER_SECONDS = 30  # the Retry-After of a 503 while the database is out of reach
     HSTS_SECONDS = 0
     PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
     # X-Forwarded-* is read only from these peers (the proxy's address or network, comma-separated).

@@ -21,6 +21,9 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     """The app for `config`: a class, the environment's when None (production unless
     CARBONDOT_ENV=development), or a dict of settings on top of TestingConfig (the suite)."""
     app = Flask(__name__, instance_relative_config=True)
+    from .web.validation import WholeNumberConverter
+
+    app.url_map.converters["int"] = WholeNumberConverter  # before any route: ASCII ids within INTEGER
     try:
         if config is None:
             config = from_environment()
@@ -159,7 +162,7 @@ def _configure_sqlite(engine: Engine) -> None:
 def _register_error_handlers(app: Flask) -> None:
     from werkzeug.exceptions import HTTPException
 
-    from .web import api_error
+    from .web import api_error, outage
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
@@ -173,6 +176,22 @@ def _register_error_handlers(app: Flask) -> None:
         }
         message = messages.get(exc.code, exc.description)
         return render("public/error.html", status=exc.code or 500, code=exc.code, message=message)
+
+    def database_error(exc: Exception):
+        """The database out of reach: 503 with Retry-After (any other database error is a 500)."""
+        if not outage.is_outage(exc):
+            return server_error(exc)
+        outage.prepare_page(exc)
+        if request.path.startswith("/api/"):
+            response = app.make_response(api_error(503, "unavailable", "The service is briefly unavailable. "
+                                                   "Try again in a minute."))
+        else:
+            response = render("public/error.html", status=503, code=503,
+                              message=_("We are briefly unavailable. Please try again in a minute."))
+        return outage.retry_after(response)
+
+    for error in outage.ERRORS:
+        app.register_error_handler(error, database_error)
 
     @app.errorhandler(Exception)
     def server_error(exc: Exception):

@@ -16,16 +16,16 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, request, session, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
 from ..extensions import csrf, db, limiter
 from ..models import Event, Order, Project
-from ..services import footprint
+from ..services import footprint, integers
 from ..services.certificates import posters
 from ..services.footprint import kiosk, places
 from ..services.live import boards
 from ..services.sales import checkout, ledger, money, orders
-from ..web import checkout_settings, client_key, htmx, live_event, public_url
+from ..web import checkout_settings, client_key, htmx, live_event, outage, public_url
 from ..web.calculator_form import offers_for
 from ..web.forms import error_message
 from ..web.htmx import redirect_to, render
@@ -54,17 +54,23 @@ def keep_nothing(response):
 @bp.errorhandler(Exception)
 def kiosk_error(exc: Exception):
     """Kiosk errors on a page of their own: the site's error page carries a CSRF token (a session cookie)."""
-    if not isinstance(exc, HTTPException):
+    down = outage.is_outage(exc)
+    if down:
+        outage.prepare_page(exc)
+        exc = ServiceUnavailable()
+    elif not isinstance(exc, HTTPException):
         current_app.logger.exception("Unhandled kiosk error")
         db.session.rollback()
         exc = InternalServerError()
     messages = {404: _("We could not find that page."),
                 429: _("Too many requests. Please wait a moment and try again."),
-                500: _("Something went wrong on our side. Please try again.")}
+                500: _("Something went wrong on our side. Please try again."),
+                503: _("We are briefly unavailable. Please try again in a minute.")}
     slug = (request.view_args or {}).get("slug")
     back = url_for("kiosk.home", slug=slug) if slug else url_for("public.home")
-    return render("kiosk/error.html", status=exc.code or 500, code=exc.code,
-                  message=messages.get(exc.code, exc.description), back=back)
+    response = render("kiosk/error.html", status=exc.code or 500, code=exc.code,
+                      message=messages.get(exc.code, exc.description), back=back)
+    return outage.retry_after(response) if down else response
 
 
 def kiosk_language(event: Event) -> str:
@@ -147,8 +153,8 @@ def order(slug: str):
     """Start the walk-up visitor's order (through the checkout service) and hand it to their phone."""
     event = live_event(slug)
     context = walkup_context(event, kiosk.parse(request.form))
-    project = db.session.get(Project, int(request.form.get("project", "0") or 0)) \
-        if (request.form.get("project") or "").isdigit() else None
+    project_id = integers.id_or_none(request.form.get("project"))
+    project = db.session.get(Project, project_id) if project_id else None
     if not context["kg"] or project is None:
         return kiosk_page("kiosk/calculate.html", event, status=422, query="", found=[], keys=KEYS,
                           searching=False, **context)

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 
 from ..extensions import db
 from ..models import Certificate, Event, Order, Participant, Payout, Project, ProjectOwner, utcnow
+from ..services import integers
 from ..services.accounts import admin
 from ..services.sales import ledger, money, orders, statements
 from ..web import guard
@@ -38,15 +39,21 @@ def _operators_only():
 
 
 def to_minor(text: str | None, currency: str) -> int | None:
-    """'58.00' CNY -> 5800; None when it is not a positive amount with at most the currency's decimals."""
+    """'58.00' CNY -> 5800; None when it is not a positive amount with at most the currency's decimals
+    that fits its BIGINT column (ASCII digits only: Decimal would read every script's)."""
+    text = (text or "").strip().replace(",", "")
+    if not text.isascii() or len(text) > integers.MAX_LENGTH:
+        return None
     try:
-        value = Decimal((text or "").strip().replace(",", ""))
+        value = Decimal(text)
     except InvalidOperation:
         return None
     if not value.is_finite() or value <= 0:
         return None
     minor = value * (10 ** money.currency(currency).exponent)
-    return int(minor) if minor == minor.to_integral_value() else None
+    if minor != minor.to_integral_value() or minor > integers.INT64_MAX:
+        return None
+    return int(minor)
 
 
 # --------------------------------------------------------------------------
@@ -106,7 +113,7 @@ def project_input(form: ProjectForm) -> admin.ProjectInput:
         standard=form.standard.data, vintage=form.vintage.data,
         price_minor=to_minor(form.price.data, form.currency.data), currency=form.currency.data,
         price_source=form.price_source.data, price_year=form.price_year.data, description=form.description.data,
-        owner_id=int(owner_id) if owner_id.isdigit() else None, new_owner=form.new_owner.data or "",
+        owner_id=integers.id_or_none(owner_id), new_owner=form.new_owner.data or "",
     )
 
 
@@ -259,7 +266,7 @@ def record_payout():
     form = payout_form()
     if form.validate_on_submit():
         try:
-            payout, _left = admin.record_payout(db.session, int(form.owner_id.data),
+            payout, _left = admin.record_payout(db.session, integers.id_or_none(form.owner_id.data),
                                                 to_minor(form.amount.data, form.currency.data),
                                                 form.currency.data, form.reference.data or "")
         except admin.AdminError as exc:

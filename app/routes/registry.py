@@ -10,7 +10,8 @@ import json
 from flask import Blueprint, Response, current_app, request, stream_with_context
 
 from ..extensions import db
-from ..services.register import registry
+from ..services import integers
+from ..services.register import registry, signing
 from ..web import latest_checkpoint
 from ..web.htmx import render
 
@@ -23,14 +24,20 @@ VERIFIER = "tools/registry_verify.py"
 def page():
     """Look up a serial, see the latest signed checkpoint and the newest entries, learn how to verify."""
     serial = request.args.get("serial", "").strip()[:80]
-    entry_arg = request.args.get("entry", "")
-    shown = None
-    if entry_arg.isdigit():
-        _s, _e, rows = registry.entries(db.session, entry_arg, int(entry_arg) + 1)
+    entry_arg = request.args.get("entry", "").strip()[:80]
+    shown, bad_entry = None, False
+    try:  # an entry number, at most one below BIGINT's top (entries asks for [n, n + 1))
+        number = integers.parse_int(entry_arg, high=integers.INT64_MAX - 1, blank=None)
+    except integers.IntegerError:
+        number, bad_entry = None, True
+    if number is not None:
+        _s, _e, rows = registry.entries(db.session, number, number + 1)
         shown = rows[0] if rows else None
     return render(
         "registry/index.html",
         block="lookup",
+        status=400 if bad_entry else 200,
+        bad_entry=bad_entry,
         serial=serial,
         found=registry.find_serial(db.session, serial) if serial else None,
         entry_arg=entry_arg,

@@ -19,7 +19,7 @@ from werkzeug.datastructures import MultiDict
 
 from ..extensions import db
 from ..models import Event
-from ..services import footprint
+from ..services import footprint, integers
 from ..services.footprint import labels, places
 from ..services.sales import checkout, money, orders
 from .htmx import render
@@ -109,10 +109,8 @@ def blank_leg(event: Event) -> dict:
 
 def read_legs(form: MultiDict, event: Event) -> list[dict]:
     """The legs as typed, including blank ones, after add/remove actions."""
-    try:
-        count = max(0, min(int(form.get("leg_count", "1")), MAX_LEGS))
-    except ValueError:
-        count = 1
+    count = integers.int_or_none(form.get("leg_count"))  # a hidden field: anything else is one leg
+    count = 1 if count is None else min(count, MAX_LEGS)
     legs = []
     for i in range(count):
         p = f"legs-{i}-"
@@ -136,9 +134,9 @@ def read_legs(form: MultiDict, event: Event) -> list[dict]:
             new["to"] = legs[-1]["to"]
         legs.append(new)
     elif action.startswith("remove_leg-"):
-        index = action.removeprefix("remove_leg-")
-        if index.isdigit() and int(index) < len(legs):
-            legs.pop(int(index))
+        index = integers.int_or_none(action.removeprefix("remove_leg-"))
+        if index is not None and index < len(legs):
+            legs.pop(index)
     return legs
 
 
@@ -262,15 +260,18 @@ def calculate(event: Event, form: MultiDict) -> Calculation:
     estimate(calc, lambda engine_field: form_field(engine_field, calc.data, legs))
     calc.offers = offers_for(event, calc.kg)
     chosen = form.get("project", "")
+    chosen_id = integers.id_or_none(chosen)
     ids = [o["project"].id for o in calc.offers if o["available"]]
-    if chosen.isdigit() and int(chosen) in ids:
-        calc.selected_project = int(chosen)
+    if chosen_id is not None and chosen_id in ids:
+        calc.selected_project = chosen_id
     else:
-        refused = next((o for o in calc.offers if str(o["project"].id) == chosen), None)
+        refused = next((o for o in calc.offers if o["project"].id == chosen_id), None)
         if refused is not None and refused["reason"] == "buyer_limit" and calc.kg:
             calc.errors["project"] = _(
                 "One buyer may hold at most %(kg)s of that project at once. Please choose another.",
                 kg=f"{refused['limit_kg']}\u00a0kg")
+        elif chosen.strip() and chosen_id is None and calc.kg:
+            calc.errors["project"] = _("Choose one of the projects listed.")
         elif chosen and calc.kg:
             calc.errors["project"] = _(
                 "That project does not have enough credits left for your footprint. Please choose another."

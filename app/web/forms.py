@@ -19,9 +19,10 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import AnyOf, EqualTo, InputRequired, Length, NumberRange, Optional, Regexp
+from wtforms.validators import AnyOf, EqualTo, InputRequired, Length, NumberRange, Optional, Regexp, StopValidation
 
 from ..models import EVENT_LANGUAGES, EVENT_STATUSES, SCENARIOS
+from ..services import integers
 from ..services.accounts import organizations
 from ..services.errors import DomainError
 from ..services.sales import money
@@ -38,12 +39,36 @@ class FriendlyDateField(DateField):
             raise ValueError(_("Use a date like 2026-09-07.")) from None
 
 
-class FriendlyIntegerField(IntegerField):
+class WholeNumberField(IntegerField):
+    """A whole number typed in a form, read by the one integer parser (app/services/integers.py):
+    ASCII digits, no sign, within the database column (`high`: INT32_MAX, or INT64_MAX for a
+    BIGINT). Anything else is one message, "Enter a whole number, like 300.", or the field's
+    NumberRange message when the number is past the column; the other validators then stay quiet."""
+
+    def __init__(self, label=None, validators=None, high: int = integers.INT32_MAX, **kwargs):
+        super().__init__(label, validators, **kwargs)
+        self.high = high
+
     def process_formdata(self, valuelist):
+        self.data = None
+        if not valuelist or not valuelist[0].strip():
+            return  # blank: InputRequired or Optional decide
         try:
-            super().process_formdata(valuelist)
-        except ValueError:
+            self.data = integers.parse_int(valuelist[0], high=self.high)
+        except integers.IntegerError as exc:
+            ranges = [v for v in self.validators if isinstance(v, NumberRange) and v.message]
+            if exc.params["reason"] == "range" and ranges:
+                raise ValueError(str(ranges[0].message)) from None
             raise ValueError(_("Enter a whole number, like 300.")) from None
+
+    def pre_validate(self, form):
+        if self.process_errors:
+            raise StopValidation()  # one message: no "Enter a number from 1 to ..." after it
+
+
+def id_choice(value) -> int:
+    """A chosen row's id, for SelectMultipleField(coerce=...): an IntegerError (a ValueError) otherwise."""
+    return integers.parse_int(value, low=1)
 
 
 # --------------------------------------------------------------------------
@@ -175,11 +200,11 @@ class EventForm(FlaskForm):
         Optional(), Regexp(r"^[A-Za-z]{2}$", message=_l("Use a two-letter country code such as CN."))])
     starts_on = FriendlyDateField(_l("Starts on"), validators=[Optional()])
     ends_on = FriendlyDateField(_l("Ends on"), validators=[Optional()])
-    expected_attendance = FriendlyIntegerField(_l("Expected attendance"), validators=[
+    expected_attendance = WholeNumberField(_l("Expected attendance"), validators=[
         Optional(), NumberRange(1, 10_000_000, message=_l("Enter a number from 1 to 10,000,000."))])
     # Checked by organizations.save_event: only currencies that active projects sell in.
     currency = SelectField(_l("Currency"), validate_choice=False, validators=[InputRequired(_l("Choose a currency."))])
-    projects = SelectMultipleField(_l("Projects on offer"), coerce=int, validate_choice=False)
+    projects = SelectMultipleField(_l("Projects on offer"), coerce=id_choice, validate_choice=False)
     color = ColorField(_l("Colour"), default="#0f5132", validators=[
         InputRequired(_l("Choose a colour.")),
         Regexp(r"^#[0-9a-fA-F]{6}$", message=_l("Use a colour like #0f5132."))])
@@ -222,13 +247,13 @@ class ProjectForm(FlaskForm):
         Regexp(r"^[A-Za-z]{2}$", message=_l("Use a two-letter country code such as CN."))])
     standard = StringField(_l("Standard"), validators=[
         InputRequired(_l("Enter the standard, e.g. CCER or Verra VCS.")), Length(max=80)])
-    vintage = FriendlyIntegerField(_l("Vintage"), validators=[
+    vintage = WholeNumberField(_l("Vintage"), validators=[
         InputRequired(_l("Enter the vintage year.")), NumberRange(1990, 2100, message=_l("Enter a year like 2024."))])
     currency = SelectField(_l("Currency"))
     price = StringField(_l("Price per tonne"), validators=[InputRequired(_l("Enter the price per tonne."))])
     price_source = StringField(_l("Where the price comes from"), validators=[
         InputRequired(_l("Say where the price comes from.")), Length(max=200)])
-    price_year = FriendlyIntegerField(_l("Price year"), validators=[
+    price_year = WholeNumberField(_l("Price year"), validators=[
         InputRequired(_l("Enter the year of the price.")), NumberRange(1990, 2100, message=_l("Enter a year."))])
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=2000)])
 
@@ -237,11 +262,11 @@ class BatchForm(FlaskForm):
     serial_prefix = StringField(_l("Serial prefix"), validators=[
         InputRequired(_l("Enter the serial prefix, e.g. CDCER-2024.")),
         Regexp(r"^[A-Za-z0-9][A-Za-z0-9-]{0,39}$", message=_l("Letters, digits and hyphens, up to 40."))])
-    first_serial = FriendlyIntegerField(_l("First serial"), validators=[
+    first_serial = WholeNumberField(_l("First serial"), high=integers.INT64_MAX, validators=[
         InputRequired(_l("Enter the first serial number.")), NumberRange(0, 10**15, message=_l("Enter 0 or more."))])
-    quantity = FriendlyIntegerField(_l("Credits (kg)"), validators=[
+    quantity = WholeNumberField(_l("Credits (kg)"), high=integers.INT64_MAX, validators=[
         InputRequired(_l("Enter how many credits (kg).")), NumberRange(1, 10**12, message=_l("Enter 1 or more."))])
-    vintage = FriendlyIntegerField(_l("Vintage"), validators=[
+    vintage = WholeNumberField(_l("Vintage"), validators=[
         Optional(), NumberRange(1990, 2100, message=_l("Enter a year like 2024."))])
 
 

@@ -1,24 +1,32 @@
 """Bad input gets a clear 4xx before any view runs, and changes nothing.
 
-Applied to every request by a before_request hook, so views stay unaware:
-- a body over MAX_CONTENT_LENGTH is 413 (the API's JSON error under /api/);
+Applied to every request by a before_request hook (and one WSGI wrapper), so views stay unaware:
+- a body over MAX_CONTENT_LENGTH is 413 (the API's JSON error under /api/), also when it
+  comes chunked, without a Content-Length: BodyLimit reads at most the limit (plus one byte)
+  before anything else reads the body;
 - a NUL byte in the path, the query, a form or a JSON string is 400 (PostgreSQL
   cannot store one, and no real input has one);
+- a lone surrogate ("\\ud800", which a JSON escape can carry) cannot be encoded as UTF-8,
+  so it can be neither stored nor shown: 400 in the address or the API's JSON, 422 in a form;
 - JSON nested deeper than MAX_JSON_DEPTH is 400, checked on the raw bytes before
   parsing (a recursive parser would otherwise overflow);
-- a JSON integer past a 32-bit column is 422 naming the field, and an id in the
-  path past it is 404 (no such row can exist);
-- unknown keys in the API's JSON bodies are 422 naming the field.
+- a JSON integer past a 32-bit column is 422 naming the field; an id in the path is an
+  ASCII whole number within the column or the route does not match (404: no such row
+  can exist), through the `int` converter below;
+- unknown keys in the API's JSON bodies are 422 naming the field;
+- a JSON body sent to a page's form (Flask-WTF reads one as form data) must hold text
+  (or lists of text), like a real form: anything else is 422.
 """
 from __future__ import annotations
 
+import io
 from typing import Any
 
 from flask import Flask, abort, current_app, request
+from flask_babel import gettext as _
+from werkzeug.routing import BaseConverter, ValidationError
 
-from ..services import footprint
-
-INT_MIN, INT_MAX = -(2**31), 2**31 - 1
+from ..services import footprint, integers
 
 # The API's JSON bodies: the keys each endpoint accepts ("footprint" holds calculator inputs).
 ORDER_KEYS = frozenset({"event", "project", "kg", "footprint", "display_name", "organization", "show_on_board"})
@@ -26,6 +34,7 @@ BODY_KEYS = {
     "api.create_order": ORDER_KEYS,
     "api.demo_pay": frozenset({"outcome"}),
 }
+OWN_FORMAT = ("checkout.stripe_webhook",)  # the provider's own JSON, verified by its signature
 
 
 class Invalid(Exception):
@@ -56,24 +65,54 @@ def json_depth(raw: bytes) -> int:
     return deepest
 
 
-def check_value(value: Any, field: str) -> None:
-    """NUL bytes anywhere (400) and integers past a 32-bit column (422), naming the field."""
+def unreadable(text: str) -> str | None:
+    """Why a string can be neither stored nor shown: "nul" (a NUL byte), "surrogate" (a lone
+    surrogate: not encodable as UTF-8), or None when it is fine."""
+    if "\x00" in text:
+        return "nul"
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return "surrogate"
+    return None
+
+
+def check_text(text: str, where: str, surrogate_status: int = 400, field: str | None = None) -> None:
+    """Refuse a NUL byte (400) or a lone surrogate (`surrogate_status`) in `text`."""
+    problem = unreadable(text)
+    if problem == "nul":
+        raise Invalid(400, "bad_request", f"{where} may not contain NUL bytes.", field)
+    if problem == "surrogate":
+        raise Invalid(surrogate_status, "bad_request", f"{where} holds a lone surrogate (not valid Unicode).", field)
+
+
+def check_value(value: Any, field: str, surrogate_status: int = 400) -> None:
+    """NUL bytes and lone surrogates anywhere, and integers past a 32-bit column (422), naming the field."""
     if isinstance(value, str):
-        if "\x00" in value:
-            raise Invalid(400, "bad_request", "Text may not contain NUL bytes.", field or None)
+        check_text(value, "Text", surrogate_status, field or None)
     elif isinstance(value, bool):
         return
     elif isinstance(value, int):
-        if not INT_MIN <= value <= INT_MAX:
-            raise Invalid(422, "invalid", f"{field or 'A number'} must be between {INT_MIN} and {INT_MAX}.",
-                          field or None)
+        try:
+            integers.parse_int(value, low=integers.INT32_MIN, field=field or "A number")
+        except integers.IntegerError as exc:
+            raise Invalid(422, "invalid", exc.message, field or None) from None
     elif isinstance(value, dict):
         for key, item in value.items():
-            check_value(key, field)
-            check_value(item, f"{field}.{key}" if field else key)
+            check_value(key, field, surrogate_status)
+            check_value(item, f"{field}.{key}" if field else key, surrogate_status)
     elif isinstance(value, list):
         for i, item in enumerate(value):
-            check_value(item, f"{field}[{i}]")
+            check_value(item, f"{field}[{i}]", surrogate_status)
+
+
+def check_form_json(data: Any) -> None:
+    """A JSON body for a page's form holds what a form holds: names with text, or lists of text."""
+    def text(v: Any) -> bool:
+        return isinstance(v, str) or (isinstance(v, list) and all(isinstance(item, str) for item in v))
+
+    if not isinstance(data, dict) or not all(text(v) for v in data.values()):
+        raise Invalid(422, "invalid", "Send the form's fields as text.")
 
 
 def check_keys(endpoint: str | None, data: Any) -> None:
@@ -95,31 +134,97 @@ def check_keys(endpoint: str | None, data: Any) -> None:
 
 def check_request() -> None:
     """Raise Invalid (or abort) for input no view should see."""
-    if "\x00" in request.path or any(
-        "\x00" in key or "\x00" in value for key, value in request.args.items(multi=True)
-    ):
-        raise Invalid(400, "bad_request", "The address may not contain NUL bytes.")
+    api = request.path.startswith("/api/")
+    check_text(request.path, "The address")
+    for key, value in request.args.items(multi=True):
+        check_text(key, "The address")
+        check_text(value, "The address")
     limit = current_app.config.get("MAX_CONTENT_LENGTH")
     if limit and request.content_length is not None and request.content_length > limit:
         abort(413)
-    for value in (request.view_args or {}).values():
-        if isinstance(value, int) and not INT_MIN <= value <= INT_MAX:
-            abort(404)
     if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
-        if any("\x00" in key or "\x00" in value for key, value in request.form.items(multi=True)):
-            raise Invalid(400, "bad_request", "The form may not contain NUL bytes.")
+        for key, value in request.form.items(multi=True):
+            check_text(key, "The form", 422)
+            check_text(value, "The form", 422)
     elif request.is_json and request.method in ("POST", "PUT", "PATCH"):
         raw = request.get_data(cache=True)
         if json_depth(raw) > current_app.config.get("MAX_JSON_DEPTH", 12):
             raise Invalid(400, "bad_request", "The JSON is nested too deep.")
         data = request.get_json(silent=True)
-        if request.endpoint != "checkout.stripe_webhook":  # the provider's own format, verified by signature
-            check_value(data, "")
+        if request.endpoint in OWN_FORMAT:
+            return
+        check_value(data, "", 400 if api else 422)
+        if api:
             check_keys(request.endpoint, data)
+        elif data is not None:
+            check_form_json(data)
+
+
+# What a page shows for each refusal (the API keeps its English messages, with the field).
+def page_message(exc: Invalid) -> str:
+    if exc.status == 422:
+        return _("Please use plain text.")
+    return _("That address or form holds characters we cannot read.")
+
+
+class WholeNumberConverter(BaseConverter):
+    """`<int:...>` in every route: ASCII digits within PostgreSQL's INTEGER, else the route
+    does not match (404). Werkzeug's own takes any script's digits ("/p/١٢" is 12)."""
+
+    regex = r"[0-9]+"
+    part_isolating = True
+    weight = 50
+
+    def to_python(self, value: str) -> int:
+        try:
+            return integers.parse_int(value)
+        except integers.IntegerError:
+            raise ValidationError() from None
+
+    def to_url(self, value: Any) -> str:
+        return str(int(value))
+
+
+class BodyLimit:
+    """WSGI wrapper: a body sent chunked (no Content-Length) is read here, at most
+    MAX_CONTENT_LENGTH bytes and one more, before anything else reads it.
+
+    Werkzeug limits such a stream by truncating it at the limit, so an oversized
+    JSON body or form parsed as a shorter, broken one (a 400, or a CSRF error)
+    instead of 413. Read here, a body within the limit gets its Content-Length; one
+    over it is marked as longer than the limit, so the usual check answers 413.
+    """
+
+    def __init__(self, wsgi_app, app: Flask):
+        self.wsgi_app, self.app = wsgi_app, app
+
+    def __call__(self, environ, start_response):
+        limit = self.app.config.get("MAX_CONTENT_LENGTH")
+        chunked = "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower()
+        if limit and chunked:  # a Content-Length beside it does not count (RFC 9112, and Werkzeug ignores it)
+            body = read_at_most(environ["wsgi.input"], limit + 1)
+            environ["wsgi.input"] = io.BytesIO(body if len(body) <= limit else b"")
+            environ["CONTENT_LENGTH"] = str(len(body))
+            environ.pop("wsgi.input_terminated", None)  # now an ordinary body of known length
+            environ.pop("HTTP_TRANSFER_ENCODING", None)
+        return self.wsgi_app(environ, start_response)
+
+
+def read_at_most(stream, size: int) -> bytes:
+    chunks, left = [], size
+    while left > 0:
+        chunk = stream.read(min(left, 64 * 1024))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        left -= len(chunk)
+    return b"".join(chunks)
 
 
 def register(app: Flask) -> None:
     from . import api_error  # the API's error shape
+
+    app.wsgi_app = BodyLimit(app.wsgi_app, app)
 
     @app.before_request
     def _validate():
@@ -128,5 +233,5 @@ def register(app: Flask) -> None:
         except Invalid as exc:
             if request.path.startswith("/api/"):
                 return api_error(exc.status, exc.code, exc.message, exc.field)
-            abort(exc.status, description=exc.message)
+            abort(exc.status, description=page_message(exc))
         return None

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ...models import EVENT_LANGUAGES, ROLES, Event, Order, Organization, Project, User, membership
+from .. import integers
 from ..errors import DomainError
 from ..footprint import places
 from ..live import stamps
@@ -156,11 +157,12 @@ def end_sessions(user: User) -> None:
 
 def user_for_session(session: Session, session_id: str) -> User | None:
     """The active user a session's id ("<id>.<version>", from User.get_id) still names."""
-    user_id, _, version = (session_id or "").partition(".")
-    if not (user_id.isdigit() and version.isdigit()) or len(user_id) > 10:
+    user_text, _, version_text = (session_id or "").partition(".")
+    user_id, version = integers.id_or_none(user_text), integers.int_or_none(version_text)
+    if user_id is None or version is None:
         return None
-    user = session.get(User, int(user_id))
-    if user is None or not user.active or (user.session_version or 0) != int(version):
+    user = session.get(User, user_id)
+    if user is None or not user.active or (user.session_version or 0) != version:
         return None
     return user
 

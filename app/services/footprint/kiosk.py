@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from ...models import Event
-from .. import footprint
+from .. import footprint, integers
 from . import places
 
 # Tiles in the order they are shown: the ways people reach a venue.
@@ -40,12 +40,12 @@ class Walkup:
 def parse(args) -> Walkup:
     """The walk-up state from URL or form values (anything unknown is left unchosen)."""
     mode = args.get("mode", "")
-    nights = args.get("nights", "0")
+    nights = min(integers.int_or_none(args.get("nights")) or 0, MAX_NIGHTS)
     return Walkup(
         mode=mode if mode in MODES else "",
         origin=places.by_code((args.get("from") or "")[:60]),
         return_trip=args.get("return", "1") != "0",
-        nights=min(int(nights), MAX_NIGHTS) if nights.isdigit() else 0,
+        nights=nights,
     )
 
 

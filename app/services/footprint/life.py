@@ -86,8 +86,8 @@ def _number(form: Mapping[str, str], name: str, what: str, high: Decimal) -> Dec
     raw = (form.get(name) or "").strip().replace(",", "")
     if not raw:
         return Decimal(0)
-    try:
-        value = Decimal(raw)
+    try:  # ASCII only: Decimal would read every script's digits ("١٢" is 12)
+        value = Decimal(raw) if raw.isascii() and len(raw) <= 40 else None
     except ArithmeticError:
         value = None
     if value is None or not value.is_finite():

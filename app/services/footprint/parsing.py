@@ -42,6 +42,8 @@ from .factors import (
     Meal,
 )
 
+MAX_NUMBER_TEXT = 40  # characters of a number typed or sent as text
+
 
 def _blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
@@ -58,6 +60,8 @@ def _decimal(value: Any, field: str, rule: str) -> Decimal | None:
         return None
     if isinstance(value, bool) or not isinstance(value, (str, int, float, Decimal)):
         raise FootprintError(field, rule)
+    if isinstance(value, str) and (not value.isascii() or len(value) > MAX_NUMBER_TEXT):
+        raise FootprintError(field, rule)  # Decimal would read every script's digits ("١٢" is 12)
     try:
         number = Decimal(value.strip() if isinstance(value, str) else str(value))
     except InvalidOperation:

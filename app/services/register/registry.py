@@ -37,6 +37,7 @@ from ...models import (
     RegistryNode,
     Retirement,
 )
+from .. import integers
 from ..sales.ledger import format_serial
 from . import merkle, signing
 
@@ -192,9 +193,10 @@ def checkpoint(session: Session, origin: str, raw_seed: bytes) -> Checkpoint:
 def _int(value, field: str, default: int | None = None) -> int:
     if value in (None, "") and default is not None:
         return default
-    if not isinstance(value, str | int) or not re.fullmatch(r"\d{1,18}", str(value)):
-        raise RegistryError(f"{field} must be a whole number from 0.", field)
-    return int(value)
+    try:
+        return integers.parse_int(value, high=integers.INT64_MAX, field=field)
+    except integers.IntegerError:
+        raise RegistryError(f"{field} must be a whole number from 0.", field) from None
 
 
 def inclusion(session: Session, index, tree_size) -> dict:
@@ -250,7 +252,7 @@ def stream(session: Session, batch: int = 1000) -> Iterator[str]:
             return
 
 
-SERIAL = re.compile(r"\s*(.+)-(\d{1,18})\s*")
+SERIAL = re.compile(r"\s*(.+)-([0-9]{1,18})\s*")  # ASCII digits: "\d" would take every script's
 
 
 @dataclass(frozen=True)
@@ -266,7 +268,7 @@ def find_serial(session: Session, text: str) -> SerialRecord | None:
     match = SERIAL.fullmatch(text or "")
     if not match:
         return None
-    prefix, number = match.group(1), int(match.group(2))
+    prefix, number = match.group(1), integers.parse_int(match.group(2), high=integers.INT64_MAX)
     row = session.execute(
         select(Retirement, Certificate)
         .join(CreditBatch, CreditBatch.id == Retirement.batch_id)
