@@ -11,7 +11,7 @@ from flask import Blueprint, Response, current_app, request, stream_with_context
 
 from ..extensions import db
 from ..services import integers
-from ..services.register import registry, signing
+from ..services.register import registry
 from ..web import latest_checkpoint
 from ..web.htmx import render
 
