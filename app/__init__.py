@@ -11,6 +11,7 @@ from sqlalchemy.engine import Engine
 from config import CONFIGS, Config, from_environment
 
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
+from .services import payments
 from .web import i18n
 from .web.htmx import htmx_ext, render
 
@@ -26,6 +27,7 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
         if hasattr(config, "check"):
             config.check()
         app.config.from_object(config)
+    payments.check(app.config)  # a half-configured payment provider is a mistake: say which keys are missing
     os.makedirs(app.instance_path, exist_ok=True)
 
     db.init_app(app)
@@ -139,10 +141,8 @@ def _register_error_handlers(app: Flask) -> None:
 def _register_security_headers(app: Flask) -> None:
     @app.after_request
     def _headers(response):
-        # A plain form POST that redirects to Stripe's hosted page needs its origin here.
-        form_action = "'self'"
-        if app.config["STRIPE_SECRET_KEY"]:
-            form_action += " " + app.config["STRIPE_CHECKOUT_ORIGIN"]
+        # A plain form POST that redirects to a provider's hosted page needs its origin here.
+        form_action = " ".join(["'self'", *payments.form_origins(app.config)])
         response.headers.setdefault(
             "Content-Security-Policy",
             "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "

@@ -14,6 +14,7 @@ from app.services.footprint import kiosk
 from app.services.sales import checkout, money, orders
 
 WALKUP = {"mode": "flight", "from": "beijing-cn", "return": "1", "nights": "2"}
+DEMO = checkout.Settings(hold_minutes=30, fee_percent=10, max_kg=1_000_000)  # no provider configured: the demo
 
 
 @pytest.fixture
@@ -137,7 +138,7 @@ def test_handoff_shows_the_phone_link_and_watches_until_paid(app, client, htmx, 
     assert no_cookie(htmx.get(f"/kiosk/forum/handoff/{public_id}")).get_data(as_text=True).strip().startswith(
         '<div id="k-watch"')
 
-    checkout.apply_demo_outcome(db.session, order, "paid")
+    checkout.apply_demo_outcome(db.session, DEMO, order, "paid")
     poll = no_cookie(htmx.get(f"/kiosk/forum/handoff/{public_id}"))
     assert poll.headers["HX-Refresh"] == "true"
     done = no_cookie(client.get(f"/kiosk/forum/handoff/{public_id}")).get_data(as_text=True)

@@ -147,7 +147,7 @@ def test_late_payment_for_credits_sold_meanwhile_is_refunded(client, db, fake, m
     event = make_event(slug="tiny")
     project = make_project(quantity=100)
     late = make_order(event=event, project=project, kg=80, paid=False, now=utcnow() - dt.timedelta(hours=2))
-    late.payment_provider = "stripe"
+    late.provider = "stripe"
     db.session.commit()
     session = fake._create_session({
         "client_reference_id": late.public_id, "line_items[0][price_data][unit_amount]": str(late.amount_minor),

@@ -90,7 +90,7 @@ def test_one_client_holds_at_most_its_share_of_a_project(db, make_event, make_pr
 def test_paid_and_lapsed_holds_no_longer_count_against_the_share(db, make_event, make_project):
     event, project = make_event(), make_project(quantity=100_000)
     paid = checkout.start(db.session, SETTINGS, ask(db, event, project, 4_000))
-    checkout.apply_demo_outcome(db.session, paid, "paid")
+    checkout.apply_demo_outcome(db.session, SETTINGS, paid, "paid")
     past = utcnow() - dt.timedelta(minutes=20)
     checkout.start(db.session, SETTINGS, ask(db, event, project, 4_000), now=past)  # lapsed 5 minutes ago
     # 96,000 kg unretired: the share is 4,800 kg and nothing is held now.

@@ -89,6 +89,6 @@ def test_claim_refuses_a_lapsed_hold_or_a_bad_name_and_changes_nothing(db, make_
     with pytest.raises(orders.OrderError) as lapsed:
         checkout.claim_handoff(db.session, order, display_name="Li", organization="", show_on_board=True, now=later)
     assert lapsed.value.code == "handoff_lapsed"
-    checkout.apply_demo_outcome(db.session, order, "paid")
+    checkout.apply_demo_outcome(db.session, DEMO, order, "paid")
     with pytest.raises(orders.OrderError):
         checkout.claim_handoff(db.session, order, display_name="Li", organization="", show_on_board=True)
