@@ -121,10 +121,11 @@ def test_orders_made_before_the_provider_column_keep_their_provider(app):
                        "created_at) VALUES (1, 'tok1', '', '', true, '2026-01-01')"))
         for oid, (provider, ref, status) in rows.items():
             c.execute(text(
-                "INSERT INTO orders (id, public_id, event_id, project_id, participant_id, kg, credits_kg, amount_minor, "
-                "currency, owner_minor, platform_fee_minor, status, hold_expires_at, display_name, organization, "
-                "show_on_board, payment_provider, payment_ref, created_at) VALUES (:id, :pid, 1, 1, 1, 95, 95, 400, "
-                "'CNY', 360, 40, :status, '2026-01-01', '', '', true, :provider, :ref, '2026-01-01')"),
+                "INSERT INTO orders (id, public_id, event_id, project_id, participant_id, kg, credits_kg, "
+                "amount_minor, currency, owner_minor, platform_fee_minor, status, hold_expires_at, display_name, "
+                "organization, show_on_board, payment_provider, payment_ref, created_at) "
+                "VALUES (:id, :pid, 1, 1, 1, 95, 95, 400, 'CNY', 360, 40, :status, '2026-01-01', '', '', true, "
+                ":provider, :ref, '2026-01-01')"),
                 {"id": oid, "pid": f"o{oid}", "status": status, "provider": provider, "ref": ref})
     upgrade()
     with db.engine.connect() as c:

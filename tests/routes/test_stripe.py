@@ -181,6 +181,7 @@ def test_api_orders_pay_through_stripe_and_demo_pay_is_gone(client, db, fake, ma
     make_event(slug="forum")
     project = make_project()
     order = client.post("/api/v1/orders", json={"event": "forum", "project": project.id, "kg": 50}).get_json()
+    assert order["provider"] == "stripe"
     assert client.post(f"/api/v1/orders/{order['id']}/demo-pay", json={"outcome": "paid"}).status_code == 404
     to_stripe = client.get(order["payment_url"].replace("http://localhost", ""))
     assert to_stripe.status_code == 303 and to_stripe.headers["Location"].startswith(fake.base)
