@@ -13,6 +13,7 @@ from sqlalchemy.engine import Engine
 from config import Config, ConfigError, TestingConfig, from_environment, registry_key_problem
 
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
+from .services import payments
 from .web import i18n
 from .web.htmx import htmx_ext, render
 
@@ -36,6 +37,10 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
         else:
             config.check()
             app.config.from_object(config)
+        try:
+            payments.check(app.config)  # a half-configured payment provider: say which keys are missing
+        except payments.NotConfigured as exc:
+            raise ConfigError(f"CarbonDot cannot start: {exc}") from None
     except ConfigError as refused:
         if not _running_a_flask_command():
             raise
@@ -207,10 +212,8 @@ def _register_error_handlers(app: Flask) -> None:
 def _register_security_headers(app: Flask) -> None:
     @app.after_request
     def _headers(response):
-        # A plain form POST that redirects to Stripe's hosted page needs its origin here.
-        form_action = "'self'"
-        if app.config["STRIPE_SECRET_KEY"]:
-            form_action += " " + app.config["STRIPE_CHECKOUT_ORIGIN"]
+        # A plain form POST that redirects to a provider's hosted page needs its origin here.
+        form_action = " ".join(["'self'", *payments.form_origins(app.config)])
         response.headers.setdefault(
             "Content-Security-Policy",
             "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "

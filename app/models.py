@@ -284,7 +284,9 @@ class Order(db.Model):
     display_name: Mapped[str] = mapped_column(String(60), default="")
     organization: Mapped[str] = mapped_column(String(80), default="")
     show_on_board: Mapped[bool] = mapped_column(default=False)
-    payment_provider: Mapped[str] = mapped_column(String(10))  # "demo" or "stripe"
+    # The payment provider it pays through (app/services/payments: "stripe", "demo"), chosen when it starts;
+    # only that provider's notices and lookups settle it.
+    provider: Mapped[str] = mapped_column(String(20))
     # "visitor": a participant's own footprint; "operations": an organization
     # neutralizing its event's own operations (not on the people boards).
     kind: Mapped[str] = mapped_column(String(12), default="visitor", server_default="visitor")

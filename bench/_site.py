@@ -71,7 +71,7 @@ def sample_certificate(n: int = 42, *, name: str = "Ana", organization: str = ""
         project=Project(id=1, name=project_name, standard=project_standard, kind="Biogas", place="Sichuan",
                         vintage=2021),
         display_name=name, organization=organization, kg=kg, credits_kg=kg, amount_minor=kg * 10, currency="CNY",
-        payment_provider="demo",
+        provider="demo",
         retirements=[Retirement(batch=CreditBatch(serial_prefix=prefix), first_serial=first, last_serial=last)
                      for prefix, first, last in serials],
     )

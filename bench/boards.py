@@ -168,7 +168,7 @@ r AS (SELECT i, 1 + ue * ue * {ev} / 1000000000000 AS event_id,
              1 + vk * vk * vk / 200040000 AS kg, 1 + pj AS project_id FROM r0)
 INSERT INTO orders (id, public_id, event_id, project_id, participant_id, footprint_id, kg, amount_minor,
                     currency, owner_minor, platform_fee_minor, payment_fee_minor, status, hold_expires_at,
-                    display_name, organization, show_on_board, payment_provider, payment_ref, refund_ref,
+                    display_name, organization, show_on_board, provider, payment_ref, refund_ref,
                     kind, language, created_at, paid_at)
 SELECT r.i, 'bench-o-' || r.i, r.event_id, r.project_id, r.participant_id, NULL, r.kg, 100 + 8 * r.kg,
        'CNY', (100 + 8 * r.kg) - (100 + 8 * r.kg) / 10, (100 + 8 * r.kg) / 10, (100 + 8 * r.kg) * 6 / 1000,

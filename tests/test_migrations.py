@@ -99,3 +99,42 @@ def test_orders_made_before_credits_kg_keep_what_they_retired(app):
     downgrade(revision="7ba3e1d47ae2")
     assert "credits_kg" not in {col["name"] for col in inspect(db.engine).get_columns("orders")}
     upgrade()
+
+
+def test_orders_made_before_the_provider_column_keep_their_provider(app):
+    """i18_order_provider: an order with a Stripe Checkout Session is a Stripe order; otherwise the provider
+    recorded when it started (a Stripe order whose payment page never opened stays Stripe), else the demo."""
+    from sqlalchemy import text
+
+    db.drop_all()
+    upgrade(revision="w3_door_holds_credits")
+    rows = {  # id: (payment_provider, payment_ref, status)
+        1: ("stripe", "cs_test_paid", "paid"),
+        2: ("demo", None, "paid"),
+        3: ("stripe", None, "pending"),
+        4: ("", "cs_test_unrecorded", "pending"),
+        5: ("", None, "failed"),
+    }
+    with db.engine.begin() as c:
+        insert_event_and_project(c, price_per_tonne_minor=4200)
+        c.execute(text("INSERT INTO participant (id, token, display_name, organization, show_on_board, "
+                       "created_at) VALUES (1, 'tok1', '', '', true, '2026-01-01')"))
+        for oid, (provider, ref, status) in rows.items():
+            c.execute(text(
+                "INSERT INTO orders (id, public_id, event_id, project_id, participant_id, kg, credits_kg, "
+                "amount_minor, currency, owner_minor, platform_fee_minor, status, hold_expires_at, display_name, "
+                "organization, show_on_board, payment_provider, payment_ref, created_at) "
+                "VALUES (:id, :pid, 1, 1, 1, 95, 95, 400, 'CNY', 360, 40, :status, '2026-01-01', '', '', true, "
+                ":provider, :ref, '2026-01-01')"),
+                {"id": oid, "pid": f"o{oid}", "status": status, "provider": provider, "ref": ref})
+    upgrade()
+    with db.engine.connect() as c:
+        found = dict(c.execute(text("SELECT id, provider FROM orders ORDER BY id")).all())
+    assert found == {1: "stripe", 2: "demo", 3: "stripe", 4: "stripe", 5: "demo"}
+    columns = {col["name"]: col for col in inspect(db.engine).get_columns("orders")}
+    assert "payment_provider" not in columns and columns["provider"]["nullable"] is False
+    downgrade(revision="w3_door_holds_credits")
+    with db.engine.connect() as c:
+        back = dict(c.execute(text("SELECT id, payment_provider FROM orders ORDER BY id")).all())
+    assert back == found and "provider" not in {col["name"] for col in inspect(db.engine).get_columns("orders")}
+    upgrade()

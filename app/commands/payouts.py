@@ -42,7 +42,7 @@ def payouts_command(owner_csv):
             )
     for order in orders.to_refund(db.session):
         click.echo(f"TO REFUND by hand: {order.public_id} {order.amount_minor} {order.currency} "
-                   f"({order.payment_provider} {order.payment_ref or ''})")
+                   f"({order.provider} {order.payment_ref or ''})")
 
 
 @click.command("record-payout")

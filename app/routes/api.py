@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from ..extensions import db, limiter
 from ..models import Certificate, Event, Order, Project, utcnow
-from ..services import footprint
+from ..services import footprint, payments
 from ..services.certificates import content
 from ..services.live import boards
 from ..services.register import registry
@@ -24,7 +24,6 @@ from ..web import (
     api_error,
     checkout_settings,
     client_key,
-    demo_mode,
     error_json,
     language,
     latest_checkpoint,
@@ -152,6 +151,7 @@ def order_json(order: Order) -> dict:
         "amount_minor": order.amount_minor,
         "currency": order.currency,
         "payment_url": public_url("checkout.pay", public_id=order.public_id),
+        "provider": order.provider,
         "hold_expires_at": order.hold_expires_at.isoformat() + "Z",
     }
     if order.status == "paid" and order.certificate:
@@ -171,16 +171,11 @@ def order_request(data: dict) -> checkout.OrderRequest:
     project = db.session.get(Project, project_id) if isinstance(project_id, int) else None
     if project is None:
         raise orders.OrderError("No such project.", "project")
-    result, kg = None, None
+    inputs, kg = None, None
     if "footprint" in data:
         if not isinstance(data["footprint"], dict):
             raise orders.OrderError("footprint must be an object of calculator inputs.", "footprint")
-        try:
-            result = footprint.estimate(data["footprint"])
-        except footprint.FootprintError as exc:
-            raise orders.OrderError(exc.message, f"footprint.{exc.field}") from exc
-        if result.total_kg <= 0:
-            raise orders.OrderError("This footprint is zero: nothing to neutralize.", "footprint")
+        inputs = data["footprint"]  # estimated once, by the checkout (field "footprint.<engine field>")
     elif "kg" in data:
         kg = data["kg"]
         if not isinstance(kg, int) or isinstance(kg, bool):
@@ -191,10 +186,10 @@ def order_request(data: dict) -> checkout.OrderRequest:
         if key in data and data[key] is not None and not isinstance(data[key], kind):
             raise orders.OrderError(f"{key} has the wrong type.", key)
     return checkout.OrderRequest(
-        kind="api", event=event, project=project, participant=ensure_participant(), kg=kg, footprint=result,
-        footprint_inputs=data.get("footprint") if result else None, display_name=data.get("display_name"),
-        organization=data.get("organization"), show_on_board=bool(data.get("show_on_board")), language=language(),
-        client_key=client_key())
+        kind="api", event=event, project=project, participant=ensure_participant(), kg=kg, footprint_inputs=inputs,
+        display_name=data.get("display_name"), organization=data.get("organization"),
+        show_on_board=bool(data.get("show_on_board")), language=language(), client_key=client_key(),
+        user_agent=request.user_agent.string)
 
 
 def sold_out(exc: ledger.SoldOut, event: Event, project_id: int):
@@ -232,17 +227,21 @@ def get_order(public_id: str):
 @bp.post("/orders/<public_id>/demo-pay")
 @write_limit
 def demo_pay(public_id: str):
-    """Demo mode only: confirm or fail a payment through the real fulfilment."""
-    if not demo_mode():
+    """Demo orders only: confirm or fail a payment through the real fulfilment."""
+    if not payments.is_available("demo", current_app.config):
         return api_error(404, "not_found", "Demo payments are off: this server takes real payments.")
     order = orders.by_public_id(db.session, public_id)
     if order is None:
         return api_error(404, "not_found", "No such order.")
+    if order.provider != "demo":
+        return api_error(404, "not_found", "This order pays through another provider.")
     outcome = body().get("outcome")
     if outcome not in ("paid", "failed"):
         return api_error(422, "invalid", 'outcome must be "paid" or "failed".', "outcome")
     try:
         checkout.apply_demo_outcome(db.session, checkout_settings(), order, outcome)
+    except payments.Unavailable:
+        return api_error(404, "not_found", "This order pays through another provider.")
     except ledger.SoldOut as exc:
         return error_json(exc, 409, field="project")
     except ledger.LedgerError as exc:

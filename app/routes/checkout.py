@@ -6,11 +6,11 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, jsonify, request, url_for
 from flask_babel import gettext as _
 
-from ..extensions import csrf, db, limiter
+from ..extensions import db, limiter
 from ..models import Order, Project, utcnow
 from ..services import payments
 from ..services.sales import checkout, ledger, money, orders
-from ..web import checkout_settings, client_key, demo_mode, language, live_event, stripe_config
+from ..web import checkout_settings, client_key, language, live_event, provider_notice
 from ..web.calculator_form import calculate, calculator_url, page, retry_form
 from ..web.htmx import redirect_to, render
 from ..web.limits import per_venue, per_visitor
@@ -22,31 +22,27 @@ bp = Blueprint("checkout", __name__)
 
 @bp.get("/pay/<public_id>")
 def pay(public_id: str):
-    """The stable payment link (kiosk QR, API `payment_url`): to the payment page."""
+    """The stable payment link (kiosk QR, API `payment_url`): to the order's payment page."""
     order = order_or_404(public_id)
-    if order.status != "pending":
+    if order.status != "pending" or order.hold_expires_at <= utcnow():
         return redirect_to(url_for("checkout.order_status", public_id=public_id))
-    if order.hold_expires_at <= utcnow():
-        return redirect_to(url_for("checkout.order_status", public_id=public_id))
-    if order.payment_provider == "demo":
-        if not demo_mode():
-            abort(404)
-        return redirect_to(url_for("checkout.demo_page", public_id=public_id))
-    if demo_mode():
-        abort(404)
     try:
-        url = checkout.payment_link(db.session, checkout_settings(), order)
-        return redirect_to(url or url_for("checkout.order_status", public_id=public_id))
+        found = checkout.payment_link(db.session, checkout_settings(), order)
+    except payments.Unavailable:
+        abort(404)
     except payments.PaymentError:
         current_app.logger.exception("Could not open a checkout for %s", public_id)
         return render("checkout/status.html", block="status", status=502, order=order, expired=False,
                       provider_down=True, retry_url=url_for("checkout.pay", public_id=public_id),
                       amount=money.format_money(order.amount_minor, order.currency))
+    if found is None:
+        return redirect_to(url_for("checkout.order_status", public_id=public_id))
+    return redirect_to(found.url or url_for(found.page, public_id=public_id))
 
 
 @bp.get("/pay/<public_id>/cancel")
 def cancel(public_id: str):
-    """Stripe's cancel URL: back from the payment page without paying."""
+    """The provider's cancel URL: back from the payment page without paying."""
     order = order_or_404(public_id)
     return render("checkout/status.html", block="status", order=order, expired=False, cancelled=True,
                   retry_url=url_for("checkout.pay", public_id=public_id),
@@ -54,18 +50,16 @@ def cancel(public_id: str):
 
 
 @bp.post("/stripe/webhook")
-@csrf.exempt
+@provider_notice
 def stripe_webhook():
     """Stripe's signed notices: completed, async succeeded/failed, expired."""
-    if demo_mode():
-        abort(404)
     try:
-        event = payments.parse_webhook(stripe_config(), request.get_data(), request.headers.get("Stripe-Signature"))
+        status = checkout.receive_notice(db.session, checkout_settings(), "stripe", request.headers,
+                                         request.get_data())
+    except payments.Unavailable:
+        abort(404)
     except payments.BadSignature:
         return jsonify(error={"code": "bad_signature", "message": "Signature did not verify."}), 400
-    if event is None:
-        return jsonify(received=True, handled=False)
-    status = checkout.apply_webhook_event(db.session, checkout_settings(), event)
     if status is None:
         return jsonify(received=True, handled=False)
     return jsonify(received=True, handled=True, status=status)
@@ -75,23 +69,25 @@ def stripe_webhook():
 @per_visitor(limiter, "CHECKOUT_RATE_LIMIT")
 @per_venue(limiter)
 def start(slug: str):
-    """Price the footprint, hold the credits and send the visitor to pay."""
+    """Take the page's calculation, hold the credits and send the visitor to pay."""
     event = live_event(slug)
     calc = calculate(event, request.form)
-    if calc.error is None and calc.kg == 0:
-        calc.errors["legs"] = _("Add at least one trip or a hotel night to neutralize.")
-    if calc.selected_project is None and not calc.errors:
-        calc.errors["project"] = _("No project has enough credits left for this footprint.")
     if calc.errors:
         return page(event, calc, status=422, block="form_body")
-
     request_value = checkout.OrderRequest(
-        kind="visitor", event=event, project=db.session.get(Project, calc.selected_project),
-        participant=ensure_participant(), footprint=calc.result, footprint_inputs=calc.data,
-        display_name=request.form.get("display_name"), organization=request.form.get("organization"),
-        show_on_board=request.form.get("show_on_board") == "on", language=language(), client_key=client_key())
+        kind="visitor", event=event, quote=calc.quote,
+        project=db.session.get(Project, calc.selected_project) if calc.selected_project else None,
+        participant=ensure_participant(), display_name=request.form.get("display_name"),
+        organization=request.form.get("organization"), show_on_board=request.form.get("show_on_board") == "on",
+        language=language(), client_key=client_key(), user_agent=request.user_agent.string)
     try:
         order = checkout.start(db.session, checkout_settings(), request_value)
+    except checkout.NothingToBuy:
+        calc.errors["legs"] = _("Add at least one trip or a hotel night to neutralize.")
+        return page(event, calc, status=422, block="form_body")
+    except checkout.NoProject:
+        calc.errors["project"] = _("No project has enough credits left for this footprint.")
+        return page(event, calc, status=422, block="form_body")
     except (orders.OrderError, ledger.LedgerError) as exc:
         calc = calculate(event, request.form)  # fresh stock after the rollback
         calc.errors[exc.field if exc.field in ("display_name", "organization") else "project"] = exc.message
@@ -106,12 +102,18 @@ def order_or_404(public_id: str) -> Order:
     return order
 
 
+def demo_order_or_404(public_id: str) -> Order:
+    """An order that pays through the demo, on a server that takes demo payments."""
+    order = order_or_404(public_id)
+    if order.provider != "demo" or not payments.is_available("demo", current_app.config):
+        abort(404)
+    return order
+
+
 @bp.get("/pay/<public_id>/demo")
 def demo_page(public_id: str):
-    """The clearly labelled demo payment page (only without a Stripe key)."""
-    if not demo_mode():
-        abort(404)
-    order = order_or_404(public_id)
+    """The clearly labelled demo payment page (only on a server with no payment provider configured)."""
+    order = demo_order_or_404(public_id)
     if order.status != "pending":
         return redirect_to(url_for("checkout.order_status", public_id=public_id))
     return render("checkout/demo.html", order=order)
@@ -120,13 +122,14 @@ def demo_page(public_id: str):
 @bp.post("/pay/<public_id>/demo")
 def demo_pay(public_id: str):
     """Confirm or fail a demo payment through the same fulfilment as real ones."""
-    if not demo_mode():
-        abort(404)
-    order = order_or_404(public_id)
+    order = demo_order_or_404(public_id)
     outcome = request.form.get("outcome")
     if outcome not in ("paid", "failed"):
         abort(400)
-    checkout.apply_demo_outcome(db.session, checkout_settings(), order, outcome)
+    try:
+        checkout.apply_demo_outcome(db.session, checkout_settings(), order, outcome)
+    except payments.Unavailable:
+        abort(404)
     return redirect_to(url_for("checkout.order_status", public_id=public_id))
 
 

@@ -20,13 +20,13 @@ from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnava
 
 from ..extensions import csrf, db, limiter
 from ..models import Event, Order, Project
-from ..services import footprint, integers
+from ..services import integers
 from ..services.certificates import posters
 from ..services.footprint import kiosk, places
 from ..services.live import boards
 from ..services.sales import checkout, ledger, money, orders
 from ..web import checkout_settings, client_key, htmx, live_event, outage, public_url
-from ..web.calculator_form import offers_for
+from ..web.calculator_form import quote_for
 from ..web.forms import error_message
 from ..web.htmx import redirect_to, render
 from ..web.limits import per_venue
@@ -128,12 +128,11 @@ def calculate(slug: str):
 
 
 def walkup_context(event: Event, walkup: kiosk.Walkup) -> dict:
-    try:
-        result, error = kiosk.estimate(event, walkup), None
-    except footprint.FootprintError as exc:
-        result, error = None, exc.message
-    kg = money.kg_to_buy(result.total_kg) if result and result.total_kg > 0 else 0
-    offer = next((o for o in offers_for(event, kg) if o["available"]), None) if kg else None
+    """The walk-up calculator's view: its one calculation (the quote the order takes), the first
+    project that can be bought, and links that change one choice."""
+    quote = quote_for(event, kiosk.engine_input(event, walkup))
+    error = quote.error.message if quote.error is not None else None
+    offer = next((o for o in quote.offers if o["available"]), None) if quote.kg else None
     lang = kiosk_language(event)
     lang_args = {} if lang == event.language else {"lang": lang}
 
@@ -142,8 +141,8 @@ def walkup_context(event: Event, walkup: kiosk.Walkup) -> dict:
         return url_for("kiosk.calculate", slug=event.slug, **walkup.args(**changes), **lang_args,
                        **({} if q is None else {"q": q}))
 
-    return dict(walkup=walkup, result=result, kg=kg, offer=offer, error=error, modes=kiosk.MODES, to=to,
-                origins=kiosk.origins(event), max_nights=kiosk.MAX_NIGHTS)
+    return dict(walkup=walkup, quote=quote, result=quote.result, kg=quote.kg, offer=offer, error=error,
+                modes=kiosk.MODES, to=to, origins=kiosk.origins(event), max_nights=kiosk.MAX_NIGHTS)
 
 
 @bp.post("/kiosk/<slug>/order")
@@ -155,15 +154,14 @@ def order(slug: str):
     context = walkup_context(event, kiosk.parse(request.form))
     project_id = integers.id_or_none(request.form.get("project"))
     project = db.session.get(Project, project_id) if project_id else None
-    if not context["kg"] or project is None:
-        return kiosk_page("kiosk/calculate.html", event, status=422, query="", found=[], keys=KEYS,
-                          searching=False, **context)
-    req = checkout.OrderRequest(kind="kiosk", event=event, project=project,
-                                participant=checkout.kiosk_participant(db.session), footprint=context["result"],
-                                footprint_inputs=kiosk.engine_input(event, context["walkup"]),
-                                language=kiosk_language(event), client_key=client_key())
+    req = checkout.OrderRequest(kind="kiosk", event=event, project=project, quote=context["quote"],
+                                participant=checkout.kiosk_participant(db.session), language=kiosk_language(event),
+                                client_key=client_key(), user_agent=request.user_agent.string)
     try:
         started = checkout.start_at_kiosk(db.session, checkout_settings(), req)
+    except (checkout.NothingToBuy, checkout.NoProject):  # nothing chosen yet, or no such project
+        return kiosk_page("kiosk/calculate.html", event, status=422, query="", found=[], keys=KEYS,
+                          searching=False, **context)
     except (orders.OrderError, ledger.LedgerError) as exc:  # sold out, or a hold rule (cap, share)
         return kiosk_page("kiosk/calculate.html", event, status=422, query="", found=[], keys=KEYS,
                           searching=False, **(context | {"error": error_message(exc)}))

@@ -14,7 +14,7 @@ from ..extensions import db
 from ..models import Event
 from ..services import footprint
 from ..services.footprint import life
-from ..services.sales import money
+from ..services.sales import checkout, money
 from ..web import htmx
 from ..web.calculator_form import BASKET_LABELS, FUEL_LABELS, GRID_LABELS, calculate, form_for
 from ..web.htmx import redirect_to, render
@@ -59,8 +59,8 @@ def evaluate(form: MultiDict) -> dict:
         return view
     year_kg = view["year"].total_kg
     view["year_t"] = tonnes(year_kg)
-    view["year_kg"] = money.kg_to_buy(year_kg) if year_kg > 0 else 0
-    view["month_kg"] = money.kg_to_buy(view["month"].total_kg) if view["month"].total_kg > 0 else 0
+    view["year_kg"] = checkout.kg_to_buy(view["year"])
+    view["month_kg"] = checkout.kg_to_buy(view["month"])
     view["shares"] = life.breakdown(view["year"])
     top = max([view["year_t"], *(a.tonnes for a in life.averages())])
     view["scale"] = top * Decimal("1.05") or Decimal(1)
@@ -129,7 +129,7 @@ def neutralize():
     if period not in life.PERIODS:
         abort(400)
     fields, calc = period_calculation(event, request.form, period)
-    if calc is None or calc.error is not None or calc.kg == 0:
+    if calc is None or calc.error is not None or calc.quote.nothing_to_buy:
         return life_page(request.form, status=422)
     return render(
         "life/neutralize.html",

@@ -377,19 +377,21 @@ def operations_pay(event_id: int):
     ops = calculate_operations(ev, request.form)
     if ev.status != "live":
         ops.form_errors["form"] = _("Make the event live before neutralizing its operations.")
-    elif not ops.form_errors and ops.kg == 0:
-        ops.form_errors["form"] = _("Enter the electricity, meals or supplies to neutralize.")
-    elif not ops.form_errors and ops.selected_project is None:
-        ops.form_errors["project"] = _("No project on offer has enough credits left for this footprint.")
     if ops.form_errors:
         return operations_page(ev, ops, status=422)
     value = checkout.OrderRequest(
-        kind="operations", event=ev, project=db.session.get(Project, ops.selected_project),
-        participant=ensure_participant(), footprint=ops.result, footprint_inputs=ops.data,
-        display_name=ev.organization.name[: orders.NAME_MAX], organization="", organization_id=ev.organization.id,
-        language=language())
+        kind="operations", event=ev, quote=ops.quote,
+        project=db.session.get(Project, ops.selected_project) if ops.selected_project else None,
+        participant=ensure_participant(), display_name=ev.organization.name[: orders.NAME_MAX], organization="",
+        organization_id=ev.organization.id, language=language(), user_agent=request.user_agent.string)
     try:
         order = checkout.start(db.session, checkout_settings(), value)
+    except checkout.NothingToBuy:
+        ops.form_errors["form"] = _("Enter the electricity, meals or supplies to neutralize.")
+        return operations_page(ev, ops, status=422)
+    except checkout.NoProject:
+        ops.form_errors["project"] = _("No project on offer has enough credits left for this footprint.")
+        return operations_page(ev, ops, status=422)
     except (orders.OrderError, ledger.SoldOut) as exc:
         ops = calculate_operations(ev, request.form)
         ops.form_errors[getattr(exc, "field", None) or "project"] = exc.message

@@ -1,6 +1,6 @@
-"""What several blueprints share, in the web layer: absolute public URLs, demo
-mode, the checkout service's settings, the live-event lookup. Route modules
-import this, never each other."""
+"""What several blueprints share, in the web layer: absolute public URLs, the
+payment providers' configuration, the checkout service's settings, the live-event lookup, serial ranges for
+display. Route modules import this, never each other."""
 from __future__ import annotations
 
 import hashlib
@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from ..extensions import db, login_manager
+from ..extensions import csrf, db, login_manager
 from ..models import Event
 from ..services import payments
 from ..services.errors import DomainError
@@ -38,13 +38,16 @@ def public_url(endpoint: str, **values) -> str:
     return url_for(endpoint, _external=True, **values)
 
 
-def demo_mode() -> bool:
-    return not current_app.config["STRIPE_SECRET_KEY"]
+def payment_config() -> dict:
+    """The payment providers' configuration keys (STRIPE_SECRET_KEY, ...): what the services are given."""
+    return payments.settings_from(current_app.config)
 
 
-def stripe_config() -> payments.StripeConfig:
-    cfg = current_app.config
-    return payments.StripeConfig(cfg["STRIPE_SECRET_KEY"], cfg["STRIPE_WEBHOOK_SECRET"], cfg["STRIPE_API_BASE"])
+def provider_notice(view):
+    """A payment provider's notice endpoint (a webhook): no CSRF token, and a body in the provider's
+    own format, verified by the provider's module rather than by our JSON checks (validation.py)."""
+    view.provider_notice = True
+    return csrf.exempt(view)
 
 
 def checkout_settings() -> checkout.Settings:
@@ -57,8 +60,7 @@ def checkout_settings() -> checkout.Settings:
         visitor_max_kg=cfg["VISITOR_MAX_KG"],
         hold_share_percent=cfg["HOLD_SHARE_PERCENT"],
         hold_pool_percent=cfg["HOLD_POOL_PERCENT"],
-        demo=demo_mode(),
-        stripe=None if demo_mode() else stripe_config(),
+        payment_config=payment_config(),
         public_url=public_url,
         translate=_,
     )

@@ -83,6 +83,7 @@ class Calculation:
     errors: dict[str, str] = field(default_factory=dict)  # by engine field name ("legs[0].from")
     form_errors: dict[str, str] = field(default_factory=dict)  # the same, by form field ("legs-0-from")
     sections: list[Section] = field(default_factory=list)
+    quote: checkout.Quote | None = None  # the one calculation: the page shows it, the checkout takes it
 
 
 def venue(event: Event) -> str:
@@ -257,8 +258,7 @@ def calculate(event: Event, form: MultiDict) -> Calculation:
     legs = read_legs(form, event) if form else [blank_leg(event)]
     calc = Calculation(form=form, legs=legs, data=to_engine_input(placed(legs, event), form))
     calc.sections = sections_for(event, form, legs, calc.data)
-    estimate(calc, lambda engine_field: form_field(engine_field, calc.data, legs))
-    calc.offers = offers_for(event, calc.kg)
+    take(calc, quote_for(event, calc.data), lambda engine_field: form_field(engine_field, calc.data, legs))
     chosen = form.get("project", "")
     chosen_id = integers.id_or_none(chosen)
     ids = [o["project"].id for o in calc.offers if o["available"]]
@@ -334,19 +334,24 @@ def prefill_identity(calc: Calculation, participant_id: int | None) -> Calculati
     return calc
 
 
-def estimate(calc: Calculation, field_for) -> None:
-    """Run the engine on calc.data: the result and whole kilograms to buy, or the error by
-    engine field and by form field (`field_for` maps one to the other)."""
-    try:
-        calc.result = footprint.estimate(calc.data)
-    except footprint.FootprintError as exc:
-        calc.error = exc
+def quote_for(event: Event, data: dict, share: bool = True) -> checkout.Quote:
+    """The checkout service's calculation of engine input `data` at the event: the footprint, whole
+    kilograms and every project priced (with the per-buyer share, except for an organizer's operations)."""
+    cfg = current_app.config
+    return checkout.quote(db.session, event, fee_percent=cfg["PLATFORM_FEE_PERCENT"], footprint_inputs=data,
+                          share_percent=cfg["HOLD_SHARE_PERCENT"] if share else None)
+
+
+def take(calc: Calculation, quote: checkout.Quote, field_for) -> None:
+    """Show the quote: the result, whole kilograms and offers, or the engine's error by engine field
+    and by form field (`field_for` maps one to the other)."""
+    calc.quote, calc.result, calc.kg, calc.offers = quote, quote.result, quote.kg, quote.offers
+    if quote.error is not None:
+        exc = calc.error = quote.error
         # The engine speaks English (the API's messages stay English); other pages show their own words.
         message = exc.message if str(get_locale()) == "en" else gettext(labels.field_error(exc.field))
         calc.errors[exc.field] = message
         calc.form_errors[field_for(exc.field)] = message
-    if calc.result is not None and calc.result.total_kg > 0:
-        calc.kg = money.kg_to_buy(calc.result.total_kg)
 
 
 # --------------------------------------------------------------------------
@@ -380,23 +385,16 @@ def operations_input(form: MultiDict) -> tuple[dict, dict[str, str]]:
 
 def calculate_operations(event: Event, form: MultiDict) -> Calculation:
     """The operations scenario: errors by form field (plus "form" and "project"), offers
-    priced without the platform fee, the chosen project or the first one available."""
+    without the per-buyer share, the chosen project or the first one available."""
     fields = MultiDict({k: (form.get(k) or "").strip()[:40] for k in form if k != "csrf_token"})
     data, where = operations_input(fields)
     calc = Calculation(form=fields, legs=[], data=data)
-    if data:  # nothing entered yet: no total, no error
-        estimate(calc, lambda engine_field: where.get(engine_field.split(".")[0], "form"))
-    calc.offers = checkout.offers(db.session, event, calc.kg, 0)
+    # Nothing entered yet (empty data): no total, no error.
+    take(calc, quote_for(event, data, share=False), lambda engine_field: where.get(engine_field.split(".")[0], "form"))
     available = [o["project"].id for o in calc.offers if o["available"]]
     chosen = fields.get("project", "")
     calc.selected_project = next((pid for pid in available if str(pid) == chosen), available[0] if available else None)
     return calc
-
-
-def offers_for(event: Event, kg: int) -> list[dict]:
-    """Each project on offer with credits left, money passed on and the exact price."""
-    return checkout.offers(db.session, event, kg, current_app.config["PLATFORM_FEE_PERCENT"],
-                           share_percent=current_app.config["HOLD_SHARE_PERCENT"])
 
 
 def page(event: Event, calc: Calculation, status: int = 200, block=None):

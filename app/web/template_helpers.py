@@ -7,6 +7,7 @@ from babel.numbers import format_decimal
 from flask import Flask, current_app
 from flask_babel import format_date, format_time, get_locale, gettext
 
+from ..services import payments
 from ..services.footprint import labels
 from ..services.footprint import places as _places
 from ..services.sales import money as _money
@@ -113,6 +114,6 @@ def register(app: Flask) -> None:
     @app.context_processor
     def _globals():
         return {
-            "demo_payments": not current_app.config["STRIPE_SECRET_KEY"],
+            "demo_payments": payments.is_available("demo", current_app.config),
             "current_locale": str(get_locale() or "en"),
         }

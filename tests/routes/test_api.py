@@ -31,8 +31,9 @@ def test_order_by_kg_demo_pay_certificate_and_board(client, db, forum):
                                                   "display_name": "Ana", "show_on_board": True})
     assert created.status_code == 201
     order = created.get_json()
-    assert {"id", "status", "kg", "amount_minor", "currency", "payment_url"} <= set(order)
+    assert {"id", "status", "kg", "amount_minor", "currency", "payment_url", "provider"} <= set(order)
     assert (order["status"], order["kg"], order["amount_minor"], order["currency"]) == ("pending", 420, 2436, "CNY")
+    assert order["provider"] == "demo"  # no payment provider configured here (Stripe: tests/routes/test_stripe.py)
     assert "certificate_token" not in order
     assert client.get("/api/v1/projects").get_json()["projects"][0]["kg_left"] == 580  # held
 

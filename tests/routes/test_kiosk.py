@@ -18,6 +18,7 @@ from app.services.footprint import kiosk
 from app.services.sales import checkout, money
 
 WALKUP = {"mode": "flight", "from": "beijing-cn", "return": "1", "nights": "2"}
+DEMO = checkout.Settings(hold_minutes=30, fee_percent=10, max_kg=1_000_000)  # no provider configured: the demo
 
 
 @pytest.fixture

@@ -147,7 +147,7 @@ def test_late_payment_for_credits_sold_meanwhile_is_refunded(client, db, fake, m
     event = make_event(slug="tiny")
     project = make_project(quantity=100)
     late = make_order(event=event, project=project, kg=80, paid=False, now=utcnow() - dt.timedelta(hours=2))
-    late.payment_provider = "stripe"
+    late.provider = "stripe"
     db.session.commit()
     session = fake._create_session({
         "client_reference_id": late.public_id, "line_items[0][price_data][unit_amount]": str(late.amount_minor),
@@ -181,6 +181,7 @@ def test_api_orders_pay_through_stripe_and_demo_pay_is_gone(client, db, fake, ma
     make_event(slug="forum")
     project = make_project()
     order = client.post("/api/v1/orders", json={"event": "forum", "project": project.id, "kg": 50}).get_json()
+    assert order["provider"] == "stripe"
     assert client.post(f"/api/v1/orders/{order['id']}/demo-pay", json={"outcome": "paid"}).status_code == 404
     to_stripe = client.get(order["payment_url"].replace("http://localhost", ""))
     assert to_stripe.status_code == 303 and to_stripe.headers["Location"].startswith(fake.base)

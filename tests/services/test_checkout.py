@@ -1,6 +1,6 @@
-"""The checkout service called directly, without Flask routes: start, offers, the
-payment link against the local Stripe fake, webhook outcomes, demo outcomes and
-late-payment refunds."""
+"""The checkout service called directly, without Flask routes: quotes, start, offers,
+the payment link against the local Stripe fake, notices and outcomes in the
+providers' normalized shapes, demo outcomes and late-payment refunds."""
 import datetime as dt
 import os
 from dataclasses import replace
@@ -12,7 +12,7 @@ from app.models import Certificate, Footprint, Order, Participant, utcnow
 from app.services import footprint, payments
 from app.services.live import boards
 from app.services.sales import checkout, ledger, orders
-from tests.fakes.stripe_api import FakeStripe
+from tests.fakes.stripe_api import FakeStripe, sign
 
 # Test projects hold 10,000 kg or less: the share rule (5 % by default) has its own tests in test_holds.py.
 DEMO = checkout.Settings(hold_minutes=30, fee_percent=10, max_kg=1_000_000, hold_share_percent=100,
@@ -38,7 +38,7 @@ def test_start_holds_the_credits_and_commits_a_pending_order(db, make_event, mak
     order = checkout.start(db.session, DEMO, request_value(db, event, project))
     db.session.rollback()  # committed: a rollback keeps it
     order = orders.by_public_id(db.session, order.public_id)
-    assert (order.status, order.kg, order.kind, order.payment_provider) == ("pending", 250, "visitor", "demo")
+    assert (order.status, order.kg, order.kind, order.provider) == ("pending", 250, "visitor", "demo")
     assert order.display_name == "Ada Lovelace"
     assert (order.amount_minor, order.platform_fee_minor, order.owner_minor) == (1250, 125, 1125)
     assert ledger.stock(db.session, [project.id], order.created_at)[project.id].left_kg == 750
@@ -48,8 +48,7 @@ def test_start_from_a_footprint_keeps_it_and_buys_whole_kilograms(db, make_event
     event, project = make_event(), make_project()
     data = {"legs": [{"mode": "taxi", "distance_km": 30}]}
     result = footprint.estimate(data)
-    order = checkout.start(db.session, DEMO, request_value(db, event, project, kg=None, footprint=result,
-                                                            footprint_inputs=data))
+    order = checkout.start(db.session, DEMO, request_value(db, event, project, kg=None, footprint_inputs=data))
     saved = db.session.get(Footprint, order.footprint_id)
     assert saved.inputs == data
     assert order.kg >= result.total_kg and order.kg - result.total_kg < 1
@@ -106,39 +105,58 @@ def test_demo_outcome_fulfils_once(db, make_event, make_project):
     assert db.session.scalar(select(func.count()).select_from(Certificate)) == 1
 
 
+STRIPE_CONFIG = {"STRIPE_WEBHOOK_SECRET": "whsec_x"}
+
+
 @pytest.fixture
 def stripe_settings():
     with FakeStripe() as fake:
         yield fake, checkout.Settings(
-            hold_minutes=30, fee_percent=10, max_kg=1_000_000, demo=False, hold_share_percent=100,
-            hold_pool_percent=100,
-            stripe=payments.StripeConfig(fake.api_key, "whsec_x", fake.base),
+            hold_minutes=30, fee_percent=10, max_kg=1_000_000, hold_share_percent=100, hold_pool_percent=100,
+            payment_config={**STRIPE_CONFIG, "STRIPE_SECRET_KEY": fake.api_key, "STRIPE_API_BASE": fake.base},
             public_url=lambda endpoint, **values: f"https://example.test/{endpoint}/{values['public_id']}")
 
 
-def test_payment_link_is_created_once_and_webhook_events_settle(db, make_event, make_project, stripe_settings):
+def notice(fake, event_type, session_id, **overrides):
+    body = fake.event(event_type, session_id, **overrides)
+    return {"Stripe-Signature": sign(body, STRIPE_CONFIG["STRIPE_WEBHOOK_SECRET"])}, body
+
+
+def test_payment_link_is_created_once_and_notices_settle(db, make_event, make_project, stripe_settings):
     fake, settings = stripe_settings
     order = checkout.start(db.session, settings, request_value(db, make_event(), make_project()))
-    assert order.payment_provider == "stripe"
-    url = checkout.payment_link(db.session, settings, order)
+    assert order.provider == "stripe"
+    link = checkout.payment_link(db.session, settings, order)
     order = orders.by_public_id(db.session, order.public_id)
     session = fake.sessions[order.payment_ref]
-    assert url == session["url"]
+    assert (link.url, link.reference) == (session["url"], order.payment_ref)
     assert session["success_url"] == f"https://example.test/checkout.order_status/{order.public_id}"
-    assert checkout.payment_link(db.session, settings, order) == url and len(fake.sessions) == 1
+    assert checkout.payment_link(db.session, settings, order).url == link.url and len(fake.sessions) == 1
     fake.pay(order.payment_ref)
-    paid = payments.Session(id=order.payment_ref, url=None, status="complete", payment_status="paid",
-                            order_public_id=order.public_id, payment_intent="pi_1", amount_total=order.amount_minor,
-                            currency=order.currency)
-    wrong = payments.Session(**{**paid.__dict__, "amount_total": 1})
-    event = payments.WebhookEvent(id="evt_1", type="checkout.session.completed", session=wrong)
-    assert checkout.apply_webhook_event(db.session, settings, event) == "pending"
-    event = payments.WebhookEvent(id="evt_2", type="checkout.session.completed", session=paid)
-    assert checkout.apply_webhook_event(db.session, settings, event) == "paid"
-    failed = payments.WebhookEvent(id="evt_3", type="checkout.session.async_payment_failed", session=paid)
-    assert checkout.apply_webhook_event(db.session, settings, failed) == "paid"
-    unknown = payments.Session(**{**paid.__dict__, "order_public_id": "ord_nope"})
-    assert checkout.apply_webhook_event(db.session, settings, payments.WebhookEvent("e", "x", unknown)) is None
+    assert checkout.receive_notice(db.session, settings, "stripe", *notice(
+        fake, "checkout.session.completed", order.payment_ref, amount_total=1)) == "pending"  # wrong amount
+    assert checkout.receive_notice(db.session, settings, "stripe", *notice(
+        fake, "checkout.session.completed", order.payment_ref)) == "paid"
+    assert checkout.receive_notice(db.session, settings, "stripe", *notice(
+        fake, "checkout.session.async_payment_failed", order.payment_ref)) == "paid"  # never undoes a payment
+    assert checkout.receive_notice(db.session, settings, "stripe", *notice(
+        fake, "checkout.session.completed", order.payment_ref, client_reference_id="ord_nope")) is None
+    headers, body = notice(fake, "checkout.session.completed", order.payment_ref)
+    with pytest.raises(payments.BadSignature):
+        checkout.receive_notice(db.session, settings, "stripe", {"Stripe-Signature": "t=1,v1=00"}, body)
+
+
+def test_outcomes_for_another_payment_or_amount_change_nothing(db, make_event, make_project, stripe_settings):
+    _fake, settings = stripe_settings
+    order = checkout.start(db.session, settings, request_value(db, make_event(), make_project()))
+    order.payment_ref = "cs_mine"
+    db.session.commit()
+    paid = payments.Outcome(status=payments.PAID, order_id=order.public_id, reference="cs_mine",
+                            amount_minor=order.amount_minor, currency=order.currency)
+    for other in (replace(paid, reference="cs_other"), replace(paid, amount_minor=1), replace(paid, currency="USD"),
+                  replace(paid, order_id="ord_other"), replace(paid, status=payments.PENDING)):
+        assert checkout.apply_outcome(db.session, settings, order, other) == "pending"
+    assert checkout.apply_outcome(db.session, settings, order, paid) == "paid"
 
 
 def test_refresh_from_provider_settles_a_paid_session(db, make_event, make_project, stripe_settings):
@@ -162,10 +180,9 @@ def test_a_late_payment_for_sold_credits_is_refunded(db, make_event, make_projec
     order.status = "pending"
     order.payment_ref = "cs_late"
     db.session.commit()
-    paid = payments.Session(id="cs_late", url=None, status="complete", payment_status="paid",
-                            order_public_id=order.public_id, payment_intent="pi_late",
-                            amount_total=order.amount_minor, currency=order.currency)
-    assert checkout.apply_provider_session(db.session, settings, order, paid) == "refunded"
+    paid = payments.Outcome(status=payments.PAID, order_id=order.public_id, reference="cs_late",
+                            amount_minor=order.amount_minor, currency=order.currency, payment_id="pi_late")
+    assert checkout.apply_outcome(db.session, settings, order, paid) == "refunded"
     assert [r["payment_intent"] for r in fake.refunds] == ["pi_late"]
     assert order.refund_ref == fake.refunds[0]["id"]
 

@@ -106,7 +106,7 @@ def build(cert: Certificate, public_url: Callable[..., str], language: str | Non
         project_vintage=project.vintage,
         amount_minor=order.amount_minor,
         currency=order.currency,
-        demo_payment=order.payment_provider == "demo",
+        demo_payment=order.provider == "demo",
         serials=tuple(
             SerialRange(
                 batch=r.batch.serial_prefix,

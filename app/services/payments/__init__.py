@@ -1,166 +1,101 @@
-"""The Stripe adapter: create a hosted Checkout Session, look one up, refund,
-and verify and parse a webhook.
+"""Payment providers: the one registry.
 
-The key is passed per client (never `stripe.api_key`), and `api_base` points
-the official library at a fake in tests and staging. Nothing here touches the
-database: callers turn the plain results into ledger actions.
+Each provider is a module here (stripe.py, demo.py) holding a PaymentProvider
+(provider.py). An order chooses its provider when it starts (`choose`), keeps
+its name (Order.provider), and is paid, looked up, refunded and settled through
+that provider only (`get`). A server takes payments through every configured
+real provider, or, when none is configured, through the demo one.
+
+To add one (WeChat Pay, Alipay): a module with its PaymentProvider, its entry
+in PROVIDERS, and a route that hands its notices to checkout.receive_notice.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-import stripe
-
-stripe.enable_telemetry = False  # no ~/.config writes, no extra headers
-
-# Where Stripe lets a currency be paid with these wallets (card works everywhere).
-ALIPAY_CURRENCIES = frozenset({"CNY", "AUD", "CAD", "EUR", "GBP", "HKD", "JPY", "MYR", "NZD", "SGD", "USD"})
-WECHAT_PAY_CURRENCIES = frozenset({"CNY", "AUD", "CAD", "CHF", "DKK", "EUR", "GBP", "HKD", "JPY", "NOK", "SEK",
-                                   "SGD", "USD"})
-
-HANDLED_EVENTS = (
-    "checkout.session.completed",
-    "checkout.session.async_payment_succeeded",
-    "checkout.session.async_payment_failed",
-    "checkout.session.expired",
+from . import demo, stripe
+from .provider import (
+    EXPIRED,
+    FAILED,
+    PAID,
+    PENDING,
+    BadSignature,
+    Charge,
+    Checkout,
+    Config,
+    Context,
+    NotConfigured,
+    Notice,
+    Outcome,
+    PaymentError,
+    PaymentProvider,
+    Unavailable,
 )
 
+__all__ = [
+    "EXPIRED", "FAILED", "PAID", "PENDING", "PROVIDERS", "BadSignature", "Charge", "Checkout", "Config", "Context",
+    "Notice", "NotConfigured", "Outcome", "PaymentError", "PaymentProvider", "Unavailable", "available", "check",
+    "choose", "config_keys", "form_origins", "get", "is_available", "settings_from",
+]
 
-class PaymentError(Exception):
-    """The payment provider could not be reached or refused the request."""
-
-
-class BadSignature(Exception):
-    """A webhook whose signature does not verify: ignore it entirely."""
-
-
-@dataclass(frozen=True)
-class StripeConfig:
-    secret_key: str
-    webhook_secret: str = ""
-    api_base: str = ""
+# In order of preference when two suit an order equally well.
+PROVIDERS: dict[str, PaymentProvider] = {p.name: p for p in (stripe.PROVIDER, demo.PROVIDER)}
 
 
-@dataclass(frozen=True)
-class Session:
-    id: str
-    url: str | None
-    status: str  # open, complete, expired
-    payment_status: str  # paid, unpaid, no_payment_required
-    order_public_id: str | None
-    payment_intent: str | None
-    amount_total: int | None
-    currency: str | None
-
-
-@dataclass(frozen=True)
-class WebhookEvent:
-    id: str
-    type: str
-    session: Session
-
-
-def payment_method_types(currency: str) -> list[str]:
-    methods = ["card"]
-    if currency.upper() in ALIPAY_CURRENCIES:
-        methods.append("alipay")
-    if currency.upper() in WECHAT_PAY_CURRENCIES:
-        methods.append("wechat_pay")
-    return methods
-
-
-def client(cfg: StripeConfig) -> stripe.StripeClient:
-    kwargs = {}
-    if cfg.api_base:
-        kwargs["base_addresses"] = {"api": cfg.api_base}
-    return stripe.StripeClient(cfg.secret_key, max_network_retries=2, **kwargs)
-
-
-def _session(obj) -> Session:
-    if hasattr(obj, "to_dict"):
-        obj = obj.to_dict()
-    return Session(
-        id=obj["id"],
-        url=obj.get("url"),
-        status=obj.get("status") or "open",
-        payment_status=obj.get("payment_status") or "unpaid",
-        order_public_id=obj.get("client_reference_id"),
-        payment_intent=obj.get("payment_intent") if isinstance(obj.get("payment_intent"), str) else None,
-        amount_total=obj.get("amount_total"),
-        currency=(obj.get("currency") or "").upper() or None,
-    )
-
-
-def create_checkout(
-    cfg: StripeConfig,
-    *,
-    order_public_id: str,
-    amount_minor: int,
-    currency: str,
-    product_name: str,
-    description: str,
-    success_url: str,
-    cancel_url: str,
-    expires_at: int,
-    locale: str = "auto",
-) -> Session:
-    """A hosted Checkout Session for one order, idempotent per order id."""
-    params = {
-        "mode": "payment",
-        "client_reference_id": order_public_id,
-        "metadata": {"order": order_public_id},
-        "line_items": [
-            {
-                "quantity": 1,
-                "price_data": {
-                    "currency": currency.lower(),
-                    "unit_amount": amount_minor,
-                    "product_data": {"name": product_name, "description": description},
-                },
-            }
-        ],
-        "payment_method_types": payment_method_types(currency),
-        "success_url": success_url,
-        "cancel_url": cancel_url,
-        "expires_at": expires_at,
-        "locale": locale,
-    }
-    if "wechat_pay" in params["payment_method_types"]:
-        params["payment_method_options"] = {"wechat_pay": {"client": "web"}}
+def get(name: str) -> PaymentProvider:
+    """The provider an order names; raises Unavailable for a name no module provides."""
     try:
-        obj = client(cfg).v1.checkout.sessions.create(
-            params=params, options={"idempotency_key": f"checkout-{order_public_id}"}
-        )
-    except stripe.StripeError as exc:
-        raise PaymentError(str(exc)) from exc
-    return _session(obj)
+        return PROVIDERS[name]
+    except KeyError:
+        raise Unavailable(f"no payment provider {name!r}") from None
 
 
-def retrieve_session(cfg: StripeConfig, session_id: str) -> Session:
-    try:
-        return _session(client(cfg).v1.checkout.sessions.retrieve(session_id))
-    except stripe.StripeError as exc:
-        raise PaymentError(str(exc)) from exc
+def config_keys() -> list[str]:
+    """Every configuration key some provider reads."""
+    return [key for p in PROVIDERS.values() for key in (*p.required, *p.optional)]
 
 
-def refund(cfg: StripeConfig, payment_intent: str, order_public_id: str) -> str:
-    """Refund a payment in full (a paid order whose credits were gone); returns the refund id."""
-    try:
-        obj = client(cfg).v1.refunds.create(
-            params={"payment_intent": payment_intent, "metadata": {"order": order_public_id}},
-            options={"idempotency_key": f"refund-{order_public_id}"},
-        )
-    except stripe.StripeError as exc:
-        raise PaymentError(str(exc)) from exc
-    return obj["id"]
+def settings_from(config: Config) -> dict:
+    """The providers' keys out of the whole app configuration (what the services are given)."""
+    return {key: config.get(key) or "" for key in config_keys()}
 
 
-def parse_webhook(cfg: StripeConfig, payload: bytes, signature: str | None) -> WebhookEvent | None:
-    """Verify the signature and return the checkout event, or None for other types."""
-    try:
-        event = stripe.Webhook.construct_event(payload, signature, cfg.webhook_secret)
-    except (ValueError, stripe.SignatureVerificationError) as exc:
-        raise BadSignature(str(exc)) from exc
-    if event["type"] not in HANDLED_EVENTS:
-        return None
-    return WebhookEvent(id=event["id"], type=event["type"], session=_session(event["data"]["object"]))
+def check(config: Config) -> None:
+    """At start: refuse any half-configured provider, naming the missing keys."""
+    problems = []
+    for provider in PROVIDERS.values():
+        try:
+            provider.check(config)
+        except NotConfigured as exc:
+            problems.append(str(exc))
+    if problems:
+        raise NotConfigured("; ".join(problems))
+
+
+def available(config: Config) -> list[PaymentProvider]:
+    """The providers this server takes payments through: every configured real provider, or,
+    when no real provider is configured (not even half), the demo. Never both: a server that
+    takes money must not also accept a simulated payment."""
+    if any(p.moves_money and p.configured(config) for p in PROVIDERS.values()):
+        return [p for p in PROVIDERS.values() if p.moves_money and p.available(config)]
+    return [p for p in PROVIDERS.values() if not p.moves_money and p.available(config)]
+
+
+def is_available(name: str, config: Config) -> bool:
+    return any(p.name == name for p in available(config))
+
+
+def choose(context: Context, config: Config) -> PaymentProvider:
+    """The provider for a new order: the best-suited available one (ties by PROVIDERS order);
+    raises Unavailable when none can take it."""
+    best, best_score = None, None
+    for provider in available(config):
+        score = provider.score(context)
+        if score is not None and (best_score is None or score > best_score):
+            best, best_score = provider, score
+    if best is None:
+        raise Unavailable(f"no payment provider takes {context.currency} orders here")
+    return best
+
+
+def form_origins(config: Config) -> list[str]:
+    """Origins the site's payment forms may post to (CSP form-action), from the available providers."""
+    return [origin for p in available(config) for origin in p.form_origins(config)]

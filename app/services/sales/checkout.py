@@ -1,9 +1,15 @@
-"""An order's whole life, Flask-free: start, pay (demo or Stripe), settle, refund.
+"""An order's whole life, Flask-free: quote, start, pay (through the order's own
+payment provider), settle, refund.
 
 Every caller (the visitor checkout, the life page, the organizer's operations,
 the JSON API, the kiosk) makes one call here with the database session and a
 `Settings` value built by the web layer (app/web/). `orders.settle` and
 `orders.fulfil` stay the only way a payment becomes a certificate.
+
+Payments speak only the providers' plain values (app/services/payments:
+Charge, Checkout, Outcome, Notice): which provider an order pays through is
+chosen when it starts and kept on the order, and only that provider's word
+settles it.
 
 Rule kept from the routes: no database transaction stays open across a call
 to the payment provider. Before each network call the session is committed,
@@ -16,9 +22,10 @@ import hashlib
 import logging
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -26,11 +33,12 @@ from sqlalchemy.orm import Session
 from ...models import Event, Footprint, Order, Participant, Project, utcnow
 from .. import footprint, payments
 from ..certificates import content, images
+from ..payments import demo
 from . import ledger, money, orders
 
 log = logging.getLogger("app")
 
-STRIPE_GRACE = dt.timedelta(minutes=5)  # a payment finished at the last second still finds its hold
+PROVIDER_GRACE = dt.timedelta(minutes=5)  # a payment finished at the last second still finds its hold
 KINDS = ("visitor", "operations", "api", "kiosk")
 
 
@@ -38,6 +46,18 @@ class OrderTooLarge(orders.OrderError):
     """A visitor, API or kiosk order above a plausible personal footprint."""
 
     code = "order_too_large"
+
+
+class NothingToBuy(orders.OrderError):
+    """A footprint of zero (or nothing entered yet): every page says so in its own words."""
+
+    code = "nothing_to_buy"
+
+
+class NoProject(orders.OrderError):
+    """No project was chosen (none on offer has enough credits left)."""
+
+    code = "no_project"
 
 
 def _plain(text: str, **values) -> str:
@@ -51,14 +71,14 @@ class Settings:
     hold_minutes: int
     fee_percent: int
     max_kg: int  # any order, organizers' operations included
-    demo: bool = True
     # Visitor, API and kiosk orders: at most this many kg (a plausible personal footprint)...
     visitor_max_kg: int = 20_000
     # ...and one participant holds at most this percent of a project's unretired credits at once;
     hold_share_percent: int = 5
     # all unpaid checkouts together hold at most this percent (past it an order is payable unheld).
     hold_pool_percent: int | None = 10
-    stripe: payments.StripeConfig | None = None
+    # The payment providers' configuration keys (payments.settings_from); none set: the demo provider.
+    payment_config: Mapping[str, Any] = field(default_factory=dict)
     # (endpoint, **values) -> absolute URL; the only way the service names a page.
     public_url: Callable[..., str] = field(default=lambda endpoint, **values: endpoint)
     # gettext-style translation for texts shown on the provider's page.
@@ -70,21 +90,70 @@ class Settings:
                                hold_share_percent=self.hold_share_percent,
                                hold_pool_percent=self.hold_pool_percent)
 
+
+# --------------------------------------------------------------------------
+# The calculation: made once per request, shown by the page, taken by start()
+# --------------------------------------------------------------------------
+
+def kg_to_buy(result: footprint.FootprintResult | None) -> int:
+    """The one "nothing to buy" rule: a footprint buys whole kilograms, rounded up; no footprint,
+    or one of zero, buys nothing (0)."""
+    if result is None or result.total_kg <= 0:
+        return 0
+    return money.kg_to_buy(result.total_kg)
+
+
+@dataclass(frozen=True)
+class Quote:
+    """One calculation: the footprint (when the order comes from one), the whole kilograms it buys,
+    and each project on offer at the event priced for them (`offers`). The page shows it and
+    checkout.start takes it as it is: nothing is estimated, rounded or priced twice."""
+
+    event_id: int
+    fee_percent: int
+    kg: int | None  # to buy; 0 for a footprint with nothing to buy; as asked for an order by kg
+    offers: list[dict]
+    inputs: dict | None = None  # the footprint's engine input, when the order comes from a footprint
+    result: footprint.FootprintResult | None = None
+    error: footprint.FootprintError | None = None
+
     @property
-    def provider(self) -> str:
-        return "demo" if self.demo else "stripe"
+    def nothing_to_buy(self) -> bool:
+        return self.inputs is not None and not self.kg
+
+    def offer(self, project_id: int) -> dict | None:
+        return next((o for o in self.offers if o["project"].id == project_id), None)
+
+
+def quote(session: Session, event: Event, *, fee_percent: int, footprint_inputs: dict | None = None,
+          kg: int | None = None, share_percent: int | None = None, now: dt.datetime | None = None) -> Quote:
+    """Estimate `footprint_inputs` (an engine error is kept in `error`; empty inputs are nothing to buy),
+    or take `kg` as asked, and price every project on offer at the event for it (see `offers`)."""
+    result = error = None
+    if footprint_inputs is not None:
+        if footprint_inputs:
+            try:
+                result = footprint.estimate(footprint_inputs)
+            except footprint.FootprintError as exc:
+                error = exc
+        kg = kg_to_buy(result)
+    priced = kg if isinstance(kg, int) and not isinstance(kg, bool) and kg > 0 else 0
+    return Quote(event_id=event.id, fee_percent=fee_percent, kg=kg,
+                 offers=offers(session, event, priced, fee_percent, now, share_percent),
+                 inputs=footprint_inputs, result=result, error=error)
 
 
 @dataclass(frozen=True)
 class OrderRequest:
-    """Who buys what, where. Either `kg` or a `footprint` result (with its inputs)."""
+    """Who buys what, where: a `quote` made for the page, or else `kg` or `footprint_inputs`
+    (then start() makes the quote)."""
 
     kind: str  # visitor, operations, api, kiosk
     event: Event
-    project: Project
+    project: Project | None  # None: the page found none with enough credits left
     participant: Participant
+    quote: Quote | None = None
     kg: int | None = None
-    footprint: footprint.FootprintResult | None = None
     footprint_inputs: dict | None = None
     display_name: str | None = None
     organization: str | None = None
@@ -92,6 +161,7 @@ class OrderRequest:
     language: str = "en"
     organization_id: int | None = None  # operations orders only
     client_key: str | None = None  # an opaque key for the client (e.g. a keyed hash of its address)
+    user_agent: str = ""  # the browser starting the order (it may suit one payment provider better)
 
 
 def save_footprint(session: Session, result: footprint.FootprintResult, data: dict, participant_id: int | None,
@@ -113,8 +183,9 @@ def save_footprint(session: Session, result: footprint.FootprintResult, data: di
 
 def start(session: Session, settings: Settings, req: OrderRequest, *, now: dt.datetime | None = None,
           handoff_hash: str | None = None) -> Order:
-    """Hold the credits and create a pending order, committed; raises OrderError (OrderTooLarge),
-    SoldOut or HoldShareExceeded (after a rollback: bad input changes nothing).
+    """Hold the credits and create a pending order with its payment provider, committed; raises
+    OrderError (NothingToBuy, NoProject, OrderTooLarge), SoldOut or HoldShareExceeded (after a
+    rollback: bad input changes nothing).
 
     Holds are sized to people: every order but an organizer's operations is at most
     `visitor_max_kg`, replaces the participant's open hold on the project, and keeps
@@ -124,47 +195,66 @@ def start(session: Session, settings: Settings, req: OrderRequest, *, now: dt.da
     if req.kind not in KINDS:
         raise ValueError(f"unknown order kind {req.kind!r}")
     now = now or utcnow()
-    kg = req.kg
-    if kg is None and req.footprint is not None:
-        if req.footprint.total_kg <= 0:
-            raise orders.OrderError("This footprint is zero: nothing to neutralize.", "footprint")
-        kg = money.kg_to_buy(req.footprint.total_kg)
-    if kg is None:
-        raise orders.OrderError("Send either kg or footprint.", "kg")
-    if req.kind != "operations" and isinstance(kg, int) and kg > settings.visitor_max_kg:
-        raise OrderTooLarge(
-            f"One personal order can neutralize at most {settings.visitor_max_kg:,} kg; organizers neutralize "
-            "larger amounts for their event's operations when signed in.", "kg" if req.kg is not None else "footprint",
-            limit_kg=settings.visitor_max_kg)
     try:
-        saved = None
-        if req.footprint is not None:
-            saved = save_footprint(session, req.footprint, req.footprint_inputs or {}, req.participant.id,
-                                   req.event.id)
-        order = orders.start(
-            session,
-            event=req.event,
-            project=req.project,
-            participant=req.participant,
-            kg=kg,
-            footprint=saved,
-            display_name=req.display_name,
-            organization=req.organization,
-            show_on_board=bool(req.show_on_board),
-            provider=settings.provider,
-            settings=settings.order_settings,
-            now=now,
-            kind="operations" if req.kind == "operations" else "visitor",
-            organization_id=req.organization_id,
-            language=req.language,
-            client_key=req.client_key,
-        )
+        order = _start(session, settings, req, now)
     except (orders.OrderError, ledger.LedgerError):
         session.rollback()
         raise
     order.handoff_hash = handoff_hash  # kiosk orders only (start_at_kiosk)
     session.commit()
     return order
+
+
+def _start(session: Session, settings: Settings, req: OrderRequest, now: dt.datetime) -> Order:
+    if req.quote is None and req.kg is None and req.footprint_inputs is None:
+        raise orders.OrderError("Send either kg or footprint.", "kg")
+    q = req.quote or quote(session, req.event, fee_percent=settings.fee_percent, kg=req.kg, now=now,
+                           footprint_inputs=req.footprint_inputs if req.kg is None else None)
+    if q.event_id != req.event.id or q.fee_percent != settings.fee_percent:
+        raise ValueError("a quote for another event or another fee")
+    if q.error is not None:
+        raise orders.OrderError(q.error.message, f"footprint.{q.error.field}")
+    if q.nothing_to_buy:
+        raise NothingToBuy("This footprint is zero: nothing to neutralize.", "footprint")
+    kg = q.kg
+    if req.kind != "operations" and isinstance(kg, int) and kg > settings.visitor_max_kg:
+        raise OrderTooLarge(
+            f"One personal order can neutralize at most {settings.visitor_max_kg:,} kg; organizers neutralize "
+            "larger amounts for their event's operations when signed in.", "kg" if q.inputs is None else "footprint",
+            limit_kg=settings.visitor_max_kg)
+    if req.project is None:
+        raise NoProject("No project has enough credits left for this footprint.", "project")
+    offer = q.offer(req.project.id)
+    if offer is None:
+        raise orders.OrderError("That project is not on offer at this event.", "project", "project_unavailable")
+    try:
+        provider = payments.choose(payments.Context(currency=req.event.currency, kind=req.kind,
+                                                    user_agent=req.user_agent, language=req.language),
+                                   settings.payment_config)
+    except payments.Unavailable as exc:
+        raise orders.OrderError("No payment method here takes this currency.", "project", "no_provider") from exc
+    saved = None
+    if q.result is not None:
+        saved = save_footprint(session, q.result, q.inputs or {}, req.participant.id, req.event.id)
+    return orders.start(
+        session,
+        event=req.event,
+        project=req.project,
+        participant=req.participant,
+        kg=kg,
+        price=offer["price"],
+        footprint=saved,
+        display_name=req.display_name,
+        organization=req.organization,
+        show_on_board=bool(req.show_on_board),
+        provider=provider.name,
+        settings=settings.order_settings,
+        now=now,
+        kind="operations" if req.kind == "operations" else "visitor",
+        organization_id=req.organization_id,
+        language=req.language,
+        client_key=req.client_key,
+    )
 
 
 def offers(session: Session, event: Event, kg: int, fee_percent: int, now: dt.datetime | None = None,
@@ -203,119 +293,153 @@ def payable(order: Order, now: dt.datetime | None = None) -> bool:
     return order.status == "pending" and order.hold_expires_at > (now or utcnow())
 
 
-def payment_link(session: Session, settings: Settings, order: Order) -> str | None:
-    """The order's hosted Stripe Checkout page, created once (idempotent per order);
-    None when the order cannot be paid any more (show its status instead).
+# --------------------------------------------------------------------------
+# Paying: through the provider the order chose, and only through it
+# --------------------------------------------------------------------------
 
-    Raises payments.PaymentError when Stripe cannot be reached.
+def provider_of(settings: Settings, order: Order) -> payments.PaymentProvider:
+    """The order's provider, when this server takes its payments; raises payments.Unavailable."""
+    if not payments.is_available(order.provider, settings.payment_config):
+        raise payments.Unavailable(f"this server does not take {order.provider} payments")
+    return payments.get(order.provider)
+
+
+def _charge(order: Order) -> payments.Charge:
+    return payments.Charge(order_id=order.public_id, amount_minor=order.amount_minor, currency=order.currency,
+                           reference=order.payment_ref)
+
+
+def payment_link(session: Session, settings: Settings, order: Order) -> payments.Checkout | None:
+    """Where the payer pays the order through its provider (a provider's page, or one of ours),
+    opened once (idempotent per order); None when the order cannot be paid any more (show its
+    status instead).
+
+    Raises payments.Unavailable when this server does not take that provider's payments, and
+    payments.PaymentError when the provider cannot be reached.
     """
-    cfg = settings.stripe
-    public_id, payment_ref = order.public_id, order.payment_ref
-    if payment_ref:
+    provider = provider_of(settings, order)
+    public_id = order.public_id
+    if order.payment_ref:
+        charge = _charge(order)
         session.commit()
-        existing = payments.retrieve_session(cfg, payment_ref)
+        found = provider.lookup(settings.payment_config, charge)
         order = orders.by_public_id(session, public_id)
-        if existing.status == "open" and existing.url:
-            return existing.url
-        apply_provider_session(session, settings, order, existing)
+        if found.status == payments.PENDING and found.url:
+            return payments.Checkout(reference=found.reference, url=found.url)
+        apply_outcome(session, settings, order, found)
         return None
-    # Stripe sessions live at least 30 minutes; the hold outlives the session a little.
-    expires = int(time.time()) + max(settings.hold_minutes, 30) * 60 + 60
     t = settings.translate
-    params = dict(
-        order_public_id=public_id,
-        amount_minor=order.amount_minor,
-        currency=order.currency,
-        product_name=t("Carbon credits: %(t)s CO₂e from %(project)s", t=f"{order.credits_kg / 1000:g} t",
-                       project=order.project.name),
+    charge = replace(
+        _charge(order),
+        title=t("Carbon credits: %(t)s CO₂e from %(project)s", t=f"{order.credits_kg / 1000:g} t",
+                project=order.project.name),
         description=t("Retired for you at %(event)s", event=order.event.name),
-        success_url=settings.public_url("checkout.order_status", public_id=public_id),
+        return_url=settings.public_url("checkout.order_status", public_id=public_id),
         cancel_url=settings.public_url("checkout.cancel", public_id=public_id),
-        expires_at=expires,
+        pay_by=int(time.time()) + settings.hold_minutes * 60,
     )
     session.commit()
-    created = payments.create_checkout(cfg, **params)
+    created = provider.create(settings.payment_config, charge)
+    if created.reference is None and created.expires_at is None:
+        return created  # nothing to keep: one of our pages (the demo's)
     order = orders.by_public_id(session, public_id)
-    now = utcnow()
-    until = now + dt.timedelta(seconds=expires - int(time.time())) + STRIPE_GRACE
-    try:
-        ledger.extend_hold(session, order, until, now, pool_percent=settings.hold_pool_percent,
-                           floor_kg=orders.share_floor_kg(order.project, settings.fee_percent))
-    except ledger.LedgerError:
-        # The hold lapsed and its credits went elsewhere while Stripe answered:
-        # never send the visitor to pay for credits we cannot retire.
-        session.rollback()
-        return None
-    order.payment_ref = created.id
+    if created.expires_at is not None:
+        now = utcnow()
+        until = now + dt.timedelta(seconds=created.expires_at - int(time.time())) + PROVIDER_GRACE
+        try:
+            ledger.extend_hold(session, order, until, now, pool_percent=settings.hold_pool_percent,
+                               floor_kg=orders.share_floor_kg(order.project, settings.fee_percent))
+        except ledger.LedgerError:
+            # The hold lapsed and its credits went elsewhere while the provider answered:
+            # never send the visitor to pay for credits we cannot retire.
+            session.rollback()
+            return None
+    order.payment_ref = created.reference
     session.commit()
-    return created.url
+    return created
 
 
-def apply_provider_session(session: Session, settings: Settings, order: Order, found: payments.Session) -> str:
-    """Turn a verified Checkout Session (webhook or lookup) into a ledger outcome."""
-    if order.payment_ref and order.payment_ref != found.id:
-        log.error("Session %s does not belong to order %s", found.id, order.public_id)
+def apply_outcome(session: Session, settings: Settings, order: Order, found: payments.Outcome) -> str:
+    """Turn a verified outcome from the order's own provider (a notice or a lookup) into a ledger
+    outcome; the order's resulting status. An outcome for another order or payment, or for another
+    amount, changes nothing."""
+    if found.order_id is not None and found.order_id != order.public_id:
+        log.error("Outcome for order %s applied to order %s", found.order_id, order.public_id)
         return order.status
-    if found.amount_total is not None and (
-        found.amount_total != order.amount_minor or found.currency != order.currency
+    if found.reference and order.payment_ref and order.payment_ref != found.reference:
+        log.error("Payment %s does not belong to order %s", found.reference, order.public_id)
+        return order.status
+    if found.amount_minor is not None and (
+        found.amount_minor != order.amount_minor or found.currency != order.currency
     ):
-        log.error("Amount mismatch for order %s: %s %s", order.public_id, found.amount_total, found.currency)
+        log.error("Amount mismatch for order %s: %s %s", order.public_id, found.amount_minor, found.currency)
         return order.status
-    order.payment_ref = order.payment_ref or found.id
-    if found.payment_status in ("paid", "no_payment_required"):
-        outcome = "paid"
-    elif found.status == "expired":
-        outcome = "expired"
-    else:
+    if found.status == payments.PENDING:
         return order.status  # still open, or paid by a slow method that has not cleared
-    status = orders.settle(session, order, outcome, now=utcnow())
+    order.payment_ref = order.payment_ref or found.reference
+    status = orders.settle(session, order, found.status, now=utcnow())
     session.commit()
     store_certificate_images(session, settings, order)
-    if status == "refund_due" and found.payment_intent:
-        refund_late_payment(session, settings, order, found.payment_intent)
+    if status == "refund_due":
+        refund_late_payment(session, settings, order, found.payment_id)
     return order.status
 
 
-def apply_webhook_event(session: Session, settings: Settings, event: payments.WebhookEvent) -> str | None:
-    """A verified webhook event; the order's resulting status, or None for an unknown order."""
-    order = orders.by_public_id(session, event.session.order_public_id or "")
-    if order is None:
-        log.warning("Webhook %s for unknown order %s", event.id, event.session.order_public_id)
+def receive_notice(session: Session, settings: Settings, provider_name: str, headers: Mapping[str, str],
+                   body: bytes) -> str | None:
+    """A provider's notice (a webhook): verified by that provider, applied to the order it names
+    only when that order pays through the same provider. The order's resulting status, or None
+    (a kind of notice that changes nothing, an unknown order, an order of another provider).
+
+    Raises payments.Unavailable when this server does not take that provider's payments, and
+    payments.BadSignature for a notice that does not verify.
+    """
+    if not payments.is_available(provider_name, settings.payment_config):
+        raise payments.Unavailable(f"this server does not take {provider_name} payments")
+    provider = payments.get(provider_name)
+    notice = provider.parse_notice(settings.payment_config, headers, body)
+    if notice is None:
         return None
-    found = event.session
-    if event.type == "checkout.session.async_payment_succeeded":
-        found = replace(found, payment_status="paid")
-    elif event.type == "checkout.session.async_payment_failed":
-        status = orders.settle(session, order, "failed", now=utcnow())
-        session.commit()
-        return status
-    elif event.type == "checkout.session.expired":
-        found = replace(found, status="expired", payment_status="unpaid")
-    return apply_provider_session(session, settings, order, found)
+    order = orders.by_public_id(session, notice.outcome.order_id or "")
+    if order is None:
+        log.warning("Notice %s for unknown order %s", notice.id, notice.outcome.order_id)
+        return None
+    if order.provider != provider.name:
+        log.error("A %s notice (%s) for order %s, which pays through %s: ignored", provider.name, notice.id,
+                  order.public_id, order.provider)
+        return None
+    return apply_outcome(session, settings, order, notice.outcome)
 
 
 def refresh_from_provider(session: Session, settings: Settings, public_id: str) -> Order | None:
-    """Ask Stripe about a pending order (a slow webhook must never leave a paid visitor
-    waiting), with no transaction open across the call; the order, read again."""
+    """Ask the order's provider about a pending order (a slow webhook must never leave a paid
+    visitor waiting), with no transaction open across the call; the order, read again."""
     order = orders.by_public_id(session, public_id)
-    if order is None or settings.demo or order.status != "pending" or order.payment_provider != "stripe" \
-            or not order.payment_ref:
+    if order is None or order.status != "pending":
         return order
-    payment_ref = order.payment_ref
+    try:
+        provider = provider_of(settings, order)
+    except payments.Unavailable:
+        return order
+    charge = _charge(order)
     session.commit()
     try:
-        found = payments.retrieve_session(settings.stripe, payment_ref)
-        apply_provider_session(session, settings, orders.by_public_id(session, public_id), found)
+        found = provider.lookup(settings.payment_config, charge)
     except payments.PaymentError:
-        log.warning("Session lookup failed for %s; waiting for the webhook", public_id)
+        log.warning("Payment lookup failed for %s; waiting for the notice", public_id)
+        return orders.by_public_id(session, public_id)
+    if found.status != payments.PENDING:
+        apply_outcome(session, settings, orders.by_public_id(session, public_id), found)
     return orders.by_public_id(session, public_id)
 
 
 def apply_demo_outcome(session: Session, settings: Settings, order: Order, outcome: str) -> str:
-    """The demo gateway's 'webhook': shared by the demo page and the JSON API."""
-    status = orders.settle(session, order, outcome, now=utcnow())
-    session.commit()
-    store_certificate_images(session, settings, order)
+    """The demo page's (and the demo API's) answer, "paid" or "failed": the demo provider's notice,
+    settled like any other. Raises payments.Unavailable on a server that takes real payments or for
+    an order that pays through another provider."""
+    status = receive_notice(session, settings, demo.PROVIDER.name, {}, demo.notice_body(order.public_id, outcome))
+    if status is None:
+        raise payments.Unavailable(f"order {order.public_id} does not pay through the demo")
     return status
 
 
@@ -334,13 +458,24 @@ def store_certificate_images(session: Session, settings: Settings, order: Order)
         log.exception("Certificate images of order %s not stored; drawn per request", order.public_id)
 
 
-def refund_late_payment(session: Session, settings: Settings, order: Order, payment_intent: str) -> None:
-    """Give back a payment that arrived after its credits were sold; it stays refund_due on failure."""
+def refund_late_payment(session: Session, settings: Settings, order: Order, payment_id: str | None = None) -> None:
+    """Give back a payment that arrived after its credits were sold, through the order's provider;
+    it stays refund_due (listed for a refund by hand) when that fails."""
     try:
-        order.refund_ref = payments.refund(settings.stripe, payment_intent, order.public_id)
-    except payments.PaymentError:
-        log.exception("Refund failed for %s; it stays refund_due", order.public_id)
+        provider = provider_of(settings, order)
+    except payments.Unavailable:
+        log.error("Refund for %s: this server does not take %s payments; it stays refund_due", order.public_id,
+                  order.provider)
         return
+    charge = _charge(order)
+    session.commit()
+    try:
+        refund_ref = provider.refund(settings.payment_config, charge, payment_id)
+    except payments.PaymentError:
+        log.exception("Refund failed for %s; it stays refund_due", charge.order_id)
+        return
+    order = orders.by_public_id(session, charge.order_id)
+    order.refund_ref = refund_ref
     order.status = "refunded"
     session.commit()
 

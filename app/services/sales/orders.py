@@ -82,9 +82,14 @@ def start(
     organization_id: int | None = None,
     language: str = "en",
     client_key: str | None = None,
+    price: money.Price | None = None,
 ) -> Order:
     """Create a pending order holding `kg` of `project` (its credits_kg: more when the
-    minimum charge applies); raises OrderError, SoldOut or HoldShareExceeded.
+    minimum charge applies), to be paid through the payment provider named `provider`;
+    raises OrderError, SoldOut or HoldShareExceeded.
+
+    `price` is the project's offer from the quote made for this order (checkout.quote):
+    its project is on offer at the event, so it is neither looked up nor priced again.
 
     kind "operations" is an organization neutralizing its event's own
     operations: it gets a certificate but never counts on the people boards.
@@ -96,7 +101,7 @@ def start(
     """
     if event.status != "live":
         raise OrderError("This event is not taking part any more.", "event", "event_closed")
-    if project not in offered_projects(session, event):
+    if price is None and project not in offered_projects(session, event):
         raise OrderError("That project is not on offer at this event.", "project", "project_unavailable")
     if kind not in ("visitor", "operations") or (kind == "operations") != (organization_id is not None):
         raise ValueError("operations orders, and only they, name an organization")
@@ -106,7 +111,9 @@ def start(
         raise OrderError(f"One order can neutralize at most {settings.max_kg:,} kg.", "kg")
     name = clean_name(display_name, NAME_MAX, "display_name")
     org = clean_name(organization, ORGANIZATION_MAX, "organization")
-    p = money.price(kg, project.price_per_tonne_minor, project.currency, settings.fee_percent)
+    p = price or money.price(kg, project.price_per_tonne_minor, project.currency, settings.fee_percent)
+    if p.kg != kg or p.currency != project.currency:
+        raise ValueError("a price for another amount or currency")
     order = Order(
         public_id=new_public_id(),
         event_id=event.id,
@@ -122,7 +129,7 @@ def start(
         display_name=name,
         organization=org,
         show_on_board=bool(show_on_board),
-        payment_provider=provider,
+        provider=provider,
         kind=kind,
         organization_id=organization_id,
         language=language,

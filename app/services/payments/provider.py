@@ -1,0 +1,164 @@
+"""What every payment provider is, and the plain values the rest of the app sees.
+
+A provider (payments/stripe.py, payments/demo.py; a WeChat Pay or Alipay module
+later) turns its own API's objects into these values and nothing else leaves
+its module: the checkout speaks `Charge`, `Checkout`, `Outcome` and `Notice`.
+
+Providers are stateless and import no Flask: the configuration is a plain
+mapping of config keys (STRIPE_SECRET_KEY, ...) passed to every call, and
+nothing here touches the database, so the checkout can commit before each
+network call and read the order again afterwards.
+"""
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+Config = Mapping[str, Any]
+
+# What a provider says about a payment; orders.settle takes the same words.
+PAID, FAILED, EXPIRED, PENDING = "paid", "failed", "expired", "pending"
+
+
+class PaymentError(Exception):
+    """The payment provider could not be reached or refused the request."""
+
+
+class BadSignature(Exception):
+    """A notice whose signature does not verify: ignore it entirely."""
+
+
+class Unavailable(Exception):
+    """This server does not take payments through that provider (not configured, or another one is)."""
+
+
+class NotConfigured(RuntimeError):
+    """A provider is half-configured: the app refuses to start, naming the missing keys."""
+
+
+@dataclass(frozen=True)
+class Context:
+    """What an order's provider is chosen by, when the order starts."""
+
+    currency: str
+    kind: str = "visitor"  # visitor, operations, api, kiosk (a kiosk order is paid on the visitor's own phone)
+    user_agent: str = ""  # the browser that starts the order (WeChat's in-app browser says MicroMessenger/)
+    language: str = "en"
+
+
+@dataclass(frozen=True)
+class Charge:
+    """One order as a provider sees it: a plain copy, so no database row is read during a network call.
+
+    The fields after `reference` are for `create` only: what the payer reads on the
+    provider's page, where the provider sends them back, and until when the credits
+    are held for them (unix seconds).
+    """
+
+    order_id: str  # the order's public id
+    amount_minor: int
+    currency: str
+    reference: str | None = None  # the provider's id for this payment (the order's payment_ref), once made
+    title: str = ""
+    description: str = ""
+    return_url: str = ""
+    cancel_url: str = ""
+    pay_by: int = 0
+
+
+@dataclass(frozen=True)
+class Checkout:
+    """Where the payer goes to pay: the provider's own page (`url`) or one of ours (`page`, an
+    endpoint taking `public_id`). `reference` is kept on the order; the hold is extended to
+    `expires_at` (unix seconds) when the provider keeps the payment open longer than the hold."""
+
+    reference: str | None = None
+    url: str | None = None
+    page: str | None = None
+    expires_at: int | None = None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A provider's verified word on one order's payment."""
+
+    status: str  # PAID, FAILED, EXPIRED or PENDING
+    order_id: str | None  # the order the provider says it is for
+    reference: str | None = None  # the provider's id for this payment (must match the order's)
+    amount_minor: int | None = None  # what was charged, when the provider says (must match the order's)
+    currency: str | None = None
+    payment_id: str | None = None  # what a refund names (Stripe: the PaymentIntent)
+    url: str | None = None  # PENDING and still open: where the payer can finish paying
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A verified notice (a webhook, the demo page's confirmation) and what it reports."""
+
+    id: str
+    provider: str
+    outcome: Outcome
+
+
+class PaymentProvider(ABC):
+    """One way to take money. Subclasses set `name`, `required` (config keys without which it
+    cannot work) and `optional` (keys it reads when set), and implement the payment calls."""
+
+    name: str
+    title: str  # for operators and logs
+    moves_money: bool = True  # False only for the demo: the registry never offers it beside a real one
+    required: tuple[str, ...] = ()
+    optional: tuple[str, ...] = ()
+
+    # --- configuration -------------------------------------------------------
+    def missing(self, config: Config) -> list[str]:
+        return [key for key in self.required if not config.get(key)]
+
+    def configured(self, config: Config) -> bool:
+        """Someone meant to use it: at least one of its keys is set."""
+        return any(config.get(key) for key in self.required)
+
+    def available(self, config: Config) -> bool:
+        """Every key it needs is set."""
+        return not self.missing(config)
+
+    def check(self, config: Config) -> None:
+        """Refuse a half-configured provider, naming what is missing."""
+        missing = self.missing(config)
+        if self.configured(config) and missing:
+            raise NotConfigured(f"{self.title} payments need {', '.join(self.required)}; "
+                                f"{', '.join(missing)} {'is' if len(missing) == 1 else 'are'} not set")
+
+    def form_origins(self, config: Config) -> tuple[str, ...]:
+        """Origins a payment form may post to (the page's CSP form-action)."""
+        return ()
+
+    # --- choosing ------------------------------------------------------------
+    def score(self, context: Context) -> int | None:
+        """How well it suits an order (higher is better), or None when it cannot take it."""
+        return 0
+
+    # --- paying --------------------------------------------------------------
+    @abstractmethod
+    def create(self, config: Config, charge: Charge) -> Checkout:
+        """Open a payment for the charge (idempotent per order); raises PaymentError."""
+
+    @abstractmethod
+    def lookup(self, config: Config, charge: Charge) -> Outcome:
+        """Ask the provider where the charge's payment stands; raises PaymentError."""
+
+    @abstractmethod
+    def refund(self, config: Config, charge: Charge, payment_id: str | None = None) -> str:
+        """Give the whole payment back (idempotent per order); the provider's refund id. Raises PaymentError."""
+
+    @abstractmethod
+    def parse_notice(self, config: Config, headers: Mapping[str, str], body: bytes) -> Notice | None:
+        """Verify a notice and read it; None for a kind that changes no order. Raises BadSignature."""
+
+
+def header(headers: Mapping[str, str], name: str) -> str | None:
+    """A request header by name, whatever its case."""
+    wanted = name.lower()
+    return next((value for key, value in headers.items() if key.lower() == wanted), None)

@@ -1,0 +1,174 @@
+"""Stripe: a hosted Checkout Session per order (card, and Alipay / WeChat Pay where
+Stripe offers them for the currency), looked up on the return page, refunded in
+full, and its signed webhooks read.
+
+The only module that knows Stripe's objects: everything it returns is a
+provider value (Checkout, Outcome, Notice). The key is passed per client (never
+`stripe.api_key`), and STRIPE_API_BASE points the official library at a fake in
+tests and staging.
+"""
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+
+import stripe
+
+from .provider import (
+    EXPIRED,
+    FAILED,
+    PAID,
+    PENDING,
+    BadSignature,
+    Charge,
+    Checkout,
+    Config,
+    Notice,
+    Outcome,
+    PaymentError,
+    PaymentProvider,
+    header,
+)
+
+stripe.enable_telemetry = False  # no ~/.config writes, no extra headers
+
+# Where Stripe lets a currency be paid with these wallets (card works everywhere).
+ALIPAY_CURRENCIES = frozenset({"CNY", "AUD", "CAD", "EUR", "GBP", "HKD", "JPY", "MYR", "NZD", "SGD", "USD"})
+WECHAT_PAY_CURRENCIES = frozenset({"CNY", "AUD", "CAD", "CHF", "DKK", "EUR", "GBP", "HKD", "JPY", "NOK", "SEK",
+                                   "SGD", "USD"})
+SESSION_MIN_SECONDS = 30 * 60  # Stripe refuses a Checkout Session that expires sooner
+SESSION_SLACK_SECONDS = 60
+
+# Webhook event types and the outcome each reports (None: read it from the session).
+EVENTS = {
+    "checkout.session.completed": None,
+    "checkout.session.async_payment_succeeded": PAID,
+    "checkout.session.async_payment_failed": FAILED,
+    "checkout.session.expired": EXPIRED,
+}
+
+
+def payment_method_types(currency: str) -> list[str]:
+    methods = ["card"]
+    if currency.upper() in ALIPAY_CURRENCIES:
+        methods.append("alipay")
+    if currency.upper() in WECHAT_PAY_CURRENCIES:
+        methods.append("wechat_pay")
+    return methods
+
+
+def client(config: Config) -> stripe.StripeClient:
+    kwargs = {}
+    if config.get("STRIPE_API_BASE"):
+        kwargs["base_addresses"] = {"api": config["STRIPE_API_BASE"]}
+    return stripe.StripeClient(config["STRIPE_SECRET_KEY"], max_network_retries=2, **kwargs)
+
+
+def outcome(obj, status: str | None = None) -> Outcome:
+    """A Checkout Session as an outcome: paid once its payment cleared, expired, else pending
+    (open: `url` is where the payer finishes; complete but unpaid: a slow method clearing)."""
+    if hasattr(obj, "to_dict"):
+        obj = obj.to_dict()
+    if status is None:
+        if obj.get("payment_status") in ("paid", "no_payment_required"):
+            status = PAID
+        elif obj.get("status") == "expired":
+            status = EXPIRED
+        else:
+            status = PENDING
+    intent = obj.get("payment_intent")
+    return Outcome(
+        status=status,
+        order_id=obj.get("client_reference_id"),
+        reference=obj["id"],
+        amount_minor=obj.get("amount_total"),
+        currency=(obj.get("currency") or "").upper() or None,
+        payment_id=intent if isinstance(intent, str) else None,
+        url=obj.get("url") if status == PENDING and (obj.get("status") or "open") == "open" else None,
+    )
+
+
+class StripeProvider(PaymentProvider):
+    name = "stripe"
+    title = "Stripe"
+    required = ("STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET")
+    optional = ("STRIPE_API_BASE", "STRIPE_CHECKOUT_ORIGIN")
+
+    def form_origins(self, config: Config) -> tuple[str, ...]:
+        # A plain form POST that redirects to Stripe's hosted page needs its origin.
+        return (config.get("STRIPE_CHECKOUT_ORIGIN") or "https://checkout.stripe.com",)
+
+    def score(self, context) -> int | None:
+        return 1  # card everywhere, in every currency CarbonDot prices in
+
+    def create(self, config: Config, charge: Charge) -> Checkout:
+        """A hosted Checkout Session for one order, idempotent per order id; it stays open at
+        least as long as Stripe allows, so the hold is extended to cover it."""
+        expires_at = max(charge.pay_by, int(time.time()) + SESSION_MIN_SECONDS) + SESSION_SLACK_SECONDS
+        methods = payment_method_types(charge.currency)
+        params = {
+            "mode": "payment",
+            "client_reference_id": charge.order_id,
+            "metadata": {"order": charge.order_id},
+            "line_items": [
+                {
+                    "quantity": 1,
+                    "price_data": {
+                        "currency": charge.currency.lower(),
+                        "unit_amount": charge.amount_minor,
+                        "product_data": {"name": charge.title, "description": charge.description},
+                    },
+                }
+            ],
+            "payment_method_types": methods,
+            "success_url": charge.return_url,
+            "cancel_url": charge.cancel_url,
+            "expires_at": expires_at,
+            "locale": "auto",
+        }
+        if "wechat_pay" in methods:
+            params["payment_method_options"] = {"wechat_pay": {"client": "web"}}
+        try:
+            session = client(config).v1.checkout.sessions.create(
+                params=params, options={"idempotency_key": f"checkout-{charge.order_id}"}
+            )
+        except stripe.StripeError as exc:
+            raise PaymentError(str(exc)) from exc
+        return Checkout(reference=session["id"], url=session["url"], expires_at=expires_at)
+
+    def lookup(self, config: Config, charge: Charge) -> Outcome:
+        if not charge.reference:
+            return Outcome(status=PENDING, order_id=charge.order_id)  # no session opened yet
+        try:
+            return outcome(client(config).v1.checkout.sessions.retrieve(charge.reference))
+        except stripe.StripeError as exc:
+            raise PaymentError(str(exc)) from exc
+
+    def refund(self, config: Config, charge: Charge, payment_id: str | None = None) -> str:
+        """Refund a payment in full (a paid order whose credits were gone); the refund id."""
+        payment_id = payment_id or self.lookup(config, charge).payment_id
+        if not payment_id:
+            raise PaymentError(f"No Stripe payment to refund for {charge.order_id}")
+        try:
+            refund = client(config).v1.refunds.create(
+                params={"payment_intent": payment_id, "metadata": {"order": charge.order_id}},
+                options={"idempotency_key": f"refund-{charge.order_id}"},
+            )
+        except stripe.StripeError as exc:
+            raise PaymentError(str(exc)) from exc
+        return refund["id"]
+
+    def parse_notice(self, config: Config, headers: Mapping[str, str], body: bytes) -> Notice | None:
+        """Verify the Stripe-Signature header and read a Checkout Session event; None for other types."""
+        try:
+            event = stripe.Webhook.construct_event(body, header(headers, "Stripe-Signature"),
+                                                   config["STRIPE_WEBHOOK_SECRET"])
+        except (ValueError, stripe.SignatureVerificationError) as exc:
+            raise BadSignature(str(exc)) from exc
+        if event["type"] not in EVENTS:
+            return None
+        return Notice(id=event["id"], provider=self.name,
+                      outcome=outcome(event["data"]["object"], EVENTS[event["type"]]))
+
+
+PROVIDER = StripeProvider()
