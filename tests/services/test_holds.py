@@ -1,4 +1,4 @@
-"""Holds sized to people (#12): a personal cap, one open hold per participant and
+"""Holds sized to people: a personal cap, one open hold per participant and
 project, short holds, and a per-client share of each project's credits."""
 from __future__ import annotations
 
