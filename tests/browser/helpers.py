@@ -1,4 +1,5 @@
 """Helpers shared by the browser tests."""
+import datetime
 import re
 
 # htmx logs an aborted request as a console error: typing replaces the pending
@@ -49,3 +50,12 @@ def pay_for_a_taxi(page, base, km="65", name=None, show=False):
     page.wait_for_url(re.compile(r"/pay/ord_[^/]+/demo$"))
     page.get_by_role("button", name="Confirm demo payment").click()
     page.wait_for_url(re.compile(r"/c/[A-Za-z0-9_-]+$"))
+
+
+def freeze_clock(context) -> None:
+    """Give the context's pages a clock that stands still, here and on every page they load next: their
+    timers (htmx polls, the live refresh, the kiosk's idle reset) fire only when the test moves time on
+    with `context.clock.run_for`, and `context.clock.resume()` lets it run again."""
+    now = datetime.datetime.now()
+    context.clock.install(time=now)
+    context.clock.pause_at(now + datetime.timedelta(minutes=1))

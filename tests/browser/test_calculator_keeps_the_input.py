@@ -58,12 +58,19 @@ def test_details_tapped_while_the_total_refreshes_still_opens(live_server, phone
 
     page.route(re.compile(r".*/calculate$"), hold)
     page.route(re.compile(r".*/p/\d+\?.*"), hold)
-    page.locator("#display_name").fill("Mei Lin")
-    page.wait_for_function("() => document.querySelector('.htmx-request') !== null")  # the refresh is in flight
-    page.locator(".project a.details").first.click(no_wait_after=True)
-    page.wait_for_timeout(300)
-    held.pop("POST").continue_()  # the refresh lands first and swaps the list (and the tapped link) away
-    page.wait_for_timeout(300)
+    with page.expect_request(lambda request: request.method == "POST" and request.url.endswith("/calculate")):
+        page.locator("#display_name").fill("Mei Lin")  # the refresh is on its way (and held)
+    details = page.locator(".project a.details").first
+    # The page says when the refresh has swapped the list (the page cannot be asked once the tap's navigation
+    # is on its way, so it tells the console).
+    page.evaluate("""link => document.body.addEventListener("htmx:afterSwap",
+        () => console.info(link.isConnected ? "list kept" : "list swapped"), {once: true})""",
+                  details.element_handle())
+    with page.expect_request(re.compile(r"/p/\d+\?")):
+        details.click(no_wait_after=True)
+    with page.expect_console_message(lambda message: message.text.startswith("list ")) as swap:
+        held.pop("POST").continue_()  # the refresh lands first
+    assert swap.value.text == "list swapped"  # and swaps the list, and the tapped link, away
     held.pop("GET").continue_()
     page.wait_for_url(re.compile(r"/p/\d+\?"))
     expect(page.get_by_role("link", name="Back to your calculation")).to_be_visible()
