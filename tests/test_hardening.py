@@ -1,6 +1,5 @@
-"""Issue 12: safe to run at a real event. One test (at least) per numbered
-failure of the attack report: secrets, input limits, sessions, Redis outages,
-bad bytes and numbers, rate-limit budgets, the Host header, headers and 405."""
+"""Safe to run at a real event: real secrets and settings or no start, input limits, sessions that end,
+Redis outages, bad bytes and numbers, rate-limit budgets, the Host header, headers and 405."""
 from __future__ import annotations
 
 import base64
@@ -32,7 +31,7 @@ def count(db, model) -> int:
     return db.session.scalar(select(func.count()).select_from(model))
 
 
-# ---------------------------------------------------------------- 2, 8, 9: starting without real settings
+# ---------------------------------------------------------------- starting without real settings
 
 @pytest.fixture
 def production(monkeypatch, tmp_path):
@@ -175,7 +174,7 @@ def test_proxy_count_from_the_environment_trusts_that_many_proxies(production, m
     assert answer.get_data(as_text=True) == "203.0.113.7 https"
 
 
-# ---------------------------------------------------------------- 3: sizes, lists, unknown keys
+# ---------------------------------------------------------------- sizes, lists, unknown keys
 
 def test_a_huge_body_is_refused_with_413_as_the_api_error(client, db):
     big = {"basket": [{"category": "beef", "amount": 1}] * 60_000}
@@ -215,7 +214,7 @@ def test_unknown_order_keys_are_refused_and_nothing_is_stored(client, db, make_e
     assert count(db, Order) == 0 and count(db, Footprint) == 0
 
 
-# ---------------------------------------------------------------- 4: sessions end on sign-out and password change
+# ---------------------------------------------------------------- sessions end on sign-out and password change
 
 def sign_in(app, remember=True):
     from flask import g
@@ -273,7 +272,7 @@ def test_remember_cookie_is_short_lived_httponly_and_samesite(app, organizer):
     assert app.config["SESSION_COOKIE_HTTPONLY"] and app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
 
 
-# ---------------------------------------------------------------- 5: Redis down
+# ---------------------------------------------------------------- Redis down
 
 def test_with_redis_unreachable_the_api_and_sign_in_still_work_and_healthz_says_so(app_config, db, organizer):
     down = create_app({**app_config, "RATELIMIT_ENABLED": True, "RATELIMIT_STORAGE_URI": DEAD_REDIS,
@@ -296,7 +295,7 @@ def test_healthz_without_redis_configured_says_off(client, db):
     assert client.get("/healthz").get_json() == {"status": "ok", "database": "ok", "redis": "off"}
 
 
-# ---------------------------------------------------------------- 6: NUL bytes, big numbers, deep JSON
+# ---------------------------------------------------------------- NUL bytes, big numbers, deep JSON
 
 @pytest.mark.parametrize("path", ["/e/%00", "/e/cdcn%00/board", "/c/%00", "/api/v1/orders/ord_%00",
                                   "/api/v1/certificates/%00", "/?q=%00", "/boards?by=%00"])
@@ -343,7 +342,7 @@ def test_deep_json_is_refused(client, db, depth):
     assert "deep" in response.get_json()["error"]["message"]
 
 
-# ---------------------------------------------------------------- 7: one API budget per client, shared via Redis
+# ---------------------------------------------------------------- one API budget per client, shared via Redis
 
 @pytest.fixture(autouse=True)
 def limiter_recovers():
@@ -421,7 +420,7 @@ def test_production_without_redis_warns_that_budgets_multiply(production, caplog
     assert "REDIS_URL is unset" in caplog.text
 
 
-# ---------------------------------------------------------------- 9: 405 with Allow
+# ---------------------------------------------------------------- 405 with Allow
 
 @pytest.mark.parametrize("method, path, allowed", [
     ("post", "/api/v1/events", {"GET", "HEAD", "OPTIONS"}),

@@ -1,4 +1,6 @@
 """Helpers shared by the browser tests."""
+import datetime
+import re
 
 # htmx logs an aborted request as a console error: typing replaces the pending
 # live total (hx-sync="this:replace") and leaving a page cancels its live
@@ -27,3 +29,33 @@ def small_targets(page) -> list[str]:
         + ' main .button, main summary, main label.check, main .chip'))
         .filter(el => el.offsetParent !== null && el.getBoundingClientRect().height < 43.5)
         .map(el => el.outerHTML.slice(0, 90))""")
+
+
+def no_js_context(browser):
+    """A phone-sized browser context with JavaScript off (downloads accepted)."""
+    return browser.new_context(viewport={"width": 390, "height": 844}, java_script_enabled=False,
+                               accept_downloads=True)
+
+
+def pay_for_a_taxi(page, base, km="65", name=None, show=False):
+    """Calculator -> demo payment -> the certificate page."""
+    page.goto(f"{base}/e/qingcheng-mountain/calculate")
+    page.locator("#legs-0-mode").select_option("taxi")
+    page.locator("#legs-0-distance_km").fill(km)
+    if name:
+        page.locator("#display_name").fill(name)
+    if show:
+        page.get_by_label("Show my name on the leaderboard").check()
+    page.get_by_role("button", name="Neutralize and pay").click()
+    page.wait_for_url(re.compile(r"/pay/ord_[^/]+/demo$"))
+    page.get_by_role("button", name="Confirm demo payment").click()
+    page.wait_for_url(re.compile(r"/c/[A-Za-z0-9_-]+$"))
+
+
+def freeze_clock(context) -> None:
+    """Give the context's pages a clock that stands still, here and on every page they load next: their
+    timers (htmx polls, the live refresh, the kiosk's idle reset) fire only when the test moves time on
+    with `context.clock.run_for`, and `context.clock.resume()` lets it run again."""
+    now = datetime.datetime.now()
+    context.clock.install(time=now)
+    context.clock.pause_at(now + datetime.timedelta(minutes=1))

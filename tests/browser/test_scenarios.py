@@ -1,5 +1,6 @@
 """Each scenario's calculator (and the life page) filled with a few taps at 390x844: the total
-updates live, nothing scrolls sideways, every control is a 44 px target."""
+updates live, nothing scrolls sideways, every control is a 44 px target; the methodology page is short
+on a phone and opens a folded section at its contents link."""
 import re
 
 import pytest
@@ -8,8 +9,6 @@ from playwright.sync_api import expect
 from tests.browser.helpers import no_horizontal_scroll, small_targets, watch_errors
 
 pytestmark = pytest.mark.browser
-
-
 
 
 def changes(page, locator, action) -> str:
@@ -130,3 +129,15 @@ def test_methodology_fits_a_phone(live_server, phone, shot):
     expect(page.get_by_role("heading", name="Electricity")).to_be_visible()
     assert no_horizontal_scroll(page)
     shot(page, "methodology")
+
+
+def test_methodology_is_short_on_a_phone_with_linked_sources(live_server, phone, shot):
+    page = phone
+    page.goto(f"{live_server}/methodology")
+    assert page.locator("nav.toc a").count() >= 5
+    height = page.evaluate("document.documentElement.scrollHeight")
+    assert height < 12000, height
+    page.locator("nav.toc a[href='#cat-transport']").click()
+    link = page.locator("#cat-transport a[rel~=external]").first
+    expect(link).to_be_visible()  # the folded section opens at its contents link
+    shot(page, "methodology-sources")

@@ -1,10 +1,12 @@
-"""Scan -> calculator -> project -> demo pay -> certificate -> board, in chromium at 390x844."""
+"""Scan -> calculator -> project -> demo pay -> certificate -> board, in chromium at 390x844; the
+certificate downloads with JavaScript on and off; what a visitor sees is big enough to tap, and ended
+events come last."""
 import re
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.helpers import no_horizontal_scroll, watch_errors
+from tests.browser.helpers import no_horizontal_scroll, no_js_context, pay_for_a_taxi, watch_errors
 
 pytestmark = pytest.mark.browser
 
@@ -66,10 +68,64 @@ def test_calculator_works_without_javascript(live_server, browser, shot):
     page.locator("#legs-0-mode").select_option("taxi")
     page.locator("#legs-0-distance_km").fill("65")
     page.get_by_role("button", name="Update total").click()
-    assert not page.locator(".total-value strong").inner_text().startswith("0")
+    expect(page.locator(".total-value strong")).not_to_have_text(re.compile(r"^0"))
     page.get_by_role("button", name="Neutralize and pay").click()
     page.wait_for_url(re.compile(r"/pay/ord_[^/]+/demo$"))
     page.get_by_role("button", name="Confirm demo payment").click()
     page.wait_for_url(re.compile(r"/c/[A-Za-z0-9_-]+$"))
     shot(page, "nojs-certificate")
     context.close()
+
+
+def test_download_saves_the_certificate_with_javascript(live_server, phone, shot):
+    page = phone
+    errors = watch_errors(page)
+    pay_for_a_taxi(page, live_server)
+    url = page.url
+    with page.expect_download() as info:
+        page.get_by_role("link", name="Download").click()
+    download = info.value
+    assert download.suggested_filename.endswith(".png")
+    with open(download.path(), "rb") as saved:
+        assert saved.read(8) == b"\x89PNG\r\n\x1a\n"
+    assert page.url == url  # the page stays; no raw bytes swapped in
+    expect(page.locator(".cert img")).to_be_visible()
+    shot(page, "certificate-after-download")
+    assert errors == []
+
+
+def test_download_saves_the_certificate_without_javascript(live_server, browser):
+    context = no_js_context(browser)
+    page = context.new_page()
+    pay_for_a_taxi(page, live_server)
+    with page.expect_download() as info:
+        page.get_by_role("link", name="Download").click()
+    assert info.value.suggested_filename.endswith(".png")
+    context.close()
+
+
+TARGETS = """(sel) => Array.from(document.querySelectorAll(sel)).filter(el => el.offsetParent !== null)
+    .map(el => el.getBoundingClientRect()).filter(r => r.width < 24 || r.height < 24).length"""
+
+
+def test_targets_are_big_enough_and_ended_events_come_last(live_server, phone, shot):
+    page = phone
+    errors = watch_errors(page)
+    pay_for_a_taxi(page, live_server, name="Ana")
+    expect(page.get_by_role("heading", level=1, name="Carbon Neutral Certificate of Honor")).to_be_visible()
+    expect(page.get_by_text(re.compile(r"You are carbon neutral for .* at Mount Qingcheng"))).to_be_visible()
+    assert page.evaluate(TARGETS, "footer a") == 0
+    shot(page, "certificate-named")
+
+    page.goto(f"{live_server}/e/qingcheng-mountain/calculate")
+    assert page.evaluate(TARGETS, ".project a.details") == 0
+
+    page.goto(f"{live_server}/")
+    cards = page.locator(".event-card")
+    names = cards.locator("strong").all_inner_texts()
+    forum = names.index("China Digital Carbon Neutrality Forum")
+    expect(cards.nth(forum)).to_contain_text("Ended")
+    ended = ["Ended" in text for text in cards.all_inner_texts()]
+    assert ended == sorted(ended) and not ended[0]  # the live ones first
+    shot(page, "home-ended-events-last")
+    assert errors == []

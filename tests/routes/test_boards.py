@@ -1,5 +1,6 @@
 """Boards per event and across the platform, ranks, consent and moderation."""
-from app.models import Participant
+from app.models import Order, Participant
+from tests.routes.test_visitor_flow import calculator_form, start_checkout
 
 
 def visitor(db, name, org="", show=True):
@@ -85,3 +86,22 @@ def test_event_page_shows_my_rank_and_refreshes_live(client, htmx, db, make_even
     assert "You are #1 of 1 at this event." in page and "data-live" in page
     live = htmx.get("/e/forum").get_data(as_text=True)
     assert live.lstrip().startswith('<div id="live"') and "<html" not in live
+
+
+def test_an_unpaid_checkout_changes_nothing_on_the_board(client, db, make_event, make_project):
+    make_event(slug="forum")
+    project = make_project()
+    paid = start_checkout(client, "forum", calculator_form(project.id, display_name="Lin Wei", show_on_board="on"))
+    assert client.post(f"/pay/{paid}/demo", data={"outcome": "paid"}).status_code == 303
+    assert "Lin Wei" in client.get("/e/forum/board").get_data(as_text=True)
+
+    # The same browser opens the calculator again and leaves without paying.
+    form = calculator_form(project.id, display_name="", organization="")
+    del form["show_on_board"]
+    abandoned = start_checkout(client, "forum", form)
+    board = client.get("/e/forum/board").get_data(as_text=True)
+    assert "Lin Wei" in board and "Anonymous visitor" not in board
+    # Even a failed payment changes nothing.
+    client.post(f"/pay/{abandoned}/demo", data={"outcome": "failed"})
+    assert "Lin Wei" in client.get("/e/forum/board").get_data(as_text=True)
+    assert db.session.query(Order).filter_by(public_id=abandoned).one().status == "failed"

@@ -1,4 +1,5 @@
-"""The calculator of every scenario: its sections, the live total, meals and baskets, bad input."""
+"""The calculator of every scenario: its sections, the venue as destination, the live total, meals and
+baskets, bad input (one true message per field)."""
 import re
 from decimal import Decimal
 
@@ -10,6 +11,7 @@ from app.models import Footprint, Order
 from app.services import footprint
 from app.web.calculator_form import form_for, read_legs, to_engine_input
 from app.web.template_helpers import kg
+from tests.routes.test_visitor_flow import calculator_form
 
 SECTION_IDS = re.compile(r'id="(sec-\w+|more-\w+)"')
 
@@ -183,3 +185,51 @@ def test_a_travel_only_form_sends_only_travel_to_the_engine(make_event):
     data = to_engine_input(read_legs(form, make_event()), form)
     assert set(data) == {"legs", "radiative_forcing"}
     assert "trips" not in data["legs"][0] and "country" not in data["legs"][0]
+
+
+def test_the_venue_with_its_coordinates_is_the_default_destination(client, make_event, make_project):
+    make_event(slug="mountain", scenario="scenic", venue_name="Mount Qingcheng Scenic Area", venue_code="Chengdu",
+               venue_lat=30.9007, venue_lon=103.5706)
+    make_project()
+    text = client.get("/e/mountain/calculate").get_data(as_text=True)
+    assert 'name="legs-0-to" value="Mount Qingcheng Scenic Area"' in text  # the name; its coordinates stay ours
+    # Typed or left as shown, the name is the gate by its coordinates (not Chengdu to Chengdu, which is refused)
+    for to in ("Mount Qingcheng Scenic Area", "mount qingcheng scenic area ",
+               "Mount Qingcheng Scenic Area @30.9007,103.5706"):
+        form = {"leg_count": "1", "legs-0-mode": "taxi", "legs-0-from": "Chengdu", "legs-0-to": to}
+        html = client.post("/e/mountain/calculate", data=form, follow_redirects=True).get_data(as_text=True)
+        assert "starts and ends at the same place" not in html
+        assert not re.search(r"<strong>0 kg</strong>", html)
+        assert "Chengdu → Mount Qingcheng Scenic Area" in html
+
+
+FIELDS = {  # form field -> extra fields that make it counted
+    "hotel-nights": {},
+    "meals-vegan": {},
+    "basket-beef": {},
+    "energy-electricity": {},
+    "energy-gas": {},
+    "legs-0-distance_km": {"legs-0-mode": "taxi", "legs-0-from": ""},
+    "legs-0-occupants": {"legs-0-mode": "car", "legs-0-distance_km": "10", "legs-0-from": ""},
+}
+WHOLE = ("hotel-nights", "meals-vegan", "legs-0-occupants")
+BAD = ["abc", "2.5", "-1", "-2.5", "99999999", "1e400", "nan", "1,5"]
+
+
+def test_one_true_error_per_field(htmx, make_event, make_project):
+    make_event(slug="forum")
+    project = make_project()
+    for name, extra in FIELDS.items():
+        messages = set()
+        for value in BAD:
+            form = calculator_form(project.id, **{"hotel-nights": ""}, **extra)
+            form[name] = value
+            response = htmx.post("/e/forum/calculate", data=form, headers={"HX-Target": "calc-body"})
+            body = response.get_data(as_text=True)
+            found = re.search(r'<p class="error" id="err-[^"]*">([^<]+)</p>', body)
+            if value == "2.5" and name not in WHOLE:
+                assert response.status_code == 200, (name, value)  # a valid decimal
+                continue
+            assert response.status_code == 422 and found, (name, value)
+            messages.add(found.group(1))
+        assert len(messages) == 1, (name, messages)

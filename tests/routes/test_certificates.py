@@ -1,4 +1,13 @@
-"""The public certificate: page, images, sharing tags, revocation."""
+"""The public certificate: page, images, sharing tags, revocation, the method it was made with."""
+import re
+from decimal import Decimal
+
+from flask import g
+
+from app.extensions import db as _db
+from app.models import Footprint
+from app.services import footprint
+from tests.routes.test_visitor_flow import calculator_form, start_checkout
 
 
 def test_certificate_page_has_absolute_share_tags(client, make_order):
@@ -42,3 +51,34 @@ def test_revoked_certificate_says_so(client, runner, make_order):
     assert client.get(f"/api/v1/certificates/{cert.token}").get_json()["status"] == "revoked"
     # The image's validator changes with the status, so caches refetch it.
     assert "revoked" in client.get(f"/c/{cert.token}.png").headers["ETag"]
+
+
+def test_an_old_certificate_keeps_the_method_it_was_made_with(client, make_order):
+    order = make_order(kg=357)
+    old_item = {"label": "Flight PEK \u2192 CTU, economy", "kg": 356.775, "distance_km": 1556.1,
+                "factor": {"id": "flight:domestic:economy:rf", "value": 0.22928, "unit": "kg CO2e per passenger.km",
+                           "source": "UK Government GHG Conversion Factors 2025", "year": 2025}}
+    row = Footprint(event_id=order.event_id, inputs={}, result={"total_kg": 356.775, "items": [old_item],
+                                                                "methodology": "carbondot-1 / DESNZ 2025 / MEE 2023"},
+                    total_kg=Decimal("356.775"), methodology="carbondot-1 / DESNZ 2025 / MEE 2023")
+    _db.session.add(row)
+    _db.session.flush()
+    order.footprint_id = row.id
+    _db.session.commit()
+    page = client.get(f"/c/{order.certificate.token}").get_data(as_text=True)
+    assert "carbondot-1 / DESNZ 2025 / MEE 2023" in page and footprint.METHODOLOGY not in page
+    # Stored before flight items carried the flag: read from the factor id ("...:rf").
+    assert "incl. altitude effects (RF)" in page
+
+
+def test_certificate_page_has_a_heading_and_tells_the_buyer(client, make_event, make_project, app):
+    make_event(slug="forum", name="Green Forum")
+    project = make_project()
+    public_id = start_checkout(client, "forum", calculator_form(project.id))
+    response = client.post(f"/pay/{public_id}/demo", data={"outcome": "paid"}, follow_redirects=True)
+    page = response.get_data(as_text=True)
+    assert re.search(r"<h1>Carbon Neutral Certificate of Honor</h1>", page)
+    assert re.search(r"You are carbon neutral for [\d.,]+ (t|kg) CO₂e at Green Forum", page)
+    g.pop("participant", None)
+    stranger = app.test_client().get(response.request.path).get_data(as_text=True)
+    assert "<h1>Carbon Neutral Certificate of Honor</h1>" in stranger and "You are carbon neutral" not in stranger

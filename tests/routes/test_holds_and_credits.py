@@ -1,4 +1,4 @@
-"""Through HTTP: holds sized to people (#12) and the minimum charge's credits (#11 item 4)."""
+"""Through HTTP: holds sized to people and the credits the minimum charge buys."""
 import re
 
 import pytest

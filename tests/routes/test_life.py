@@ -165,7 +165,7 @@ def test_a_refused_life_checkout_keeps_every_part_of_the_footprint(client, db, l
 
 @pytest.mark.parametrize("period", ["month", "year"])
 def test_the_life_page_and_the_next_page_name_the_same_kilograms(client, life_event, make_project, period):
-    """#11: the life page offered 472 kg and the next page said 471."""
+    """The kilograms offered on the life page are the ones the next page sells (not 472 then 471)."""
     make_project(price=5000)
     kg = money.kg_to_buy(engine_total(ANSWERS, period))
     life_page = client.post("/life", data=ANSWERS).get_data(as_text=True)
@@ -178,7 +178,7 @@ def test_the_life_page_and_the_next_page_name_the_same_kilograms(client, life_ev
 
 
 def test_the_life_certificate_does_not_say_at_life_carbon_footprint(app, client, db, life_event, make_project):
-    """#11: the life certificate read "at Life carbon footprint"."""
+    """A life certificate names no event (it once read "at Life carbon footprint")."""
     from app.services.certificates import content
     from app.web import public_url
 

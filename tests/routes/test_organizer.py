@@ -54,7 +54,7 @@ def test_create_an_event(client, db, org, make_project):
     assert event.venue_code == "Chengdu" and event.city == "Chengdu" and event.country == "CN"
     assert event.venue_lat is not None and event.expected_attendance == 300
     assert event.color == "#1b5e20" and event.status == "live" and [p.name for p in event.projects] == ["Hydro"]
-    # The visitors' calculator starts from the venue, placed by its coordinates (#11).
+    # The visitors' calculator starts from the venue, placed by its coordinates.
     assert f'name="legs-0-to" value="{event.venue_name}"' in client.get("/e/green-summit-2026/calculate").get_data(
         as_text=True)
 

@@ -1,4 +1,4 @@
-"""Compression, content-hashed static URLs and conditional live fragments (issue #16)."""
+"""Compression, content-hashed static URLs and conditional live fragments."""
 from __future__ import annotations
 
 import gzip

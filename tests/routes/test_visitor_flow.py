@@ -27,6 +27,13 @@ def calculator_form(project_id, **extra):
     return form
 
 
+def start_checkout(client, slug, form) -> str:
+    """Post the calculator's checkout form; the new order's public id."""
+    response = client.post(f"/e/{slug}/checkout", data=form)
+    assert response.status_code == 303, response.get_data(as_text=True)[:500]
+    return re.search(r"/pay/(ord_[^/]+)", response.headers["Location"]).group(1)
+
+
 def test_calculator_page_prefills_the_venue(client, make_event, make_project):
     make_event(slug="forum")
     make_project()

@@ -200,7 +200,7 @@ def test_a_short_hold_is_extended_only_while_a_payment_session_is_open(db, make_
 
 
 def test_the_minimum_charge_retires_what_it_pays_for(db, make_event, make_project):
-    # Worked example (#11 item 4): one chicken meal, 2 kg, at ¥42 a tonne. 2 kg would cost
+    # Worked example: one chicken meal, 2 kg, at ¥42 a tonne. 2 kg would cost
     # ceil(2 x 4200 / 1000) = ¥0.09, so the ¥4.00 minimum applies, and ¥4.00 buys
     # floor(400 x 1000 / 4200) = 95 kg: the order asks 2 kg and retires 95.
     event, project = make_event(), make_project(quantity=1000, price=4200)

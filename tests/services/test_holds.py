@@ -134,7 +134,7 @@ def test_an_order_past_the_pool_is_refunded_when_its_credits_sold_first(db, make
     checkout.apply_demo_outcome(db.session, SETTINGS, first, "paid")  # 84 kg retired, 416 left, 400 still fit...
     other = checkout.start(db.session, SETTINGS, ask(db, event, project, 42))
     checkout.apply_demo_outcome(db.session, SETTINGS, other, "paid")  # ...until 42 more go: 374 left
-    assert checkout.apply_demo_outcome(db.session, SETTINGS, unheld, "paid") == "refunded"  # the demo provider gives it back at once
+    assert checkout.apply_demo_outcome(db.session, SETTINGS, unheld, "paid") == "refunded"  # demo: given back at once
     assert not unheld.retirements
     st = ledger.stock(db.session, [project.id], utcnow())[project.id]
     assert (st.retired_kg, st.held_kg) == (126, 0)

@@ -1,5 +1,5 @@
 """Every download link is left alone by hx-boost: a boosted link would swap the
-file's bytes into the page instead of saving it (#11)."""
+file's bytes into the page instead of saving it."""
 import re
 from pathlib import Path
 

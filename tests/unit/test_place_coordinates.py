@@ -1,4 +1,4 @@
-"""#11 item 6: the engine takes a place given by coordinates (an event's venue)."""
+"""The engine takes a place given by coordinates (an event's venue)."""
 from decimal import Decimal
 
 import pytest

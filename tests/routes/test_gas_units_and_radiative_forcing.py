@@ -1,11 +1,8 @@
-"""carbondot-2 through the web: the API's energy unit and flight RF flag, the life page's gas unit and RF
-switch, the methodology page, and old certificates keeping the method they were made with."""
-from decimal import Decimal
-
+"""Natural gas in the unit on the visitor's meter, and radiative forcing said and switchable, through the
+API, the life page and the calculator."""
 from sqlalchemy import func, select
 
-from app.extensions import db as _db
-from app.models import Footprint, Order
+from app.models import Order
 from app.services import footprint
 
 
@@ -59,41 +56,6 @@ def test_calculator_shows_rf_and_takes_a_gas_unit_and_taxi_riders(client, make_e
     assert "Flights: incl. altitude effects (RF)" in html
     assert "Taxi (2 riders), 10 km" in html and "Natural gas, 30 m³" in html
     assert '<option value="m3" selected>m³</option>' in html
-
-
-def test_methodology_page_links_sources_and_explains_the_flight_rule(client):
-    html = client.get("/methodology").get_data(as_text=True)
-    assert 'href="https://www.gov.uk/government/publications/greenhouse-gas-reporting-conversion-factors-2025"' in html
-    assert 'href="https://doi.org/10.1007/s10584-014-1169-1"' in html
-    assert "International, to/from non-UK" in html and "our choice, not DESNZ" in html
-    # PEK-CTU one way: 1,556.066 x 0.10916 = 169.9 kg (ours); x 0.22928 = 356.8 kg (carbondot-1)
-    assert "169.9 kg" in html and "356.8 kg" in html
-    assert 'id="differ"' in html and html.count("Flight ") >= 6
-    # myclimate's published formula for the same flight (tests/unit/test_footprint_carbondot2.py): 287.8 kg
-    assert "287.8 kg" in html and 'href="https://www.myclimate.org/en/information/about-myclimate/downloads/' in html
-    assert "(7 % higher)" in html
-    chinese = client.get("/methodology?lang=zh").get_data(as_text=True)
-    assert "北京 → 成都" in chinese and "（高 7%）" in chinese and "Within China" not in chinese
-    assert "100 g beef" in html
-    assert "carbondot-2 / DESNZ 2025 / MEE 2023" in html
-
-
-def test_an_old_certificate_keeps_the_method_it_was_made_with(client, make_order):
-    order = make_order(kg=357)
-    old_item = {"label": "Flight PEK \u2192 CTU, economy", "kg": 356.775, "distance_km": 1556.1,
-                "factor": {"id": "flight:domestic:economy:rf", "value": 0.22928, "unit": "kg CO2e per passenger.km",
-                           "source": "UK Government GHG Conversion Factors 2025", "year": 2025}}
-    row = Footprint(event_id=order.event_id, inputs={}, result={"total_kg": 356.775, "items": [old_item],
-                                                                "methodology": "carbondot-1 / DESNZ 2025 / MEE 2023"},
-                    total_kg=Decimal("356.775"), methodology="carbondot-1 / DESNZ 2025 / MEE 2023")
-    _db.session.add(row)
-    _db.session.flush()
-    order.footprint_id = row.id
-    _db.session.commit()
-    page = client.get(f"/c/{order.certificate.token}").get_data(as_text=True)
-    assert "carbondot-1 / DESNZ 2025 / MEE 2023" in page and footprint.METHODOLOGY not in page
-    # Stored before flight items carried the flag: read from the factor id ("...:rf").
-    assert "incl. altitude effects (RF)" in page
 
 
 def test_calculator_offers_kwh_first_outside_china(client, make_event):
