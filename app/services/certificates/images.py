@@ -5,7 +5,7 @@ PostgreSQL but not a disk, and a PNG (25-50 KB) is a small row read by primary
 key. The row is keyed by certificate token, shape and language; its `version` is a hash
 of what the image is made from: the renderer's own source (so a new renderer
 re-renders), the certificate's data (name, serials, URL in the QR code,
-language) and its status (revocation gives a new version). A request whose
+language), the words printed in that language and its status (revocation gives a new version). A request whose
 version differs renders again and replaces the row; two servers rendering the
 same image at once both write the same bytes (an upsert, no error).
 
@@ -36,7 +36,9 @@ def renderer_version() -> str:
 
 
 def version(data: certs.CertificateData, status: str) -> str:
-    inputs = f"{renderer_version()}|{status}|{data!r}"
+    # The words come from the catalogues and Babel: a new translation or date format re-renders too.
+    words = (dict(certs.labels(data.language)), certs.format_date(data.issued_on, data.language))
+    inputs = f"{renderer_version()}|{status}|{data!r}|{words!r}"
     return hashlib.sha256(inputs.encode()).hexdigest()[:40]
 
 
