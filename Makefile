@@ -46,7 +46,7 @@ lock: install
 # Re-run after adding strings: extracts templates and Python, merges into both catalogues
 # (then translate the new entries; tests/test_translations.py fails until every one is done).
 translations: install
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k N_ --no-location --sort-output -o app/translations/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k N_ -k Nn_:1,2 -k Nc_:1c,2 --no-location --sort-output -o app/translations/messages.pot .
 	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations --no-wrap --ignore-obsolete
 	$(BIN)/pybabel compile -d app/translations
 

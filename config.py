@@ -78,7 +78,7 @@ class Config:
 
     WTF_CSRF_TIME_LIMIT = None  # a kiosk or a slow visitor may keep a page open for hours
     BABEL_DEFAULT_LOCALE = "en"
-    LANGUAGES = ("en", "zh", "fil")
+    # LANGUAGES: the languages offered; unset, every one of the registry (app/services/languages.py).
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True

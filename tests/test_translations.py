@@ -11,10 +11,14 @@ from pathlib import Path
 import pytest
 from babel.messages.pofile import read_po
 
+from app.services import languages
 from app.web.i18n import TRANSLATIONS, compile_catalogues
 
 ROOT = Path(__file__).resolve().parent.parent
-LOCALES = ("zh", "fil")
+LOCALES = tuple(code for code in languages.codes() if code != languages.SOURCE)  # every catalogue we keep
+# The extraction keywords exactly as `make translations` passes them.
+MAKE_EXTRACT = next(line for line in (ROOT / "Makefile").read_text().splitlines() if "pybabel extract" in line)
+KEYWORDS = re.findall(r"-k (\S+)", MAKE_EXTRACT)
 PLACEHOLDER = re.compile(r"%\(\w+\)[sd]|\{\w*\}")
 
 
@@ -23,8 +27,9 @@ def template(tmp_path_factory):
     """A POT extracted now from templates and Python, with the Makefile's keywords."""
     pot = tmp_path_factory.mktemp("pot") / "messages.pot"
     pybabel = Path(sys.executable).with_name("pybabel")
+    keywords = [arg for keyword in KEYWORDS for arg in ("-k", keyword)]
     subprocess.run(
-        [str(pybabel), "extract", "-F", "babel.cfg", "-k", "_l", "-k", "N_", "-o", str(pot), "."],
+        [str(pybabel), "extract", "-F", "babel.cfg", *keywords, "-o", str(pot), "."],
         cwd=ROOT, check=True, capture_output=True,
     )
     with pot.open("rb") as fh:
@@ -43,8 +48,13 @@ def _strings(message):
 def test_extraction_finds_the_strings(template):
     ids = {m.id if isinstance(m.id, str) else m.id[0] for m in template if m.id}
     assert len(ids) > 500
+    assert set(KEYWORDS) >= {"_l", "N_", "Nn_:1,2", "Nc_:1c,2"}
     assert "Carbon Neutral Certificate of Honor" in ids  # a template string
     assert "Chicken and other poultry" in ids  # an engine label (services/footprint/labels.py)
+    assert "Scenic spots" in ids  # a scenario's chip (services/scenarios.py)
+    nights = template.get("%(num)s night")
+    assert nights is not None and nights.id == ("%(num)s night", "%(num)s nights")  # Nn_: one plural entry
+    assert template.get("Issued on", context="certificate") is not None  # Nc_: with its context
 
 
 @pytest.mark.parametrize("locale", LOCALES)
@@ -54,7 +64,7 @@ def test_every_string_is_translated(template, locale):
     for message in template:
         if not message.id:
             continue
-        entry = catalogue.get(message.id)
+        entry = catalogue.get(message.id, context=message.context)
         if entry is None:
             missing.append(message.id)
             continue

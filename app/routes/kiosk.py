@@ -25,7 +25,7 @@ from ..services.certificates import posters
 from ..services.footprint import kiosk, places
 from ..services.live import boards
 from ..services.sales import checkout, ledger, money, orders
-from ..web import checkout_settings, client_key, htmx, live_event, outage, public_url
+from ..web import checkout_settings, client_key, htmx, i18n, live_event, outage, public_url
 from ..web.calculator_form import quote_for
 from ..web.forms import error_message
 from ..web.htmx import redirect_to, render
@@ -34,7 +34,6 @@ from ..web.participants import adopt_participant, current_participant
 
 bp = Blueprint("kiosk", __name__)
 
-LANGUAGE_NAMES = {"en": "English", "zh": "中文", "fil": "Filipino"}
 KEYS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 
@@ -99,8 +98,9 @@ def switch_urls(event: Event) -> dict[str, tuple[str, str]]:
     keep = {k: v for k, v in source.items() if k in ("mode", "from", "return", "nights", "q")}
     endpoint, view_args = ((request.endpoint, request.view_args or {}) if get
                            else ("kiosk.calculate", {"slug": event.slug}))
-    return {code: (name, url_for(endpoint, **view_args, **keep, **({} if code == event.language else {"lang": code})))
-            for code, name in LANGUAGE_NAMES.items()}
+    return {lang.code: (lang.name, url_for(endpoint, **view_args, **keep,
+                                           **({} if lang.code == event.language else {"lang": lang.code})))
+            for lang in i18n.offered()}
 
 
 def qr(url: str) -> dict:

@@ -55,11 +55,6 @@ def event_or_404(event_id: int) -> Event:
 # Forms
 # --------------------------------------------------------------------------
 
-def scenario_labels() -> dict[str, str]:
-    return {"conference": _("Conference"), "scenic": _("Scenic spot"), "supermarket": _("Supermarket"),
-            "restaurant": _("Restaurant"), "hotel": _("Hotel"), "other": _("Other")}
-
-
 def status_labels() -> dict[str, str]:
     return {"draft": _("Draft: only you can see it"), "live": _("Live: open to visitors"),
             "archived": _("Archived: ended; its page and board stay online")}
@@ -82,7 +77,7 @@ def event_page(form: EventForm, org: Organization, event: Event | None, status: 
         by_currency.setdefault(p.currency, []).append(p)
     return render(
         "organizer/event_form.html", form=form, org=org, event=event, projects_by_currency=by_currency,
-        scenarios=scenario_labels(), statuses=status_labels(),
+        statuses=status_labels(),
         slug_locked=bool(event and organizations.has_orders(db.session, event.id)),
         status=status,
     )
@@ -285,7 +280,7 @@ def orders_csv(event_id: int):
 # --------------------------------------------------------------------------
 
 def poster_language() -> str | None:
-    """The poster's language (?language=en|zh|fil); None: no language in the QR, browsers decide."""
+    """The poster's language (?language=<code>); None: no language in the QR, browsers decide."""
     return i18n.normalize(request.args.get("language"))
 
 
@@ -318,7 +313,7 @@ def poster_page(event_id: int):
     ev = event_or_404(event_id)
     language = poster_language()
     return render("organizer/posters.html", event=ev, url=poster_url(ev, language), poster_lang=language,
-                  poster_languages=i18n.NAMES)
+                  poster_languages={lang.code: lang.name for lang in i18n.offered()})
 
 
 @bp.get("/events/<int:event_id>/poster-<any(a4, a6, screen):size>.<any(png, svg, pdf):fmt>")

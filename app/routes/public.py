@@ -9,8 +9,8 @@ from flask_babel import gettext as _
 from sqlalchemy import or_, select, text
 
 from ..extensions import db
-from ..models import SCENARIOS, Event, Project, utcnow
-from ..services import footprint
+from ..models import Event, Project, utcnow
+from ..services import footprint, scenarios
 from ..services.certificates import event_cards
 from ..services.footprint import life
 from ..services.footprint import methodology as methodology_data
@@ -31,14 +31,15 @@ def home():
     q = request.args.get("q", "").strip()[:80]
     scenario = request.args.get("scenario", "")
     stmt = select(Event).where(Event.status == "live")
-    if scenario in SCENARIOS:
+    if scenario in scenarios.codes():
         stmt = stmt.where(Event.scenario == scenario)
     if q:
         like = f"%{q}%"
         stmt = stmt.where(or_(Event.name.ilike(like), Event.city.ilike(like), Event.venue_name.ilike(like)))
     events = db.session.execute(stmt.order_by(Event.starts_on.desc(), Event.id).limit(50)).scalars().all()
     events = schedule.live_first(events, utcnow().date())
-    return render("public/home.html", block="results", events=events, q=q, scenario=scenario, scenarios=SCENARIOS)
+    chips = [(s.code, _(s.plural)) for s in scenarios.all()]
+    return render("public/home.html", block="results", events=events, q=q, scenario=scenario, chips=chips)
 
 
 @bp.get("/e/<slug>")

@@ -2,9 +2,9 @@
 a shopping basket, home energy), the live total, the projects with the exact
 price. Its form posts to checkout; htmx keeps the total live.
 
-Which sections a scenario shows, and in which order, is data (SECTIONS); a
-section that already holds values is shown whatever the scenario, so nothing
-that is counted is ever hidden."""
+Which sections a scenario shows, and in which order, is data (the scenario
+registry, services/scenarios.py); a section that already holds values is
+shown whatever the scenario, so nothing that is counted is ever hidden."""
 from __future__ import annotations
 
 import re
@@ -19,7 +19,7 @@ from werkzeug.datastructures import MultiDict
 
 from ..extensions import db
 from ..models import Event
-from ..services import footprint, integers
+from ..services import footprint, integers, scenarios
 from ..services.footprint import labels, places
 from ..services.sales import checkout, money, orders
 from .htmx import render
@@ -37,27 +37,11 @@ BASKET_LABELS = {code: _l(msgid) for code, msgid in labels.BASKET.items()}
 BASKET_FIRST = ("pork", "beef", "poultry", "fish_farmed", "eggs", "milk", "rice", "tofu")
 GRID_LABELS = {code: _l(msgid) for code, msgid in labels.GRIDS.items()}
 
-# Each scenario's sections in page order: (section, optional). Optional ones start folded.
-SECTIONS = {
-    "conference": (("travel", False), ("hotel", False), ("meals", True)),
-    "scenic": (("travel", False), ("hotel", False)),
-    "hotel": (("hotel", False), ("travel", False)),
-    "restaurant": (("meals", False), ("travel", True)),
-    "supermarket": (("basket", False), ("travel", True)),
-    "other": (("travel", False), ("hotel", False)),
-}
-ALL_SECTIONS = ("travel", "hotel", "meals", "basket", "energy")
+# An optional section (folded until opened) shows this line; which sections a scenario shows, and in which
+# order, is the scenario registry's (services/scenarios.py).
 SECTION_SUMMARIES = {
     "travel": _l("Add your trip here (optional)"),
     "meals": _l("Add your meals (optional)"),
-}
-SCENARIO_INTROS = {
-    "conference": _l("Your trip here, your hotel nights and, if you like, your meals."),
-    "scenic": _l("Your trip here and any nights you stay."),
-    "hotel": _l("Your nights at the hotel, then your trip here."),
-    "restaurant": _l("What you ate, and your trip here if you like."),
-    "supermarket": _l("What you bought, and your trip here if you like."),
-    "other": _l("Your trip here and any nights you stay."),
 }
 
 
@@ -247,10 +231,10 @@ def sections_for(event: Event, form: MultiDict, legs: list[dict], data: dict) ->
         "basket": "basket" in data,
         "energy": "energy" in data,
     }
-    listed = SECTIONS.get(event.scenario, SECTIONS["other"])
+    listed = scenarios.get(event.scenario).sections
     sections = [Section(name, optional, not optional or filled[name]) for name, optional in listed]
     shown = {name for name, _optional in listed}
-    sections += [Section(name, False, True) for name in ALL_SECTIONS if name not in shown and filled[name]]
+    sections += [Section(name, False, True) for name in scenarios.SECTIONS if name not in shown and filled[name]]
     return sections
 
 
@@ -416,7 +400,7 @@ def page(event: Event, calc: Calculation, status: int = 200, block=None):
         basket_first=BASKET_FIRST,
         grids=GRID_LABELS,
         summaries=SECTION_SUMMARIES,
-        intro=SCENARIO_INTROS.get(event.scenario, SCENARIO_INTROS["other"]),
+        intro=gettext(scenarios.get(event.scenario).intro),
         comparisons=footprint.comparisons(calc.result.total_kg) if calc.result and calc.kg else [],
         currency=money.currency(event.currency),
         project_url=lambda project_id: details_url(event.slug, project_id, calc.form),

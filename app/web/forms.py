@@ -19,10 +19,12 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import AnyOf, EqualTo, InputRequired, Length, NumberRange, Optional, Regexp, StopValidation
+from wtforms.validators import (
+    AnyOf, EqualTo, InputRequired, Length, NumberRange, Optional, Regexp, StopValidation, ValidationError,
+)
 
-from ..models import EVENT_LANGUAGES, EVENT_STATUSES, SCENARIOS
-from ..services import integers
+from ..models import EVENT_STATUSES
+from ..services import integers, languages, scenarios
 from ..services.accounts import organizations
 from ..services.errors import DomainError
 from ..services.sales import money
@@ -37,6 +39,18 @@ class FriendlyDateField(DateField):
             super().process_formdata(valuelist)
         except ValueError:
             raise ValueError(_("Use a date like 2026-09-07.")) from None
+
+
+class OneOfChoices:
+    """The value is one of the field's choices (read when the form is validated, so that choices drawn from
+    a registry are never a copy taken at import)."""
+
+    def __init__(self, message):
+        self.message = message
+
+    def __call__(self, form, field):
+        if field.data not in [choice.value for choice in field.choices]:
+            raise ValidationError(self.message)
 
 
 class WholeNumberField(IntegerField):
@@ -139,7 +153,8 @@ def error_message(exc: DomainError) -> str:
         "dates": lambda: _("The event cannot end before it starts."),
         "venue": lambda: _("We do not know that place; pick one of the suggestions (a city, airport or station)."),
         "country": lambda: _("Use a two-letter country code such as CN."),
-        "language": lambda: _("Choose English, Chinese or Filipino."),
+        "scenario": lambda: _("Choose one of the kinds listed."),
+        "language": lambda: _("Choose one of the languages listed."),
         "handoff_lapsed": lambda: _("This order can no longer be paid; start again at the kiosk."),
         # teams (app/services/accounts/invites.py)
         "invite_invalid": lambda: _("This invite link does not work: it was used, revoked or is too old. Ask for "
@@ -185,12 +200,20 @@ class OrganizationForm(FlaskForm):
         Length(max=organizations.ORGANIZATION_MAX, message=_l("Keep the name under 60 characters."))])
 
 
+def scenario_choices() -> list[SelectChoice]:
+    return [SelectChoice(s.code, _(s.label)) for s in scenarios.all()]
+
+
+def language_choices() -> list[SelectChoice]:
+    return [SelectChoice(lang.code, lang.name) for lang in languages.all()]
+
+
 class EventForm(FlaskForm):
     name = StringField(_l("Event name"), validators=[
         InputRequired(_l("Give the event a name.")), Length(max=200, message=_l("Keep it under 200 characters."))])
     slug = StringField(_l("Web address"), validators=[Optional(), Length(max=organizations.SLUG_MAX)])
-    scenario = SelectField(_l("Kind of event"), choices=list(SCENARIOS), validate_choice=False, validators=[
-        InputRequired(_l("Choose the kind of event.")), AnyOf(SCENARIOS, _l("Choose one of the kinds listed."))])
+    scenario = SelectField(_l("Kind of event"), choices=scenario_choices, validate_choice=False, validators=[
+        InputRequired(_l("Choose the kind of event.")), OneOfChoices(_l("Choose one of the kinds listed."))])
     description = TextAreaField(_l("Short description"), validators=[
         Optional(), Length(max=1000, message=_l("Keep it under 1,000 characters."))])
     venue_name = StringField(_l("Venue"), validators=[Optional(), Length(max=200)])
@@ -208,10 +231,9 @@ class EventForm(FlaskForm):
     color = ColorField(_l("Colour"), default="#0f5132", validators=[
         InputRequired(_l("Choose a colour.")),
         Regexp(r"^#[0-9a-fA-F]{6}$", message=_l("Use a colour like #0f5132."))])
-    language = SelectField(_l("Language of its kiosk and posters"), default="en", validate_choice=False,
-                           choices=[SelectChoice("en", "English"), SelectChoice("zh", "中文"),
-                                    SelectChoice("fil", "Filipino")],
-                           validators=[AnyOf(EVENT_LANGUAGES, _l("Choose one of the languages listed."))])
+    language = SelectField(_l("Language of its kiosk and posters"), default=languages.SOURCE, validate_choice=False,
+                           choices=language_choices,
+                           validators=[OneOfChoices(_l("Choose one of the languages listed."))])
     status = RadioField(_l("Status"), choices=list(EVENT_STATUSES), default="live", validate_choice=False,
                         validators=[InputRequired(_l("Choose a status.")),
                                     AnyOf(EVENT_STATUSES, _l("Choose draft, live or archived."))])

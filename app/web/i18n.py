@@ -1,37 +1,29 @@
 """Which language a page speaks, the switcher, and the compiled catalogues.
 
 Order: ``?lang=`` (also remembered in the ``lang`` cookie), then that cookie,
-then Accept-Language, then English. Internally the codes are ``en``, ``zh``
-(Simplified Chinese) and ``fil``; ``<html lang>`` says ``en``, ``zh-Hans``,
-``fil``. Every Chinese tag (zh, zh-CN, zh-Hans, zh-TW, zh-HK ...) gets the
-Simplified catalogue: it is the only Chinese we have, and a Traditional reader
-reads it far better than English.
+then Accept-Language, then English. The languages, their codes and their
+``<html lang>`` tags are the registry's (app/services/languages.py); the site
+offers those in config LANGUAGES (all of them unless configured otherwise).
 """
 from __future__ import annotations
 
-import os
-from pathlib import Path
 from urllib.parse import urlencode
 
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
 from flask import Flask, current_app, request
+
+from ..services import languages
+from ..services.languages import CATALOGUES as TRANSLATIONS
+from ..services.languages import compile_catalogues, normalize
+
+__all__ = ["TRANSLATIONS", "compile_catalogues", "normalize", "offered", "register", "select_locale"]
 
 COOKIE = "lang"
 COOKIE_MAX_AGE = 365 * 24 * 3600
-HTML_LANG = {"en": "en", "zh": "zh-Hans", "fil": "fil"}
-NAMES = {"en": "English", "zh": "中文", "fil": "Filipino"}
-TRANSLATIONS = Path(__file__).resolve().parents[1] / "translations"
 
 
-def normalize(tag: str | None) -> str | None:
-    """'zh-CN' / 'zh_Hans' / 'ZH' -> 'zh'; 'fil-PH' / 'tl' -> 'fil'; 'en-GB' -> 'en'; else None."""
-    if not tag:
-        return None
-    primary = tag.strip().replace("_", "-").split("-")[0].lower()
-    if primary == "tl":  # Tagalog: Filipino is its standard form
-        primary = "fil"
-    return primary if primary in HTML_LANG else None
+def offered() -> list[languages.Language]:
+    """The languages this site offers (config LANGUAGES), in the registry's order."""
+    return [language for language in languages.all() if language.code in current_app.config["LANGUAGES"]]
 
 
 def chosen() -> str | None:
@@ -40,49 +32,30 @@ def chosen() -> str | None:
 
 
 def select_locale() -> str:
-    languages = current_app.config["LANGUAGES"]
+    offered_codes = current_app.config["LANGUAGES"]
     explicit = chosen()
-    if explicit in languages:
+    if explicit in offered_codes:
         return explicit
     for tag, _quality in request.accept_languages:  # already sorted by quality
         code = normalize(tag)
-        if code in languages:
+        if code in offered_codes:
             return code
-    return "en"
+    return languages.SOURCE
 
 
 def switch_links() -> list[tuple[str, str, str, str]]:
     """(code, name, URL of this page in that language, BCP 47 tag) for the switcher."""
     args = request.args.to_dict(flat=False)
     links = []
-    for code in current_app.config["LANGUAGES"]:
-        query = {**args, "lang": [code]}
-        links.append((code, NAMES[code], request.path + "?" + urlencode(query, doseq=True), HTML_LANG[code]))
+    for language in offered():
+        query = {**args, "lang": [language.code]}
+        links.append((language.code, language.name, request.path + "?" + urlencode(query, doseq=True),
+                      language.html_lang))
     return links
 
 
-def compile_catalogues(directory: Path = TRANSLATIONS) -> list[Path]:
-    """Compile every messages.po whose .mo is missing or older; return those written.
-
-    Compiled catalogues are build output (not committed), so a fresh clone,
-    the test run and `flask run` all compile what they need here.
-    """
-    written = []
-    for po_path in sorted(directory.glob("*/LC_MESSAGES/messages.po")):
-        mo_path = po_path.with_suffix(".mo")
-        if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
-            continue
-        with po_path.open("rb") as fh:
-            catalog = read_po(fh)
-        tmp = mo_path.with_suffix(f".mo.{os.getpid()}.tmp")  # parallel test workers may compile at once
-        with tmp.open("wb") as fh:
-            write_mo(fh, catalog, use_fuzzy=False)
-        tmp.replace(mo_path)
-        written.append(mo_path)
-    return written
-
-
 def register(app: Flask) -> None:
+    app.config.setdefault("LANGUAGES", languages.codes())  # read from the registry when the app is made
     compile_catalogues()
 
     @app.before_request
@@ -97,8 +70,9 @@ def register(app: Flask) -> None:
     def _language_globals():
         from flask_babel import get_locale
 
-        code = str(get_locale() or "en")
-        return {"html_lang": HTML_LANG.get(code, "en"), "language_links": switch_links(), "current_locale": code}
+        code = str(get_locale() or languages.SOURCE)
+        language = languages.get(code) or languages.get(languages.SOURCE)
+        return {"html_lang": language.html_lang, "language_links": switch_links(), "current_locale": code}
 
     @app.after_request
     def _remember_language(response):

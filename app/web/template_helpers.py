@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from babel.numbers import format_decimal
 from flask import Flask, current_app
-from flask_babel import format_date, format_time, get_locale, gettext
+from flask_babel import format_date, format_time, get_locale, get_translations, gettext, ngettext
 
 from ..services import payments
 from ..services.footprint import labels
@@ -50,7 +50,8 @@ def comparison(c) -> str:
         number = format_decimal(value, format="#,##0" if value >= 10 else "#,##0.0", locale=_locale())
     else:
         number = gettext(labels.LESS_THAN, n=format_decimal(Decimal("0.1"), locale=_locale()))
-    return gettext(forms[0] if value == 1 else forms[1], n=number)
+    # gettext's plural rules count whole things; a fraction is counted as 0 (English: "0.5 trees").
+    return ngettext(*forms, int(value) if value == value.to_integral_value() else 0, n=number)
 
 
 def _chinese_name(p) -> str:
@@ -76,6 +77,11 @@ def place_name(p) -> str:
     return p.name
 
 
+def _plural(singular: str, plural: str, n: int, **variables) -> str:
+    """ngettext taking every placeholder, %(num)s too (Flask-Babel's fills %(num)s itself, unformatted)."""
+    return get_translations().ungettext(singular, plural, n) % variables
+
+
 def item_label(item) -> str:
     """A footprint line item's label in the page's language (LineItem or its stored dict).
 
@@ -91,7 +97,7 @@ def item_label(item) -> str:
         return format_decimal(Decimal(str(value)), format="#,##0.#", locale=locale)
 
     try:
-        return labels.line_item(parts, locale, _place, gettext, number)
+        return labels.line_item(parts, locale, _place, gettext, number, _plural)
     except (KeyError, TypeError, ValueError):  # parts from a newer or older engine than this page knows
         return label
 

@@ -10,6 +10,7 @@ import pytest
 from babel.messages.pofile import read_po
 from playwright.sync_api import expect
 
+from app.services import languages
 from app.web.i18n import TRANSLATIONS
 from tests.browser.helpers import no_horizontal_scroll, watch_errors
 
@@ -26,7 +27,7 @@ def walk(page, base: str, lang: str, shot, name: str, organization: str) -> dict
     texts = {}
     query = f"?lang={lang}"
     page.goto(f"{base}/e/{SLUG}{query}")
-    html_lang = {"en": "en", "zh": "zh-Hans", "fil": "fil"}[lang]
+    html_lang = languages.get(lang).html_lang
     assert page.locator("html").get_attribute("lang") == html_lang
     assert no_horizontal_scroll(page)
     texts["event"] = page.locator("body").inner_text()

@@ -21,8 +21,8 @@ from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from ...models import EVENT_LANGUAGES, ROLES, Event, Order, Organization, Project, User, membership
-from .. import integers
+from ...models import ROLES, Event, Order, Organization, Project, User, membership
+from .. import integers, languages, scenarios
 from ..errors import DomainError
 from ..footprint import places
 from ..live import stamps
@@ -271,8 +271,10 @@ def save_event(session: Session, org: Organization, data: EventInput, event: Eve
     active projects, every chosen project is active and priced in it, and the
     slug is free and not changed once the event has orders.
     """
-    if data.language not in EVENT_LANGUAGES:
-        raise AccountError("Choose English, Chinese or Filipino.", "language", "language")
+    if data.scenario not in scenarios.codes():
+        raise AccountError("Choose one of the kinds listed.", "scenario", "scenario")
+    if data.language not in languages.codes():
+        raise AccountError(f"Choose {languages.english_list()}.", "language", "language")
     if data.currency not in active_currencies(session):
         raise AccountError("No project sells credits in that currency yet; choose another.", "currency", "currency")
     chosen = []

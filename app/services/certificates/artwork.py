@@ -24,7 +24,8 @@ from PIL import (
 )
 from qrcode.constants import ERROR_CORRECT_M
 
-from .numbers import LABELS, format_date, format_number, format_tonnes, labels, new_token
+from .. import languages
+from .numbers import format_date, format_number, format_tonnes, labels, new_token
 from .typesetting import (
     ASCENT,
     DESCENT,
@@ -51,7 +52,6 @@ from .typesetting import (
 Image.preinit()
 
 __all__ = [
-    "LABELS",
     "SHAPES",
     "CertificateData",
     "Rendering",
@@ -329,7 +329,7 @@ def render_image(data: CertificateData, shape: str = "portrait") -> Rendering:
 def warm_up() -> None:
     """Load fonts, cmaps and the static artwork now (e.g. when a worker starts),
     so the first certificate request does not pay for them."""
-    for language in LABELS:
+    for language in languages.codes():
         for shape in SHAPES:
             render_image(CertificateData(
                 number=format_number(0, 2026), name="Ana 王 Niño", organization="CarbonDot",

@@ -1,9 +1,17 @@
 """Certificate ids and numbers, and the words printed on a certificate:
-public tokens, readable numbers, tonnes, labels and dates per language."""
+public tokens, readable numbers, tonnes, labels and dates per language
+(from the language registry, services/languages.py, and its catalogues)."""
 from __future__ import annotations
 
 import datetime
+import functools
 import secrets
+from types import MappingProxyType
+
+from babel import dates
+
+from .. import languages
+from ..languages import Nc_
 
 
 def new_token() -> str:
@@ -33,82 +41,44 @@ def format_tonnes(kg: int) -> str:
     return f"{whole:,}.{decimals} t"
 
 
-LABELS: dict[str, dict[str, str]] = {
-    "en": {
-        "title": "Carbon Neutral Certificate of Honor",
-        "certifies": "This certifies that",
-        "neutralized": "has neutralized",
-        "at": "at",
-        "through": "through",
-        "serials": "Serial numbers",
-        "number": "Certificate No.",
-        "issued": "Issued on",
-        "verify": "Verify",
-        "scan": "Scan to verify",
-        "anonymous": "Anonymous visitor",
-        "more": "+{n} more",
-        "co2e": "CO\u2082e",
-    },
-    "zh": {
-        "title": "碳中和荣誉证书",
-        "certifies": "兹证明",
-        "neutralized": "已抵消",
-        "at": "参加",
-        "through": "通过",
-        "serials": "减排量序列号",
-        "number": "证书编号",
-        "issued": "签发日期",
-        "verify": "验证",
-        "scan": "扫码验证",
-        "anonymous": "匿名访客",
-        "more": "另有 {n} 段",
-        "co2e": "CO\u2082e",
-    },
-    "fil": {
-        "title": "Sertipiko ng Karangalan sa Carbon Neutral",
-        "certifies": "Pinatutunayan nito na si",
-        "neutralized": "ay nag-neutralize ng",
-        "at": "sa",
-        "through": "sa pamamagitan ng",
-        "serials": "Mga serial number",
-        "number": "Blg. ng Sertipiko",
-        "issued": "Inisyu noong",
-        "verify": "I-verify",
-        "scan": "I-scan para i-verify",
-        "anonymous": "Di-kilalang bisita",
-        "more": "+{n} pa",
-        "co2e": "CO\u2082e",
-    },
+# The certificate's fixed texts: msgids with the context "certificate" (its own, shorter wording), translated
+# by each language's catalogue (app/translations); a language without one prints English.
+CONTEXT = "certificate"
+TEXTS = {
+    "title": Nc_("certificate", "Carbon Neutral Certificate of Honor"),
+    "certifies": Nc_("certificate", "This certifies that"),
+    "neutralized": Nc_("certificate", "has neutralized"),
+    "at": Nc_("certificate", "at"),
+    "through": Nc_("certificate", "through"),
+    "serials": Nc_("certificate", "Serial numbers"),
+    "number": Nc_("certificate", "Certificate No."),
+    "issued": Nc_("certificate", "Issued on"),
+    "verify": Nc_("certificate", "Verify"),
+    "scan": Nc_("certificate", "Scan to verify"),
+    "anonymous": Nc_("certificate", "Anonymous visitor"),
+    "more": Nc_("certificate", "+{n} more"),
 }
-
-_LANGUAGE_ALIASES = {"tl": "fil", "zh-cn": "zh", "zh-hans": "zh", "zh_cn": "zh"}
-
-_MONTHS = {
-    "en": ("January", "February", "March", "April", "May", "June", "July",
-           "August", "September", "October", "November", "December"),
-    "fil": ("Enero", "Pebrero", "Marso", "Abril", "Mayo", "Hunyo", "Hulyo",
-            "Agosto", "Setyembre", "Oktubre", "Nobyembre", "Disyembre"),
-}
+CO2E = "CO\u2082e"  # a formula, the same in every language
 
 
-def _language(language: str | None) -> str:
-    code = (language or "en").strip().lower()
-    code = _LANGUAGE_ALIASES.get(code, code)
-    if code not in LABELS:
-        code = code.replace("_", "-").split("-")[0]
-        code = _LANGUAGE_ALIASES.get(code, code)
-    return code if code in LABELS else "en"
+def language(tag: str | None) -> str:
+    """The language a certificate is drawn in: one of the registry's codes, English for any other tag."""
+    return languages.normalize(tag) or languages.SOURCE
 
 
-def labels(language: str | None) -> dict[str, str]:
+@functools.cache
+def _labels(code: str) -> MappingProxyType:
+    translations = languages.translations(code)
+    texts = {key: translations.pgettext(CONTEXT, msgid) for key, msgid in TEXTS.items()}
+    return MappingProxyType({**texts, "co2e": CO2E})
+
+
+def labels(tag: str | None) -> MappingProxyType:
     """Fixed certificate texts for a language; unknown languages get English."""
-    return LABELS[_language(language)]
+    return _labels(language(tag))
 
 
-def format_date(day: datetime.date, language: str | None = "en") -> str:
-    lang = _language(language)
-    if lang == "zh":
-        return f"{day.year}年{day.month}月{day.day}日"
-    if lang == "fil":
-        return f"{_MONTHS['fil'][day.month - 1]} {day.day}, {day.year}"
-    return f"{day.day} {_MONTHS['en'][day.month - 1]} {day.year}"
+def format_date(day: datetime.date, tag: str | None = "en") -> str:
+    """The issue date as the language writes it (Babel's long format): 'September 7, 2026', '2026年9月7日',
+    'Setyembre 7, 2026'."""
+    return dates.format_date(day, format="long", locale=languages.get(language(tag)).locale)

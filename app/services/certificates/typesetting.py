@@ -8,8 +8,9 @@ character plus its combining marks) is drawn with the first font of the chain
 whose cmap has it.
 
 The public API:
-- `font_for(cluster)`, `font_path_for`, `font_paths`, `missing_glyphs`: which
-  font covers a cluster, and what no font covers;
+- `font_for(cluster)`, `font_path_for`, `font_paths`, `face_names`,
+  `missing_glyphs`: which font covers a cluster, and what no font (or no
+  named face) covers;
 - `clean_text`, `Span` (a piece of text in a weight), `fit_block` (shrink to
   fit one line, then wrap, then ellipsize) giving a `Block`;
 - `block_height`, `draw_block`, `draw_line`, `line_width`, `line_text`,
@@ -36,6 +37,7 @@ from PIL import ImageDraw, ImageFont, features
 
 @dataclass(frozen=True)
 class _Face:
+    name: str  # what a language names in its `fonts` (services/languages.py)
     package: str
     parts: tuple[str, ...]
     variable: bool  # True: has a wght axis with named instances (Bold, ...)
@@ -43,8 +45,8 @@ class _Face:
 
 # Order matters: the first face whose cmap has a character draws it.
 _FACES = (
-    _Face("fontpkg_noto_sans", ("files", "NotoSans[wdth,wght].ttf"), True),
-    _Face("pylopdf_fonts_zh_cn", ("NotoSansSC-Regular.otf",), False),
+    _Face("Noto Sans", "fontpkg_noto_sans", ("files", "NotoSans[wdth,wght].ttf"), True),
+    _Face("Noto Sans SC", "pylopdf_fonts_zh_cn", ("NotoSansSC-Regular.otf",), False),
 )
 
 
@@ -276,13 +278,19 @@ def font_path_for(cluster: str) -> str | None:
     return font_for(unicodedata.normalize("NFC", cluster))[0]
 
 
-def missing_glyphs(text: str) -> list[str]:
-    """Characters of `text` that no bundled font covers (unique, in order).
+def face_names() -> tuple[str, ...]:
+    """The bundled faces by name, in fallback order."""
+    return tuple(face.name for face in _FACES)
+
+
+def missing_glyphs(text: str, faces: tuple[str, ...] | None = None) -> list[str]:
+    """Characters of `text` that no bundled font (or none of the named `faces`) covers, unique, in order.
 
     Whitespace and invisible format characters (ZWJ, variation selectors) are
     never reported; they are not drawn.
     """
-    paths = _font_paths()
+    by_name = dict(zip(face_names(), _font_paths(), strict=True))
+    paths = _font_paths() if faces is None else tuple(by_name[name] for name in faces)
     missing: list[str] = []
     for ch in clean_text(text):
         if ch == " " or ch in missing:

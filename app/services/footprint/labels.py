@@ -9,10 +9,9 @@ a label (or a label for a removed item) fails.
 """
 from __future__ import annotations
 
+from ..languages import N_, Nn_
 
-def N_(message: str) -> str:  # noqa: N802 - the conventional gettext marker name
-    """Mark a string for extraction without translating it."""
-    return message
+__all__ = ["N_", "Nn_"]  # methodology.py and others mark their strings with these too
 
 
 MODES = {
@@ -84,12 +83,12 @@ GRIDS = {
     "CN-SOUTHWEST": N_("Southwest China grid"),
 }
 
-# Plain-language equivalents, by id in data/comparisons.csv: (one, many), %(n)s is the number.
+# Plain-language equivalents, by id in data/comparisons.csv: (singular, plural) for ngettext, %(n)s the number.
 COMPARISONS = {
-    "cn_home_electricity": (N_("%(n)s day of an average Chinese resident's home electricity"),
-                            N_("%(n)s days of an average Chinese resident's home electricity")),
-    "tree_year": (N_("%(n)s tree growing for a year"), N_("%(n)s trees growing for a year")),
-    "petrol_car_km": (N_("%(n)s km in an average petrol car"), N_("%(n)s km in an average petrol car")),
+    "cn_home_electricity": Nn_("%(n)s day of an average Chinese resident's home electricity",
+                               "%(n)s days of an average Chinese resident's home electricity"),
+    "tree_year": Nn_("%(n)s tree growing for a year", "%(n)s trees growing for a year"),
+    "petrol_car_km": Nn_("%(n)s km in an average petrol car", "%(n)s km in an average petrol car"),
 }
 LESS_THAN = N_("less than %(n)s")
 
@@ -170,18 +169,22 @@ LINE = {
     "electricity": N_("Electricity, %(amount)s, %(grid)s"),
     "natural_gas": N_("Natural gas, %(amount)s"),
 }
-NIGHTS = (N_("%(num)s night"), N_("%(num)s nights"))
+NIGHTS = Nn_("%(num)s night", "%(num)s nights")
 
 
 def _gettext(msgid: str, **variables) -> str:
     return msgid % variables if variables else msgid
 
 
-def line_item(parts, locale: str, place, gettext=_gettext, number=str) -> str:
+def _ngettext(singular: str, plural: str, num: int, **variables) -> str:
+    return (singular if num == 1 else plural) % {"num": num, **variables}
+
+
+def line_item(parts, locale: str, place, gettext=_gettext, number=str, ngettext=_ngettext) -> str:
     """A line item's label in the locale from its parts; raises KeyError on parts it does not know.
 
-    `place` turns a stored {"code", "label"} into a name for the locale; `gettext(msgid, **vars)`
-    translates; `number` formats a number for the locale.
+    `place` turns a stored {"code", "label"} into a name for the locale; `gettext(msgid, **vars)` and
+    `ngettext(singular, plural, n, **vars)` translate; `number` formats a number for the locale.
     """
     def word(table, code):  # a label used inside a phrase: lower case, as the English label has it
         return gettext(table[code]).lower()
@@ -213,8 +216,7 @@ def line_item(parts, locale: str, place, gettext=_gettext, number=str) -> str:
         name = country(parts["country"], locale, gettext)
         if parts.get("other_country_average") and parts["country"] != "OTHER":
             name = gettext(LINE["hotel_other"], country=name)
-        # Chosen by the English plural and translated whole: Chinese and Filipino say "night" either way.
-        nights = gettext(NIGHTS[parts["nights"] != 1], num=number(parts["nights"]))
+        nights = ngettext(*NIGHTS, parts["nights"], num=number(parts["nights"]))
         return gettext(LINE["hotel"], nights=nights, country=name)
     if kind == "meal":
         meals = TABLES["MEAL_CODES"]
