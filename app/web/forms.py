@@ -20,7 +20,15 @@ from wtforms import (
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
-    AnyOf, EqualTo, InputRequired, Length, NumberRange, Optional, Regexp, StopValidation, ValidationError,
+    AnyOf,
+    EqualTo,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+    StopValidation,
+    ValidationError,
 )
 
 from ..models import EVENT_STATUSES

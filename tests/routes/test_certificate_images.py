@@ -104,7 +104,8 @@ def test_a_stale_image_is_drawn_for_the_request_and_stored_by_the_command(client
     old_version, old_png = stored(db, token)["portrait:en"]
     renders.clear()
 
-    monkeypatch.setitem(numbers.LABELS["en"], "title", "Certificate of Carbon Neutrality")  # new words
+    monkeypatch.setitem(numbers.TEXTS, "title", "Certificate of Carbon Neutrality")  # new words
+    numbers._labels.cache_clear()
     images.clear_fingerprints()
     fresh = client.get(f"/c/{token}.png").get_data()
     assert renders == ["portrait"] and fresh != old_png  # the new words, at once

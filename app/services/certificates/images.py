@@ -44,6 +44,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from ...models import Certificate, CertificateImage, utcnow
+from .. import languages
 from ..live import stamps
 from . import artwork as certs
 from . import content, numbers, typesetting
@@ -145,7 +146,7 @@ def warm_up() -> None:
     """Fonts, artwork and every certificate language's fingerprint, once per worker process,
     so that no visitor's request pays for them."""
     certs.warm_up()
-    for language in numbers.LABELS:
+    for language in languages.codes():
         fingerprint(language)
 
 
