@@ -90,6 +90,8 @@ class Config:
     RETRY_AFTER_SECONDS = 30  # the Retry-After of a 503 while the database is out of reach
     HSTS_SECONDS = 0
     PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
+    # Production takes demo payments (no money moves) only when told to: DEMO_PAYMENTS=1.
+    DEMO_PAYMENTS = os.environ.get("DEMO_PAYMENTS", "") == "1"
     # X-Forwarded-* is read only from these peers (the proxy's address or network, comma-separated).
     TRUSTED_PROXIES = os.environ.get("TRUSTED_PROXIES", "127.0.0.1,::1")
     # Redis down: count in memory rather than fail every request.
@@ -159,6 +161,14 @@ class ProductionConfig(Config):
         registry_key = registry_key_problem(cls.REGISTRY_SIGNING_KEY, production=True)
         if registry_key:
             problems.append(registry_key)
+        from app.services import payments  # the providers' registry knows what "configured" means
+
+        settings = {key: getattr(cls, key) for key in dir(cls) if key.isupper()}
+        if not payments.takes_real_payments(settings) and not cls.DEMO_PAYMENTS:
+            problems.append(
+                "a payment provider (STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET), or DEMO_PAYMENTS=1 to run "
+                "on purpose with demo payments that move no money (every page and certificate then says so)"
+            )
         if cls.STRIPE_SECRET_KEY and not cls.STRIPE_WEBHOOK_SECRET:
             # Without it every webhook is refused and paid orders wait for a visitor's return page.
             problems.append(

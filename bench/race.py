@@ -229,7 +229,7 @@ def main() -> int:
     sep = "&" if "?" in raw else "?"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("STRIPE_", "REDIS_URL", "CARBONDOT_"))}
     tmp = Path(tempfile.mkdtemp(prefix="carbondot-race-"))
-    env.update({"CARBONDOT_ENV": "production", "SECRET_KEY": secrets.token_hex(32),
+    env.update({"CARBONDOT_ENV": "production", "SECRET_KEY": secrets.token_hex(32), "DEMO_PAYMENTS": "1",
                 "BASE_URL": "https://race.example",
                 "REGISTRY_SIGNING_KEY": base64.b64encode(os.urandom(32)).decode(),
                 "DATABASE_URL": f"{raw}{sep}options=-csearch_path%3D{SCHEMA}",

@@ -42,6 +42,7 @@ def production(monkeypatch, tmp_path):
     monkeypatch.setattr(config.ProductionConfig, "REGISTRY_SIGNING_KEY", REAL_REGISTRY_KEY)
     monkeypatch.setattr(config.ProductionConfig, "SQLALCHEMY_DATABASE_URI", f"sqlite:///{tmp_path / 'p.db'}")
     monkeypatch.setattr(config.ProductionConfig, "RATELIMIT_STORAGE_URI", "memory://")
+    monkeypatch.setattr(config.ProductionConfig, "DEMO_PAYMENTS", True)  # no provider here: demo, on purpose
     return config.ProductionConfig
 
 
@@ -431,4 +432,34 @@ def test_405_names_the_allowed_methods(client, db, method, path, allowed):
     response = getattr(client, method)(path)
     assert response.status_code == 405
     assert {m.strip() for m in response.headers["Allow"].split(",")} == allowed
+
+
+def test_production_refuses_demo_payments_unless_told(production, monkeypatch):
+    """No payment provider configured: production does not quietly take free "payments"."""
+    monkeypatch.setattr(production, "DEMO_PAYMENTS", False)
+    with pytest.raises(RuntimeError, match="DEMO_PAYMENTS=1"):
+        create_app()
+    monkeypatch.setattr(production, "STRIPE_SECRET_KEY", "sk_live_x")
+    monkeypatch.setattr(production, "STRIPE_WEBHOOK_SECRET", "whsec_x")
+    assert create_app().config["DEMO_PAYMENTS"] is False  # a real provider: no demo, no refusal
+
+
+def test_demo_payments_in_production_say_so_on_every_page_and_certificate(production, tmp_path):
+    from datetime import date
+
+    from app.extensions import db
+    from app.services.certificates import artwork
+
+    app = create_app()
+    with app.app_context():
+        db.create_all()
+    page = app.test_client().get("/").get_data(as_text=True)
+    assert "Demo payments" in page and "badge demo" in page
+    shown = dict(number="CD-2026-000001", name="Ann", organization="", event_name="Forum", kg=95,
+                 project_name="Forest", project_standard="CCER", serials=("A-1 – A-95",),
+                 issued_on=date(2026, 12, 4), url="https://carbondot.example/c/x", language="zh")
+    demo = artwork.render_image(artwork.CertificateData(**shown, demo=True))
+    real = artwork.render_image(artwork.CertificateData(**shown))
+    assert demo.image.tobytes() != real.image.tobytes()  # the demo's image carries its mark
+    assert artwork.labels("zh")["demo"] == "演示：未发生真实付款"
 

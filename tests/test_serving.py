@@ -37,7 +37,7 @@ def production_env(tmp_path, **extra) -> dict:
            if not k.startswith(("CARBONDOT_", "SECRET_KEY", "BASE_URL", "REGISTRY_"))}
     env.update({"DATABASE_URL": f"sqlite:///{tmp_path / 'serve.db'}", "WEB_CONCURRENCY": "1",
                 "REGISTRY_SIGNING_KEY": base64.b64encode(os.urandom(32)).decode(),
-                "HOME": str(tmp_path), **extra})
+                "HOME": str(tmp_path), "DEMO_PAYMENTS": "1", **extra})
     return env
 
 

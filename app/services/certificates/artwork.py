@@ -84,6 +84,7 @@ class CertificateData:
     issued_on: datetime.date
     url: str
     language: str = "en"
+    demo: bool = False  # paid through the demo provider: the image says no money moved
 
 
 # --------------------------------------------------------------------------
@@ -321,9 +322,24 @@ def _project_text(data: CertificateData) -> str:
 def render_image(data: CertificateData, shape: str = "portrait") -> Rendering:
     if shape not in SHAPES:
         raise ValueError(f"unknown certificate shape {shape!r}; use one of {sorted(SHAPES)}")
-    if shape == "portrait":
-        return _render_portrait(data)
-    return _render_wide(data)
+    rendering = _render_portrait(data) if shape == "portrait" else _render_wide(data)
+    if data.demo:
+        _stamp_demo(rendering, labels(data.language)["demo"])
+    return rendering
+
+
+DEMO_RED = "#b42318"
+
+
+def _stamp_demo(rendering: Rendering, text: str) -> None:
+    """A demo payment's certificate says so where a sharer cannot crop it away without the title."""
+    draw = ImageDraw.Draw(rendering.image)
+    if rendering.shape == "portrait":  # the top left corner, beside the centred emblem
+        left, width, align = rendering.margin, 380, "left"
+    else:  # the top right of the paper, left of the green panel
+        left, width, align = _WIDE_PANEL_X - rendering.margin - 420, 420, "right"
+    block = fit_block([Span(text, "SemiBold", DEMO_RED)], width, 22, 15, max_lines=2)
+    draw_block(draw, block, rendering.margin - 18, left, width, align)
 
 
 def warm_up() -> None:

@@ -78,6 +78,7 @@ class CertificateContent:
             issued_on=self.issued_at.date(),
             url=self.page_url,
             language=self.language,
+            demo=self.demo_payment,
         )
 
 

@@ -57,6 +57,7 @@ TEXTS = {
     "scan": Nc_("certificate", "Scan to verify"),
     "anonymous": Nc_("certificate", "Anonymous visitor"),
     "more": Nc_("certificate", "+{n} more"),
+    "demo": Nc_("certificate", "DEMO: no money moved"),
 }
 CO2E = "CO\u2082e"  # a formula, the same in every language
 

@@ -33,7 +33,7 @@ from .provider import (
 __all__ = [
     "EXPIRED", "FAILED", "PAID", "PENDING", "PROVIDERS", "BadSignature", "Charge", "Checkout", "Config", "Context",
     "Notice", "NotConfigured", "Outcome", "PaymentError", "PaymentProvider", "Unavailable", "available", "check",
-    "choose", "config_keys", "form_origins", "get", "is_available", "settings_from",
+    "choose", "config_keys", "form_origins", "get", "is_available", "settings_from", "takes_real_payments",
 ]
 
 # In order of preference when two suit an order equally well.
@@ -77,6 +77,11 @@ def available(config: Config) -> list[PaymentProvider]:
     if any(p.moves_money and p.configured(config) for p in PROVIDERS.values()):
         return [p for p in PROVIDERS.values() if p.moves_money and p.available(config)]
     return [p for p in PROVIDERS.values() if not p.moves_money and p.available(config)]
+
+
+def takes_real_payments(config: Config) -> bool:
+    """Whether a provider that moves money is configured (else this server takes demo payments)."""
+    return any(p.moves_money and p.configured(config) for p in PROVIDERS.values())
 
 
 def is_available(name: str, config: Config) -> bool:
