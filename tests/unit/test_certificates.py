@@ -125,12 +125,12 @@ def test_new_token_is_urlsafe_long_and_unique():
 PRINTED = {
     "zh": {"title": "碳中和荣誉证书", "certifies": "兹证明", "neutralized": "已抵消", "at": "参加", "through": "通过",
            "serials": "减排量序列号", "number": "证书编号", "issued": "签发日期", "verify": "验证", "scan": "扫码验证",
-           "anonymous": "匿名访客", "more": "另有 {n} 段", "co2e": "CO\u2082e"},
+           "anonymous": "匿名访客", "more": "另有 {n} 段", "co2e": "CO\u2082e", "demo": "演示：未发生真实付款"},
     "fil": {"title": "Sertipiko ng Karangalan sa Carbon Neutral", "certifies": "Pinatutunayan nito na si",
             "neutralized": "ay nag-neutralize ng", "at": "sa", "through": "sa pamamagitan ng",
             "serials": "Mga serial number", "number": "Blg. ng Sertipiko", "issued": "Inisyu noong",
             "verify": "I-verify", "scan": "I-scan para i-verify", "anonymous": "Di-kilalang bisita", "more": "+{n} pa",
-            "co2e": "CO\u2082e"},
+            "co2e": "CO\u2082e", "demo": "DEMO: walang perang gumalaw"},
 }
 
 
