@@ -62,6 +62,8 @@ class Config:
     REMEMBER_COOKIE_DURATION = dt.timedelta(days=int(os.environ.get("REMEMBER_DAYS", "14")))
     # Request hardening (app/web/validation.py): body size, JSON depth; HSTS and proxies.
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_BODY_BYTES", str(256 * 1024)))
+    # A request body must be in within this (gevent workers; app/web/serving.py WholeBody), else 408.
+    BODY_SECONDS = int(os.environ.get("BODY_SECONDS", "60"))
     MAX_JSON_DEPTH = 12
     HSTS_SECONDS = 0
     PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))

@@ -6,7 +6,7 @@ import os
 from flask import Flask, request
 from flask_babel import gettext as _
 from sqlalchemy import event as sa_event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 
 from config import CONFIGS, Config, from_environment
 
@@ -28,6 +28,7 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
         app.config.from_object(config)
     os.makedirs(app.instance_path, exist_ok=True)
 
+    _engine_options_for_gevent(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
     csrf.init_app(app)
@@ -78,6 +79,36 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
 
     web.register(app)  # input checks, 405 Allow, HSTS, ProxyFix (after the error handlers)
     return app
+
+
+def _engine_options_for_gevent(app: Flask) -> None:
+    """In a gevent worker (gunicorn.conf.py), keep database waits cooperative.
+
+    SQLite file: one connection per worker process. Every transaction is BEGIN IMMEDIATE (the
+    write lock, below). A request that holds it and then waits on the network (the Redis ping
+    of /healthz, a Stripe call) lets another request of the same process run; that one's BEGIN
+    would wait inside SQLite's C busy handler, which blocks the whole process, so the holder
+    never finishes (the worker stalls for busy_timeout and gunicorn kills it). With a pool of
+    one, the second request waits for the pool instead, and that wait yields.
+
+    PostgreSQL: psycopg must use its Python wait functions (gevent-patched select), which it
+    chooses when imported after gevent's patching; gunicorn's worker patches before it imports
+    wsgi.py, unless the app were preloaded in the master.
+    """
+    from .web.serving import cooperative
+
+    if not cooperative():
+        return
+    url = make_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+            **app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}), "pool_size": 1, "max_overflow": 0}
+    elif url.get_driver_name() == "psycopg":
+        from psycopg import waiting
+
+        if waiting.wait is getattr(waiting, "wait_c", None):
+            raise RuntimeError("psycopg was imported before gevent patched this process, so its waits would "
+                               "block every request of the worker: do not preload the app (gunicorn.conf.py).")
 
 
 def _configure_sqlite(engine: Engine) -> None:
