@@ -27,6 +27,7 @@ class Config:
         os.environ.get("DATABASE_URL"), f"sqlite:///{BASE_DIR / 'instance' / 'carbondot.db'}"
     )
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    DB_POOL_SIZE = int(os.environ.get("DB_POOL_SIZE", "2"))  # PostgreSQL connections a gevent worker keeps
     BASE_URL = os.environ.get("BASE_URL", "").rstrip("/")
 
     STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY", "")

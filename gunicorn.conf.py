@@ -35,3 +35,13 @@ errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info")
 control_socket_disable = True  # gunicorn 27 would otherwise open ~/.gunicorn/... (no remote control wanted)
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+
+def post_request(worker, req, environ, resp):
+    """A gevent worker's greenlet yields after each request. Otherwise a kept-alive connection
+    whose next request is already in is served again and again ahead of the others (a greenlet
+    only yields when it would block): at 50 busy connections, p50 1 ms but p99 1.4 s."""
+    if worker_class == "gevent":
+        import gevent
+
+        gevent.sleep(0)

@@ -91,9 +91,13 @@ def _engine_options_for_gevent(app: Flask) -> None:
     never finishes (the worker stalls for busy_timeout and gunicorn kills it). With a pool of
     one, the second request waits for the pool instead, and that wait yields.
 
-    PostgreSQL: psycopg must use its Python wait functions (gevent-patched select), which it
-    chooses when imported after gevent's patching; gunicorn's worker patches before it imports
-    wsgi.py, unless the app were preloaded in the master.
+    PostgreSQL: DB_POOL_SIZE connections per worker, no overflow; other requests of the worker
+    wait for one (a worker runs Python on one core: two connections let one request's query
+    overlap another's Python, more only interleave requests so each finishes later, and the
+    default 5 + 10 overflow per worker at 1,000 connections a worker would pass PostgreSQL's
+    max_connections). And psycopg must use its Python wait functions (gevent-patched select),
+    which it chooses when imported after gevent's patching; gunicorn's worker patches before it
+    imports wsgi.py, unless the app were preloaded in the master.
     """
     from .web.serving import cooperative
 
@@ -101,14 +105,18 @@ def _engine_options_for_gevent(app: Flask) -> None:
         return
     url = make_url(app.config["SQLALCHEMY_DATABASE_URI"])
     if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
-        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
-            **app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}), "pool_size": 1, "max_overflow": 0}
+        pool_size = 1
     elif url.get_driver_name() == "psycopg":
         from psycopg import waiting
 
         if waiting.wait is getattr(waiting, "wait_c", None):
             raise RuntimeError("psycopg was imported before gevent patched this process, so its waits would "
                                "block every request of the worker: do not preload the app (gunicorn.conf.py).")
+        pool_size = app.config["DB_POOL_SIZE"]
+    else:
+        return
+    options = app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {})
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {**options, "pool_size": pool_size, "max_overflow": 0}
 
 
 def _configure_sqlite(engine: Engine) -> None:
