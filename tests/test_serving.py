@@ -97,7 +97,8 @@ def serving(tmp_path, **extra):
         yield port
     finally:
         server.terminate()
-        server.communicate(timeout=30)
+        output = server.communicate(timeout=30)[0]
+    assert "Traceback" not in output and "Exception in" not in output, output  # no hook or worker failed
 
 
 FOOTPRINT = b'{"legs": [{"mode": "flight", "from": "PEK", "to": "CTU"}]}'
