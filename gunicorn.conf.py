@@ -38,10 +38,12 @@ forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 
 
 def post_request(worker, req, environ, resp):
-    """A gevent worker's greenlet yields after each request. Otherwise a kept-alive connection
-    whose next request is already in is served again and again ahead of the others (a greenlet
-    only yields when it would block): at 50 busy connections, p50 1 ms but p99 1.4 s."""
+    """A gevent worker's greenlet waits a tenth of a millisecond after each answer. A greenlet only
+    yields when it would block, so a kept-alive connection whose next request is already in was
+    served again and again ahead of the others (50 busy connections: p50 1 ms, p99 1.6 s). A
+    timer, unlike sleep(0), passes through the event loop's poll, so every connection whose
+    request is waiting is served first (p99 0.1-0.2 s, as with sync workers)."""
     if worker_class == "gevent":
         import gevent
 
-        gevent.sleep(0)
+        gevent.sleep(0.0001)
