@@ -211,3 +211,16 @@ def test_two_requests_of_one_gevent_worker_share_sqlite_without_stalling(tmp_pat
                           env=production_env(tmp_path))
     assert done.returncode == 0, done.stderr
     assert "both done" in done.stdout
+
+
+def test_a_chunked_body_is_read_whole_and_kept_to_the_size_limit(app, client):
+    """WholeBody (app/web/serving.py) reads a body without Content-Length to its end, and stops
+    one byte past MAX_CONTENT_LENGTH so the app answers 413 as it does for a long Content-Length."""
+    import io
+
+    chunked = {"Transfer-Encoding": "chunked", "Content-Type": "application/json"}
+    answer = client.post("/api/v1/footprint", input_stream=io.BytesIO(FOOTPRINT), headers=chunked)
+    assert answer.status_code == 200 and answer.get_json()["total_kg"] > 0
+    app.config["MAX_CONTENT_LENGTH"] = 40
+    answer = client.post("/api/v1/footprint", input_stream=io.BytesIO(FOOTPRINT), headers=chunked)
+    assert answer.status_code == 413

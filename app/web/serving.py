@@ -55,7 +55,7 @@ class WholeBody:
     (or SQLite's write lock) as well. A body not in after `seconds` is answered 408 (gevent
     workers only: a sync worker cannot be interrupted, gunicorn's timeout replaces it). A body
     announced over MAX_CONTENT_LENGTH is not read (the app answers 413); a chunked one is read
-    up to one byte past it, which the app refuses the same way.
+    up to one byte past it and passed on with its length, which the app refuses the same way.
     """
 
     def __init__(self, wsgi_app, app: Flask):
@@ -82,6 +82,9 @@ class WholeBody:
             return [message]
         environ["wsgi.input"] = io.BytesIO(body)
         environ["wsgi.input_terminated"] = True  # read to the end of what is here
+        if chunked:  # now of known length: one past the limit is refused 413 like a long Content-Length
+            environ.pop("HTTP_TRANSFER_ENCODING")
+            environ["CONTENT_LENGTH"] = str(len(body))
         return self.wsgi_app(environ, start_response)
 
 
