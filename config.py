@@ -41,6 +41,7 @@ class Config:
         os.environ.get("DATABASE_URL"), f"sqlite:///{BASE_DIR / 'instance' / 'carbondot.db'}"
     )
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    DB_POOL_SIZE = int(os.environ.get("DB_POOL_SIZE", "2"))  # PostgreSQL connections a gevent worker keeps
     BASE_URL = os.environ.get("BASE_URL", "").rstrip("/")
 
     STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY", "")
@@ -86,6 +87,8 @@ class Config:
     REMEMBER_COOKIE_DURATION = dt.timedelta(days=int(os.environ.get("REMEMBER_DAYS", "14")))
     # Request hardening (app/web/validation.py): body size, JSON depth; HSTS and proxies.
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_BODY_BYTES", str(256 * 1024)))
+    # A request body must be in within this (gevent workers; app/web/serving.py WholeBody), else 408.
+    BODY_SECONDS = int(os.environ.get("BODY_SECONDS", "60"))
     MAX_JSON_DEPTH = 12
     RETRY_AFTER_SECONDS = 30  # the Retry-After of a 503 while the database is out of reach
     HSTS_SECONDS = 0

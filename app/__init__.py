@@ -8,7 +8,7 @@ from flask import Flask, request
 from flask.cli import AppGroup, FlaskGroup
 from flask_babel import gettext as _
 from sqlalchemy import event as sa_event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 
 from config import Config, ConfigError, TestingConfig, from_environment, registry_key_problem
 
@@ -47,6 +47,7 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
         return _unconfigured_app(refused)  # `flask registry-key` makes what is missing
     os.makedirs(app.instance_path, exist_ok=True)
 
+    _engine_options_for_gevent(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
     csrf.init_app(app)
@@ -135,6 +136,44 @@ def _unconfigured_app(refused: ConfigError) -> Flask:
 
     app.wsgi_app = refuse
     return app
+
+
+def _engine_options_for_gevent(app: Flask) -> None:
+    """In a gevent worker (gunicorn.conf.py), keep database waits cooperative.
+
+    SQLite file: one connection per worker process. Every transaction is BEGIN IMMEDIATE (the
+    write lock, below). A request that holds it and then waits on the network (the Redis ping
+    of /healthz, a Stripe call) lets another request of the same process run; that one's BEGIN
+    would wait inside SQLite's C busy handler, which blocks the whole process, so the holder
+    never finishes (the worker stalls for busy_timeout and gunicorn kills it). With a pool of
+    one, the second request waits for the pool instead, and that wait yields.
+
+    PostgreSQL: DB_POOL_SIZE connections per worker, no overflow; other requests of the worker
+    wait for one (a worker runs Python on one core: two connections let one request's query
+    overlap another's Python, more only interleave requests so each finishes later, and the
+    default 5 + 10 overflow per worker at 1,000 connections a worker would pass PostgreSQL's
+    max_connections). And psycopg must use its Python wait functions (gevent-patched select),
+    which it chooses when imported after gevent's patching; gunicorn's worker patches before it
+    imports wsgi.py, unless the app were preloaded in the master.
+    """
+    from .web.serving import cooperative
+
+    if not cooperative():
+        return
+    url = make_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+        pool_size = 1
+    elif url.get_driver_name() == "psycopg":
+        from psycopg import waiting
+
+        if waiting.wait is getattr(waiting, "wait_c", None):
+            raise RuntimeError("psycopg was imported before gevent patched this process, so its waits would "
+                               "block every request of the worker: do not preload the app (gunicorn.conf.py).")
+        pool_size = app.config["DB_POOL_SIZE"]
+    else:
+        return
+    options = app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {})
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {**options, "pool_size": pool_size, "max_overflow": 0}
 
 
 def _configure_sqlite(engine: Engine) -> None:

@@ -6,7 +6,10 @@ import os
 import socket
 import subprocess
 import sys
+import threading
+import time
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -71,3 +74,152 @@ def test_serving_without_a_secret_refuses_and_says_what_to_set(tmp_path):
                           capture_output=True, text=True, timeout=60)
     assert done.returncode != 0
     assert "SECRET_KEY" in done.stdout + done.stderr and "BASE_URL" in done.stdout + done.stderr
+
+
+@contextmanager
+def serving(tmp_path, **extra):
+    """The production serving command on a free port, answering /healthz; yields the port."""
+    port = free_port()
+    env = production_env(tmp_path, SECRET_KEY=os.urandom(32).hex(), BASE_URL="https://carbondot.example",
+                         PORT=str(port), ACCESS_LOG=str(tmp_path / "access.log"), **extra)
+    server = subprocess.Popen(SERVE, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2):
+                    break
+            except OSError:
+                assert server.poll() is None, server.stdout.read()
+                assert time.monotonic() < deadline, "gunicorn did not answer /healthz in 60 s"
+                time.sleep(0.3)
+        yield port
+    finally:
+        server.terminate()
+        output = server.communicate(timeout=30)[0]
+    assert "Traceback" not in output and "Exception in" not in output, output  # no hook or worker failed
+
+
+FOOTPRINT = b'{"legs": [{"mode": "flight", "from": "PEK", "to": "CTU"}]}'
+
+
+def footprint_head(length: int) -> bytes:
+    return (b"POST /api/v1/footprint HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+            b"Content-Length: %d\r\nConnection: close\r\n\r\n" % length)
+
+
+def read_answer(sock: socket.socket, timeout: float = 10) -> bytes:
+    """Everything until the server closes (b"" if it closed without answering)."""
+    sock.settimeout(timeout)
+    chunks = []
+    while chunk := sock.recv(65536):
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def test_slow_clients_do_not_hold_the_workers(tmp_path):
+    """20 clients sending headers a byte at a time and 10 slow bodies, against 2 workers:
+    /healthz and a normal request are still answered, every slow body is answered once it is
+    in, and the slow headers are cut off by the server (gunicorn.conf.py: gevent workers)."""
+    with serving(tmp_path, WEB_CONCURRENCY="2") as port:
+        crawlers = [socket.create_connection(("127.0.0.1", port)) for _ in range(20)]
+        bodies = [socket.create_connection(("127.0.0.1", port)) for _ in range(10)]
+        for body in bodies:
+            body.sendall(footprint_head(len(FOOTPRINT)) + FOOTPRINT[:10])
+        closed_by_server: list[socket.socket] = []
+        stop = threading.Event()
+
+        def crawl():
+            request = b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Padding: " + b"a" * 100
+            for sent in range(len(request)):
+                for sock in crawlers:
+                    if sock in closed_by_server:
+                        continue
+                    try:
+                        sock.sendall(request[sent:sent + 1])
+                        sock.settimeout(0)
+                        if sock.recv(1) == b"":
+                            closed_by_server.append(sock)
+                    except BlockingIOError:
+                        pass
+                    except OSError:
+                        closed_by_server.append(sock)
+                if stop.wait(0.2) or len(closed_by_server) == len(crawlers):
+                    return
+
+        crawler = threading.Thread(target=crawl)
+        crawler.start()
+        try:
+            time.sleep(1)  # every slow connection is with a worker by now
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as answer:
+                assert answer.status == 200
+            normal = urllib.request.Request(f"http://127.0.0.1:{port}/api/v1/footprint", data=FOOTPRINT,
+                                            headers={"Content-Type": "application/json"})
+            with urllib.request.urlopen(normal, timeout=5) as answer:
+                assert answer.status == 200 and b"total_kg" in answer.read()
+            for body in bodies:  # the rest arrives: each slow body is answered
+                body.sendall(FOOTPRINT[10:])
+            for body in bodies:
+                assert read_answer(body).startswith(b"HTTP/1.1 200 ")
+            crawler.join(15)  # headers get `keepalive` (5) seconds, then the server closes
+            assert len(closed_by_server) == len(crawlers)
+        finally:
+            stop.set()
+            crawler.join()
+            for sock in crawlers + bodies:
+                sock.close()
+
+
+def test_a_body_that_does_not_arrive_is_answered_408(tmp_path):
+    with serving(tmp_path, BODY_SECONDS="1") as port, socket.create_connection(("127.0.0.1", port)) as sock:
+        sock.sendall(footprint_head(len(FOOTPRINT)) + FOOTPRINT[:10])  # and then nothing
+        assert read_answer(sock).startswith(b"HTTP/1.1 408 ")
+
+
+GREENLETS_ON_SQLITE = """
+from gevent import monkey; monkey.patch_all()
+import sys, gevent
+from sqlalchemy import text
+from app import create_app
+from app.extensions import db
+
+app = create_app({"SQLALCHEMY_DATABASE_URI": sys.argv[1]})
+
+def holder():
+    with app.app_context():
+        db.session.execute(text("SELECT 1"))  # BEGIN IMMEDIATE: SQLite's write lock
+        gevent.sleep(0.5)  # then waits on the network, as /healthz's Redis ping does
+        db.session.commit()
+
+def another_request():
+    gevent.sleep(0.1)
+    with app.app_context():
+        db.session.execute(text("SELECT 1"))
+        db.session.commit()
+
+gevent.joinall([gevent.spawn(holder), gevent.spawn(another_request)], raise_error=True)
+print("both done")
+"""
+
+
+def test_two_requests_of_one_gevent_worker_share_sqlite_without_stalling(tmp_path):
+    """Without one pooled connection per worker, the second BEGIN IMMEDIATE would wait in
+    SQLite's C busy handler, blocking the holder's greenlet too, for busy_timeout (30 s)."""
+    done = subprocess.run([sys.executable, "-c", GREENLETS_ON_SQLITE, f"sqlite:///{tmp_path / 'g.db'}"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=20,
+                          env=production_env(tmp_path))
+    assert done.returncode == 0, done.stderr
+    assert "both done" in done.stdout
+
+
+def test_a_chunked_body_is_read_whole_and_kept_to_the_size_limit(app, client):
+    """WholeBody (app/web/serving.py) reads a body without Content-Length to its end, and stops
+    one byte past MAX_CONTENT_LENGTH so the app answers 413 as it does for a long Content-Length."""
+    import io
+
+    chunked = {"Transfer-Encoding": "chunked", "Content-Type": "application/json"}
+    answer = client.post("/api/v1/footprint", input_stream=io.BytesIO(FOOTPRINT), headers=chunked)
+    assert answer.status_code == 200 and answer.get_json()["total_kg"] > 0
+    app.config["MAX_CONTENT_LENGTH"] = 40
+    answer = client.post("/api/v1/footprint", input_stream=io.BytesIO(FOOTPRINT), headers=chunked)
+    assert answer.status_code == 413

@@ -125,6 +125,7 @@ def healthz():
     """Liveness and database check for load balancers and kiosks."""
     try:
         db.session.execute(text("SELECT 1"))
+        db.session.rollback()  # end the transaction (on SQLite, the write lock) before pinging Redis
     except Exception:  # reporting the failure is the point
         db.session.rollback()
         return jsonify(status="error", database="error", redis=redis_status(current_app)), 503

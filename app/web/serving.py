@@ -6,10 +6,15 @@
   client that reaches gunicorn directly cannot pick its own address.
 - HSTS_SECONDS > 0 (production's default is a year) sends Strict-Transport-Security.
 - A 405 names the allowed methods in `Allow`, whichever error page renders it.
+- Every request body is read whole before the app sees the request (WholeBody), within
+  BODY_SECONDS under gunicorn's gevent workers.
 """
 from __future__ import annotations
 
+import io
 import ipaddress
+import sys
+from contextlib import nullcontext
 
 from flask import Flask
 from werkzeug.exceptions import MethodNotAllowed
@@ -55,10 +60,84 @@ class TrustedProxyFix:
         return app(environ, start_response)
 
 
+def cooperative() -> bool:
+    """True in a process gevent has patched (gunicorn's gevent workers): a blocking call yields."""
+    monkey = sys.modules.get("gevent.monkey")
+    return bool(monkey and monkey.is_module_patched("socket"))
+
+
+class BodyTimeout(Exception):
+    pass
+
+
+class WholeBody:
+    """Reads a request's whole body before the app sees the request, as a buffering proxy would.
+
+    Under gevent a client sending its body a byte a second costs one greenlet; reading the body
+    here, before any hook or view opens a transaction, means it never holds a database connection
+    (or SQLite's write lock) as well. A body not in after `seconds` is answered 408 (gevent
+    workers only: a sync worker cannot be interrupted, gunicorn's timeout replaces it). A body
+    announced over MAX_CONTENT_LENGTH is not read (the app answers 413); a chunked one is read
+    up to one byte past it and passed on with its length, which the app refuses the same way.
+    """
+
+    def __init__(self, wsgi_app, app: Flask):
+        self.wsgi_app, self.app = wsgi_app, app
+
+    def __call__(self, environ, start_response):
+        length = environ.get("CONTENT_LENGTH") or ""
+        chunked = "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower()
+        limit = self.app.config.get("MAX_CONTENT_LENGTH") or 0
+        if chunked:
+            want = limit + 1 if limit else None
+        elif length.isdigit() and int(length) > 0 and not (limit and int(length) > limit):
+            want = int(length)
+        else:
+            return self.wsgi_app(environ, start_response)
+        seconds = self.app.config.get("BODY_SECONDS") or 0
+        try:
+            with _deadline(seconds):
+                body = _read(environ["wsgi.input"], want)
+        except BodyTimeout:
+            message = f"The request body did not arrive within {seconds} s.\n".encode()
+            start_response("408 Request Timeout", [("Content-Type", "text/plain; charset=utf-8"),
+                                                   ("Content-Length", str(len(message)))])
+            return [message]
+        environ["wsgi.input"] = io.BytesIO(body)
+        environ["wsgi.input_terminated"] = True  # read to the end of what is here
+        if chunked:  # now of known length: one past the limit is refused 413 like a long Content-Length
+            environ.pop("HTTP_TRANSFER_ENCODING")
+            environ["CONTENT_LENGTH"] = str(len(body))
+        return self.wsgi_app(environ, start_response)
+
+
+def _deadline(seconds: float):
+    if seconds > 0 and cooperative():
+        import gevent
+
+        return gevent.Timeout(seconds, BodyTimeout)
+    return nullcontext()
+
+
+def _read(stream, want: int | None) -> bytes:
+    parts, got = [], 0
+    while want is None or got < want:
+        part = stream.read(65536 if want is None else min(65536, want - got))
+        if not part:
+            break  # the end of a chunked body (or a client gone: the app sees what came)
+        parts.append(part)
+        got += len(part)
+    return b"".join(parts)
+
+
 def register(app: Flask) -> None:
     count = int(app.config.get("PROXY_COUNT") or 0)
     if count > 0:
         app.wsgi_app = TrustedProxyFix(app.wsgi_app, count, app.config.get("TRUSTED_PROXIES", "127.0.0.1,::1"))
+
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count, x_port=count)
+    app.wsgi_app = WholeBody(app.wsgi_app, app)
 
     if app.config.get("SECURE_COOKIES") and redis_status(app) == "off":
         app.logger.warning(

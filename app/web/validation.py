@@ -1,9 +1,9 @@
 """Bad input gets a clear 4xx before any view runs, and changes nothing.
 
-Applied to every request by a before_request hook (and one WSGI wrapper), so views stay unaware:
+Applied to every request by a before_request hook, so views stay unaware:
 - a body over MAX_CONTENT_LENGTH is 413 (the API's JSON error under /api/), also when it
-  comes chunked, without a Content-Length: BodyLimit reads at most the limit (plus one byte)
-  before anything else reads the body;
+  comes chunked, without a Content-Length: serving.WholeBody reads at most the limit (plus
+  one byte) before anything else reads the body;
 - a NUL byte in the path, the query, a form or a JSON string is 400 (PostgreSQL
   cannot store one, and no real input has one);
 - a lone surrogate ("\\ud800", which a JSON escape can carry) cannot be encoded as UTF-8,
@@ -19,7 +19,6 @@ Applied to every request by a before_request hook (and one WSGI wrapper), so vie
 """
 from __future__ import annotations
 
-import io
 from typing import Any
 
 from flask import Flask, abort, current_app, request
@@ -183,46 +182,8 @@ class WholeNumberConverter(BaseConverter):
         return str(int(value))
 
 
-class BodyLimit:
-    """WSGI wrapper: a body sent chunked (no Content-Length) is read here, at most
-    MAX_CONTENT_LENGTH bytes and one more, before anything else reads it.
-
-    Werkzeug limits such a stream by truncating it at the limit, so an oversized
-    JSON body or form parsed as a shorter, broken one (a 400, or a CSRF error)
-    instead of 413. Read here, a body within the limit gets its Content-Length; one
-    over it is marked as longer than the limit, so the usual check answers 413.
-    """
-
-    def __init__(self, wsgi_app, app: Flask):
-        self.wsgi_app, self.app = wsgi_app, app
-
-    def __call__(self, environ, start_response):
-        limit = self.app.config.get("MAX_CONTENT_LENGTH")
-        chunked = "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower()
-        if limit and chunked:  # a Content-Length beside it does not count (RFC 9112, and Werkzeug ignores it)
-            body = read_at_most(environ["wsgi.input"], limit + 1)
-            environ["wsgi.input"] = io.BytesIO(body if len(body) <= limit else b"")
-            environ["CONTENT_LENGTH"] = str(len(body))
-            environ.pop("wsgi.input_terminated", None)  # now an ordinary body of known length
-            environ.pop("HTTP_TRANSFER_ENCODING", None)
-        return self.wsgi_app(environ, start_response)
-
-
-def read_at_most(stream, size: int) -> bytes:
-    chunks, left = [], size
-    while left > 0:
-        chunk = stream.read(min(left, 64 * 1024))
-        if not chunk:
-            break
-        chunks.append(chunk)
-        left -= len(chunk)
-    return b"".join(chunks)
-
-
 def register(app: Flask) -> None:
     from . import api_error  # the API's error shape
-
-    app.wsgi_app = BodyLimit(app.wsgi_app, app)
 
     @app.before_request
     def _validate():
