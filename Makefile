@@ -34,8 +34,10 @@ serve: install
 test: install
 	$(BIN)/pytest -q -n 2 -p no:cacheprovider tests
 
+# ruff, then mypy on the domain (app/services; its settings are in pyproject.toml).
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 # Re-resolve requirements.lock after editing requirements.txt or requirements-dev.txt (pip-tools).
 lock: install

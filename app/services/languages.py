@@ -73,7 +73,10 @@ class Language:
     @property
     def english_name(self) -> str:
         """'Chinese', 'Filipino': for messages in English (the CLI's, a service's refusal)."""
-        return self.locale.get_display_name("en")
+        name = self.locale.get_display_name("en")
+        if name is None:  # Babel names every language it has data for; a code it does not know is a mistake
+            raise ValueError(f"Babel has no English name for the language {self.code!r}")
+        return name
 
 
 LANGUAGES: tuple[Language, ...] = (

@@ -62,4 +62,4 @@ def codes() -> tuple[str, ...]:
 def get(code: str | None) -> Scenario:
     """The scenario of this code; an unknown code gets the fallback ("other")."""
     by_code = {scenario.code: scenario for scenario in SCENARIOS}
-    return by_code.get(code) or by_code[FALLBACK]
+    return by_code.get(code or FALLBACK) or by_code[FALLBACK]

@@ -14,8 +14,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
 from ...models import Organization, OrganizationInvite, User, membership, utcnow
@@ -105,12 +106,13 @@ def accept(session: Session, token: str | None, user: User, now: dt.datetime | N
         raise InviteError("Only organizer accounts join organizations.", None, "invite_role")
     # Claimed by one conditional UPDATE: of two sign-ups at the same moment, the
     # second waits for the first's row lock, then finds the link used.
-    claimed = session.execute(
+    # An UPDATE's result is a CursorResult (it has rowcount); execute() is typed for any statement.
+    claimed = cast(CursorResult[Any], session.execute(
         update(OrganizationInvite)
         .where(OrganizationInvite.id == invite.id, OrganizationInvite.used_at.is_(None))
         .values(used_at=now or utcnow(), used_by_id=user.id)
         .execution_options(synchronize_session=False)
-    ).rowcount
+    )).rowcount
     session.expire(invite, ["used_at", "used_by_id"])
     if claimed != 1:
         raise InviteError("This invite link does not work.", None, "invite_invalid")

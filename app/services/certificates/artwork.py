@@ -14,6 +14,7 @@ import datetime
 import functools
 import io
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import qrcode
@@ -300,14 +301,14 @@ class Rendering:
             self.texts[key] = self.texts.get(key, ()) + block.texts
 
 
-def _display_name(data: CertificateData, lab: dict[str, str]) -> str:
+def _display_name(data: CertificateData, lab: Mapping[str, str]) -> str:
     name = clean_text(data.name)
     if not name or all(ch == " " or not font_for(ch)[0] for ch in name):
         return lab["anonymous"]
     return name
 
 
-def _serial_lines(serials: tuple[str, ...], lab: dict[str, str]) -> list[str]:
+def _serial_lines(serials: tuple[str, ...], lab: Mapping[str, str]) -> list[str]:
     shown = list(serials[:2])
     if len(serials) > 2:
         shown.append(lab["more"].format(n=len(serials) - 2))
@@ -406,7 +407,7 @@ def _render_portrait(data: CertificateData) -> Rendering:
     d, top = _PORTRAIT_EMBLEM
     out.put("emblem", ((W - d) // 2, top, (W - d) // 2 + d, top + d))
     title = fit_block([Span(lab["title"], "SemiBold", GREEN)], width, 46, 36)
-    y = top + d + 30
+    y: float = top + d + 30
     out.put("title", draw_block(draw, title, y, left, width), title)
     y += block_height(title) + 26
     _divider(canvas, draw, cx, y, 150)
@@ -435,7 +436,7 @@ def _render_portrait(data: CertificateData) -> Rendering:
 
     # details column (left of the QR card)
     col_w = card_x - left - 40
-    dy = band_top + 4
+    dy: float = band_top + 4
 
     def detail(key: str, label: str, values: list[str], value_size: int = 21) -> None:
         nonlocal dy

@@ -67,13 +67,13 @@ def _canonical(value: object) -> str | None:
         if None in items:
             return None
         if isinstance(value, (set, frozenset)):
-            items.sort()  # type: ignore[arg-type]
+            items.sort()
         return f"{type(value).__name__}({', '.join(items)})"  # type: ignore[arg-type]
     if isinstance(value, dict):
         pairs = [(_canonical(k), _canonical(v)) for k, v in value.items()]
         if any(k is None or v is None for k, v in pairs):
             return None
-        return "{" + ", ".join(f"{k}: {v}" for k, v in sorted(pairs)) + "}"  # type: ignore[arg-type]
+        return "{" + ", ".join(f"{k}: {v}" for k, v in sorted(pairs)) + "}"
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         fields = {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
         inner = _canonical(fields)

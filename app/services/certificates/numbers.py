@@ -82,4 +82,6 @@ def labels(tag: str | None) -> MappingProxyType:
 def format_date(day: datetime.date, tag: str | None = "en") -> str:
     """The issue date as the language writes it (Babel's long format): 'September 7, 2026', '2026年9月7日',
     'Setyembre 7, 2026'."""
-    return dates.format_date(day, format="long", locale=languages.get(language(tag)).locale)
+    entry = languages.get(language(tag))
+    assert entry is not None  # language() returns one of the registry's codes
+    return dates.format_date(day, format="long", locale=entry.locale)

@@ -250,7 +250,7 @@ def _screen_layout(data: PosterData, W: int, H: int, dpi: int) -> Layout:
     hint = fit_block([Span(data.hint, "Regular", ink)], inner, 38, 30, 3) if data.hint else None
     details = fit_block([Span(data.details, "Medium", ink)], inner, 34, 26, 1) if data.details else None
     ops: list[Rect | Text | QR | Dot] = [Rect((0, 0, W, H), PAPER), Rect((0, 0, split, H), color)]
-    y = 80
+    y: float = 80
     ops.append(Text(brand, y, margin, inner, ink, "left"))
     brand_w = line_width(brand.lines[0], brand.size) if brand.lines else 0
     ops.append(Dot(margin + brand_w + brand.size * 0.35, y + brand.size * 0.62, brand.size * 0.14, GOLD))

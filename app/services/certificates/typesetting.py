@@ -225,7 +225,7 @@ def _ignorable(ch: str) -> bool:
 def clean_text(text: str, strip: bool = True) -> str:
     """NFC, whitespace collapsed, invisible control/format characters removed."""
     text = unicodedata.normalize("NFC", text or "")
-    out = []
+    out: list[str] = []
     for ch in text:
         if ch.isspace():
             if not out or out[-1] != " ":

@@ -56,6 +56,8 @@ def _route_km(leg: Leg) -> Decimal:
     """One-way distance: typed, or great-circle times the mode's detour factor."""
     if leg.distance_km is not None:
         return leg.distance_km
+    # calculate() ran _check_leg first, which refuses a leg with no distance unless it has both places.
+    assert leg.origin is not None and leg.destination is not None
     km = great_circle_km(leg.origin, leg.destination)
     if leg.mode in _ROAD:
         return km * _param("param:road:detour")

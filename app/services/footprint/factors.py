@@ -356,8 +356,8 @@ class ComparisonBasis:
 
 def comparison_table() -> list[ComparisonBasis]:
     """Every comparison basis with its source, as used by comparisons()."""
-    with (DATA_DIR / "comparisons.csv").open(encoding="utf-8", newline="") as f:
-        rows = list(csv.DictReader(f))
+    with (DATA_DIR / "comparisons.csv").open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
     out = []
     for r in rows:
         f = factor(r["factor_id"]) if r["factor_id"] else None

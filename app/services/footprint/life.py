@@ -179,8 +179,8 @@ def engine_input(answers: Answers, period: str) -> dict:
     if answers.food == "diet":
         per_day = footprint.factor("param:life:meals_per_day").value
         meals = per_day * DAYS_PER_YEAR / (1 if year else 12)
-        count = str(int(meals.quantize(Decimal(1), ROUND_HALF_UP)))
-        data["meals"] = [{"kind": DIET_MEALS[answers.diet], "count": count}]
+        meal_count = str(int(meals.quantize(Decimal(1), ROUND_HALF_UP)))
+        data["meals"] = [{"kind": DIET_MEALS[answers.diet], "count": meal_count}]
     elif answers.basket_kg_week:
         weeks = WEEKS_PER_YEAR / (1 if year else 12)
         data["basket"] = [{"category": c, "amount": _plain(kg * weeks)} for c, kg in answers.basket_kg_week.items()]

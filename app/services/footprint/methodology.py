@@ -55,9 +55,17 @@ class FlightMethod:
 EXAMPLE_FROM, EXAMPLE_TO = "PEK", "CTU"
 
 
+def _place(code: str) -> places.Place:
+    """A place this page names by its code; one missing from the place list is a data error."""
+    place = places.by_code(code)
+    if place is None:
+        raise LookupError(f"The methodology page's example place {code} is not in the place list")
+    return place
+
+
 def flight_methods() -> list[FlightMethod]:
     """One economy flight within China (Beijing to Chengdu, one way) under each method we consider defensible."""
-    km = footprint.great_circle_km(places.by_code(EXAMPLE_FROM), places.by_code(EXAMPLE_TO))
+    km = footprint.great_circle_km(_place(EXAMPLE_FROM), _place(EXAMPLE_TO))
     rows = (
         (N_("DESNZ non-UK factor, with RF (our method, carbondot-2)"), "flight:international:economy:rf",
          N_("DESNZ's own factor for flights that do not touch the UK, with its radiative-forcing uplift as it "
@@ -144,8 +152,9 @@ def trips() -> list[Trip]:
         leg = {"mode": "flight", "from": origin, "to": destination}
         ours = footprint.estimate({"legs": [leg]})
         bare = footprint.estimate({"legs": [leg], "radiative_forcing": False})
-        a, b = places.by_code(origin), places.by_code(destination)
+        a, b = _place(origin), _place(destination)
         km = ours.items[0].distance_km
+        assert km is not None  # a journey's line item always carries its distance (engine._leg_item)
         old = km * footprint.factor(_old_factor_id(a, b, km)).value
         out.append(Trip(ours.items[0], ours.total_kg, bare.total_kg, old, myclimate_kg(km), why))
     return out

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, overload
 
 from app.services.footprint import places
 from app.services.footprint.places import Place
@@ -115,6 +115,10 @@ def _flag(value: Any, field: str, default: bool) -> bool:
     raise FootprintError(field, "Answer yes or no (true or false).")
 
 
+@overload
+def _choice(value: Any, field: str, allowed: tuple[str, ...], default: str, what: str) -> str: ...
+@overload
+def _choice(value: Any, field: str, allowed: tuple[str, ...], default: None, what: str) -> str | None: ...
 def _choice(value: Any, field: str, allowed: tuple[str, ...], default: str | None, what: str) -> str | None:
     if _blank(value):
         return default

@@ -126,12 +126,12 @@ class Chart:
 
 def timeline(session: Session, event_id: int) -> tuple[list[Bucket], bool]:
     """Visitors' kg per hour (events up to two days long) or per day, cumulated; UTC."""
-    rows = session.execute(
+    fetched = session.execute(
         select(Order.paid_at, Order.credits_kg)
         .where(Order.event_id == event_id, Order.status == PAID, Order.kind == "visitor")
         .order_by(Order.paid_at)
     ).all()
-    rows = [(at, kg) for at, kg in rows if at is not None]
+    rows = [(at, kg) for at, kg in fetched if at is not None]
     if not rows:
         return [], True
     hourly = rows[-1][0] - rows[0][0] <= dt.timedelta(days=2)

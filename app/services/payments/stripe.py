@@ -11,8 +11,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 import stripe
+
+if TYPE_CHECKING:
+    from stripe.params.checkout import SessionCreateParams
 
 from .provider import (
     EXPIRED,
@@ -58,7 +62,7 @@ def payment_method_types(currency: str) -> list[str]:
 
 
 def client(config: Config) -> stripe.StripeClient:
-    kwargs = {}
+    kwargs: dict[str, Any] = {}
     if config.get("STRIPE_API_BASE"):
         kwargs["base_addresses"] = {"api": config["STRIPE_API_BASE"]}
     return stripe.StripeClient(config["STRIPE_SECRET_KEY"], max_network_retries=2, **kwargs)
@@ -106,7 +110,9 @@ class StripeProvider(PaymentProvider):
         least as long as Stripe allows, so the hold is extended to cover it."""
         expires_at = max(charge.pay_by, int(time.time()) + SESSION_MIN_SECONDS) + SESSION_SLACK_SECONDS
         methods = payment_method_types(charge.currency)
-        params = {
+        # Stripe's API 2026-09-30 (this library defaults to 2026-10-28) removed payment_method_types from
+        # session create in favour of allowed_payment_method_types; still sent until we move to that.
+        params: SessionCreateParams = {  # type: ignore[typeddict-unknown-key]
             "mode": "payment",
             "client_reference_id": charge.order_id,
             "metadata": {"order": charge.order_id},

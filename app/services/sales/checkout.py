@@ -25,9 +25,9 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
 from ...models import Event, Footprint, Order, Participant, Project, utcnow
@@ -309,6 +309,15 @@ def _charge(order: Order) -> payments.Charge:
                            reference=order.payment_ref)
 
 
+def _read_again(session: Session, public_id: str) -> Order:
+    """The order read again after a commit (a provider is called with no transaction open).
+    Orders are never deleted, so one that existed before the call is there after it."""
+    order = orders.by_public_id(session, public_id)
+    if order is None:
+        raise LookupError(f"order {public_id} is gone from the database")
+    return order
+
+
 def payment_link(session: Session, settings: Settings, order: Order) -> payments.Checkout | None:
     """Where the payer pays the order through its provider (a provider's page, or one of ours),
     opened once (idempotent per order); None when the order cannot be paid any more (show its
@@ -323,7 +332,7 @@ def payment_link(session: Session, settings: Settings, order: Order) -> payments
         charge = _charge(order)
         session.commit()
         found = provider.lookup(settings.payment_config, charge)
-        order = orders.by_public_id(session, public_id)
+        order = _read_again(session, public_id)
         if found.status == payments.PENDING and found.url:
             return payments.Checkout(reference=found.reference, url=found.url)
         apply_outcome(session, settings, order, found)
@@ -342,7 +351,7 @@ def payment_link(session: Session, settings: Settings, order: Order) -> payments
     created = provider.create(settings.payment_config, charge)
     if created.reference is None and created.expires_at is None:
         return created  # nothing to keep: one of our pages (the demo's)
-    order = orders.by_public_id(session, public_id)
+    order = _read_again(session, public_id)
     if created.expires_at is not None:
         now = utcnow()
         until = now + dt.timedelta(seconds=created.expires_at - int(time.time())) + PROVIDER_GRACE
@@ -429,7 +438,7 @@ def refresh_from_provider(session: Session, settings: Settings, public_id: str) 
         log.warning("Payment lookup failed for %s; waiting for the notice", public_id)
         return orders.by_public_id(session, public_id)
     if found.status != payments.PENDING:
-        apply_outcome(session, settings, orders.by_public_id(session, public_id), found)
+        apply_outcome(session, settings, _read_again(session, public_id), found)
     return orders.by_public_id(session, public_id)
 
 
@@ -474,7 +483,7 @@ def refund_late_payment(session: Session, settings: Settings, order: Order, paym
     except payments.PaymentError:
         log.exception("Refund failed for %s; it stays refund_due", charge.order_id)
         return
-    order = orders.by_public_id(session, charge.order_id)
+    order = _read_again(session, charge.order_id)
     order.refund_ref = refund_ref
     order.status = "refunded"
     session.commit()
@@ -560,11 +569,11 @@ def claim_handoff(session: Session, order: Order, *, phone_participant_id: int |
     name = orders.clean_name(display_name, orders.NAME_MAX, "display_name")
     org = orders.clean_name(organization, orders.ORGANIZATION_MAX, "organization")
     if order.handoff_claimed_at is None:
-        # One statement decides between two phones posting at once.
-        claimed = session.execute(
+        # One statement decides between two phones posting at once (an UPDATE's result is a CursorResult).
+        claimed = cast(CursorResult[Any], session.execute(
             update(Order).where(Order.id == order.id, Order.handoff_claimed_at.is_(None))
             .values(handoff_claimed_at=now)
-        ).rowcount
+        )).rowcount
         if not claimed:
             session.rollback()
             message, code = HANDOFF_REFUSALS["taken"]

@@ -70,7 +70,7 @@ def start(
     event: Event,
     project: Project,
     participant: Participant,
-    kg: int,
+    kg: int | None,  # None (a quote with no amount) is refused below, as is anything but a whole kg above zero
     footprint: Footprint | None,
     display_name: str | None,
     organization: str | None,
