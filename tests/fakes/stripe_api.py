@@ -86,6 +86,11 @@ class FakeStripe:
 
     def _route(self, method, path, params):
         if method == "POST" and path == "/v1/checkout/sessions":
+            if any(k.startswith("payment_method_types[") for k in params):  # gone since API 2026-09-30
+                return 400, {"error": {
+                    "type": "invalid_request_error", "code": "payment_method_types_no_longer_supported",
+                    "param": "payment_method_types",
+                    "message": "Use allowed_payment_method_types or dynamic payment methods."}}
             return 200, self._create_session(params)
         if method == "GET" and path.startswith("/v1/checkout/sessions/"):
             session = self.sessions.get(path.rsplit("/", 1)[1])
@@ -102,7 +107,7 @@ class FakeStripe:
 
     def _create_session(self, params: dict) -> dict:
         session_id = "cs_test_" + secrets.token_hex(12)
-        methods = [v for k, v in sorted(params.items()) if k.startswith("payment_method_types[")]
+        methods = [v for k, v in sorted(params.items()) if k.startswith("allowed_payment_method_types[")]
         session = {
             "id": session_id,
             "object": "checkout.session",

@@ -110,9 +110,9 @@ class StripeProvider(PaymentProvider):
         least as long as Stripe allows, so the hold is extended to cover it."""
         expires_at = max(charge.pay_by, int(time.time()) + SESSION_MIN_SECONDS) + SESSION_SLACK_SECONDS
         methods = payment_method_types(charge.currency)
-        # Stripe's API 2026-09-30 (this library defaults to 2026-10-28) removed payment_method_types from
-        # session create in favour of allowed_payment_method_types; still sent until we move to that.
-        params: SessionCreateParams = {  # type: ignore[typeddict-unknown-key]
+        # Since API 2026-09-30 (this library speaks 2026-10-28) a session takes allowed_payment_method_types;
+        # payment_method_types is refused with payment_method_types_no_longer_supported.
+        params: SessionCreateParams = {
             "mode": "payment",
             "client_reference_id": charge.order_id,
             "metadata": {"order": charge.order_id},
@@ -126,7 +126,7 @@ class StripeProvider(PaymentProvider):
                     },
                 }
             ],
-            "payment_method_types": methods,
+            "allowed_payment_method_types": methods,
             "success_url": charge.return_url,
             "cancel_url": charge.cancel_url,
             "expires_at": expires_at,
