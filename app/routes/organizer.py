@@ -374,11 +374,11 @@ def operations_pay(event_id: int):
         ops.form_errors["form"] = _("Make the event live before neutralizing its operations.")
     if ops.form_errors:
         return operations_page(ev, ops, status=422)
+    project = db.session.get(Project, ops.selected_project) if ops.selected_project else None
     value = checkout.OrderRequest(
-        kind="operations", event=ev, quote=ops.quote,
-        project=db.session.get(Project, ops.selected_project) if ops.selected_project else None,
-        participant=ensure_participant(), display_name=ev.organization.name[: orders.NAME_MAX], organization="",
-        organization_id=ev.organization.id, language=language(), user_agent=request.user_agent.string)
+        kind="operations", event=ev, quote=ops.quote, project=project, participant=ensure_participant(),
+        display_name=ev.organization.name[: orders.NAME_MAX], organization="", organization_id=ev.organization.id,
+        language=language(), user_agent=request.user_agent.string)
     try:
         order = checkout.start(db.session, checkout_settings(), value)
     except checkout.NothingToBuy:

@@ -34,14 +34,9 @@ def page():
         _s, _e, rows = registry.entries(db.session, number, number + 1)
         shown = rows[0] if rows else None
     return render(
-        "registry/index.html",
-        block="lookup",
-        status=400 if bad_entry else 200,
-        bad_entry=bad_entry,
-        serial=serial,
-        found=registry.find_serial(db.session, serial) if serial else None,
-        entry_arg=entry_arg,
-        shown=shown,
+        "registry/index.html", block="lookup", status=400 if bad_entry else 200, bad_entry=bad_entry,
+        serial=serial, found=registry.find_serial(db.session, serial) if serial else None,
+        entry_arg=entry_arg, shown=shown,
         checkpoint=latest_checkpoint(),
         newest=[(e, json.loads(e.leaf)) for e in registry.newest(db.session)],
         verifier=VERIFIER,

@@ -10,20 +10,20 @@ from app.services.footprint import places
 from app.services.footprint.places import Place
 
 from .factors import (
-    _EV_CN_ID,
-    _MEAL_LABELS,
-    _PER_VEHICLE,
-    _RAIL,
-    _ROAD,
     BASKET_CATEGORIES,
     CABIN_LABELS,
     ENERGY_UNITS,
+    EV_CN_ID,
     FUEL_LABELS,
     GRIDS,
     HOTEL_COUNTRIES,
     MAX_LEGS,
+    MEAL_LABELS,
     METHODOLOGY,
     MODE_LABELS,
+    PER_VEHICLE_MODES,
+    RAIL_MODES,
+    ROAD_MODES,
     EnergyUse,
     Factor,
     FootprintError,
@@ -32,23 +32,23 @@ from .factors import (
     HotelStay,
     Leg,
     LineItem,
-    _factors,
-    _param,
     factor,
+    factor_rows,
+    parameter,
 )
 from .parsing import (
-    _check_basket,
-    _check_energy,
-    _check_leg,
-    _check_meal,
-    _check_stay,
+    check_basket,
+    check_energy,
+    check_leg,
+    check_meal,
+    check_stay,
     parse_input,
 )
 
 
 def great_circle_km(a: Place, b: Place) -> Decimal:
     """Haversine distance in km (to the metre) on a sphere of the IUGG mean radius."""
-    km = places.great_circle_km(a, b, float(_param("param:geo:earth_radius_km")))
+    km = places.great_circle_km(a, b, float(parameter("param:geo:earth_radius_km")))
     return Decimal(str(round(km, 3)))
 
 
@@ -56,13 +56,13 @@ def _route_km(leg: Leg) -> Decimal:
     """One-way distance: typed, or great-circle times the mode's detour factor."""
     if leg.distance_km is not None:
         return leg.distance_km
-    # calculate() ran _check_leg first, which refuses a leg with no distance unless it has both places.
+    # calculate() ran check_leg first, which refuses a leg with no distance unless it has both places.
     assert leg.origin is not None and leg.destination is not None
     km = great_circle_km(leg.origin, leg.destination)
-    if leg.mode in _ROAD:
-        return km * _param("param:road:detour")
-    if leg.mode in _RAIL:
-        return km * _param("param:rail:detour")
+    if leg.mode in ROAD_MODES:
+        return km * parameter("param:road:detour")
+    if leg.mode in RAIL_MODES:
+        return km * parameter("param:rail:detour")
     return km  # flights (uplift is inside the DESNZ factor) and ferries
 
 
@@ -78,7 +78,7 @@ def _haul(leg: Leg, km: Decimal) -> str:
         return "international"  # DESNZ "International, to/from non-UK", domestic or not, any distance
     if countries == {UK}:
         return "domestic"
-    return "long_haul" if km >= _param("param:flight:long_haul_from_km") else "short_haul"
+    return "long_haul" if km >= parameter("param:flight:long_haul_from_km") else "short_haul"
 
 
 def _leg_factor(leg: Leg, km: Decimal, radiative_forcing: bool) -> Factor:
@@ -89,7 +89,7 @@ def _leg_factor(leg: Leg, km: Decimal, radiative_forcing: bool) -> Factor:
         if not known and leg.country:
             known = {leg.country}
         if leg.fuel == "electric" and known == {"CN"}:
-            return factor(_EV_CN_ID)
+            return factor(EV_CN_ID)
         return factor(f"car:{leg.fuel}")
     return factor(f"{leg.mode}:default")
 
@@ -151,11 +151,11 @@ def _leg_item(leg: Leg, radiative_forcing: bool) -> LineItem:
     f = _leg_factor(leg, km, radiative_forcing)
     one_way = km * f.value
     share = km
-    if leg.mode in _PER_VEHICLE:
+    if leg.mode in PER_VEHICLE_MODES:
         one_way /= leg.occupants
         share = km / leg.occupants
     trips = (2 if leg.return_trip else 1) * leg.trips
-    unit = "vehicle.km (your share)" if leg.mode in _PER_VEHICLE else "passenger.km"
+    unit = "vehicle.km (your share)" if leg.mode in PER_VEHICLE_MODES else "passenger.km"
     rf = radiative_forcing if leg.mode == "flight" else None
     return LineItem(_leg_label(leg, km), one_way * trips, km, f, share * trips, unit, rf, _leg_parts(leg, km))
 
@@ -188,7 +188,7 @@ def _hotel_item(stay: HotelStay) -> LineItem:
 
 @cache
 def _factors_by_variant(category: str) -> frozenset[str]:
-    return frozenset(i.split(":", 1)[1] for i in _factors() if i.startswith(f"{category}:"))
+    return frozenset(i.split(":", 1)[1] for i in factor_rows() if i.startswith(f"{category}:"))
 
 
 def calculate(inp: FootprintInput) -> FootprintResult:
@@ -197,15 +197,15 @@ def calculate(inp: FootprintInput) -> FootprintResult:
         raise FootprintError("legs", f"Add at most {MAX_LEGS} journeys.")
     items = []
     for i, leg in enumerate(inp.legs):
-        _check_leg(leg, f"legs[{i}]")
+        check_leg(leg, f"legs[{i}]")
         items.append(_leg_item(leg, inp.radiative_forcing))
     for i, stay in enumerate(inp.hotel_nights):
-        _check_stay(stay, f"hotel_nights[{i}]")
+        check_stay(stay, f"hotel_nights[{i}]")
         if stay.nights:
             items.append(_hotel_item(stay))
-    meal_labels = _MEAL_LABELS
+    meal_labels = MEAL_LABELS
     for i, meal in enumerate(inp.meals):
-        _check_meal(meal, f"meals[{i}]")
+        check_meal(meal, f"meals[{i}]")
         if meal.count:
             f = factor(f"meal:{meal.kind}")
             label = f"Meals: {meal_labels[meal.kind].lower()} \u00d7 {meal.count}"
@@ -213,14 +213,14 @@ def calculate(inp: FootprintInput) -> FootprintResult:
             items.append(LineItem(label, f.value * meal.count, None, f, Decimal(meal.count), "meals", parts=parts))
     basket_labels = dict(BASKET_CATEGORIES)
     for i, item in enumerate(inp.basket):
-        _check_basket(item, f"basket[{i}]")
+        check_basket(item, f"basket[{i}]")
         if item.amount:
             f = factor(f"basket:{item.category}")
             label = f"Shopping: {basket_labels[item.category].lower()}, {item.amount.normalize():f} kg"
             parts = {"kind": "basket", "category": item.category, "kg": float(item.amount)}
             items.append(LineItem(label, f.value * item.amount, None, f, item.amount, "kg", parts=parts))
     for i, use in enumerate(inp.energy):
-        _check_energy(use, f"energy[{i}]")
+        check_energy(use, f"energy[{i}]")
         if use.amount:
             items.append(_energy_item(use))
     total = sum((it.kg for it in items), Decimal(0))

@@ -66,7 +66,7 @@ BASKET_CATEGORIES = (
 ENERGY_KINDS = (("electricity", "Electricity"), ("natural_gas", "Natural gas"))
 # Units an energy amount may come in: electricity only in kWh, natural gas in kWh or cubic metres.
 ENERGY_UNITS = (("kWh", "kWh"), ("m3", "m\u00b3"))
-_UNITS_BY_KIND = {"electricity": ("kWh",), "natural_gas": ("kWh", "m3")}
+UNITS_BY_KIND = {"electricity": ("kWh",), "natural_gas": ("kWh", "m3")}
 
 
 def gas_units(country: str | None) -> tuple[str, ...]:
@@ -77,13 +77,9 @@ GRIDS = (
     ("CN-EAST", "East China grid"), ("CN-CENTRAL", "Central China grid"), ("CN-NORTHWEST", "Northwest China grid"),
     ("CN-SOUTH", "Southern grid"), ("CN-SOUTHWEST", "Southwest China grid"),
 )
-_HOTEL_CODES = frozenset(code for code, _ in HOTEL_COUNTRIES)
-_ENERGY_CODES = tuple(code for code, _ in ENERGY_KINDS)
-_GRID_CODES = tuple(code for code, _ in GRIDS)
-_MEAL_LABELS = dict(MEAL_KINDS + _LEGACY_MEAL_KINDS + DIET_KINDS)
-_MEAL_CODES = tuple(_MEAL_LABELS)
-MEAL_CODES = _MEAL_CODES  # every meal kind the engine takes: single meals, the legacy kind, diets
-_BASKET_CODES = tuple(code for code, _ in BASKET_CATEGORIES)
+HOTEL_CODES = frozenset(code for code, _ in HOTEL_COUNTRIES)
+MEAL_LABELS = dict(MEAL_KINDS + _LEGACY_MEAL_KINDS + DIET_KINDS)
+MEAL_CODES = tuple(MEAL_LABELS)
 
 # Input limits: what a form may ask for, not emission data.
 MAX_LEGS = 10
@@ -108,11 +104,11 @@ ROW_KEYS = {
 }
 TOP_KEYS = frozenset(ROW_KEYS) | {"radiative_forcing"}
 
-_ROAD = frozenset({"car", "taxi", "bus", "coach", "motorbike", "walk", "bike"})
-_RAIL = frozenset({"rail_hsr", "rail", "metro"})
-_PER_VEHICLE = frozenset({"car", "taxi", "motorbike"})
-_TRUE = frozenset({"true", "on", "yes", "1"})
-_FALSE = frozenset({"false", "off", "no", "0"})
+ROAD_MODES = frozenset({"car", "taxi", "bus", "coach", "motorbike", "walk", "bike"})
+RAIL_MODES = frozenset({"rail_hsr", "rail", "metro"})
+PER_VEHICLE_MODES = frozenset({"car", "taxi", "motorbike"})
+TRUE_WORDS = frozenset({"true", "on", "yes", "1"})
+FALSE_WORDS = frozenset({"false", "off", "no", "0"})
 
 
 class FootprintError(DomainError, ValueError):
@@ -247,7 +243,7 @@ class Comparison:
 
 
 @cache
-def _factors() -> dict[str, Factor]:
+def factor_rows() -> dict[str, Factor]:
     table: dict[str, Factor] = {}
     with (DATA_DIR / "factors.csv").open(encoding="utf-8", newline="") as f:
         for row in csv.DictReader(f):
@@ -262,17 +258,17 @@ def _factors() -> dict[str, Factor]:
 
 def factor(factor_id: str) -> Factor:
     """The factor with this id; KeyError if factors.csv lacks it."""
-    if factor_id == _EV_CN_ID:
+    if factor_id == EV_CN_ID:
         return _electric_car_in_china()
     if factor_id.startswith("meal:") and factor_id[5:] in _meal_portions():
         return _portion_meal(factor_id[5:])
-    return _factors()[factor_id]
+    return factor_rows()[factor_id]
 
 
 def factor_table() -> list[Factor]:
     """Every factor the engine can use, for the methodology page."""
     meals = [_portion_meal(kind) for kind in _meal_portions()]
-    return [*_factors().values(), _electric_car_in_china(), *meals]
+    return [*factor_rows().values(), _electric_car_in_china(), *meals]
 
 
 @dataclass(frozen=True)
@@ -299,7 +295,7 @@ def meal_portions() -> dict[str, tuple[Portion, ...]]:
 @cache
 def _portion_meal(kind: str) -> Factor:
     """A single meal: its stated portions times the Poore & Nemecek factor of each ingredient."""
-    parts = [(p, _factors()[f"basket:{p.ingredient}"]) for p in _meal_portions()[kind]]
+    parts = [(p, factor_rows()[f"basket:{p.ingredient}"]) for p in _meal_portions()[kind]]
     value = sum((p.kg * f.value for p, f in parts), Decimal(0))
     shown = " + ".join(
         f"{(p.kg * 1000).normalize():f} g {p.ingredient.replace('_', ' ')} x {f.value}" for p, f in parts
@@ -314,20 +310,20 @@ def _portion_meal(kind: str) -> Factor:
     )
 
 
-def _param(factor_id: str) -> Decimal:
-    return _factors()[factor_id].value
+def parameter(factor_id: str) -> Decimal:
+    return factor_rows()[factor_id].value
 
 
-_EV_CN_ID = "car:electric:CN"
+EV_CN_ID = "car:electric:CN"
 
 
 @cache
 def _electric_car_in_china() -> Factor:
     """DESNZ's electric-car factor re-priced from the UK grid to China's grid."""
-    ev, cn, gb = (_factors()[i] for i in ("car:electric", "electricity:grid:CN", "electricity:grid:GB"))
+    ev, cn, gb = (factor_rows()[i] for i in ("car:electric", "electricity:grid:CN", "electricity:grid:GB"))
     value = (ev.value * cn.value / gb.value).quantize(Decimal("0.00001"), ROUND_HALF_UP)
     return Factor(
-        _EV_CN_ID, value, ev.unit, f"{ev.source}; rescaled with {cn.source}", f"{ev.edition} + {cn.edition}",
+        EV_CN_ID, value, ev.unit, f"{ev.source}; rescaled with {cn.source}", f"{ev.edition} + {cn.edition}",
         cn.year,
         f"Derived: kWh per km = {ev.value} / {gb.value} (the DESNZ car factor over the UK 'electricity "
         f"generated' factor it is priced at), times {cn.value} (China's grid, MEE 2023), rounded to 5 dp. Grid "

@@ -9,17 +9,14 @@ from app.services.footprint import places
 from app.services.footprint.places import Place
 
 from .factors import (
-    _BASKET_CODES,
-    _ENERGY_CODES,
-    _FALSE,
-    _GRID_CODES,
-    _HOTEL_CODES,
-    _MEAL_CODES,
-    _TRUE,
-    _UNITS_BY_KIND,
+    BASKET_CATEGORIES,
     CABINS,
+    ENERGY_KINDS,
     ENERGY_UNITS,
+    FALSE_WORDS,
     FUELS,
+    GRIDS,
+    HOTEL_CODES,
     HOTEL_COUNTRIES,
     MAX_BASKET_KG,
     MAX_DISTANCE_KM,
@@ -30,9 +27,12 @@ from .factors import (
     MAX_OCCUPANTS,
     MAX_ROWS,
     MAX_TRIPS,
+    MEAL_CODES,
     MODES,
     ROW_KEYS,
     TOP_KEYS,
+    TRUE_WORDS,
+    UNITS_BY_KIND,
     BasketItem,
     EnergyUse,
     FootprintError,
@@ -43,6 +43,12 @@ from .factors import (
 )
 
 MAX_NUMBER_TEXT = 40  # characters of a number typed or sent as text
+
+
+# The codes each choice accepts, from the tables that also carry their labels.
+_ENERGY_CODES = tuple(code for code, _ in ENERGY_KINDS)
+_GRID_CODES = tuple(code for code, _ in GRIDS)
+_BASKET_CODES = tuple(code for code, _ in BASKET_CATEGORIES)
 
 
 def _blank(value: Any) -> bool:
@@ -108,9 +114,9 @@ def _flag(value: Any, field: str, default: bool) -> bool:
     if isinstance(value, bool):
         return value
     text = str(value).strip().lower()
-    if text in _TRUE:
+    if text in TRUE_WORDS:
         return True
-    if text in _FALSE:
+    if text in FALSE_WORDS:
         return False
     raise FootprintError(field, "Answer yes or no (true or false).")
 
@@ -190,7 +196,7 @@ def _parse_leg(raw: dict, f: str) -> Leg | None:
         trips=_trips(raw.get("trips"), f"{f}.trips"),
         country=_leg_country(raw.get("country"), f"{f}.country"),
     )
-    _check_leg(leg, f)
+    check_leg(leg, f)
     return leg
 
 
@@ -214,7 +220,7 @@ def _energy_unit(value: Any, kind: str, field: str) -> str:
     unit = by_name.get(str(value).strip().lower()) if isinstance(value, str) else None
     if unit is None:
         raise FootprintError(field, f"Unknown unit \u201c{_shown(value)}\u201d. Choose kWh or m3.")
-    if unit not in _UNITS_BY_KIND[kind]:
+    if unit not in UNITS_BY_KIND[kind]:
         raise FootprintError(field, "Electricity is counted in kWh only.")
     return unit
 
@@ -225,7 +231,7 @@ def _country(value: Any, field: str) -> str:
     text = str(value).strip()
     by_label = {label.casefold(): code for code, label in HOTEL_COUNTRIES}
     code = by_label.get(text.casefold(), text.upper())
-    if code in _HOTEL_CODES or (len(code) == 2 and places.is_country(code)):
+    if code in HOTEL_CODES or (len(code) == 2 and places.is_country(code)):
         return code
     raise FootprintError(field, f"Unknown country \u201c{_shown(value)}\u201d. Use a two-letter code such as CN.")
 
@@ -258,7 +264,7 @@ def parse_input(data: dict) -> FootprintInput:
         f = f"meals[{i}]"
         if _blank(raw.get("kind")) and _blank(raw.get("count")):
             continue
-        kind = _choice(raw.get("kind"), f"{f}.kind", _MEAL_CODES, None, "meal")
+        kind = _choice(raw.get("kind"), f"{f}.kind", MEAL_CODES, None, "meal")
         if kind is None:
             raise FootprintError(f"{f}.kind", "Choose the kind of meal.")
         count = _whole(raw.get("count"), f"{f}.count", "Meals", 0, MAX_MEALS)
@@ -276,7 +282,7 @@ def parse_input(data: dict) -> FootprintInput:
         if amount is None:
             raise FootprintError(f"{f}.amount", "Enter how many kilograms.")
         item = BasketItem(category, amount)
-        _check_basket(item, f)
+        check_basket(item, f)
         basket.append(item)
 
     energy = []
@@ -300,7 +306,7 @@ def parse_input(data: dict) -> FootprintInput:
                 f"{f}.grid", f"Unknown grid \u201c{_shown(grid)}\u201d. Choose one of: {', '.join(_GRID_CODES)}."
             )
         use = EnergyUse(kind, amount, grid, unit)
-        _check_energy(use, f)
+        check_energy(use, f)
         energy.append(use)
 
     return FootprintInput(
@@ -316,7 +322,7 @@ def parse_input(data: dict) -> FootprintInput:
 # ---------------------------------------------------------------- checks shared by parse_input and calculate
 
 
-def _check_leg(leg: Leg, f: str) -> None:
+def check_leg(leg: Leg, f: str) -> None:
     if leg.mode not in MODES:
         raise FootprintError(f"{f}.mode", f"Unknown travel mode \u201c{_shown(leg.mode)}\u201d.")
     if leg.cabin not in CABINS:
@@ -341,32 +347,32 @@ def _check_leg(leg: Leg, f: str) -> None:
         raise FootprintError(f"{f}.to", "The journey starts and ends at the same place; type the distance instead.")
 
 
-def _check_stay(stay: HotelStay, f: str) -> None:
+def check_stay(stay: HotelStay, f: str) -> None:
     if not 0 <= stay.nights <= MAX_NIGHTS:
         raise FootprintError(f"{f}.nights", whole_rule("Nights", 0, MAX_NIGHTS))
-    if stay.country not in _HOTEL_CODES and not places.is_country(stay.country):
+    if stay.country not in HOTEL_CODES and not places.is_country(stay.country):
         raise FootprintError(f"{f}.country", f"Unknown country \u201c{_shown(stay.country)}\u201d.")
 
 
-def _check_meal(meal: Meal, f: str) -> None:
-    if meal.kind not in _MEAL_CODES:
+def check_meal(meal: Meal, f: str) -> None:
+    if meal.kind not in MEAL_CODES:
         raise FootprintError(f"{f}.kind", f"Unknown meal \u201c{_shown(meal.kind)}\u201d.")
     if not 0 <= meal.count <= MAX_MEALS:
         raise FootprintError(f"{f}.count", whole_rule("Meals", 0, MAX_MEALS))
 
 
-def _check_energy(use: EnergyUse, f: str) -> None:
+def check_energy(use: EnergyUse, f: str) -> None:
     if use.kind not in _ENERGY_CODES:
         raise FootprintError(f"{f}.kind", f"Unknown kind of energy \u201c{_shown(use.kind)}\u201d.")
     if use.grid not in _GRID_CODES:
         raise FootprintError(f"{f}.grid", f"Unknown grid \u201c{_shown(use.grid)}\u201d.")
-    if use.unit not in _UNITS_BY_KIND[use.kind]:
+    if use.unit not in UNITS_BY_KIND[use.kind]:
         raise FootprintError(f"{f}.unit", f"Unknown unit \u201c{_shown(use.unit)}\u201d for {use.kind}.")
     if not 0 <= use.amount <= MAX_ENERGY_KWH:
         raise FootprintError(f"{f}.amount", energy_rule(use.unit))
 
 
-def _check_basket(item: BasketItem, f: str) -> None:
+def check_basket(item: BasketItem, f: str) -> None:
     if item.category not in _BASKET_CODES:
         raise FootprintError(f"{f}.category", f"Unknown shopping category \u201c{_shown(item.category)}\u201d.")
     if not 0 <= item.amount <= MAX_BASKET_KG:
