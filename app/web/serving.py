@@ -134,9 +134,6 @@ def register(app: Flask) -> None:
     count = int(app.config.get("PROXY_COUNT") or 0)
     if count > 0:
         app.wsgi_app = TrustedProxyFix(app.wsgi_app, count, app.config.get("TRUSTED_PROXIES", "127.0.0.1,::1"))
-
-
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count, x_port=count)
     app.wsgi_app = WholeBody(app.wsgi_app, app)
 
     if app.config.get("SECURE_COOKIES") and redis_status(app) == "off":

@@ -99,13 +99,14 @@ def test_no_certificate_page_writes_to_the_database(client, db, make_order):
 
 
 def test_a_stale_image_is_drawn_for_the_request_and_stored_by_the_command(client, db, runner, make_order,
-                                                                            monkeypatch, renders):
+                                                                            monkeypatch, renders, request):
     token = paid(client, make_order).token
     old_version, old_png = stored(db, token)["portrait:en"]
     renders.clear()
 
     monkeypatch.setitem(numbers.TEXTS, "title", "Certificate of Carbon Neutrality")  # new words
     numbers._labels.cache_clear()
+    request.addfinalizer(numbers._labels.cache_clear)  # after monkeypatch's undo: no patched words remain
     images.clear_fingerprints()
     fresh = client.get(f"/c/{token}.png").get_data()
     assert renders == ["portrait"] and fresh != old_png  # the new words, at once
