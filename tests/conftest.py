@@ -212,3 +212,18 @@ def team(db):
     org = organizations.create_organization(db.session, ann, "Acme Events")
     db.session.commit()
     return org, ann
+
+
+@pytest.fixture
+def org(db, client):
+    """Acme Events, with a signed-in member (ann@example.com)."""
+    from app.models import Organization
+    from tests.accounts import login_as, make_user
+
+    user = make_user(db, "ann@example.com")
+    organization = Organization(name="Acme Events")
+    db.session.add(organization)
+    organization.members.append(user)
+    db.session.commit()
+    login_as(client, user)
+    return organization

@@ -26,3 +26,36 @@ def run_together(app: Flask, buy: Callable[[int], None], buyers: int) -> None:
         t.join(timeout=120)
     with app.app_context():
         db.engine.dispose()
+
+
+def outcomes(app_config: dict, act: Callable, racers: int, refused: tuple[type[Exception], ...]) -> list[str]:
+    """act(session, i) in `racers` threads, each in its own connection, released together; what
+    each ended with: "done" (committed) or the code of the refusal it raised (rolled back)."""
+    from app.extensions import db
+
+    app = race_app(app_config, racers)
+    db.session.rollback()  # the test's own session must not hold SQLite's write lock
+    barrier = threading.Barrier(racers)
+    results: list[str] = []
+    lock = threading.Lock()
+
+    def run(i: int) -> None:
+        with app.app_context():
+            session = db.session
+            barrier.wait(timeout=60)
+            try:
+                act(session, i)
+                session.commit()
+                outcome = "done"
+            except refused as exc:
+                session.rollback()
+                outcome = getattr(exc, "code", type(exc).__name__)
+            finally:
+                session.remove()
+            with lock:
+                results.append(outcome)
+
+    run_together(app, run, racers)
+    assert len(results) == racers
+    return results
+

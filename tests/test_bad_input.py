@@ -21,7 +21,7 @@ from app.models import CreditBatch, Event, Order, Organization, Project, User
 from app.services import integers
 from app.services.errors import DomainError
 from app.web import outage
-from tests.accounts import login_as, make_user, sign_in_operator
+from tests.accounts import sign_in_operator
 
 
 def count(db, model) -> int:
@@ -123,17 +123,6 @@ def test_a_kiosk_order_for_no_project_is_422_and_orders_nothing(client, db, foru
 
 
 # ---------------------------------------------------------------- whole numbers in the site's forms
-
-@pytest.fixture
-def org(db, client):
-    user = make_user(db, "ann@example.com")
-    organization = Organization(name="Acme Events")
-    db.session.add(organization)
-    organization.members.append(user)
-    db.session.commit()
-    login_as(client, user)
-    return organization
-
 
 def event_form(**overrides):
     form = {"name": "Green Summit 2026", "scenario": "conference", "venue_code": "chengdu", "currency": "CNY",

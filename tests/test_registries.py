@@ -19,23 +19,10 @@ from app.services.accounts import organizations
 from app.services.certificates import artwork as certs
 from app.services.certificates import numbers, typesetting
 from app.web.calculator_form import SECTION_SUMMARIES
-from tests.accounts import login_as, make_user
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = scenarios.codes()
 LANGUAGES = languages.codes()
-
-
-@pytest.fixture
-def org(db, client):
-    """Acme Events, with a signed-in member."""
-    user = make_user(db, "ann@example.com")
-    organization = Organization(name="Acme Events")
-    db.session.add(organization)
-    organization.members.append(user)
-    db.session.commit()
-    login_as(client, user)
-    return organization
 
 
 def event_form(**overrides):

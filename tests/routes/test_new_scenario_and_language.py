@@ -13,12 +13,11 @@ from sqlalchemy import select, text
 
 from app import create_app
 from app.extensions import db as _db
-from app.models import Event, Organization
+from app.models import Event
 from app.services import languages, scenarios
 from app.services.certificates import artwork as certs
 from app.services.certificates import numbers, typesetting
 from app.services.languages import N_
-from tests.accounts import login_as, make_user
 
 MUSEUM = scenarios.Scenario(
     "museum", N_("Museum"), N_("Museums"), N_("What you bought in the shop, and your trip here if you like."),
@@ -42,17 +41,6 @@ def app(app_config, monkeypatch):
         _db.session.remove()
         _db.drop_all()
         _db.engine.dispose()
-
-
-@pytest.fixture
-def org(db, client):
-    user = make_user(db, "ann@example.com")
-    organization = Organization(name="Acme Events")
-    db.session.add(organization)
-    organization.members.append(user)
-    db.session.commit()
-    login_as(client, user)
-    return organization
 
 
 def test_the_home_page_has_its_chip_and_speaks_it(client, make_event):

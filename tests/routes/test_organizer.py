@@ -9,23 +9,10 @@ from sqlalchemy import func, select
 from app.models import BoardTotal, Certificate, Event, Footprint, Order, Organization
 from app.services.live import boards
 from app.web.template_helpers import tonnes
-from tests.accounts import login_as, make_user
 
 
 def count(db, model) -> int:
     return db.session.scalar(select(func.count()).select_from(model))
-
-
-@pytest.fixture
-def org(db, client):
-    """Acme Events, with a signed-in member."""
-    user = make_user(db, "ann@example.com")
-    organization = Organization(name="Acme Events")
-    db.session.add(organization)
-    organization.members.append(user)
-    db.session.commit()
-    login_as(client, user)
-    return organization
 
 
 def event_form(**overrides):

@@ -4,11 +4,8 @@ payouts never pass what an owner is owed. Each race runs in separate
 connections (PostgreSQL in CI's second pass, SQLite in the first)."""
 from __future__ import annotations
 
-import threading
-
 from sqlalchemy import func, select
 
-from app.extensions import db as _db
 from app.models import Certificate, Payout, RegistryEntry, User
 from app.services.accounts import admin, invites
 from app.services.sales import statements
@@ -18,35 +15,7 @@ RACERS = 8
 
 
 def _race(app_config, act) -> list[str]:
-    """act(session, i) in RACERS threads released together; what each one ended with."""
-    race_app = races.race_app(app_config, RACERS)
-    _db.session.rollback()  # the test's own session must not hold SQLite's write lock
-    barrier = threading.Barrier(RACERS)
-    results: list[str] = []
-    lock = threading.Lock()
-
-    def run(i: int) -> None:
-        with race_app.app_context():
-            session = _db.session
-            barrier.wait(timeout=60)
-            try:
-                act(session, i)
-                session.commit()
-                outcome = "done"
-            except admin.AdminError as exc:
-                session.rollback()
-                outcome = exc.code
-            except invites.InviteError as exc:
-                session.rollback()
-                outcome = exc.code
-            finally:
-                session.remove()
-            with lock:
-                results.append(outcome)
-
-    races.run_together(race_app, run, RACERS)
-    assert len(results) == RACERS
-    return results
+    return races.outcomes(app_config, act, RACERS, (admin.AdminError, invites.InviteError))
 
 
 def test_one_invite_joins_one_account_under_concurrent_sign_ups(db, app_config, team):
