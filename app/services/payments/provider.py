@@ -1,7 +1,6 @@
 """What every payment provider is, and the plain values the rest of the app sees.
 
-A provider (payments/stripe.py, payments/demo.py; a WeChat Pay or Alipay module
-later) turns its own API's objects into these values and nothing else leaves
+A provider (payments/stripe.py, wechat_pay.py, alipay.py, demo.py) turns its own API's objects into these values and nothing else leaves
 its module: the checkout speaks `Charge`, `Checkout`, `Outcome` and `Notice`.
 
 Providers are stateless and import no Flask: the configuration is a plain
@@ -20,6 +19,27 @@ Config = Mapping[str, Any]
 
 # What a provider says about a payment; orders.settle takes the same words.
 PAID, FAILED, EXPIRED, PENDING = "paid", "failed", "expired", "pending"
+
+# Where the payer is: the device decides how a wallet is paid (its "flow").
+WECHAT, PHONE, DESKTOP, KIOSK = "wechat", "phone", "desktop", "kiosk"
+DEVICES = (WECHAT, PHONE, DESKTOP, KIOSK)
+
+# The ways to pay ("flows"): a provider's hosted page (Stripe), WeChat Pay's JSAPI (the
+# JS bridge inside WeChat), H5 (a phone browser) and Native (a QR code to scan), Alipay's
+# WAP pay (a phone browser) and precreate (a QR code to scan).
+HOSTED, JSAPI, H5, NATIVE, WAP, PRECREATE = "hosted", "jsapi", "h5", "native", "wap", "precreate"
+QR_FLOWS = (NATIVE, PRECREATE)
+
+_PHONE_MARKERS = ("Mobi", "Android", "iPhone", "iPad", "HarmonyOS")
+
+
+def device_of(user_agent: str, kiosk: bool = False) -> str:
+    """The payer's device from its browser: WeChat's in-app browser says MicroMessenger/."""
+    if kiosk:
+        return KIOSK
+    if "MicroMessenger/" in user_agent:
+        return WECHAT
+    return PHONE if any(marker in user_agent for marker in _PHONE_MARKERS) else DESKTOP
 
 
 class PaymentError(Exception):
@@ -47,6 +67,20 @@ class Context:
     user_agent: str = ""  # the browser that starts the order (WeChat's in-app browser says MicroMessenger/)
     language: str = "en"
 
+    @property
+    def device(self) -> str:
+        return device_of(self.user_agent, self.kind == "kiosk")
+
+
+@dataclass(frozen=True)
+class Payer:
+    """Who is about to pay, where: the device picks the flow; WeChat Pay's H5 wants the payer's
+    address and its JSAPI the payer's openid (from WeChat's OAuth)."""
+
+    device: str = DESKTOP
+    client_ip: str = ""
+    openid: str = ""
+
 
 @dataclass(frozen=True)
 class Charge:
@@ -66,6 +100,9 @@ class Charge:
     return_url: str = ""
     cancel_url: str = ""
     pay_by: int = 0
+    notify_url: str = ""  # where the provider posts its notices (the wallets take it per payment)
+    flow: str = ""  # how it is paid (JSAPI, H5, NATIVE, WAP, PRECREATE; HOSTED for Stripe)
+    payer: Payer = Payer()
 
 
 @dataclass(frozen=True)
@@ -78,6 +115,8 @@ class Checkout:
     url: str | None = None
     page: str | None = None
     expires_at: int | None = None
+    qr: str | None = None  # a payment code to show as a QR code (WeChat Pay code_url, Alipay qr_code)
+    bridge: Mapping[str, str] | None = None  # WeChat JSAPI: getBrandWCPayRequest's parameters, signed
 
 
 @dataclass(frozen=True)
@@ -111,6 +150,9 @@ class PaymentProvider(ABC):
     moves_money: bool = True  # False only for the demo: the registry never offers it beside a real one
     required: tuple[str, ...] = ()
     optional: tuple[str, ...] = ()
+    # True: we name each payment (the wallets' out_trade_no, from `new_reference`) before opening it;
+    # False: the provider names it when it is created (Stripe's session id).
+    names_payments: bool = False
 
     # --- configuration -------------------------------------------------------
     def missing(self, config: Config) -> list[str]:
@@ -140,6 +182,18 @@ class PaymentProvider(ABC):
         """How well it suits an order (higher is better), or None when it cannot take it."""
         return 0
 
+    def flow(self, config: Config, payer: Payer) -> str | None:
+        """How this payer pays through this provider, or None when it cannot pay here."""
+        return HOSTED
+
+    def new_reference(self, order_id: str, flow: str) -> str:
+        """A fresh payment number for the order and flow (names_payments providers)."""
+        raise NotImplementedError
+
+    def flow_of(self, reference: str) -> str:
+        """The flow a payment was opened for (from its reference)."""
+        return HOSTED
+
     # --- paying --------------------------------------------------------------
     @abstractmethod
     def create(self, config: Config, charge: Charge) -> Checkout:
@@ -153,9 +207,20 @@ class PaymentProvider(ABC):
     def refund(self, config: Config, charge: Charge, payment_id: str | None = None) -> str:
         """Give the whole payment back (idempotent per order); the provider's refund id. Raises PaymentError."""
 
+    def close(self, config: Config, charge: Charge) -> None:
+        """Close the charge's open payment so it can no longer be paid (before the payer switches
+        to another provider or flow); idempotent. Raises PaymentError."""
+
     @abstractmethod
     def parse_notice(self, config: Config, headers: Mapping[str, str], body: bytes) -> Notice | None:
         """Verify a notice and read it; None for a kind that changes no order. Raises BadSignature."""
+
+    def notice_reply(self, accepted: bool) -> tuple[int, str, str]:
+        """What the notice endpoint answers (status, body, content type), as the provider expects:
+        `accepted` False for a notice that did not verify (the provider may send it again)."""
+        if accepted:
+            return 200, '{"received": true}', "application/json"
+        return 400, '{"error": {"code": "bad_signature", "message": "Signature did not verify."}}', "application/json"
 
 
 def header(headers: Mapping[str, str], name: str) -> str | None:
