@@ -24,6 +24,7 @@ seed: migrate
 	$(BIN)/flask seed-demo
 
 run: export CARBONDOT_ENV := development
+run: export FAKE_WALLETS ?= 1
 run: seed
 	$(BIN)/flask run --host $(HOST) --port $(PORT)
 

@@ -48,6 +48,26 @@ class Config:
     STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "")
     STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "")
     STRIPE_CHECKOUT_ORIGIN = os.environ.get("STRIPE_CHECKOUT_ORIGIN", "https://checkout.stripe.com")
+    # WeChat Pay API v3, direct merchant, platform public-key mode (docs/PAYMENTS.md). The AppSecret of the
+    # official account (WECHAT_APP_SECRET) is for JSAPI's OAuth only; without it WeChat's browser gets H5 instead.
+    WECHATPAY_MCHID = os.environ.get("WECHATPAY_MCHID", "")
+    WECHATPAY_APPID = os.environ.get("WECHATPAY_APPID", "")
+    WECHATPAY_APIV3_KEY = os.environ.get("WECHATPAY_APIV3_KEY", "")
+    WECHATPAY_PRIVATE_KEY = os.environ.get("WECHATPAY_PRIVATE_KEY", "")  # PEM text or a path to it
+    WECHATPAY_CERT_SERIAL = os.environ.get("WECHATPAY_CERT_SERIAL", "")
+    WECHATPAY_PUBLIC_KEY = os.environ.get("WECHATPAY_PUBLIC_KEY", "")  # PEM text or a path to it
+    WECHATPAY_PUBLIC_KEY_ID = os.environ.get("WECHATPAY_PUBLIC_KEY_ID", "")
+    WECHATPAY_API_BASE = os.environ.get("WECHATPAY_API_BASE", "")
+    WECHAT_APP_SECRET = os.environ.get("WECHAT_APP_SECRET", "")
+    WECHAT_OAUTH_BASE = os.environ.get("WECHAT_OAUTH_BASE", "")
+    WECHAT_API_BASE = os.environ.get("WECHAT_API_BASE", "")
+    # Alipay open platform, RSA2 (public-key mode).
+    ALIPAY_APP_ID = os.environ.get("ALIPAY_APP_ID", "")
+    ALIPAY_PRIVATE_KEY = os.environ.get("ALIPAY_PRIVATE_KEY", "")  # the app's private key: PEM text or a path
+    ALIPAY_PUBLIC_KEY = os.environ.get("ALIPAY_PUBLIC_KEY", "")  # Alipay's public key: PEM text or a path
+    ALIPAY_GATEWAY = os.environ.get("ALIPAY_GATEWAY", "")
+    # Development only: run local fakes of WeChat Pay and Alipay (app/fakes) and pay through them.
+    FAKE_WALLETS = os.environ.get("FAKE_WALLETS", "") == "1"
 
     # Holds sized to people (README "Holds and limits"). A checkout holds its credits this
     # long; opening a Stripe Checkout session extends the hold to the session's life (30+ min).
@@ -128,6 +148,7 @@ class DevelopmentConfig(Config):
 
 class TestingConfig(Config):
     TESTING = True
+    FAKE_WALLETS = False
     SECRET_KEY = "testing-secret"
     SQLALCHEMY_DATABASE_URI = database_url(os.environ.get("TEST_DATABASE_URL"), "sqlite://")
     WTF_CSRF_ENABLED = False
@@ -145,6 +166,7 @@ class TestingConfig(Config):
 
 
 class ProductionConfig(Config):
+    FAKE_WALLETS = False  # the fakes are never started in production, whatever the environment says
     SECURE_COOKIES = True
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
@@ -169,7 +191,8 @@ class ProductionConfig(Config):
         settings = {key: getattr(cls, key) for key in dir(cls) if key.isupper()}
         if not payments.takes_real_payments(settings) and not cls.DEMO_PAYMENTS:
             problems.append(
-                "a payment provider (STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET), or DEMO_PAYMENTS=1 to run "
+                "a payment provider (WeChat Pay's WECHATPAY_* keys, Alipay's ALIPAY_* keys, or Stripe's "
+                "STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET), or DEMO_PAYMENTS=1 to run "
                 "on purpose with demo payments that move no money (every page and certificate then says so)"
             )
         if cls.STRIPE_SECRET_KEY and not cls.STRIPE_WEBHOOK_SECRET:

@@ -37,6 +37,10 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
         else:
             config.check()
             app.config.from_object(config)
+        if app.config.get("FAKE_WALLETS"):
+            from . import fakes  # development only: ProductionConfig and TestingConfig turn it off
+
+            app.config.update(fakes.start(app.config))
         try:
             payments.check(app.config)  # a half-configured payment provider: say which keys are missing
         except payments.NotConfigured as exc:

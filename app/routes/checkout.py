@@ -3,14 +3,17 @@ confirmation. Only a confirmed payment fulfils; the return page only reads.
 The order's rules live in app/services/sales/checkout.py."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, jsonify, request, url_for
+from flask import Blueprint, Response, abort, current_app, jsonify, request, session, url_for
 from flask_babel import gettext as _
+from itsdangerous import BadData, URLSafeTimedSerializer
 
 from ..extensions import db, limiter
 from ..models import Order, Project, utcnow
 from ..services import payments
+from ..services.certificates import posters
+from ..services.payments import alipay, wechat_pay
 from ..services.sales import checkout, ledger, money, orders
-from ..web import checkout_settings, client_key, language, live_event, provider_notice
+from ..web import WECHAT_OPENID, checkout_settings, client_key, language, live_event, payer, provider_notice
 from ..web.calculator_form import calculate, calculator_url, page, retry_form
 from ..web.htmx import redirect_to, render
 from ..web.limits import per_venue, per_visitor
@@ -22,22 +25,120 @@ bp = Blueprint("checkout", __name__)
 
 @bp.get("/pay/<public_id>")
 def pay(public_id: str):
-    """The stable payment link (kiosk QR, API `payment_url`): to the order's payment page."""
+    """The stable payment link (kiosk QR, API `payment_url`): the ways to pay, best first. With one
+    way to pay, straight to it; on a desktop the best wallet's QR code is shown at once."""
     order = order_or_404(public_id)
-    if order.status != "pending" or order.hold_expires_at <= utcnow():
+    if not checkout.payable(order):
         return redirect_to(url_for("checkout.order_status", public_id=public_id))
+    who = payer()
+    options = checkout.payment_options(checkout_settings(), order, who)
+    if not options:
+        abort(404)
+    if len(options) == 1 and not options[0].qr:
+        return open_payment(order, options[0].name)
+    chosen = next((o for o in options if o.name == order.provider and order.payment_ref), options[0])
+    code = None
+    if chosen.qr:
+        try:
+            found = checkout.payment_link(db.session, checkout_settings(), order, who, chosen.name)
+        except payments.PaymentError:
+            return provider_down(order)
+        if found is None:
+            return redirect_to(url_for("checkout.order_status", public_id=public_id))
+        code = qr(found.qr or "")
+    return render("checkout/pay.html", order=_read(public_id), options=options, chosen=chosen, code=code,
+                  amount=money.format_money(order.amount_minor, order.currency))
+
+
+@bp.post("/pay/<public_id>/with/<provider>")
+def pay_with(public_id: str, provider: str):
+    """The payer's choice among the ways to pay (it closes a payment opened another way first)."""
+    order = order_or_404(public_id)
+    if not checkout.payable(order):
+        return redirect_to(url_for("checkout.order_status", public_id=public_id))
+    who = payer()
+    option = next((o for o in checkout.payment_options(checkout_settings(), order, who) if o.name == provider), None)
+    if option is None:
+        abort(404)
+    if option.flow == payments.JSAPI and not who.openid:  # WeChat's OAuth first: JSAPI pays as an openid
+        state = oauth_states().dumps(public_id)
+        return redirect_to(wechat_pay.oauth_url(payments.settings_from(current_app.config),
+                                                url_for("checkout.wechat_oauth", _external=True), state))
+    return open_payment(order, provider)
+
+
+@bp.get("/pay/wechat/oauth")
+def wechat_oauth():
+    """WeChat's OAuth comes back here with a code: the payer's openid, then the JSAPI payment."""
     try:
-        found = checkout.payment_link(db.session, checkout_settings(), order)
+        public_id = oauth_states().loads(request.args.get("state", ""), max_age=OAUTH_SECONDS)
+    except BadData:
+        abort(400, description=_("This payment link has expired. Go back and choose how to pay again."))
+    order = order_or_404(public_id)
+    try:
+        session[WECHAT_OPENID] = wechat_pay.openid(payments.settings_from(current_app.config),
+                                                   request.args.get("code", ""))
+    except payments.PaymentError:
+        current_app.logger.exception("WeChat OAuth failed for %s", public_id)
+        return provider_down(order)
+    return open_payment(order, wechat_pay.PROVIDER.name)
+
+
+OAUTH_SECONDS = 600
+
+
+def oauth_states() -> URLSafeTimedSerializer:
+    """The OAuth round trip's state names the order, signed: nobody else's order comes back."""
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="wechat-oauth")
+
+
+def open_payment(order: Order, provider: str):
+    """Open (or reopen) the order's payment through `provider` for this payer, and go to it."""
+    public_id = order.public_id
+    try:
+        found = checkout.payment_link(db.session, checkout_settings(), order, payer(), provider)
     except payments.Unavailable:
         abort(404)
     except payments.PaymentError:
-        current_app.logger.exception("Could not open a checkout for %s", public_id)
-        return render("checkout/status.html", block="status", status=502, order=order, expired=False,
-                      provider_down=True, retry_url=url_for("checkout.pay", public_id=public_id),
-                      amount=money.format_money(order.amount_minor, order.currency))
+        current_app.logger.exception("Could not open a %s payment for %s", provider, public_id)
+        return provider_down(order)
     if found is None:
         return redirect_to(url_for("checkout.order_status", public_id=public_id))
+    if found.bridge:
+        return render("checkout/pay.html", order=_read(public_id), bridge=found.bridge, options=[],
+                      amount=money.format_money(order.amount_minor, order.currency))
+    if found.qr:
+        return redirect_to(url_for("checkout.pay", public_id=public_id))  # the page shows the open code
     return redirect_to(found.url or url_for(found.page, public_id=public_id))
+
+
+@bp.get("/pay/<public_id>/watch")
+def watch(public_id: str):
+    """The pay page's live check while a code waits to be scanned: once the order is no longer
+    waiting, to its status page (then the certificate); meanwhile 204 (htmx swaps nothing)."""
+    order_or_404(public_id)
+    order = checkout.refresh_from_provider(db.session, checkout_settings(), public_id)
+    if order is not None and checkout.payable(order):
+        return "", 204
+    return redirect_to(url_for("checkout.order_status", public_id=public_id))
+
+
+def provider_down(order: Order):
+    return render("checkout/status.html", block="status", status=502, order=order, expired=False,
+                  provider_down=True, retry_url=url_for("checkout.pay", public_id=order.public_id),
+                  amount=money.format_money(order.amount_minor, order.currency))
+
+
+def _read(public_id: str) -> Order:
+    order = orders.by_public_id(db.session, public_id)
+    assert order is not None  # orders are never deleted
+    return order
+
+
+def qr(data: str) -> dict:
+    """A payment code as an inline SVG QR code (macros/qr.html)."""
+    path, size = posters.qr_svg_path(data)
+    return {"path": path, "size": size, "url": data}
 
 
 @bp.get("/pay/<public_id>/cancel")
@@ -47,6 +148,33 @@ def cancel(public_id: str):
     return render("checkout/status.html", block="status", order=order, expired=False, cancelled=True,
                   retry_url=url_for("checkout.pay", public_id=public_id),
                   amount=money.format_money(order.amount_minor, order.currency))
+
+
+@bp.post("/pay/wechat/notify")
+@provider_notice
+def wechat_notify():
+    """WeChat Pay's notices: signed with its platform key, the transaction encrypted (AES-256-GCM)."""
+    return wallet_notice(wechat_pay.PROVIDER)
+
+
+@bp.post("/pay/alipay/notify")
+@provider_notice
+def alipay_notify():
+    """Alipay's asynchronous notices: a form signed RSA2; it wants the word `success` back."""
+    return wallet_notice(alipay.PROVIDER)
+
+
+def wallet_notice(provider: payments.PaymentProvider):
+    try:
+        checkout.receive_notice(db.session, checkout_settings(), provider.name, request.headers, request.get_data())
+    except payments.Unavailable:
+        abort(404)
+    except payments.BadSignature as exc:
+        current_app.logger.warning("Refused a %s notice from %s: %s", provider.name, request.remote_addr, exc)
+        status, body, mimetype = provider.notice_reply(False)
+        return Response(body, status=status, mimetype=mimetype)
+    status, body, mimetype = provider.notice_reply(True)
+    return Response(body, status=status, mimetype=mimetype)
 
 
 @bp.post("/stripe/webhook")

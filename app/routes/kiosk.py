@@ -20,7 +20,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnava
 
 from ..extensions import csrf, db, limiter
 from ..models import Event, Order, Project
-from ..services import integers
+from ..services import integers, payments
 from ..services.certificates import posters
 from ..services.footprint import kiosk, places
 from ..services.live import boards
@@ -171,20 +171,56 @@ def order(slug: str):
 
 @bp.get("/kiosk/<slug>/handoff/<token>")
 def handoff(slug: str, token: str):
-    """"Pay on your phone": the order's QR code; it watches the order and celebrates once paid."""
+    """"Pay": a wallet's payment code to scan (WeChat Pay Native, Alipay precreate) where the server
+    takes wallets, and the order's phone link (card, a name on the board); it watches the order and
+    celebrates once paid."""
+    event, found = handoff_at(slug, token)
+    found = checkout.refresh_from_provider(db.session, checkout_settings(), found.public_id)
+    waiting = checkout.payable(found)
+    seen = "claimed" if found.handoff_claimed_at is not None else "open"
+    if htmx.is_htmx() and (not waiting or request.args.get("seen", seen) != seen):
+        response = htmx.client_redirect(request.full_path)
+        response.headers["HX-Refresh"] = "true"  # the celebration (or the lapse) is a page of its own
+        return response
+    if htmx.is_htmx():
+        return "", 204  # nothing changed: the codes on the screen stay as they are
+    return kiosk_page("kiosk/handoff.html", event, block="watch", order=found, waiting=waiting, token=token,
+                      seen=seen, idle=current_app.config["KIOSK_IDLE_SECONDS"] * (3 if waiting else 1),
+                      **handoff_codes(found, token))
+
+
+@bp.post("/kiosk/<slug>/handoff/<token>/with/<provider>")
+@csrf.exempt  # the kiosk keeps no cookie; the random token in the path is the capability
+def handoff_with(slug: str, token: str, provider: str):
+    """Show another wallet's code instead (the open one is closed first)."""
+    event, found = handoff_at(slug, token)
+    if checkout.payable(found) and found.handoff_claimed_at is None and provider in wallet_names(found):
+        try:
+            checkout.payment_link(db.session, checkout_settings(), found, KIOSK_PAYER, provider)
+        except payments.PaymentError:
+            current_app.logger.exception("Could not open a %s payment at the kiosk", provider)
+    return redirect_to(url_for("kiosk.handoff", slug=slug, token=token, **kiosk_lang_args(event)))
+
+
+KIOSK_PAYER = payments.Payer(device=payments.KIOSK)
+
+
+def handoff_at(slug: str, token: str) -> tuple[Event, Order]:
     event = live_event(slug)
     found = checkout.handoff_order(db.session, token)
     if found is None or found.event_id != event.id:
         abort(404)
-    found = checkout.refresh_from_provider(db.session, checkout_settings(), found.public_id)
-    waiting = checkout.payable(found)
-    if htmx.is_htmx() and not waiting:
-        response = htmx.client_redirect(request.full_path)
-        response.headers["HX-Refresh"] = "true"  # the celebration (or the lapse) is a page of its own
-        return response
-    return kiosk_page("kiosk/handoff.html", event, block="watch", order=found, waiting=waiting, token=token,
-                      idle=current_app.config["KIOSK_IDLE_SECONDS"] * (3 if waiting else 1),
-                      **handoff_codes(found, token))
+    return event, found
+
+
+def kiosk_lang_args(event: Event) -> dict:
+    lang = kiosk_language(event)
+    return {} if lang == event.language else {"lang": lang}
+
+
+def wallet_names(found: Order) -> list[str]:
+    """The wallets whose codes the kiosk can show for the order (best first)."""
+    return [o.name for o in checkout.payment_options(checkout_settings(), found, KIOSK_PAYER) if o.qr]
 
 
 def handoff_codes(found: Order, token: str) -> dict:
@@ -192,8 +228,20 @@ def handoff_codes(found: Order, token: str) -> dict:
         return {"certificate_qr": qr(public_url("certificates.show", token=found.certificate.token))}
     if found.handoff_claimed_at is not None:  # a phone has it: no code left to scan
         return {"claimed": True}
-    return {"phone_qr": qr(public_url("kiosk.phone", token=token)),
-            "amount": money.format_money(found.amount_minor, found.currency)}
+    codes = {"phone_qr": qr(public_url("kiosk.phone", token=token)),
+             "amount": money.format_money(found.amount_minor, found.currency)}
+    wallets = wallet_names(found)
+    if wallets and checkout.payable(found):
+        shown = found.provider if found.provider in wallets and found.payment_ref else wallets[0]
+        try:
+            opened = checkout.payment_link(db.session, checkout_settings(), found, KIOSK_PAYER, shown)
+        except payments.PaymentError:
+            current_app.logger.exception("Could not open a %s payment at the kiosk", shown)
+            opened = None
+        if opened is not None and opened.qr:
+            codes.update(wallet_qr=qr(opened.qr), wallet=payments.get(shown),
+                         other_wallets=[payments.get(name) for name in wallets if name != shown])
+    return codes
 
 
 # --------------------------------------------------------------------------

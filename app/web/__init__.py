@@ -8,7 +8,7 @@ import hmac
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from flask import Flask, abort, current_app, jsonify, request, url_for
+from flask import Flask, abort, current_app, jsonify, request, session, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -48,6 +48,16 @@ def provider_notice(view):
     own format, verified by the provider's module rather than by our JSON checks (validation.py)."""
     view.provider_notice = True
     return csrf.exempt(view)
+
+
+WECHAT_OPENID = "wechat_openid"  # the session key of the payer's openid (WeChat Pay JSAPI, after OAuth)
+
+
+def payer(kiosk: bool = False) -> payments.Payer:
+    """Who is paying from this request: the device (by the browser, or the kiosk's screen), the
+    address WeChat Pay's H5 checks, and the openid WeChat's OAuth gave this browser."""
+    return payments.Payer(device=payments.device_of(request.user_agent.string, kiosk),
+                          client_ip=request.remote_addr or "", openid=session.get(WECHAT_OPENID, ""))
 
 
 def checkout_settings() -> checkout.Settings:

@@ -2,7 +2,7 @@
 loopback so the official `stripe` library talks to it with real wire formats.
 
 Endpoints: POST /v1/checkout/sessions, GET /v1/checkout/sessions/<id>,
-POST /v1/refunds. Idempotency-Key replays return the first response, as Stripe
+POST /v1/checkout/sessions/<id>/expire, POST /v1/refunds. Idempotency-Key replays return the first response, as Stripe
 does. `event()` builds webhook payloads and `sign()` signs them with Stripe's
 scheme (t=<unix>,v1=HMAC-SHA256(secret, "<t>.<body>")).
 """
@@ -92,6 +92,15 @@ class FakeStripe:
                     "param": "payment_method_types",
                     "message": "Use allowed_payment_method_types or dynamic payment methods."}}
             return 200, self._create_session(params)
+        if method == "POST" and path.startswith("/v1/checkout/sessions/") and path.endswith("/expire"):
+            session = self.sessions.get(path.split("/")[-2])
+            if session is None:
+                return 404, {"error": {"type": "invalid_request_error", "message": "No such checkout.session"}}
+            if session["status"] != "open":  # Stripe: only an open session can be expired
+                return 400, {"error": {"type": "invalid_request_error",
+                                       "message": f"This Checkout Session is {session['status']}."}}
+            session.update(status="expired", url=None)
+            return 200, session
         if method == "GET" and path.startswith("/v1/checkout/sessions/"):
             session = self.sessions.get(path.rsplit("/", 1)[1])
             if session is None:

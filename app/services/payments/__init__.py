@@ -11,12 +11,26 @@ in PROVIDERS, and a route that hands its notices to checkout.receive_notice.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from . import demo, stripe
 from .provider import (
+    DESKTOP,
+    DEVICES,
     EXPIRED,
     FAILED,
+    H5,
+    HOSTED,
+    JSAPI,
+    KIOSK,
+    NATIVE,
     PAID,
     PENDING,
+    PHONE,
+    PRECREATE,
+    QR_FLOWS,
+    WAP,
+    WECHAT,
     BadSignature,
     Charge,
     Checkout,
@@ -25,15 +39,19 @@ from .provider import (
     NotConfigured,
     Notice,
     Outcome,
+    Payer,
     PaymentError,
     PaymentProvider,
     Unavailable,
+    device_of,
 )
 
 __all__ = [
-    "EXPIRED", "FAILED", "PAID", "PENDING", "PROVIDERS", "BadSignature", "Charge", "Checkout", "Config", "Context",
-    "Notice", "NotConfigured", "Outcome", "PaymentError", "PaymentProvider", "Unavailable", "available", "check",
-    "choose", "config_keys", "form_origins", "get", "is_available", "settings_from", "takes_real_payments",
+    "DESKTOP", "DEVICES", "EXPIRED", "FAILED", "H5", "HOSTED", "JSAPI", "KIOSK", "NATIVE", "PAID", "PENDING", "PHONE",
+    "PRECREATE", "PROVIDERS", "QR_FLOWS", "WAP", "WECHAT", "BadSignature", "Charge", "Checkout", "Config", "Context",
+    "Notice", "NotConfigured", "Option", "Outcome", "Payer", "PaymentError", "PaymentProvider", "Unavailable",
+    "available", "check", "choose", "config_keys", "device_of", "form_origins", "get", "is_available", "options",
+    "settings_from", "takes_real_payments",
 ]
 
 # In order of preference when two suit an order equally well.
@@ -99,6 +117,35 @@ def choose(context: Context, config: Config) -> PaymentProvider:
     if best is None:
         raise Unavailable(f"no payment provider takes {context.currency} orders here")
     return best
+
+
+@dataclass(frozen=True)
+class Option:
+    """One way to pay offered to a payer: a provider and the flow it pays this payer by."""
+
+    provider: PaymentProvider
+    flow: str
+
+    @property
+    def name(self) -> str:
+        return self.provider.name
+
+    @property
+    def qr(self) -> bool:
+        return self.flow in QR_FLOWS
+
+
+def options(config: Config, currency: str, payer: Payer) -> list[Option]:
+    """Every way this payer can pay an order in `currency` on this server, best first (ties by
+    PROVIDERS order): the buttons a visitor switches between."""
+    context = Context(currency=currency, kind="kiosk" if payer.device == KIOSK else "visitor",
+                      payer_device=payer.device)
+    ranked = []
+    for index, provider in enumerate(available(config)):
+        score, flow = provider.score(context), provider.flow(config, payer)
+        if score is not None and flow is not None:
+            ranked.append((-score, index, Option(provider, flow)))
+    return [option for *_, option in sorted(ranked, key=lambda row: row[:2])]
 
 
 def form_origins(config: Config) -> list[str]:

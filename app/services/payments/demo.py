@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 
+from ..languages import N_
 from .provider import FAILED, PAID, PENDING, Charge, Checkout, Config, Notice, Outcome, PaymentProvider
 
 OUTCOMES = (PAID, FAILED)
@@ -23,6 +24,7 @@ def notice_body(order_id: str, outcome: str) -> bytes:
 class DemoProvider(PaymentProvider):
     name = "demo"
     title = "Demo"
+    label = N_("Demo payment")
     moves_money = False
 
     def create(self, config: Config, charge: Charge) -> Checkout:

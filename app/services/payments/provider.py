@@ -1,7 +1,8 @@
 """What every payment provider is, and the plain values the rest of the app sees.
 
-A provider (payments/stripe.py, wechat_pay.py, alipay.py, demo.py) turns its own API's objects into these values and nothing else leaves
-its module: the checkout speaks `Charge`, `Checkout`, `Outcome` and `Notice`.
+A provider (payments/stripe.py, wechat_pay.py, alipay.py, demo.py) turns its own
+API's objects into these values and nothing else leaves its module: the checkout
+speaks `Charge`, `Checkout`, `Outcome` and `Notice`.
 
 Providers are stateless and import no Flask: the configuration is a plain
 mapping of config keys (STRIPE_SECRET_KEY, ...) passed to every call, and
@@ -66,10 +67,11 @@ class Context:
     kind: str = "visitor"  # visitor, operations, api, kiosk (a kiosk order is paid on the visitor's own phone)
     user_agent: str = ""  # the browser that starts the order (WeChat's in-app browser says MicroMessenger/)
     language: str = "en"
+    payer_device: str = ""  # known already (a payer choosing among the options): it wins over the browser's
 
     @property
     def device(self) -> str:
-        return device_of(self.user_agent, self.kind == "kiosk")
+        return self.payer_device or device_of(self.user_agent, self.kind == "kiosk")
 
 
 @dataclass(frozen=True)
@@ -147,6 +149,7 @@ class PaymentProvider(ABC):
 
     name: str
     title: str  # for operators and logs
+    label: str = ""  # what the payer's button says (a gettext message, marked N_; translated by the page)
     moves_money: bool = True  # False only for the demo: the registry never offers it beside a real one
     required: tuple[str, ...] = ()
     optional: tuple[str, ...] = ()
@@ -210,6 +213,7 @@ class PaymentProvider(ABC):
     def close(self, config: Config, charge: Charge) -> None:
         """Close the charge's open payment so it can no longer be paid (before the payer switches
         to another provider or flow); idempotent. Raises PaymentError."""
+        return None  # the demo's page keeps nothing open
 
     @abstractmethod
     def parse_notice(self, config: Config, headers: Mapping[str, str], body: bytes) -> Notice | None:

@@ -18,6 +18,7 @@ import stripe
 if TYPE_CHECKING:
     from stripe.params.checkout import SessionCreateParams
 
+from ..languages import N_
 from .provider import (
     EXPIRED,
     FAILED,
@@ -95,6 +96,7 @@ def outcome(obj, status: str | None = None) -> Outcome:
 class StripeProvider(PaymentProvider):
     name = "stripe"
     title = "Stripe"
+    label = N_("Card")
     required = ("STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET")
     optional = ("STRIPE_API_BASE", "STRIPE_CHECKOUT_ORIGIN")
 
@@ -147,6 +149,18 @@ class StripeProvider(PaymentProvider):
             return Outcome(status=PENDING, order_id=charge.order_id)  # no session opened yet
         try:
             return outcome(client(config).v1.checkout.sessions.retrieve(charge.reference))
+        except stripe.StripeError as exc:
+            raise PaymentError(str(exc)) from exc
+
+    def close(self, config: Config, charge: Charge) -> None:
+        """Expire the open Checkout Session (the payer chose a wallet instead); one that is
+        already complete or expired is left as it is (the caller looks it up next)."""
+        if not charge.reference:
+            return
+        try:
+            session = client(config).v1.checkout.sessions.retrieve(charge.reference)
+            if session["status"] == "open":
+                client(config).v1.checkout.sessions.expire(charge.reference)
         except stripe.StripeError as exc:
             raise PaymentError(str(exc)) from exc
 

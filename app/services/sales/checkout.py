@@ -318,15 +318,131 @@ def _read_again(session: Session, public_id: str) -> Order:
     return order
 
 
-def payment_link(session: Session, settings: Settings, order: Order) -> payments.Checkout | None:
-    """Where the payer pays the order through its provider (a provider's page, or one of ours),
-    opened once (idempotent per order); None when the order cannot be paid any more (show its
-    status instead).
+# Where each wallet posts its notices (the routes' endpoints; the payment reaches us by that URL).
+NOTICE_ENDPOINTS = {"wechat_pay": "checkout.wechat_notify", "alipay": "checkout.alipay_notify"}
 
-    Raises payments.Unavailable when this server does not take that provider's payments, and
-    payments.PaymentError when the provider cannot be reached.
+
+def payment_options(settings: Settings, order: Order, payer: payments.Payer) -> list[payments.Option]:
+    """The ways this payer can pay the order here, best first: the buttons they switch between."""
+    return payments.options(settings.payment_config, order.currency, payer)
+
+
+def payment_link(session: Session, settings: Settings, order: Order, payer: payments.Payer | None = None,
+                 provider_name: str | None = None) -> payments.Checkout | None:
+    """Where the payer pays the order (a provider's page, a QR code, WeChat's JS bridge, or one of
+    our pages), through `provider_name` (the payer's choice) or else the order's own provider;
+    opened once (idempotent per order and flow). None when the order cannot be paid any more
+    (show its status instead).
+
+    Switching to another provider or flow first closes the open payment (so no order is ever
+    payable twice), and settles the order instead when that payment was made meanwhile.
+
+    Raises payments.Unavailable when this server does not take that provider's payments (or not for
+    this payer), and payments.PaymentError when a provider cannot be reached.
     """
-    provider = provider_of(settings, order)
+    payer = payer or payments.Payer()
+    provider = payments.get(provider_name or order.provider)
+    if not payments.is_available(provider.name, settings.payment_config):
+        raise payments.Unavailable(f"this server does not take {provider.name} payments")
+    flow = provider.flow(settings.payment_config, payer)
+    if flow is None:
+        raise payments.Unavailable(f"{provider.name} cannot take this payer's payment")
+    public_id = order.public_id
+    for _attempt in range(3):  # another request may switch or open it at the same moment: read again
+        order = _read_again(session, public_id)
+        if not payable(order):
+            return None
+        if order.payment_ref and (order.provider != provider.name or
+                                  payments.get(order.provider).flow_of(order.payment_ref) != flow):
+            if not _close_open_payment(session, settings, order):
+                return None  # it was paid (or ended) meanwhile: the status page says which
+            continue
+        if order.provider != provider.name and not _swap(session, order, provider=provider.name):
+            continue
+        if provider.names_payments:
+            return _open_named(session, settings, provider, flow, payer, order)
+        return _open_hosted(session, settings, provider, order)
+    raise payments.PaymentError(f"order {public_id} kept changing while its payment was opened")
+
+
+def _swap(session: Session, order: Order, **values) -> bool:
+    """Change the order's provider or payment reference only if nobody else did since it was read
+    (one statement decides between two requests); committed."""
+    done = cast(CursorResult[Any], session.execute(
+        update(Order).where(Order.id == order.id, Order.status == "pending",
+                            Order.provider == order.provider, _same_ref(order.payment_ref))
+        .values(**values)
+    )).rowcount
+    session.commit()
+    return bool(done)
+
+
+def _same_ref(ref: str | None):
+    return Order.payment_ref.is_(None) if ref is None else Order.payment_ref == ref
+
+
+def _close_open_payment(session: Session, settings: Settings, order: Order) -> bool:
+    """Close the order's open payment before it is paid another way; False when that payment
+    was made (the order is then settled with it) or the order ended meanwhile."""
+    old = payments.get(order.provider)
+    charge = _charge(order)
+    session.commit()
+    if payments.is_available(old.name, settings.payment_config):
+        old.close(settings.payment_config, charge)
+        found = old.lookup(settings.payment_config, charge)
+        if found.status == payments.PAID:
+            apply_outcome(session, settings, _read_again(session, charge.order_id), found)
+            return False
+    order = _read_again(session, charge.order_id)
+    _swap(session, order, payment_ref=None)
+    return payable(_read_again(session, charge.order_id))
+
+
+def _described(settings: Settings, order: Order, charge: payments.Charge) -> payments.Charge:
+    """The charge as the payer reads it on the provider's page, with our return addresses."""
+    t = settings.translate
+    public_id = order.public_id
+    return replace(
+        charge,
+        title=t("Carbon credits: %(t)s CO₂e from %(project)s", t=f"{order.credits_kg / 1000:g} t",
+                project=order.project.name),
+        description=t("Retired for you at %(event)s", event=order.event.name),
+        return_url=settings.public_url("checkout.order_status", public_id=public_id),
+        cancel_url=settings.public_url("checkout.cancel", public_id=public_id),
+    )
+
+
+def _open_named(session: Session, settings: Settings, provider: payments.PaymentProvider, flow: str,
+                payer: payments.Payer, order: Order) -> payments.Checkout | None:
+    """A wallet payment: we name it (out_trade_no) and keep the name on the order before the
+    provider hears of it, so two requests open one payment; the provider gives back the same
+    payment for the same name and parameters. Open until the hold lapses."""
+    if not order.payment_ref:
+        reference = provider.new_reference(order.public_id, flow)
+        if not _swap(session, order, payment_ref=reference):
+            order = _read_again(session, order.public_id)
+            if order.payment_ref is None or order.provider != provider.name:
+                raise payments.PaymentError(f"order {order.public_id} changed while its payment was opened")
+        order = _read_again(session, order.public_id)
+    else:  # opened before: it may be paid already
+        charge = _charge(order)
+        session.commit()
+        found = provider.lookup(settings.payment_config, charge)
+        if found.status != payments.PENDING:
+            apply_outcome(session, settings, _read_again(session, charge.order_id), found)
+            return None
+        order = _read_again(session, charge.order_id)
+    hold_end = order.hold_expires_at.replace(tzinfo=dt.UTC).timestamp()
+    charge = replace(_described(settings, order, _charge(order)), flow=flow, payer=payer,
+                     notify_url=settings.public_url(NOTICE_ENDPOINTS[provider.name]),
+                     pay_by=max(int(hold_end), int(time.time()) + 60))
+    session.commit()
+    return provider.create(settings.payment_config, charge)
+
+
+def _open_hosted(session: Session, settings: Settings, provider: payments.PaymentProvider,
+                 order: Order) -> payments.Checkout | None:
+    """A payment the provider names (a Stripe Checkout Session), or one of our pages (the demo's)."""
     public_id = order.public_id
     if order.payment_ref:
         charge = _charge(order)
@@ -337,16 +453,8 @@ def payment_link(session: Session, settings: Settings, order: Order) -> payments
             return payments.Checkout(reference=found.reference, url=found.url)
         apply_outcome(session, settings, order, found)
         return None
-    t = settings.translate
-    charge = replace(
-        _charge(order),
-        title=t("Carbon credits: %(t)s CO₂e from %(project)s", t=f"{order.credits_kg / 1000:g} t",
-                project=order.project.name),
-        description=t("Retired for you at %(event)s", event=order.event.name),
-        return_url=settings.public_url("checkout.order_status", public_id=public_id),
-        cancel_url=settings.public_url("checkout.cancel", public_id=public_id),
-        pay_by=int(time.time()) + settings.hold_minutes * 60,
-    )
+    charge = replace(_described(settings, order, _charge(order)),
+                     pay_by=int(time.time()) + settings.hold_minutes * 60)
     session.commit()
     created = provider.create(settings.payment_config, charge)
     if created.reference is None and created.expires_at is None:
@@ -409,15 +517,24 @@ def receive_notice(session: Session, settings: Settings, provider_name: str, hea
     notice = provider.parse_notice(settings.payment_config, headers, body)
     if notice is None:
         return None
-    order = orders.by_public_id(session, notice.outcome.order_id or "")
+    order = (orders.by_public_id(session, notice.outcome.order_id) if notice.outcome.order_id
+             else _by_payment(session, notice.outcome.reference))
     if order is None:
-        log.warning("Notice %s for unknown order %s", notice.id, notice.outcome.order_id)
+        log.warning("Notice %s for unknown order %s (payment %s)", notice.id, notice.outcome.order_id,
+                    notice.outcome.reference)
         return None
     if order.provider != provider.name:
         log.error("A %s notice (%s) for order %s, which pays through %s: ignored", provider.name, notice.id,
                   order.public_id, order.provider)
         return None
     return apply_outcome(session, settings, order, notice.outcome)
+
+
+def _by_payment(session: Session, reference: str | None) -> Order | None:
+    """The order whose open payment is `reference` (a wallet names its notices by our payment number)."""
+    if not reference:
+        return None
+    return session.execute(select(Order).where(Order.payment_ref == reference)).scalar_one_or_none()
 
 
 def refresh_from_provider(session: Session, settings: Settings, public_id: str) -> Order | None:
