@@ -19,12 +19,13 @@ from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, urlencode, urlsplit
 
 import requests
 from cryptography.hazmat.primitives import serialization
 from wechatpayv3 import WeChatPay, WeChatPayType
 
+from ..languages import N_
 from .provider import (
     DESKTOP,
     EXPIRED,
@@ -51,6 +52,7 @@ from .provider import (
 )
 
 API_BASE = "https://api.mch.weixin.qq.com"
+H5_ORIGIN = "https://wx.tenpay.com"  # where an h5_url leads
 OAUTH_BASE = "https://open.weixin.qq.com"
 WECHAT_API_BASE = "https://api.weixin.qq.com"
 TIMEOUT = (5, 20)  # connect, read (seconds): the SDK has none by default
@@ -70,6 +72,11 @@ STATES = {"SUCCESS": PAID, "REFUND": PAID, "NOTPAY": PENDING, "USERPAYING": PEND
 CLOSE_OK = frozenset({"ORDER_NOT_EXIST", "RESOURCE_NOT_EXISTS", "ORDER_CLOSED", "ORDERPAID"})
 NOTICE_HEADERS = ("Wechatpay-Signature", "Wechatpay-Timestamp", "Wechatpay-Nonce", "Wechatpay-Serial",
                   "Wechatpay-Signature-Type")
+
+
+def origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 def pem(value: str) -> str:
@@ -168,10 +175,16 @@ def _outcome(charge: Charge, data: dict) -> Outcome:
 class WeChatPayProvider(PaymentProvider):
     name = "wechat_pay"
     title = "WeChat Pay"
+    label = N_("WeChat Pay")
     required = ("WECHATPAY_MCHID", "WECHATPAY_APPID", "WECHATPAY_APIV3_KEY", "WECHATPAY_PRIVATE_KEY",
                 "WECHATPAY_CERT_SERIAL", "WECHATPAY_PUBLIC_KEY", "WECHATPAY_PUBLIC_KEY_ID")
     optional = ("WECHATPAY_API_BASE", "WECHAT_APP_SECRET", "WECHAT_OAUTH_BASE", "WECHAT_API_BASE")
     names_payments = True
+
+    def form_origins(self, config: Config) -> tuple[str, ...]:
+        # The pay buttons are forms whose answer redirects to WeChat: its H5 page and its OAuth.
+        h5 = origin(config["WECHATPAY_API_BASE"]) if config.get("WECHATPAY_API_BASE") else H5_ORIGIN
+        return h5, origin(config.get("WECHAT_OAUTH_BASE") or OAUTH_BASE)
 
     # --- choosing ------------------------------------------------------------
     def score(self, context: Context) -> int | None:
