@@ -296,7 +296,7 @@ class Order(db.Model):
     refund_ref: Mapped[str | None] = mapped_column(String(255))
     # Who holds credits, for the per-client share (checkout.client_key): a hash, never an address.
     client_key: Mapped[str | None] = mapped_column(String(64), index=True)
-    # A kiosk order's phone handoff (checkout.start_at_kiosk): the SHA-256 of the random token in
+    # A kiosk order's phone handoff (handoff.start_at_kiosk): the SHA-256 of the random token in
     # the kiosk's QR code (never the token), and when the first phone claimed the order.
     handoff_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     handoff_claimed_at: Mapped[dt.datetime | None]
@@ -321,6 +321,23 @@ class Order(db.Model):
         Index("ix_order_project_status", "project_id", "status"),
         Index("ix_order_event_status", "event_id", "status"),
     )
+
+
+class PaymentAttempt(db.Model):
+    """Every payment opened for an order (a payer may switch wallets, closing the last one), so a
+    payment made through one the order has left is still recognised: it pays the order if it is
+    still waiting, and is refunded through its provider otherwise (app/services/sales/checkout.py)."""
+
+    __tablename__ = "payment_attempt"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), index=True)
+    provider: Mapped[str] = mapped_column(String(20))
+    reference: Mapped[str] = mapped_column(String(255), unique=True)  # the provider's (or our) payment number
+    refund_ref: Mapped[str | None] = mapped_column(String(255))  # a payment made after the order was settled
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    order: Mapped[Order] = relationship()
 
 
 class Retirement(db.Model):

@@ -12,7 +12,7 @@ from ..models import Order, Project, utcnow
 from ..services import payments
 from ..services.certificates import posters
 from ..services.payments import alipay, wechat_pay
-from ..services.sales import checkout, ledger, money, orders
+from ..services.sales import checkout, ledger, money, orders, paying
 from ..web import WECHAT_OPENID, checkout_settings, client_key, language, live_event, payer, provider_notice
 from ..web.calculator_form import calculate, calculator_url, page, retry_form
 from ..web.htmx import redirect_to, render
@@ -31,8 +31,8 @@ def pay(public_id: str):
     if not checkout.payable(order):
         return redirect_to(url_for("checkout.order_status", public_id=public_id))
     who = payer()
-    options = checkout.payment_options(checkout_settings(), order, who)
-    if not options:
+    options = paying.payment_options(checkout_settings(), order, who)
+    if not options or not payments.is_available(order.provider, current_app.config):
         abort(404)
     if len(options) == 1 and not options[0].qr:
         return open_payment(order, options[0].name)
@@ -40,7 +40,7 @@ def pay(public_id: str):
     code = None
     if chosen.qr:
         try:
-            found = checkout.payment_link(db.session, checkout_settings(), order, who, chosen.name)
+            found = paying.payment_link(db.session, checkout_settings(), order, who, chosen.name)
         except payments.PaymentError:
             return provider_down(order)
         if found is None:
@@ -57,7 +57,7 @@ def pay_with(public_id: str, provider: str):
     if not checkout.payable(order):
         return redirect_to(url_for("checkout.order_status", public_id=public_id))
     who = payer()
-    option = next((o for o in checkout.payment_options(checkout_settings(), order, who) if o.name == provider), None)
+    option = next((o for o in paying.payment_options(checkout_settings(), order, who) if o.name == provider), None)
     if option is None:
         abort(404)
     if option.flow == payments.JSAPI and not who.openid:  # WeChat's OAuth first: JSAPI pays as an openid
@@ -96,7 +96,7 @@ def open_payment(order: Order, provider: str):
     """Open (or reopen) the order's payment through `provider` for this payer, and go to it."""
     public_id = order.public_id
     try:
-        found = checkout.payment_link(db.session, checkout_settings(), order, payer(), provider)
+        found = paying.payment_link(db.session, checkout_settings(), order, payer(), provider)
     except payments.Unavailable:
         abort(404)
     except payments.PaymentError:
@@ -167,8 +167,9 @@ def alipay_notify():
 def wallet_notice(provider: payments.PaymentProvider):
     try:
         checkout.receive_notice(db.session, checkout_settings(), provider.name, request.headers, request.get_data())
-    except payments.Unavailable:
-        abort(404)
+    except payments.Unavailable:  # a machine asks: a JSON answer, not the visitor's error page
+        return jsonify(error={"code": "not_found", "message": f"This server does not take {provider.title} "
+                                                              "payments."}), 404
     except payments.BadSignature as exc:
         current_app.logger.warning("Refused a %s notice from %s: %s", provider.name, request.remote_addr, exc)
         status, body, mimetype = provider.notice_reply(False)

@@ -1,7 +1,7 @@
 """The venue kiosk: a shared touch screen that keeps nothing. Its home shows the
 event's live totals and board; a finger-first calculator starts the order through
 the checkout service; the handoff page hands the order to the visitor's own phone
-(a QR code of a random single-use link, checkout.start_at_kiosk) and celebrates once it is paid.
+(a QR code of a random single-use link, handoffs.start_at_kiosk) and celebrates once it is paid.
 
 The kiosk sets no cookie (no session, no CSRF token, no participant, no language
 cookie): its form posts are exempt from CSRF like the JSON API and rate limited
@@ -24,7 +24,8 @@ from ..services import integers, payments
 from ..services.certificates import posters
 from ..services.footprint import kiosk, places
 from ..services.live import boards
-from ..services.sales import checkout, ledger, money, orders
+from ..services.sales import checkout, ledger, money, orders, paying
+from ..services.sales import handoff as handoffs  # the view named handoff is the kiosk page
 from ..web import checkout_settings, client_key, htmx, i18n, live_event, outage, public_url
 from ..web.calculator_form import quote_for
 from ..web.forms import error_message
@@ -155,10 +156,10 @@ def order(slug: str):
     project_id = integers.id_or_none(request.form.get("project"))
     project = db.session.get(Project, project_id) if project_id else None
     req = checkout.OrderRequest(kind="kiosk", event=event, project=project, quote=context["quote"],
-                                participant=checkout.kiosk_participant(db.session), language=kiosk_language(event),
+                                participant=handoffs.kiosk_participant(db.session), language=kiosk_language(event),
                                 client_key=client_key(), user_agent=request.user_agent.string)
     try:
-        started = checkout.start_at_kiosk(db.session, checkout_settings(), req)
+        started = handoffs.start_at_kiosk(db.session, checkout_settings(), req)
     except (checkout.NothingToBuy, checkout.NoProject):  # nothing chosen yet, or no such project
         return kiosk_page("kiosk/calculate.html", event, status=422, query="", found=[], keys=KEYS,
                           searching=False, **context)
@@ -196,7 +197,7 @@ def handoff_with(slug: str, token: str, provider: str):
     event, found = handoff_at(slug, token)
     if checkout.payable(found) and found.handoff_claimed_at is None and provider in wallet_names(found):
         try:
-            checkout.payment_link(db.session, checkout_settings(), found, KIOSK_PAYER, provider)
+            paying.payment_link(db.session, checkout_settings(), found, KIOSK_PAYER, provider)
         except payments.PaymentError:
             current_app.logger.exception("Could not open a %s payment at the kiosk", provider)
     return redirect_to(url_for("kiosk.handoff", slug=slug, token=token, **kiosk_lang_args(event)))
@@ -207,7 +208,7 @@ KIOSK_PAYER = payments.Payer(device=payments.KIOSK)
 
 def handoff_at(slug: str, token: str) -> tuple[Event, Order]:
     event = live_event(slug)
-    found = checkout.handoff_order(db.session, token)
+    found = handoffs.handoff_order(db.session, token)
     if found is None or found.event_id != event.id:
         abort(404)
     return event, found
@@ -220,7 +221,7 @@ def kiosk_lang_args(event: Event) -> dict:
 
 def wallet_names(found: Order) -> list[str]:
     """The wallets whose codes the kiosk can show for the order (best first)."""
-    return [o.name for o in checkout.payment_options(checkout_settings(), found, KIOSK_PAYER) if o.qr]
+    return [o.name for o in paying.payment_options(checkout_settings(), found, KIOSK_PAYER) if o.qr]
 
 
 def handoff_codes(found: Order, token: str) -> dict:
@@ -234,7 +235,7 @@ def handoff_codes(found: Order, token: str) -> dict:
     if wallets and checkout.payable(found):
         shown = found.provider if found.provider in wallets and found.payment_ref else wallets[0]
         try:
-            opened = checkout.payment_link(db.session, checkout_settings(), found, KIOSK_PAYER, shown)
+            opened = paying.payment_link(db.session, checkout_settings(), found, KIOSK_PAYER, shown)
         except payments.PaymentError:
             current_app.logger.exception("Could not open a %s payment at the kiosk", shown)
             opened = None
@@ -249,7 +250,7 @@ def handoff_codes(found: Order, token: str) -> dict:
 # --------------------------------------------------------------------------
 
 def handoff_or_404(token: str) -> Order:
-    found = checkout.handoff_order(db.session, token)
+    found = handoffs.handoff_order(db.session, token)
     if found is None:
         abort(404)
     return found
@@ -274,7 +275,7 @@ def phone_page(found: Order, state: str, errors: dict | None = None, status: int
 def phone(token: str):
     """The kiosk order on the visitor's phone: add a name and consent, then pay."""
     found = handoff_or_404(token)
-    state = checkout.handoff_state(found, this_phone())
+    state = handoffs.handoff_state(found, this_phone())
     if state == "paid" and found.participant_id == this_phone():
         return redirect_to(url_for("checkout.order_status", public_id=found.public_id))  # the payer's own order
     return phone_page(found, state)
@@ -285,7 +286,7 @@ def phone_claim(token: str):
     """Keep the name and consent, claim the order for this phone (adopt its participant), go to pay."""
     found = handoff_or_404(token)
     try:
-        checkout.claim_handoff(db.session, found, phone_participant_id=this_phone(),
+        handoffs.claim_handoff(db.session, found, phone_participant_id=this_phone(),
                                display_name=request.form.get("display_name"),
                                organization=request.form.get("organization"),
                                show_on_board=request.form.get("show_on_board") == "on")

@@ -15,6 +15,8 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from tests.routes.test_openapi import SITE_PATHS
+
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 EXAMPLES = 25
 
@@ -47,9 +49,12 @@ def test_every_operation_survives_schemathesis(app, db, make_event, make_project
     project = make_project()
     make_order(event=event, project=project, kg=5, name="Ann", show=True)
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
-    operations = [result.ok() for result in schema.get_all_operations()]
+    # The providers' notice paths are served at the site's root (their own `servers`), which schemathesis's
+    # WSGI transport does not follow; tests/routes/test_wallets.py sends them forged and broken notices.
+    operations = [op for op in (result.ok() for result in schema.get_all_operations())
+                  if op.path not in SITE_PATHS]
     spec = client_spec(app)
     documented = sum(1 for path, item in spec["paths"].items() if path != "/openapi.json"  # the spec itself
-                     for method in item if method in ("get", "post"))
+                     and path not in SITE_PATHS for method in item if method in ("get", "post"))
     assert len(operations) == documented >= 13  # every documented operation, the register's too
     assert [failure for operation in operations for failure in fuzz(operation)] == []

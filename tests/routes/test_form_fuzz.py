@@ -216,13 +216,13 @@ KIOSK = {"mode": ("flight", "rail_hsr"), "from": ("beijing-cn", "PEK"), "return"
 
 
 def test_the_kiosk_forms_never_fail_on_input(app, client, db, forum):
-    from app.services.sales import checkout
+    from app.services.sales import checkout, handoff
 
     event, project = forum
-    started = checkout.start_at_kiosk(
+    started = handoff.start_at_kiosk(
         db.session, checkout.Settings(hold_minutes=30, fee_percent=10, max_kg=1_000_000),
         checkout.OrderRequest(kind="kiosk", event=event, project=project,
-                              participant=checkout.kiosk_participant(db.session), kg=120))
+                              participant=handoff.kiosk_participant(db.session), kg=120))
     db.session.commit()
     phone = f"/k/{started.handoff_token}"
     claim = {"display_name": ("Ann",), "organization": ("Acme",), "show_on_board": ("on",)}

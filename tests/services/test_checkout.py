@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from app.models import Certificate, Footprint, Order, Participant, utcnow
 from app.services import footprint, payments
 from app.services.live import boards
-from app.services.sales import checkout, ledger, orders
+from app.services.sales import checkout, ledger, orders, paying
 from tests.fakes.stripe_api import FakeStripe, sign
 
 # Test projects hold 10,000 kg or less: the share rule (5 % by default) has its own tests in test_holds.py.
@@ -126,12 +126,12 @@ def test_payment_link_is_created_once_and_notices_settle(db, make_event, make_pr
     fake, settings = stripe_settings
     order = checkout.start(db.session, settings, request_value(db, make_event(), make_project()))
     assert order.provider == "stripe"
-    link = checkout.payment_link(db.session, settings, order)
+    link = paying.payment_link(db.session, settings, order)
     order = orders.by_public_id(db.session, order.public_id)
     session = fake.sessions[order.payment_ref]
     assert (link.url, link.reference) == (session["url"], order.payment_ref)
     assert session["success_url"] == f"https://example.test/checkout.order_status/{order.public_id}"
-    assert checkout.payment_link(db.session, settings, order).url == link.url and len(fake.sessions) == 1
+    assert paying.payment_link(db.session, settings, order).url == link.url and len(fake.sessions) == 1
     fake.pay(order.payment_ref)
     assert checkout.receive_notice(db.session, settings, "stripe", *notice(
         fake, "checkout.session.completed", order.payment_ref, amount_total=1)) == "pending"  # wrong amount
@@ -162,7 +162,7 @@ def test_outcomes_for_another_payment_or_amount_change_nothing(db, make_event, m
 def test_refresh_from_provider_settles_a_paid_session(db, make_event, make_project, stripe_settings):
     fake, settings = stripe_settings
     order = checkout.start(db.session, settings, request_value(db, make_event(), make_project()))
-    checkout.payment_link(db.session, settings, order)
+    paying.payment_link(db.session, settings, order)
     order = orders.by_public_id(db.session, order.public_id)
     assert checkout.refresh_from_provider(db.session, settings, order.public_id).status == "pending"
     fake.pay(order.payment_ref)
@@ -194,7 +194,7 @@ def test_a_short_hold_is_extended_only_while_a_payment_session_is_open(db, make_
     now = utcnow()
     order = checkout.start(db.session, settings, request_value(db, make_event(), make_project()), now=now)
     assert order.hold_expires_at == now + dt.timedelta(minutes=15)
-    checkout.payment_link(db.session, settings, order)  # a Stripe Checkout session lives at least 30 minutes
+    paying.payment_link(db.session, settings, order)  # a Stripe Checkout session lives at least 30 minutes
     order = orders.by_public_id(db.session, order.public_id)
     assert order.hold_expires_at >= now + dt.timedelta(minutes=31)
 

@@ -8,7 +8,7 @@ from werkzeug.datastructures import MultiDict
 from app.models import Event, Participant, utcnow
 from app.services import footprint
 from app.services.footprint import kiosk, places
-from app.services.sales import checkout, orders
+from app.services.sales import checkout, handoff, orders
 from tests import races
 
 DEMO = checkout.Settings(hold_minutes=30, fee_percent=10, max_kg=1_000_000)
@@ -50,10 +50,10 @@ def test_origins_are_big_cities_near_the_venue_then_the_country_s_biggest():
     assert kiosk.origins(Event(venue_code="", country="CN")) == []
 
 
-def _kiosk_start(db, make_event, make_project) -> checkout.KioskStart:
+def _kiosk_start(db, make_event, make_project) -> handoff.KioskStart:
     event, project = make_event(), make_project()
-    participant = checkout.kiosk_participant(db.session)
-    return checkout.start_at_kiosk(db.session, DEMO, checkout.OrderRequest(kind="kiosk", event=event, project=project,
+    participant = handoff.kiosk_participant(db.session)
+    return handoff.start_at_kiosk(db.session, DEMO, checkout.OrderRequest(kind="kiosk", event=event, project=project,
                                                                            participant=participant, kg=120))
 
 
@@ -62,18 +62,18 @@ def _kiosk_order(db, make_event, make_project):
 
 
 def _claim(db, order, phone=None, name="Li", **kw):
-    return checkout.claim_handoff(db.session, order, phone_participant_id=phone, display_name=name,
+    return handoff.claim_handoff(db.session, order, phone_participant_id=phone, display_name=name,
                                   organization=kw.pop("organization", ""), show_on_board=kw.pop("show", True), **kw)
 
 
 def test_handoff_token_finds_its_order_and_nothing_else(db, make_event, make_project, make_order):
     started = _kiosk_start(db, make_event, make_project)
     order, token = started.order, started.handoff_token
-    assert checkout.handoff_order(db.session, token) is order
+    assert handoff.handoff_order(db.session, token) is order
     assert len(token) == 24 and order.handoff_hash not in (None, token) and order.public_id not in token
     for wrong in (token[:-1] + ("A" if token[-1] != "A" else "B"), token[:-1], "", order.public_id,
                   order.public_id.removeprefix("ord_"), order.handoff_hash, token + "x" * 100):
-        assert checkout.handoff_order(db.session, wrong) is None
+        assert handoff.handoff_order(db.session, wrong) is None
     assert _kiosk_start(db, make_event, make_project).handoff_token != token
     assert make_order(paid=False).handoff_hash is None  # only a kiosk order has a handoff
 
@@ -108,11 +108,11 @@ def test_claim_refuses_a_lapsed_hold_or_a_bad_name_and_changes_nothing(db, make_
 
 def test_the_first_phone_claims_and_only_it_may_come_back(db, make_event, make_project):
     order = _kiosk_order(db, make_event, make_project)
-    assert checkout.handoff_state(order, None) == "open"
+    assert handoff.handoff_state(order, None) == "open"
     _claim(db, order, name="Li")  # a phone with no participant yet: it adopts the order's
     mine = order.participant_id
-    assert checkout.handoff_state(order, mine) == "open" and checkout.handoff_state(order, None) == "taken"
-    other = checkout.kiosk_participant(db.session).id  # a phone holding somebody else's participant
+    assert handoff.handoff_state(order, mine) == "open" and handoff.handoff_state(order, None) == "taken"
+    other = handoff.kiosk_participant(db.session).id  # a phone holding somebody else's participant
     for phone in (None, other):
         with pytest.raises(orders.OrderError) as taken:
             _claim(db, order, phone=phone, name="Pwned")
@@ -121,7 +121,7 @@ def test_the_first_phone_claims_and_only_it_may_come_back(db, make_event, make_p
     db.session.rollback()
     assert order.display_name == "Li Wei"
     checkout.apply_demo_outcome(db.session, DEMO, order, "paid")
-    assert checkout.handoff_state(order, mine) == checkout.handoff_state(order, None) == "paid"
+    assert handoff.handoff_state(order, mine) == handoff.handoff_state(order, None) == "paid"
 
 
 def test_a_paid_order_that_no_phone_claimed_is_dead_too(db, make_event, make_project):
@@ -138,12 +138,12 @@ def test_two_phones_at_once_one_claims(app_config, db, make_event, make_project)
     token = _kiosk_start(db, make_event, make_project).handoff_token
 
     def claim(session, i: int) -> None:
-        order = checkout.handoff_order(session, token)
-        checkout.claim_handoff(session, order, phone_participant_id=None, display_name=f"Phone {i}",
+        order = handoff.handoff_order(session, token)
+        handoff.claim_handoff(session, order, phone_participant_id=None, display_name=f"Phone {i}",
                                organization="", show_on_board=True)
 
     results = races.outcomes(app_config, claim, phones, (orders.OrderError,))
     assert sorted(results) == ["done"] + ["handoff_taken"] * (phones - 1)
-    order = checkout.handoff_order(db.session, token)
+    order = handoff.handoff_order(db.session, token)
     assert order.display_name == order.participant.display_name
     assert order.display_name.startswith("Phone ")

@@ -25,12 +25,18 @@ def test_each_provider_names_the_configuration_it_needs():
     assert payments.get("stripe").required == ("STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET")
     assert payments.get("stripe").optional == ("STRIPE_API_BASE", "STRIPE_CHECKOUT_ORIGIN")
     assert payments.get("demo").required == () and payments.get("demo").moves_money is False
-    assert payments.config_keys() == ["STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET", "STRIPE_API_BASE",
-                                      "STRIPE_CHECKOUT_ORIGIN"]
-    assert payments.settings_from({"STRIPE_SECRET_KEY": "sk", "SECRET_KEY": "not a payment key"}) == {
-        "STRIPE_SECRET_KEY": "sk", "STRIPE_WEBHOOK_SECRET": "", "STRIPE_API_BASE": "", "STRIPE_CHECKOUT_ORIGIN": ""}
+    assert payments.get("wechat_pay").required == (
+        "WECHATPAY_MCHID", "WECHATPAY_APPID", "WECHATPAY_APIV3_KEY", "WECHATPAY_PRIVATE_KEY", "WECHATPAY_CERT_SERIAL",
+        "WECHATPAY_PUBLIC_KEY", "WECHATPAY_PUBLIC_KEY_ID")
+    assert payments.get("alipay").required == ("ALIPAY_APP_ID", "ALIPAY_PRIVATE_KEY", "ALIPAY_PUBLIC_KEY")
+    assert list(payments.PROVIDERS) == ["wechat_pay", "alipay", "stripe", "demo"]  # the contract's names
+    keys = payments.config_keys()
+    assert keys[-4:] == ["STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET", "STRIPE_API_BASE", "STRIPE_CHECKOUT_ORIGIN"]
+    assert {"WECHATPAY_API_BASE", "WECHAT_APP_SECRET", "ALIPAY_GATEWAY"} <= set(keys) and len(keys) == len(set(keys))
+    settings = payments.settings_from({"STRIPE_SECRET_KEY": "sk", "SECRET_KEY": "not a payment key"})
+    assert settings["STRIPE_SECRET_KEY"] == "sk" and "SECRET_KEY" not in settings and set(settings) == set(keys)
     with pytest.raises(payments.Unavailable):
-        payments.get("wechat_pay")  # not registered
+        payments.get("paypal")  # not registered
 
 
 @pytest.mark.parametrize("config, missing", [
@@ -69,11 +75,11 @@ def test_choose_takes_the_provider_this_server_has(context):
         payments.choose(context, {"STRIPE_SECRET_KEY": "sk_test_x"})
 
 
-class WeChatPay(payments.PaymentProvider):
-    """A stand-in for a direct WeChat Pay module: yuan only; best inside WeChat and on the kiosk's QR."""
+class OtherWallet(payments.PaymentProvider):
+    """A stand-in for one more wallet: yuan only; best inside WeChat and on the kiosk's QR."""
 
-    name = "wechat_pay"
-    title = "WeChat Pay"
+    name = "other_wallet"
+    title = "Other wallet"
     required = ("WECHAT_PAY_MCH_ID", "WECHAT_PAY_API_KEY")
 
     def score(self, context):
@@ -95,18 +101,20 @@ class WeChatPay(payments.PaymentProvider):
 
 
 def test_a_new_provider_slots_in_with_one_registry_entry_and_is_chosen_by_context(monkeypatch):
-    monkeypatch.setitem(payments.PROVIDERS, "wechat_pay", WeChatPay())
+    # Only the stand-in and Stripe: the real wallets' keys are not set here.
+    monkeypatch.setattr(payments, "PROVIDERS", {"stripe": payments.get("stripe"), "other_wallet": OtherWallet(),
+                                                "demo": payments.get("demo")})
     both = {**STRIPE, "WECHAT_PAY_MCH_ID": "1900000109", "WECHAT_PAY_API_KEY": "k"}
     assert "WECHAT_PAY_MCH_ID" in payments.config_keys()
-    assert names(payments.available(both)) == ["stripe", "wechat_pay"]
+    assert names(payments.available(both)) == ["stripe", "other_wallet"]
     choose = payments.choose
-    assert choose(payments.Context(currency="CNY", user_agent=WECHAT_UA), both).name == "wechat_pay"
-    assert choose(payments.Context(currency="CNY", kind="kiosk"), both).name == "wechat_pay"
+    assert choose(payments.Context(currency="CNY", user_agent=WECHAT_UA), both).name == "other_wallet"
+    assert choose(payments.Context(currency="CNY", kind="kiosk"), both).name == "other_wallet"
     assert choose(payments.Context(currency="CNY", user_agent="Mozilla/5.0 Safari/605.1"), both).name == "stripe"
     assert choose(payments.Context(currency="USD", user_agent=WECHAT_UA), both).name == "stripe"
     assert choose(payments.Context(currency="CNY", user_agent=WECHAT_UA), STRIPE).name == "stripe"
     wechat_only = {"WECHAT_PAY_MCH_ID": "1900000109", "WECHAT_PAY_API_KEY": "k"}
-    assert names(payments.available(wechat_only)) == ["wechat_pay"]  # a real provider: no demo beside it
+    assert names(payments.available(wechat_only)) == ["other_wallet"]  # a real provider: no demo beside it
     with pytest.raises(payments.Unavailable):
         choose(payments.Context(currency="USD"), wechat_only)
     with pytest.raises(payments.NotConfigured, match="WECHAT_PAY_API_KEY is not set"):

@@ -1,19 +1,19 @@
 """Payment providers: the one registry.
 
-Each provider is a module here (stripe.py, demo.py) holding a PaymentProvider
+Each provider is a module here (wechat_pay.py, alipay.py, stripe.py, demo.py) holding a PaymentProvider
 (provider.py). An order chooses its provider when it starts (`choose`), keeps
 its name (Order.provider), and is paid, looked up, refunded and settled through
 that provider only (`get`). A server takes payments through every configured
 real provider, or, when none is configured, through the demo one.
 
-To add one (WeChat Pay, Alipay): a module with its PaymentProvider, its entry
-in PROVIDERS, and a route that hands its notices to checkout.receive_notice.
+To add one: a module with its PaymentProvider, its entry in PROVIDERS, and a
+route that hands its notices to checkout.receive_notice.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from . import demo, stripe
+from . import alipay, demo, stripe, wechat_pay
 from .provider import (
     DESKTOP,
     DEVICES,
@@ -55,7 +55,9 @@ __all__ = [
 ]
 
 # In order of preference when two suit an order equally well.
-PROVIDERS: dict[str, PaymentProvider] = {p.name: p for p in (stripe.PROVIDER, demo.PROVIDER)}
+PROVIDERS: dict[str, PaymentProvider] = {
+    p.name: p for p in (wechat_pay.PROVIDER, alipay.PROVIDER, stripe.PROVIDER, demo.PROVIDER)
+}
 
 
 def get(name: str) -> PaymentProvider:

@@ -26,6 +26,7 @@ from alipay import AliPay
 from alipay.utils import AliPayConfig
 from Cryptodome.PublicKey import RSA
 
+from ..languages import N_
 from .provider import (
     DESKTOP,
     EXPIRED,
@@ -161,6 +162,7 @@ def subject(charge: Charge) -> str:
 class AlipayProvider(PaymentProvider):
     name = "alipay"
     title = "Alipay"
+    label = N_("Alipay")
     required = ("ALIPAY_APP_ID", "ALIPAY_PRIVATE_KEY", "ALIPAY_PUBLIC_KEY")
     optional = ("ALIPAY_GATEWAY",)
     names_payments = True

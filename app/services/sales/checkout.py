@@ -18,10 +18,7 @@ and the order is read again afterwards.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import logging
-import secrets
-import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
@@ -30,7 +27,7 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
-from ...models import Event, Footprint, Order, Participant, Project, utcnow
+from ...models import Event, Footprint, Order, Participant, PaymentAttempt, Project, utcnow
 from .. import footprint, payments
 from ..certificates import content, images
 from ..payments import demo
@@ -304,12 +301,12 @@ def provider_of(settings: Settings, order: Order) -> payments.PaymentProvider:
     return payments.get(order.provider)
 
 
-def _charge(order: Order) -> payments.Charge:
+def charge_of(order: Order) -> payments.Charge:
     return payments.Charge(order_id=order.public_id, amount_minor=order.amount_minor, currency=order.currency,
                            reference=order.payment_ref)
 
 
-def _read_again(session: Session, public_id: str) -> Order:
+def read_again(session: Session, public_id: str) -> Order:
     """The order read again after a commit (a provider is called with no transaction open).
     Orders are never deleted, so one that existed before the call is there after it."""
     order = orders.by_public_id(session, public_id)
@@ -318,162 +315,24 @@ def _read_again(session: Session, public_id: str) -> Order:
     return order
 
 
-# Where each wallet posts its notices (the routes' endpoints; the payment reaches us by that URL).
-NOTICE_ENDPOINTS = {"wechat_pay": "checkout.wechat_notify", "alipay": "checkout.alipay_notify"}
-
-
-def payment_options(settings: Settings, order: Order, payer: payments.Payer) -> list[payments.Option]:
-    """The ways this payer can pay the order here, best first: the buttons they switch between."""
-    return payments.options(settings.payment_config, order.currency, payer)
-
-
-def payment_link(session: Session, settings: Settings, order: Order, payer: payments.Payer | None = None,
-                 provider_name: str | None = None) -> payments.Checkout | None:
-    """Where the payer pays the order (a provider's page, a QR code, WeChat's JS bridge, or one of
-    our pages), through `provider_name` (the payer's choice) or else the order's own provider;
-    opened once (idempotent per order and flow). None when the order cannot be paid any more
-    (show its status instead).
-
-    Switching to another provider or flow first closes the open payment (so no order is ever
-    payable twice), and settles the order instead when that payment was made meanwhile.
-
-    Raises payments.Unavailable when this server does not take that provider's payments (or not for
-    this payer), and payments.PaymentError when a provider cannot be reached.
-    """
-    payer = payer or payments.Payer()
-    provider = payments.get(provider_name or order.provider)
-    if not payments.is_available(provider.name, settings.payment_config):
-        raise payments.Unavailable(f"this server does not take {provider.name} payments")
-    flow = provider.flow(settings.payment_config, payer)
-    if flow is None:
-        raise payments.Unavailable(f"{provider.name} cannot take this payer's payment")
-    public_id = order.public_id
-    for _attempt in range(3):  # another request may switch or open it at the same moment: read again
-        order = _read_again(session, public_id)
-        if not payable(order):
-            return None
-        if order.payment_ref and (order.provider != provider.name or
-                                  payments.get(order.provider).flow_of(order.payment_ref) != flow):
-            if not _close_open_payment(session, settings, order):
-                return None  # it was paid (or ended) meanwhile: the status page says which
-            continue
-        if order.provider != provider.name and not _swap(session, order, provider=provider.name):
-            continue
-        if provider.names_payments:
-            return _open_named(session, settings, provider, flow, payer, order)
-        return _open_hosted(session, settings, provider, order)
-    raise payments.PaymentError(f"order {public_id} kept changing while its payment was opened")
-
-
-def _swap(session: Session, order: Order, **values) -> bool:
+def swap(session: Session, order: Order, **values) -> bool:
     """Change the order's provider or payment reference only if nobody else did since it was read
-    (one statement decides between two requests); committed."""
+    (one statement decides between two requests), keeping every payment opened for it as an
+    attempt; committed."""
     done = cast(CursorResult[Any], session.execute(
         update(Order).where(Order.id == order.id, Order.status == "pending",
-                            Order.provider == order.provider, _same_ref(order.payment_ref))
+                            Order.provider == order.provider, same_ref(order.payment_ref))
         .values(**values)
     )).rowcount
+    if done and values.get("payment_ref"):
+        session.add(PaymentAttempt(order_id=order.id, provider=values.get("provider", order.provider),
+                                   reference=values["payment_ref"]))
     session.commit()
     return bool(done)
 
 
-def _same_ref(ref: str | None):
+def same_ref(ref: str | None):
     return Order.payment_ref.is_(None) if ref is None else Order.payment_ref == ref
-
-
-def _close_open_payment(session: Session, settings: Settings, order: Order) -> bool:
-    """Close the order's open payment before it is paid another way; False when that payment
-    was made (the order is then settled with it) or the order ended meanwhile."""
-    old = payments.get(order.provider)
-    charge = _charge(order)
-    session.commit()
-    if payments.is_available(old.name, settings.payment_config):
-        old.close(settings.payment_config, charge)
-        found = old.lookup(settings.payment_config, charge)
-        if found.status == payments.PAID:
-            apply_outcome(session, settings, _read_again(session, charge.order_id), found)
-            return False
-    order = _read_again(session, charge.order_id)
-    _swap(session, order, payment_ref=None)
-    return payable(_read_again(session, charge.order_id))
-
-
-def _described(settings: Settings, order: Order, charge: payments.Charge) -> payments.Charge:
-    """The charge as the payer reads it on the provider's page, with our return addresses."""
-    t = settings.translate
-    public_id = order.public_id
-    return replace(
-        charge,
-        title=t("Carbon credits: %(t)s CO₂e from %(project)s", t=f"{order.credits_kg / 1000:g} t",
-                project=order.project.name),
-        description=t("Retired for you at %(event)s", event=order.event.name),
-        return_url=settings.public_url("checkout.order_status", public_id=public_id),
-        cancel_url=settings.public_url("checkout.cancel", public_id=public_id),
-    )
-
-
-def _open_named(session: Session, settings: Settings, provider: payments.PaymentProvider, flow: str,
-                payer: payments.Payer, order: Order) -> payments.Checkout | None:
-    """A wallet payment: we name it (out_trade_no) and keep the name on the order before the
-    provider hears of it, so two requests open one payment; the provider gives back the same
-    payment for the same name and parameters. Open until the hold lapses."""
-    if not order.payment_ref:
-        reference = provider.new_reference(order.public_id, flow)
-        if not _swap(session, order, payment_ref=reference):
-            order = _read_again(session, order.public_id)
-            if order.payment_ref is None or order.provider != provider.name:
-                raise payments.PaymentError(f"order {order.public_id} changed while its payment was opened")
-        order = _read_again(session, order.public_id)
-    else:  # opened before: it may be paid already
-        charge = _charge(order)
-        session.commit()
-        found = provider.lookup(settings.payment_config, charge)
-        if found.status != payments.PENDING:
-            apply_outcome(session, settings, _read_again(session, charge.order_id), found)
-            return None
-        order = _read_again(session, charge.order_id)
-    hold_end = order.hold_expires_at.replace(tzinfo=dt.UTC).timestamp()
-    charge = replace(_described(settings, order, _charge(order)), flow=flow, payer=payer,
-                     notify_url=settings.public_url(NOTICE_ENDPOINTS[provider.name]),
-                     pay_by=max(int(hold_end), int(time.time()) + 60))
-    session.commit()
-    return provider.create(settings.payment_config, charge)
-
-
-def _open_hosted(session: Session, settings: Settings, provider: payments.PaymentProvider,
-                 order: Order) -> payments.Checkout | None:
-    """A payment the provider names (a Stripe Checkout Session), or one of our pages (the demo's)."""
-    public_id = order.public_id
-    if order.payment_ref:
-        charge = _charge(order)
-        session.commit()
-        found = provider.lookup(settings.payment_config, charge)
-        order = _read_again(session, public_id)
-        if found.status == payments.PENDING and found.url:
-            return payments.Checkout(reference=found.reference, url=found.url)
-        apply_outcome(session, settings, order, found)
-        return None
-    charge = replace(_described(settings, order, _charge(order)),
-                     pay_by=int(time.time()) + settings.hold_minutes * 60)
-    session.commit()
-    created = provider.create(settings.payment_config, charge)
-    if created.reference is None and created.expires_at is None:
-        return created  # nothing to keep: one of our pages (the demo's)
-    order = _read_again(session, public_id)
-    if created.expires_at is not None:
-        now = utcnow()
-        until = now + dt.timedelta(seconds=created.expires_at - int(time.time())) + PROVIDER_GRACE
-        try:
-            ledger.extend_hold(session, order, until, now, pool_percent=settings.hold_pool_percent,
-                               floor_kg=orders.share_floor_kg(order.project, settings.fee_percent))
-        except ledger.LedgerError:
-            # The hold lapsed and its credits went elsewhere while the provider answered:
-            # never send the visitor to pay for credits we cannot retire.
-            session.rollback()
-            return None
-    order.payment_ref = created.reference
-    session.commit()
-    return created
 
 
 def apply_outcome(session: Session, settings: Settings, order: Order, found: payments.Outcome) -> str:
@@ -504,9 +363,13 @@ def apply_outcome(session: Session, settings: Settings, order: Order, found: pay
 
 def receive_notice(session: Session, settings: Settings, provider_name: str, headers: Mapping[str, str],
                    body: bytes) -> str | None:
-    """A provider's notice (a webhook): verified by that provider, applied to the order it names
-    only when that order pays through the same provider. The order's resulting status, or None
-    (a kind of notice that changes nothing, an unknown order, an order of another provider).
+    """A provider's notice (a webhook): verified by that provider, applied to the order whose payment
+    it names, only when that payment was opened through the same provider. The order's resulting
+    status, or None (a kind of notice that changes no order, an unknown order or payment).
+
+    A payment made through one the order had left (the payer switched wallets and still paid the
+    first) pays the order if it is still waiting, and is refunded otherwise: money is never kept
+    without its credits.
 
     Raises payments.Unavailable when this server does not take that provider's payments, and
     payments.BadSignature for a notice that does not verify.
@@ -517,17 +380,89 @@ def receive_notice(session: Session, settings: Settings, provider_name: str, hea
     notice = provider.parse_notice(settings.payment_config, headers, body)
     if notice is None:
         return None
-    order = (orders.by_public_id(session, notice.outcome.order_id) if notice.outcome.order_id
-             else _by_payment(session, notice.outcome.reference))
+    found = notice.outcome
+    if found.order_id:
+        order = orders.by_public_id(session, found.order_id)
+    else:
+        order = _by_payment(session, found.reference)
+        if order is None:
+            return _left_payment(session, settings, provider, notice)
     if order is None:
-        log.warning("Notice %s for unknown order %s (payment %s)", notice.id, notice.outcome.order_id,
-                    notice.outcome.reference)
+        log.warning("Notice %s for unknown order %s (payment %s)", notice.id, found.order_id, found.reference)
         return None
     if order.provider != provider.name:
         log.error("A %s notice (%s) for order %s, which pays through %s: ignored", provider.name, notice.id,
                   order.public_id, order.provider)
         return None
-    return apply_outcome(session, settings, order, notice.outcome)
+    return apply_outcome(session, settings, order, found)
+
+
+def _left_payment(session: Session, settings: Settings, provider: payments.PaymentProvider,
+                  notice: payments.Notice) -> str | None:
+    """A notice for a payment the order has left (or for no order of ours at all)."""
+    found = notice.outcome
+    attempt = session.execute(
+        select(PaymentAttempt).where(PaymentAttempt.reference == found.reference,
+                                     PaymentAttempt.provider == provider.name)
+    ).scalar_one_or_none() if found.reference else None
+    if attempt is None:
+        log.warning("Notice %s for unknown payment %s", notice.id, found.reference)
+        return None
+    order = attempt.order
+    if found.status != payments.PAID:
+        return order.status  # a payment left behind closed or lapsed: nothing to do
+    if found.amount_minor is not None and (found.amount_minor != order.amount_minor or
+                                           found.currency != order.currency):
+        log.error("Amount mismatch for payment %s of order %s: %s %s", found.reference, order.public_id,
+                  found.amount_minor, found.currency)
+        return order.status
+    left = order.payment_ref
+    if order.status == "pending" and swap(session, order, provider=provider.name, payment_ref=attempt.reference):
+        log.warning("Order %s was paid through payment %s it had left; %s is closed", order.public_id,
+                    attempt.reference, left)
+        order = read_again(session, order.public_id)
+        status = apply_outcome(session, settings, order, found)
+        _close_quietly(session, settings, order, left)
+        return status
+    _refund_attempt(session, settings, provider, attempt.id, found.payment_id)
+    return read_again(session, order.public_id).status
+
+
+def _close_quietly(session: Session, settings: Settings, order: Order, reference: str | None) -> None:
+    """Close a payment the order no longer uses (if it is paid anyway, its notice refunds it)."""
+    attempt = session.execute(select(PaymentAttempt).where(PaymentAttempt.reference == reference)
+                              ).scalar_one_or_none() if reference else None
+    if attempt is None or not payments.is_available(attempt.provider, settings.payment_config):
+        return
+    charge = replace(charge_of(order), reference=reference)
+    session.commit()
+    try:
+        payments.get(attempt.provider).close(settings.payment_config, charge)
+    except payments.PaymentError:
+        log.exception("Could not close payment %s of order %s", reference, order.public_id)
+
+
+def _refund_attempt(session: Session, settings: Settings, provider: payments.PaymentProvider, attempt_id: int,
+                    payment_id: str | None) -> None:
+    """Give back a payment made after its order was settled another way (once: the refund is keyed by
+    the payment), recorded on the attempt; logged for a refund by hand when the provider fails."""
+    attempt = session.get(PaymentAttempt, attempt_id)
+    if attempt is None or attempt.refund_ref:
+        return
+    charge = replace(charge_of(attempt.order), reference=attempt.reference)
+    session.commit()
+    try:
+        refund_ref = provider.refund(settings.payment_config, charge, payment_id)
+    except payments.PaymentError:
+        log.exception("Refund of payment %s (order %s, settled another way) failed: refund it by hand",
+                      charge.reference, charge.order_id)
+        return
+    attempt = session.get(PaymentAttempt, attempt_id)
+    assert attempt is not None
+    attempt.refund_ref = refund_ref
+    session.commit()
+    log.warning("Refunded payment %s of order %s (settled another way): %s", charge.reference, charge.order_id,
+                refund_ref)
 
 
 def _by_payment(session: Session, reference: str | None) -> Order | None:
@@ -547,7 +482,7 @@ def refresh_from_provider(session: Session, settings: Settings, public_id: str) 
         provider = provider_of(settings, order)
     except payments.Unavailable:
         return order
-    charge = _charge(order)
+    charge = charge_of(order)
     session.commit()
     try:
         found = provider.lookup(settings.payment_config, charge)
@@ -555,7 +490,7 @@ def refresh_from_provider(session: Session, settings: Settings, public_id: str) 
         log.warning("Payment lookup failed for %s; waiting for the notice", public_id)
         return orders.by_public_id(session, public_id)
     if found.status != payments.PENDING:
-        apply_outcome(session, settings, _read_again(session, public_id), found)
+        apply_outcome(session, settings, read_again(session, public_id), found)
     return orders.by_public_id(session, public_id)
 
 
@@ -593,110 +528,14 @@ def refund_late_payment(session: Session, settings: Settings, order: Order, paym
         log.error("Refund for %s: this server does not take %s payments; it stays refund_due", order.public_id,
                   order.provider)
         return
-    charge = _charge(order)
+    charge = charge_of(order)
     session.commit()
     try:
         refund_ref = provider.refund(settings.payment_config, charge, payment_id)
     except payments.PaymentError:
         log.exception("Refund failed for %s; it stays refund_due", charge.order_id)
         return
-    order = _read_again(session, charge.order_id)
+    order = read_again(session, charge.order_id)
     order.refund_ref = refund_ref
     order.status = "refunded"
     session.commit()
-
-
-# --------------------------------------------------------------------------
-# The kiosk's handoff: the kiosk starts the order, the visitor's phone pays it
-# --------------------------------------------------------------------------
-
-def kiosk_participant(session: Session) -> Participant:
-    """A fresh anonymous participant for one kiosk order; no browser holds it until a
-    phone opens the handoff link and adopts it (the kiosk itself keeps no cookie)."""
-    participant = Participant(token=secrets.token_urlsafe(32))
-    session.add(participant)
-    session.flush()
-    return participant
-
-
-HANDOFF_TOKEN_BYTES = 18  # 144 random bits in 24 characters: a short link, a small QR code
-HANDOFF_TOKEN_MAX = 64  # longer than any token we make; anything longer is refused unhashed
-
-
-@dataclass(frozen=True)
-class KioskStart:
-    order: Order
-    handoff_token: str  # for the kiosk's QR code and its own page; only its hash is kept
-
-
-def _handoff_hash(token: str) -> str:
-    return hashlib.sha256(b"kiosk-handoff:" + token.encode()).hexdigest()
-
-
-def start_at_kiosk(session: Session, settings: Settings, req: OrderRequest, *,
-                   now: dt.datetime | None = None) -> KioskStart:
-    """A kiosk order (as `start`) and its phone handoff token.
-
-    The token is random and kept only as its hash: no link that hands an order (and its
-    participant's cookie) to a phone can be made from an order id, and only orders started
-    here have one. The first phone to claim it keeps it (claim_handoff); it dies once paid.
-    """
-    token = secrets.token_urlsafe(HANDOFF_TOKEN_BYTES)
-    order = start(session, settings, replace(req, kind="kiosk"), now=now, handoff_hash=_handoff_hash(token))
-    return KioskStart(order, token)
-
-
-def handoff_order(session: Session, token: str) -> Order | None:
-    """The kiosk order a handoff token names, or None."""
-    if not token or len(token) > HANDOFF_TOKEN_MAX:
-        return None
-    return session.execute(select(Order).where(Order.handoff_hash == _handoff_hash(token))).scalar_one_or_none()
-
-
-def handoff_state(order: Order, phone_participant_id: int | None, now: dt.datetime | None = None) -> str:
-    """What the phone holding `phone_participant_id` (None: a phone with no participant) may do
-    with a kiosk order's handoff link: "open" (name it and pay: nobody claimed it, or this phone
-    did), "taken" (another phone claimed it first), "paid" (the link is dead) or "lapsed"."""
-    mine = phone_participant_id is not None and phone_participant_id == order.participant_id
-    if order.status == "paid":
-        return "paid"
-    if order.handoff_claimed_at is not None and not mine:
-        return "taken"
-    return "open" if payable(order, now) else "lapsed"
-
-
-HANDOFF_REFUSALS = {
-    "taken": ("This order was opened on another phone first; it is paid there.", "handoff_taken"),
-    "paid": ("This order is paid; its link no longer works.", "handoff_paid"),
-    "lapsed": ("This order can no longer be paid; start again at the kiosk.", "handoff_lapsed"),
-}
-
-
-def claim_handoff(session: Session, order: Order, *, phone_participant_id: int | None, display_name: str | None,
-                  organization: str | None, show_on_board: bool, now: dt.datetime | None = None) -> Order:
-    """The phone adds a name, organization and board consent to a kiosk order before paying,
-    committed. The first phone to do so claims the order (the caller then gives that phone the
-    order's participant); it may change them again until it pays. Raises OrderError
-    (handoff_taken, handoff_paid, handoff_lapsed, or a bad name) and then changes nothing."""
-    now = now or utcnow()
-    state = handoff_state(order, phone_participant_id, now)
-    if state != "open":
-        message, code = HANDOFF_REFUSALS[state]
-        raise orders.OrderError(message, "order", code)
-    name = orders.clean_name(display_name, orders.NAME_MAX, "display_name")
-    org = orders.clean_name(organization, orders.ORGANIZATION_MAX, "organization")
-    if order.handoff_claimed_at is None:
-        # One statement decides between two phones posting at once (an UPDATE's result is a CursorResult).
-        claimed = cast(CursorResult[Any], session.execute(
-            update(Order).where(Order.id == order.id, Order.handoff_claimed_at.is_(None))
-            .values(handoff_claimed_at=now)
-        )).rowcount
-        if not claimed:
-            session.rollback()
-            message, code = HANDOFF_REFUSALS["taken"]
-            raise orders.OrderError(message, "order", code)
-    order.display_name, order.organization, order.show_on_board = name, org, bool(show_on_board)
-    participant = order.participant
-    participant.display_name, participant.organization, participant.show_on_board = name, org, bool(show_on_board)
-    session.commit()
-    return order
