@@ -35,7 +35,7 @@ def pay(public_id: str):
     if not options or not payments.is_available(order.provider, current_app.config):
         abort(404)
     if len(options) == 1 and not options[0].qr:
-        return open_payment(order, options[0].name)
+        return go_pay(order, options[0], who)
     chosen = next((o for o in options if o.name == order.provider and order.payment_ref), options[0])
     code = None
     if chosen.qr:
@@ -60,11 +60,16 @@ def pay_with(public_id: str, provider: str):
     option = next((o for o in paying.payment_options(checkout_settings(), order, who) if o.name == provider), None)
     if option is None:
         abort(404)
-    if option.flow == payments.JSAPI and not who.openid:  # WeChat's OAuth first: JSAPI pays as an openid
-        state = oauth_states().dumps(public_id)
+    return go_pay(order, option, who)
+
+
+def go_pay(order: Order, option: payments.Option, who: payments.Payer):
+    """To the chosen way to pay; inside WeChat, by WeChat's OAuth first (JSAPI pays as an openid)."""
+    if option.flow == payments.JSAPI and not who.openid:
+        state = oauth_states().dumps(order.public_id)
         return redirect_to(wechat_pay.oauth_url(payments.settings_from(current_app.config),
                                                 url_for("checkout.wechat_oauth", _external=True), state))
-    return open_payment(order, provider)
+    return open_payment(order, option.name)
 
 
 @bp.get("/pay/wechat/oauth")

@@ -138,6 +138,9 @@ def check_request() -> None:
     limit = current_app.config.get("MAX_CONTENT_LENGTH")
     if limit and request.content_length is not None and request.content_length > limit:
         abort(413)
+    view = current_app.view_functions.get(request.endpoint or "")
+    if getattr(view, "provider_notice", False):
+        request.get_data(cache=True)  # the provider's signature covers the raw body: keep it before parsing a form
     if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
         for key, value in request.form.items(multi=True):
             check_text(key, "The form", 422)
@@ -147,7 +150,6 @@ def check_request() -> None:
         if json_depth(raw) > current_app.config.get("MAX_JSON_DEPTH", 12):
             raise Invalid(400, "bad_request", "The JSON is nested too deep.")
         data = request.get_json(silent=True)
-        view = current_app.view_functions.get(request.endpoint or "")
         if getattr(view, "provider_notice", False):  # a provider's own format, verified by its module
             return
         check_value(data, "", 400 if api else 422)

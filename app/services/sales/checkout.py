@@ -324,7 +324,8 @@ def swap(session: Session, order: Order, **values) -> bool:
                             Order.provider == order.provider, same_ref(order.payment_ref))
         .values(**values)
     )).rowcount
-    if done and values.get("payment_ref"):
+    if done and values.get("payment_ref") and not session.scalar(
+            select(PaymentAttempt.id).where(PaymentAttempt.reference == values["payment_ref"])):
         session.add(PaymentAttempt(order_id=order.id, provider=values.get("provider", order.provider),
                                    reference=values["payment_ref"]))
     session.commit()
