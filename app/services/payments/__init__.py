@@ -42,6 +42,9 @@ from .provider import (
     Payer,
     PaymentError,
     PaymentProvider,
+    Receiver,
+    Split,
+    SplitRecord,
     Unavailable,
     device_of,
 )
@@ -49,7 +52,8 @@ from .provider import (
 __all__ = [
     "DESKTOP", "DEVICES", "EXPIRED", "FAILED", "H5", "HOSTED", "JSAPI", "KIOSK", "NATIVE", "PAID", "PENDING", "PHONE",
     "PRECREATE", "PROVIDERS", "QR_FLOWS", "WAP", "WECHAT", "BadSignature", "Charge", "Checkout", "Config", "Context",
-    "Notice", "NotConfigured", "Option", "Outcome", "Payer", "PaymentError", "PaymentProvider", "Unavailable",
+    "Notice", "NotConfigured", "Option", "Outcome", "Payer", "PaymentError", "PaymentProvider", "Receiver", "Split",
+    "SplitRecord", "Unavailable",
     "available", "check", "choose", "config_keys", "device_of", "form_origins", "get", "is_available", "options",
     "settings_from", "takes_real_payments",
 ]

@@ -105,6 +105,7 @@ class Charge:
     notify_url: str = ""  # where the provider posts its notices (the wallets take it per payment)
     flow: str = ""  # how it is paid (JSAPI, H5, NATIVE, WAP, PRECREATE; HOSTED for Stripe)
     payer: Payer = Payer()
+    split_later: bool = False  # the owner's share will be split off (WeChat Pay: settle_info.profit_sharing)
 
 
 @dataclass(frozen=True)
@@ -132,6 +133,45 @@ class Outcome:
     currency: str | None = None
     payment_id: str | None = None  # what a refund names (Stripe: the PaymentIntent)
     url: str | None = None  # PENDING and still open: where the payer can finish paying
+
+
+@dataclass(frozen=True)
+class Receiver:
+    """A project owner's account that a provider can split payments to (issue "money to owners").
+
+    kind: WeChat Pay MERCHANT_ID or PERSONAL_OPENID; Alipay userId (2088...) or loginName;
+    Stripe account (a connected account, acct_...). `name` is the account holder's name, which
+    WeChat Pay requires (encrypted) for a merchant receiver and Alipay checks when given."""
+
+    kind: str
+    account: str
+    name: str = ""
+
+
+@dataclass(frozen=True)
+class Split:
+    """One paid order's owner share, sent by the provider that took the payment to the owner's
+    receiver. `split_no` is ours and keys the provider's idempotency (one split per order)."""
+
+    split_no: str
+    order_id: str
+    reference: str  # the payment, as the order keeps it (payment_ref: out_trade_no, Checkout Session id)
+    payment_id: str | None  # the provider's own id of the payment (transaction_id, trade_no, PaymentIntent)
+    amount_minor: int
+    currency: str
+    receiver: Receiver
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class SplitRecord:
+    """A split as the provider's own records show it (for reconciling)."""
+
+    split_no: str
+    split_id: str
+    amount_minor: int
+    currency: str
+    status: str  # "done", "pending", "failed", "returned"
 
 
 @dataclass(frozen=True)
@@ -218,6 +258,29 @@ class PaymentProvider(ABC):
     @abstractmethod
     def parse_notice(self, config: Config, headers: Mapping[str, str], body: bytes) -> Notice | None:
         """Verify a notice and read it; None for a kind that changes no order. Raises BadSignature."""
+
+    # --- money to owners: splits at payment time ----------------------------
+    splits: bool = False  # True: it can send an owner's share of a payment to the owner's receiver
+    receiver_kinds: tuple[str, ...] = ()  # the Receiver kinds it takes
+
+    def add_receiver(self, config: Config, receiver: Receiver) -> None:
+        """Register (and so validate) an owner's receiver with the provider; PaymentError when it
+        refuses (unknown account, name mismatch) or cannot be reached."""
+        raise PaymentError(f"{self.title} does not split payments")
+
+    def split(self, config: Config, split: Split) -> str:
+        """Send the split (idempotent by split_no: asking again returns the same split); the
+        provider's split id. PaymentError when it fails (retried later)."""
+        raise PaymentError(f"{self.title} does not split payments")
+
+    def return_split(self, config: Config, split: Split, split_id: str) -> str:
+        """Take a done split back before its payment is refunded (idempotent by split_no); the
+        provider's return id. PaymentError when it fails."""
+        raise PaymentError(f"{self.title} does not split payments")
+
+    def split_records(self, config: Config, day: str) -> list[SplitRecord]:
+        """The provider's records of our splits made on `day` (YYYY-MM-DD, the provider's time zone)."""
+        raise PaymentError(f"{self.title} does not split payments")
 
     def notice_reply(self, accepted: bool) -> tuple[int, str, str]:
         """What the notice endpoint answers (status, body, content type), as the provider expects:
