@@ -184,6 +184,62 @@ class Payout(db.Model):
     __table_args__ = (CheckConstraint("amount_minor > 0", name="payout_amount_positive"),)
 
 
+class PayoutAccount(db.Model):
+    """A project owner's account at a payment provider: the owner's share of every payment taken
+    through that provider is split off to it at payment time (app/services/sales/splits.py).
+    Registered with the provider when it is added; an owner without one is paid by hand (Payout)."""
+
+    __tablename__ = "payout_account"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("project_owner.id"), index=True)
+    provider: Mapped[str] = mapped_column(String(20))
+    kind: Mapped[str] = mapped_column(String(20))  # MERCHANT_ID, PERSONAL_OPENID, userId, loginName, account
+    account: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(120), default="")
+    added_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    owner: Mapped[ProjectOwner] = relationship()
+
+    __table_args__ = (UniqueConstraint("owner_id", "provider", name="uq_payout_account_owner_provider"),)
+
+
+SPLIT_STATUSES = ("pending", "done", "failed", "returned", "cancelled")
+
+
+class OwnerSplit(db.Model):
+    """One paid order's owner share, sent by the provider that took the payment to the owner's
+    payout account: one per order, keyed by the order at the provider (split_no). The row is the
+    truth; the job queue only nudges it (a sweep finds every pending row that is due)."""
+
+    __tablename__ = "owner_split"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), unique=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("payout_account.id"), index=True)
+    provider: Mapped[str] = mapped_column(String(20))
+    split_no: Mapped[str] = mapped_column(String(64), unique=True)
+    amount_minor: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    status: Mapped[str] = mapped_column(String(10), default="pending")
+    split_ref: Mapped[str | None] = mapped_column(String(120))  # the provider's split id
+    return_ref: Mapped[str | None] = mapped_column(String(120))  # the provider's return id, when returned
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_try_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+    last_error: Mapped[str] = mapped_column(String(300), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    done_at: Mapped[dt.datetime | None]
+    returned_at: Mapped[dt.datetime | None]
+
+    order: Mapped[Order] = relationship()
+    account: Mapped[PayoutAccount] = relationship()
+
+    __table_args__ = (
+        CheckConstraint("amount_minor > 0", name="owner_split_amount_positive"),
+        CheckConstraint(f"status IN {SPLIT_STATUSES!r}", name="owner_split_status"),
+    )
+
+
 class Project(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     owner_id: Mapped[int] = mapped_column(ForeignKey("project_owner.id"))

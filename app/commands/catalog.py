@@ -7,6 +7,7 @@ from flask.cli import with_appcontext
 from ..extensions import db
 from ..models import utcnow
 from ..services.accounts import admin
+from ..services.errors import DomainError
 from ..services.sales import ledger
 
 
@@ -14,7 +15,7 @@ def run_rule(rule, *args, **kwargs):
     """Run one admin rule and commit; a refusal rolls back and exits non-zero with its message."""
     try:
         result = rule(db.session, *args, **kwargs)
-    except admin.AdminError as exc:
+    except DomainError as exc:  # an admin rule's refusal, or a payout account's (splits.SplitError)
         db.session.rollback()
         if exc.code == "currency_unknown":
             raise click.BadParameter(exc.message, param_hint="--currency") from None

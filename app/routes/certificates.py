@@ -8,9 +8,11 @@ from werkzeug.exceptions import NotFound
 
 from ..extensions import db
 from ..models import Certificate
+from ..services import payments
 from ..services.certificates import content, images
 from ..services.live import boards
 from ..services.register import registry
+from ..services.sales import splits
 from ..web import i18n, public_url
 from ..web.htmx import render
 from ..web.participants import current_participant
@@ -52,7 +54,16 @@ def show(token: str):
         cert=content.build(cert, public_url),
         entry=registry.entry_for(db.session, cert.id, "retire"),
         rank=boards.rank_at_event(db.session, order.event_id, order.participant_id),
+        money_to=money_to_owner(order),
     )
+
+
+def money_to_owner(order) -> dict:
+    """Where the buyer's money went: the owner's share, and the provider's split once it is made."""
+    split = splits.of_order(db.session, order.id)
+    return {"share": order.owner_minor, "owner": order.project.owner.name, "project": order.project.name,
+            "split": split if split is not None and split.status == "done" else None,
+            "provider": payments.get(split.provider).title if split is not None else ""}
 
 
 def png(cert: Certificate, shape: str) -> Response:

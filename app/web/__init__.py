@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from .. import jobs
 from ..extensions import csrf, db, login_manager
 from ..models import Event
 from ..services import payments
@@ -73,6 +74,7 @@ def checkout_settings() -> checkout.Settings:
         payment_config=payment_config(),
         public_url=public_url,
         translate=_,
+        nudge_split=jobs.nudge_split,
     )
 
 

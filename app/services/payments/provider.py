@@ -261,6 +261,7 @@ class PaymentProvider(ABC):
 
     # --- money to owners: splits at payment time ----------------------------
     splits: bool = False  # True: it can send an owner's share of a payment to the owner's receiver
+    records_utc_offset: int = 0  # the hours ahead of UTC of the days its records are kept in (China: 8)
     receiver_kinds: tuple[str, ...] = ()  # the Receiver kinds it takes
 
     def add_receiver(self, config: Config, receiver: Receiver) -> None:

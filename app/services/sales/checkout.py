@@ -31,7 +31,7 @@ from ...models import Event, Footprint, Order, Participant, PaymentAttempt, Proj
 from .. import footprint, payments
 from ..certificates import content, images
 from ..payments import demo
-from . import ledger, money, orders
+from . import ledger, money, orders, splits
 
 log = logging.getLogger("app")
 
@@ -80,6 +80,8 @@ class Settings:
     public_url: Callable[..., str] = field(default=lambda endpoint, **values: endpoint)
     # gettext-style translation for texts shown on the provider's page.
     translate: Callable[..., str] = _plain
+    # Tell the job queue a split is due (app/jobs); the sweep finds it anyway if the nudge is lost.
+    nudge_split: Callable[[int], None] = field(default=lambda split_id: None)
 
     @property
     def order_settings(self) -> orders.Settings:
@@ -357,9 +359,24 @@ def apply_outcome(session: Session, settings: Settings, order: Order, found: pay
     status = orders.settle(session, order, found.status, now=utcnow())
     session.commit()
     store_certificate_images(session, settings, order)
+    if status == "paid":
+        _schedule_split(session, settings, order)
     if status == "refund_due":
         refund_late_payment(session, settings, order, found.payment_id)
     return order.status
+
+
+def _schedule_split(session: Session, settings: Settings, order: Order) -> None:
+    """The owner's share of a paid order, split off by its provider (app/services/sales/splits.py);
+    a failure here never undoes the payment (the split is then made by hand or by the sweep)."""
+    try:
+        split = splits.schedule(session, order)
+    except Exception:
+        session.rollback()
+        log.exception("Could not schedule the owner's split of order %s", order.public_id)
+        return
+    if split is not None and split.status == "pending":
+        settings.nudge_split(split.id)
 
 
 def receive_notice(session: Session, settings: Settings, provider_name: str, headers: Mapping[str, str],

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from ...models import Order, PaymentAttempt, utcnow
 from .. import payments
-from . import ledger, orders
+from . import ledger, orders, splits
 from .checkout import PROVIDER_GRACE, Settings, apply_outcome, charge_of, payable, read_again, swap
 
 # Where each wallet posts its notices (the routes' endpoints; the payment reaches us by that URL).
@@ -122,6 +122,7 @@ def _open_named(session: Session, settings: Settings, provider: payments.Payment
         order = read_again(session, charge.order_id)
     hold_end = order.hold_expires_at.replace(tzinfo=dt.UTC).timestamp()
     charge = replace(_described(settings, order, charge_of(order)), flow=flow, payer=payer,
+                     split_later=splits.wants_split(session, order),
                      notify_url=settings.public_url(NOTICE_ENDPOINTS[provider.name]),
                      pay_by=max(int(hold_end), int(time.time()) + 60))
     session.commit()

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import csv
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ...models import Order, Payout, Project, ProjectOwner
+from . import splits
 
 
 @dataclass(frozen=True)
@@ -26,15 +27,21 @@ class Line:
 
 @dataclass(frozen=True)
 class Statement:
+    """`paid_out` counts transfers recorded by hand and splits the providers made; `on_the_way` the
+    splits still being sent. The balance (still owed) leaves out both, so nobody pays by hand what a
+    provider is already sending."""
+
     owner: ProjectOwner
     lines: tuple[Line, ...]
     paid_out: dict[str, int]
+    on_the_way: dict[str, int] = field(default_factory=dict)
+    by_hand: dict[str, int] = field(default_factory=dict)
 
     def owed(self, currency: str) -> int:
         return sum(line.owed_minor for line in self.lines if line.currency == currency)
 
     def balance(self, currency: str) -> int:
-        return self.owed(currency) - self.paid_out.get(currency, 0)
+        return self.owed(currency) - self.paid_out.get(currency, 0) - self.on_the_way.get(currency, 0)
 
     @property
     def currencies(self) -> list[str]:
@@ -54,17 +61,18 @@ def statement(session: Session, owner: ProjectOwner) -> Statement:
         .group_by(Project.id, Project.name, Project.currency)
         .order_by(Project.id)
     ).all()
-    paid = dict(
-        session.execute(
-            select(Payout.currency, func.sum(Payout.amount_minor)).where(Payout.owner_id == owner.id)
-            .group_by(Payout.currency)
-        ).all()
-    )
+    paid = {cur: int(total) for cur, total in session.execute(
+        select(Payout.currency, func.sum(Payout.amount_minor)).where(Payout.owner_id == owner.id)
+        .group_by(Payout.currency)
+    ).all()}
+    split = splits.sent_by_currency(session, owner.id)
     return Statement(
         owner=owner,
         lines=tuple(Line(pid, name, cur, int(n), int(kg), int(gross), int(owed))
                     for pid, name, cur, n, kg, gross, owed in rows),
-        paid_out={cur: int(total) for cur, total in paid.items()},
+        paid_out={cur: paid.get(cur, 0) + split.get(cur, 0) for cur in set(paid) | set(split)},
+        on_the_way=splits.sent_by_currency(session, owner.id, ("pending",)),
+        by_hand=paid,
     )
 
 
@@ -94,6 +102,9 @@ def project_money(session: Session, projects: list[Project]) -> dict[int, Projec
         select(Payout.owner_id, Payout.currency, func.sum(Payout.amount_minor))
         .where(Payout.owner_id.in_(owner_ids)).group_by(Payout.owner_id, Payout.currency)
     ).all()}
+    for oid in owner_ids:  # and what the providers split off to them
+        for cur, total in splits.sent_by_currency(session, oid).items():
+            paid[(oid, cur)] = paid.get((oid, cur), 0) + total
     result = {}
     for p in projects:
         key = (p.owner_id, p.currency)
