@@ -1,6 +1,9 @@
 """Helpers shared by the browser tests."""
 import datetime
 import re
+import subprocess
+
+from tests.tools import zbarimg
 
 # htmx logs an aborted request as a console error: typing replaces the pending
 # live total (hx-sync="this:replace") and leaving a page cancels its live
@@ -59,3 +62,21 @@ def freeze_clock(context) -> None:
     now = datetime.datetime.now()
     context.clock.install(time=now)
     context.clock.pause_at(now + datetime.timedelta(minutes=1))
+
+
+def start_checkout(page, base, slug="cdcn-forum-2021", live=True) -> str:
+    """Calculator (a flight from PEK) -> "Neutralize and pay" -> the pay page; the order's id.
+    `live`: wait for the live total first (JavaScript on)."""
+    page.goto(f"{base}/e/{slug}/calculate")
+    page.locator("#legs-0-from").fill("PEK")
+    if live:
+        page.locator(".total-value strong").filter(has_not_text=re.compile(r"^0")).wait_for()
+    page.get_by_role("button", name="Neutralize and pay").click()
+    page.wait_for_url(re.compile(r"/pay/ord_[^/?]+$"))
+    return re.search(r"/pay/(ord_[^/?]+)$", page.url).group(1)
+
+
+def decode_qr(path) -> list[str]:
+    """What zbarimg reads in a PNG, one entry per code found."""
+    out = subprocess.run([zbarimg(), "--quiet", "--raw", str(path)], capture_output=True, text=True, check=False)
+    return out.stdout.split()
