@@ -110,7 +110,8 @@ def open_payment(order: Order, provider: str):
     if found is None:
         return redirect_to(url_for("checkout.order_status", public_id=public_id))
     if found.bridge:
-        return render("checkout/pay.html", order=_read(public_id), bridge=found.bridge, options=[],
+        others = len(paying.payment_options(checkout_settings(), order, payer())) > 1
+        return render("checkout/pay.html", order=_read(public_id), bridge=found.bridge, options=[], others=others,
                       amount=money.format_money(order.amount_minor, order.currency))
     if found.qr:
         return redirect_to(url_for("checkout.pay", public_id=public_id))  # the page shows the open code

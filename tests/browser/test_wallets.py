@@ -8,11 +8,7 @@ every payment here is settled by a real notice, not by the test.
   switch to Alipay's precreate code (the WeChat payment closed first);
 - a desktop with JavaScript off: the server-rendered code and the page's meta refresh.
 
-Nothing waits on the clock: each step waits for a URL, a selector or an event.
-
-Two tests are strict xfails, each naming an app bug it shows: inside WeChat the pay page answers
-502 (JSAPI opened without OAuth), and every Alipay notice is refused (its form body is consumed
-before the view reads it). Fix the app and they pass, and strict makes the run say so."""
+Nothing waits on the clock: each step waits for a URL, a selector or an event."""
 from __future__ import annotations
 
 import re
@@ -99,10 +95,6 @@ def wechat_context(browser, wechat):
     return context
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "app bug: inside WeChat on a server without Stripe, JSAPI is the only way to pay, and checkout.pay "
-    "takes its one-way-to-pay shortcut (open_payment) without WeChat's OAuth: no openid, so "
-    "wechat_pay.create raises PaymentError and the payer gets 502 'We could not reach the payment provider'"))
 def test_inside_wechat_the_pay_page_offers_wechat_pay(wallets, browser, shot):
     base, _wechat, _alipay = wallets
     context = browser.new_context(**PHONE, user_agent=WECHAT_UA)  # no bridge: nothing pays by itself
@@ -114,7 +106,7 @@ def test_inside_wechat_the_pay_page_offers_wechat_pay(wallets, browser, shot):
         page.locator("#legs-0-from").fill("PEK")
         page.locator(".total-value strong").filter(has_not_text=re.compile(r"^0")).wait_for()
         page.get_by_role("button", name="Neutralize and pay").click()
-        page.wait_for_url(re.compile(r"/pay/"))  # the pay page (or straight on through WeChat's OAuth)
+        page.wait_for_url(re.compile(r"/pay/wechat/oauth\?"))  # its one way to pay: WeChat's OAuth, then JSAPI
         shot(page, "wallets-0-wechat-pay-page")
         # The chooser's first button, or the JSAPI page's own: the primary one.
         first = page.locator("main button").first
@@ -125,24 +117,10 @@ def test_inside_wechat_the_pay_page_offers_wechat_pay(wallets, browser, shot):
         context.close()
 
 
-def choose(page, order_id: str, provider: str) -> None:
-    """Post the pay page's "Pay with <provider>" form (the session's CSRF token, as the button does)."""
-    page.evaluate("""([action]) => {
-        const form = Object.assign(document.createElement('form'), {method: 'post', action});
-        const token = JSON.parse(document.body.getAttribute('hx-headers'))['X-CSRFToken'];
-        form.append(Object.assign(document.createElement('input'), {type: 'hidden', name: 'csrf_token', value: token}));
-        document.body.append(form);
-        form.submit();
-    }""", [f"/pay/{order_id}/with/{provider}"])
-
-
 def test_inside_wechat_oauth_then_the_jsapi_bridge_pays(wallets, browser, shot):
     base, wechat, _alipay = wallets
     context = wechat_context(browser, wechat)
     page = context.new_page()
-    order_id = start_checkout(page, base)
-    # The pay page should offer "Pay with WeChat Pay" here, but answers 502 (the xfail test above);
-    # until that is fixed, post what its button posts. The rest is the real flow.
     errors = watch_errors(page)
 
     # The payer first closes WeChat Pay's sheet: the JSAPI page stays and says nothing was charged.
@@ -150,12 +128,16 @@ def test_inside_wechat_oauth_then_the_jsapi_bridge_pays(wallets, browser, shot):
     before = jsapi_calls()
     wechat.bridge_answer = "cancel"
     try:
-        with page.expect_response(re.compile(r"/pay/wechat/oauth\?")) as came_back:
-            choose(page, order_id, "wechat_pay")
-        assert came_back.value.url.startswith(base)  # WeChat's OAuth sent the payer back to us
+        page.goto(f"{base}/e/{SLUG}/calculate")
+        page.locator("#legs-0-from").fill("PEK")
+        page.locator(".total-value strong").filter(has_not_text=re.compile(r"^0")).wait_for()
+        page.get_by_role("button", name="Neutralize and pay").click()
+        page.wait_for_url(re.compile(r"/pay/wechat/oauth\?"))  # WeChat's OAuth sent the payer back to us
+        assert page.url.startswith(base)
         expect(page.locator("#wechat-pay-message")).to_contain_text("You closed WeChat Pay; nothing was charged.")
     finally:
         wechat.bridge_answer = "ok"
+    order_id = re.search(r"/orders/(ord_[^/?\"]+)", page.locator("#wechat-pay").get_attribute("data-done")).group(1)
     assert jsapi_calls() == before + 1  # the bridge was opened at once, once
     assert [r for r in wechat.requests if r[1].startswith("/connect/oauth2/authorize")]
     expect(page.get_by_role("button", name="Pay with WeChat Pay")).to_be_enabled()
@@ -206,8 +188,7 @@ def test_android_chrome_pays_at_the_alipay_wap_cashier(wallets, browser, shot):
 
     trades = [t for t in alipay.trades.values() if t["out_trade_no"].startswith(order_id.replace("-", "_"))]
     assert [(t["product"], t["status"]) for t in trades] == [("wap", "TRADE_SUCCESS")]
-    # One notice was sent. Whether it was taken is the xfail test below: today the return page's
-    # lookup (alipay.trade.query) settles the order, the notice is refused.
+    # One notice was sent (and taken: test_a_desktop_switches_to_alipay_and_its_notice_is_taken).
     assert len([n for n in alipay.notices if n["params"]["out_trade_no"] == trades[0]["out_trade_no"]]) == 1
     assert errors == []
     context.close()
@@ -299,7 +280,7 @@ def test_kiosk_switches_to_the_alipay_code_and_the_wechat_payment_is_closed(wall
     with pytest.raises(ValueError, match="CLOSED"):
         wechat.scan(wechat_code)  # the old code on someone's phone can no longer pay
 
-    alipay.scan(code)  # its notice is refused today (the xfail test below); the kiosk's lookup settles it
+    alipay.scan(code)  # its notice settles the order; the kiosk's poll then celebrates
     celebrate = kiosk.locator(".k-celebrate")
     expect(celebrate).to_be_visible(timeout=CELEBRATION)
     expect(celebrate.get_by_role("heading", name="You are carbon neutral!")).to_be_visible()
@@ -339,10 +320,6 @@ def test_without_javascript_a_desktop_shows_the_code_and_the_page_refreshes_itse
     context.close()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "app bug: web/validation.check_request reads request.form for every form-encoded POST, which consumes "
-    "the body, so /pay/alipay/notify's request.get_data() is b'' and every Alipay notice is refused "
-    "('Alipay notice: unsigned', 400 fail); orders are settled only by lookups"))
 def test_a_desktop_switches_to_alipay_and_its_notice_is_taken(wallets, browser):
     base, wechat, alipay = wallets
     context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="en-US")
