@@ -8,20 +8,21 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 
-from flask import Blueprint, abort, flash, url_for
+from flask import Blueprint, abort, current_app, flash, url_for
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from ..extensions import db
 from ..models import Certificate, Event, Order, Participant, Payout, Project, ProjectOwner, utcnow
-from ..services import integers
+from ..services import integers, payments
 from ..services.accounts import admin
-from ..services.sales import ledger, money, orders, statements
+from ..services.sales import ledger, money, orders, splits, statements
 from ..web import guard
 from ..web.forms import (
     BatchForm,
     NumberForm,
     OrganizationNameForm,
+    PayoutAccountForm,
     PayoutForm,
     ProjectForm,
     RevokeForm,
@@ -244,14 +245,45 @@ def payout_form() -> PayoutForm:
     return form
 
 
-def payouts_page(form: PayoutForm, status: int = 200):
+def account_form() -> PayoutAccountForm:
+    form = PayoutAccountForm()
+    owners = db.session.execute(select(ProjectOwner).order_by(ProjectOwner.name)).scalars().all()
+    form.owner_id.choices = {str(o.id): o.name for o in owners}
+    splitting = [p for p in payments.available(current_app.config) if p.splits]
+    form.provider.choices = [(p.name, p.title) for p in splitting]
+    form.kind.choices = sorted({kind for p in splitting for kind in p.receiver_kinds})
+    return form
+
+
+def payouts_page(form: PayoutForm, status: int = 200, accounts: PayoutAccountForm | None = None):
     recent = db.session.execute(
         select(Payout, ProjectOwner.name).join(ProjectOwner, ProjectOwner.id == Payout.owner_id)
         .order_by(Payout.paid_at.desc(), Payout.id.desc()).limit(20)
     ).all()
-    return render("operator/payouts.html", status=status, form=form,
+    return render("operator/payouts.html", status=status, form=form, account_form=accounts or account_form(),
                   statements=statements.all_statements(db.session), recent=recent,
-                  to_refund=orders.to_refund(db.session))
+                  to_refund=orders.to_refund(db.session), owner_accounts=splits.owners_with_accounts(db.session),
+                  failed_splits=splits.failed(db.session))
+
+
+@bp.post("/payout-accounts")
+def add_payout_account():
+    """Link an owner to its account at a provider (registered with the provider): its shares are then
+    split off at payment time."""
+    form = account_form()
+    if form.validate_on_submit():
+        try:
+            row = splits.add_account(db.session, payments.settings_from(current_app.config),
+                                     integers.id_or_none(form.owner_id.data) or 0, form.provider.data,
+                                     form.kind.data, form.account.data or "", form.name.data or "")
+        except splits.SplitError as exc:
+            db.session.rollback()
+            show_error(form, exc)
+        else:
+            flash(_("%(owner)s's %(provider)s account is registered: its shares are split off at payment.",
+                    owner=row.owner.name, provider=payments.get(row.provider).title))
+            return redirect_to(url_for("operator.payouts"))
+    return payouts_page(payout_form(), status=422, accounts=form)
 
 
 @bp.get("/payouts")

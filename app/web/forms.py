@@ -317,6 +317,14 @@ class RevokeForm(FlaskForm):
         InputRequired(_l("Say why: it is shown on the certificate's page.")), Length(max=200)])
 
 
+class PayoutAccountForm(FlaskForm):
+    owner_id = SelectField(_l("Project owner"), coerce=str)
+    provider = SelectField(_l("Payment provider"))
+    kind = SelectField(_l("Kind of account"))
+    account = StringField(_l("Account"), validators=[InputRequired(_l("Enter the account.")), Length(max=64)])
+    name = StringField(_l("Account holder's name"), validators=[Optional(), Length(max=120)])
+
+
 class PayoutForm(FlaskForm):
     owner_id = SelectField(_l("Project owner"), coerce=str)
     currency = SelectField(_l("Currency"))

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ...models import Order, Payout, Project, ProjectOwner
+from ...models import Order, OwnerSplit, Payout, Project, ProjectOwner
 from . import splits
 
 
@@ -36,6 +36,7 @@ class Statement:
     paid_out: dict[str, int]
     on_the_way: dict[str, int] = field(default_factory=dict)
     by_hand: dict[str, int] = field(default_factory=dict)
+    splits: tuple[OwnerSplit, ...] = ()  # the latest, with the providers' ids
 
     def owed(self, currency: str) -> int:
         return sum(line.owed_minor for line in self.lines if line.currency == currency)
@@ -73,6 +74,7 @@ def statement(session: Session, owner: ProjectOwner) -> Statement:
         paid_out={cur: paid.get(cur, 0) + split.get(cur, 0) for cur in set(paid) | set(split)},
         on_the_way=splits.sent_by_currency(session, owner.id, ("pending",)),
         by_hand=paid,
+        splits=tuple(splits.of_owner(session, owner.id, limit=50)),
     )
 
 
