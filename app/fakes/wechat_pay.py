@@ -4,7 +4,8 @@ the real protocol so the `wechatpayv3` SDK talks to it unchanged.
 The API (/v3/...): every request's Authorization header is verified with the merchant's public
 key (WECHATPAY2-SHA256-RSA2048; 401 SIGN_ERROR otherwise) and every answer is signed with the
 platform key (Wechatpay-* headers), as the SDK checks. Endpoints: POST /v3/pay/transactions/
-{jsapi,h5,native}, GET and POST .../out-trade-no/{no}[/close], POST /v3/refund/domestic/refunds.
+{jsapi,h5,native}, GET and POST .../out-trade-no/{no}[/close], POST /v3/refund/domestic/refunds; profit
+sharing (receivers, splits, returns, the bill and its download) in wechat_pay_splits.py.
 
 The payer: `pay()` and `scan()` in Python; /h5pay (WeChat's H5 page), POST /_fake/scan (a Native
 QR code scanned), POST /_fake/jsapi and /bridge.js (WeixinJSBridge inside WeChat), and WeChat's
@@ -33,6 +34,8 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from .wechat_pay_splits import SplitsMixin
 
 SIGNATURE_TYPE = "WECHATPAY2-SHA256-RSA2048"
 MAX_SKEW = 300  # seconds: WeChat Pay refuses an older Authorization timestamp
@@ -111,7 +114,7 @@ class ApiError(Exception):
         self.status, self.code, self.message = status, code, message
 
 
-class FakeWeChatPay:
+class FakeWeChatPay(SplitsMixin):
     """One merchant (mchid, appid) and one payer (`openid`) on WeChat Pay."""
 
     def __init__(self, mchid: str = "1900009191", appid: str = "wxd678efh567hg6787", *,
@@ -134,6 +137,8 @@ class FakeWeChatPay:
         self._codes: dict[str, tuple[str, str, float]] = {}  # OAuth code -> openid, scope, issued
         self._lock = threading.Lock()
         self._opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # loopback: no proxy
+        self._init_splits()
+        self.add_known_openid(self.openid)
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -194,6 +199,9 @@ class FakeWeChatPay:
         with self._lock:
             self.requests.append((method, target, headers, body))
         url = urlsplit(target)
+        if url.path == "/v3/billdownload/file":
+            with self._lock:
+                return self._download(method, target, headers, body)
         if url.path.startswith("/v3/"):
             return self._api(method, target, headers, body)
         query = dict(parse_qsl(url.query))
@@ -244,7 +252,9 @@ class FakeWeChatPay:
                 status, data = 500, {"code": "SYSTEM_ERROR", "message": "系统错误"}
             else:
                 try:
-                    status, data = self._route(method, urlsplit(target), body)
+                    url = urlsplit(target)
+                    status, data = (self._profitsharing(method, url, headers, body)
+                                    if url.path.startswith("/v3/profitsharing/") else self._route(method, url, body))
                 except ApiError as exc:
                     status, data = exc.status, {"code": exc.code, "message": exc.message}
         return self._signed(status, data)

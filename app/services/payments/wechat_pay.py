@@ -6,7 +6,8 @@ else (a QR code the payer scans with WeChat).
 The SDK runs in platform public-key mode (WECHATPAY_PUBLIC_KEY and its id): it verifies every
 response and notice with that key and never downloads platform certificates. WECHATPAY_API_BASE,
 WECHAT_OAUTH_BASE and WECHAT_API_BASE point it (and the JSAPI OAuth) at a fake in tests and
-development. Amounts are fen, the only currency is CNY.
+development. Amounts are fen, the only currency is CNY. Profit sharing (the owners' splits) is in
+wechat_pay_splits.py, imported by the methods that delegate to it (it imports this module).
 """
 from __future__ import annotations
 
@@ -48,6 +49,9 @@ from .provider import (
     Payer,
     PaymentError,
     PaymentProvider,
+    Receiver,
+    Split,
+    SplitRecord,
     header,
 )
 
@@ -230,6 +234,8 @@ class WeChatPayProvider(PaymentProvider):
             if not charge.payer.client_ip:
                 raise PaymentError("WeChat Pay H5 needs the payer's IP address")
             params["scene_info"] = {"payer_client_ip": charge.payer.client_ip, "h5_info": {"type": "Wap"}}
+        if charge.split_later:  # the money stays frozen until the owner's share is split off
+            params["settle_info"] = {"profit_sharing": True}
         sdk = client(config)
         status, data = call("order", sdk.pay, pay_type=SDK_TYPES[flow], out_trade_no=charge.reference,
                             description=(charge.title or charge.order_id)[:127], attach=charge.order_id,
@@ -275,6 +281,26 @@ class WeChatPayProvider(PaymentProvider):
         if status not in (200, 201) or not data.get("refund_id"):
             raise refusal("refund", status, data)
         return data["refund_id"]
+
+    # --- money to owners: profit sharing (wechat_pay_splits) -------------------
+    splits = True
+    receiver_kinds = ("MERCHANT_ID", "PERSONAL_OPENID")
+
+    def add_receiver(self, config: Config, receiver: Receiver) -> None:
+        from . import wechat_pay_splits
+        wechat_pay_splits.add_receiver(config, receiver)
+
+    def split(self, config: Config, split: Split) -> str:
+        from . import wechat_pay_splits
+        return wechat_pay_splits.split(config, split)
+
+    def return_split(self, config: Config, split: Split, split_id: str) -> str:
+        from . import wechat_pay_splits
+        return wechat_pay_splits.return_split(config, split, split_id)
+
+    def split_records(self, config: Config, day: str) -> list[SplitRecord]:
+        from . import wechat_pay_splits
+        return wechat_pay_splits.split_records(config, day)
 
     # --- notices -------------------------------------------------------------
     def parse_notice(self, config: Config, headers: Mapping[str, str], body: bytes) -> Notice | None:
