@@ -284,6 +284,7 @@ class WeChatPayProvider(PaymentProvider):
 
     # --- money to owners: profit sharing (wechat_pay_splits) -------------------
     splits = True
+    records_utc_offset = 8  # its bills keep Beijing's days
     receiver_kinds = ("MERCHANT_ID", "PERSONAL_OPENID")
 
     def add_receiver(self, config: Config, receiver: Receiver) -> None:

@@ -33,6 +33,7 @@ log = logging.getLogger("app")
 # Minutes before each retry; after the last, the split is "failed" and listed for operators.
 BACKOFF_MINUTES = (1, 2, 5, 15, 60, 240, 720, 1440)
 ERROR_CHARS = 300
+LEASE = dt.timedelta(minutes=5)  # a claimed split is retried after this if its worker never finishes
 COUNTED = ("pending", "done")  # what is on its way to the owner, or with them
 
 
@@ -153,7 +154,7 @@ def run(session: Session, config: Mapping[str, Any], split_id: int, now: dt.date
     claimed = cast(CursorResult[Any], session.execute(
         update(OwnerSplit).where(OwnerSplit.id == split_id, OwnerSplit.status == "pending",
                                  OwnerSplit.next_try_at <= now)
-        .values(attempts=OwnerSplit.attempts + 1, next_try_at=now + dt.timedelta(minutes=BACKOFF_MINUTES[-1]))
+        .values(attempts=OwnerSplit.attempts + 1, next_try_at=now + LEASE)
     )).rowcount
     session.commit()
     if not claimed:
