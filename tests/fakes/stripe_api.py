@@ -2,8 +2,9 @@
 loopback so the official `stripe` library talks to it with real wire formats.
 
 Endpoints: POST /v1/checkout/sessions, GET /v1/checkout/sessions/<id>,
-POST /v1/checkout/sessions/<id>/expire, POST /v1/refunds. Idempotency-Key replays return the first response, as Stripe
-does. `event()` builds webhook payloads and `sign()` signs them with Stripe's
+POST /v1/checkout/sessions/<id>/expire, POST /v1/refunds, and Connect's accounts, payment intents,
+charges, transfers and reversals (stripe_connect.py). Idempotency-Key replays return the first
+response, as Stripe does. `event()` builds webhook payloads and `sign()` signs them with Stripe's
 scheme (t=<unix>,v1=HMAC-SHA256(secret, "<t>.<body>")).
 """
 from __future__ import annotations
@@ -17,8 +18,10 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl
 
+from tests.fakes.stripe_connect import StripeConnect
 
-class FakeStripe:
+
+class FakeStripe(StripeConnect):
     def __init__(self, api_key: str = "sk_test_fake"):
         self.api_key = api_key
         self.sessions: dict[str, dict] = {}
@@ -27,6 +30,7 @@ class FakeStripe:
         self._idempotent: dict[str, tuple[int, dict]] = {}
         self._lock = threading.Lock()
         self.fail_next = 0  # answer this many requests with a 500
+        self._init_connect()
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -57,7 +61,7 @@ class FakeStripe:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.base = f"http://127.0.0.1:{self.server.server_port}"
-        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
 
     def __enter__(self):
         self._thread.start()
@@ -79,7 +83,10 @@ class FakeStripe:
             if self.fail_next:
                 self.fail_next -= 1
                 return 500, {"error": {"type": "api_error", "message": "Fake outage"}}
-            result = self._route(method, path.split("?")[0], params)
+            path, _, query = path.partition("?")
+            if query:  # a GET's parameters
+                params = {**dict(parse_qsl(query)), **params}
+            result = self._route_connect(method, path, params) or self._route(method, path, params)
             if method == "POST" and key:
                 self._idempotent[key] = result
             return result
@@ -111,6 +118,7 @@ class FakeStripe:
                       "payment_intent": params.get("payment_intent"),
                       "metadata": {"order": params.get("metadata[order]")}}
             self.refunds.append(refund)
+            self._refund_intent(refund["payment_intent"])
             return 200, refund
         return 404, {"error": {"type": "invalid_request_error", "message": f"Unrecognized request URL {path}"}}
 
@@ -143,7 +151,7 @@ class FakeStripe:
         """The visitor completes the hosted page (paid, or unpaid for a slow method)."""
         session = self.sessions[session_id]
         session.update(status="complete", payment_status=payment_status,
-                       payment_intent=session["payment_intent"] or "pi_" + secrets.token_hex(8))
+                       payment_intent=self._settle_intent(session, paid=payment_status == "paid"))
         return session
 
     def expire(self, session_id: str) -> dict:

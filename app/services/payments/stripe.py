@@ -1,6 +1,8 @@
 """Stripe: a hosted Checkout Session per order (card, and Alipay / WeChat Pay where
 Stripe offers them for the currency), looked up on the return page, refunded in
-full, and its signed webhooks read.
+full, and its signed webhooks read. Owners' shares go out through Stripe Connect's
+"separate charges and transfers": a transfer to the owner's connected account funded
+by the payment's charge (source_transaction), reversed before a refund.
 
 The only module that knows Stripe's objects: everything it returns is a
 provider value (Checkout, Outcome, Notice). The key is passed per client (never
@@ -11,6 +13,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import stripe
@@ -32,6 +35,9 @@ from .provider import (
     Outcome,
     PaymentError,
     PaymentProvider,
+    Receiver,
+    Split,
+    SplitRecord,
     header,
 )
 
@@ -189,6 +195,115 @@ class StripeProvider(PaymentProvider):
             return None
         return Notice(id=event["id"], provider=self.name,
                       outcome=outcome(event["data"]["object"], EVENTS[event["type"]]))
+
+    # --- money to owners: Connect transfers ------------------------------------
+    splits = True
+    receiver_kinds = ("account",)
+
+    def add_receiver(self, config: Config, receiver: Receiver) -> None:
+        """The connected account must exist (be connected to this platform) and be able to take
+        transfers (its transfers capability active); Stripe does not check names."""
+        if receiver.kind not in self.receiver_kinds:
+            raise PaymentError(f"Stripe splits to a connected account, not a {receiver.kind}")
+        try:
+            account = client(config).v1.accounts.retrieve(receiver.account)
+        except stripe.StripeError as exc:
+            raise PaymentError(str(exc)) from exc
+        capabilities = account.to_dict().get("capabilities") or {}
+        if capabilities.get("transfers") != "active":
+            raise PaymentError(f"Stripe account {receiver.account} cannot receive transfers "
+                               f"(its transfers capability is {capabilities.get('transfers') or 'not requested'})")
+
+    def split(self, config: Config, split: Split) -> str:
+        """A transfer of the owner's share to the connected account, funded by the payment's charge.
+        Idempotent by split_no twice over: the Idempotency-Key (Stripe keeps it 24 hours) and,
+        before creating, a look for a transfer of the order's group that names the split_no."""
+        stripe_client = client(config)
+        try:
+            done = _transfer_of(stripe_client, split)
+            if done:
+                return done
+            charge = _charge_of(stripe_client, split)
+            transfer = stripe_client.v1.transfers.create(
+                params={
+                    "amount": split.amount_minor,
+                    "currency": split.currency.lower(),
+                    "destination": split.receiver.account,
+                    "source_transaction": charge,
+                    "transfer_group": split.order_id,
+                    "description": split.description or f"Owner share of {split.order_id}",
+                    "metadata": {"order": split.order_id, "split_no": split.split_no},
+                },
+                options={"idempotency_key": split.split_no},
+            )
+        except stripe.StripeError as exc:
+            raise PaymentError(str(exc)) from exc
+        return transfer["id"]
+
+    def return_split(self, config: Config, split: Split, split_id: str) -> str:
+        """Reverse the transfer (the share comes back to the platform before the refund); a transfer
+        already reversed in full answers with its newest reversal."""
+        stripe_client = client(config)
+        try:
+            transfer = stripe_client.v1.transfers.retrieve(split_id)
+            if transfer["amount_reversed"] >= transfer["amount"]:
+                reversals = stripe_client.v1.transfers.reversals.list(split_id, params={"limit": 1})
+                if reversals.data:
+                    return reversals.data[0]["id"]
+            reversal = stripe_client.v1.transfers.reversals.create(
+                split_id,
+                params={"amount": split.amount_minor,
+                        "metadata": {"order": split.order_id, "split_no": split.split_no}},
+                options={"idempotency_key": split.split_no + "R"},
+            )
+        except stripe.StripeError as exc:
+            raise PaymentError(str(exc)) from exc
+        return reversal["id"]
+
+    def split_records(self, config: Config, day: str) -> list[SplitRecord]:
+        """Our transfers created on that UTC day (those naming a split_no), every page of them."""
+        start = int(datetime.strptime(day, "%Y-%m-%d").replace(tzinfo=UTC).timestamp())
+        records = []
+        try:
+            pages = client(config).v1.transfers.list(params={"created": {"gte": start, "lt": start + 86400},
+                                                             "limit": 100})
+            for transfer in pages.auto_paging_iter():
+                found = transfer.to_dict()
+                split_no = (found.get("metadata") or {}).get("split_no")
+                if not split_no:
+                    continue  # not one of ours
+                returned = found["amount"] > 0 and found.get("amount_reversed", 0) >= found["amount"]
+                records.append(SplitRecord(split_no=split_no, split_id=found["id"], amount_minor=found["amount"],
+                                           currency=found["currency"].upper(),
+                                           status="returned" if returned else "done"))
+        except stripe.StripeError as exc:
+            raise PaymentError(str(exc)) from exc
+        return records
+
+
+def _transfer_of(stripe_client: stripe.StripeClient, split: Split) -> str | None:
+    """A transfer already made for this split (its order's group, naming its split_no)."""
+    listed = stripe_client.v1.transfers.list(params={"transfer_group": split.order_id, "limit": 100})
+    for transfer in listed.auto_paging_iter():
+        if (transfer.to_dict().get("metadata") or {}).get("split_no") == split.split_no:
+            return transfer["id"]
+    return None
+
+
+def _charge_of(stripe_client: stripe.StripeClient, split: Split) -> str:
+    """The charge that paid for the split's payment: the PaymentIntent's latest charge, once it
+    succeeded (the intent from the Checkout Session when the order does not know it yet)."""
+    intent_id = split.payment_id
+    if not intent_id:
+        intent = stripe_client.v1.checkout.sessions.retrieve(split.reference)["payment_intent"]
+        intent_id = intent if isinstance(intent, str) else getattr(intent, "id", None)
+    if not intent_id:
+        raise PaymentError(f"Stripe payment {split.reference} is not paid: nothing to transfer from")
+    intent = stripe_client.v1.payment_intents.retrieve(intent_id)
+    charge = intent["latest_charge"]
+    if intent["status"] != "succeeded" or not charge:
+        raise PaymentError(f"Stripe payment {intent_id} is not paid ({intent['status']}): nothing to transfer from")
+    return charge if isinstance(charge, str) else charge["id"]
 
 
 PROVIDER = StripeProvider()
