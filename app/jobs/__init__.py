@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Callable
+from typing import TypeVar
 
 from flask import Flask, current_app, has_app_context
 from huey import RedisHuey, crontab
@@ -18,38 +20,36 @@ from ..services import payments
 from ..services.sales import splits
 
 log = logging.getLogger("app")
+T = TypeVar("T")
 REDIS_URL = os.environ.get("REDIS_URL", "")
 huey = RedisHuey("carbondot", url=REDIS_URL or None, immediate=not REDIS_URL, results=False)
 
 _worker_app: Flask | None = None
 
 
-def _app() -> Flask:
-    """The app the job runs in: the request's own (inline), else one per worker process."""
+def _in_app(job: Callable[[Flask], T]) -> T:
+    """Run a job in the request's app and session (inline), else in one app per worker process."""
     global _worker_app
     if has_app_context():
-        return current_app._get_current_object()  # type: ignore[attr-defined]
+        return job(current_app._get_current_object())  # type: ignore[attr-defined]
     if _worker_app is None:
         from .. import create_app
 
         _worker_app = create_app()
-    return _worker_app
+    with _worker_app.app_context():
+        return job(_worker_app)
 
 
 @huey.task(retries=0)
 def send_split(split_id: int) -> str | None:
     """Send one owner's split (its own backoff lives on the row, not in the queue)."""
-    app = _app()
-    with app.app_context():
-        return splits.run(db.session, payments.settings_from(app.config), split_id)
+    return _in_app(lambda app: splits.run(db.session, payments.settings_from(app.config), split_id))
 
 
 @huey.periodic_task(crontab(minute="*"))
 def sweep_splits() -> dict[str, int]:
     """Every minute in the worker: every pending split that is due (failed, lost, or left by a dead worker)."""
-    app = _app()
-    with app.app_context():
-        return splits.sweep(db.session, payments.settings_from(app.config))
+    return _in_app(lambda app: splits.sweep(db.session, payments.settings_from(app.config)))
 
 
 def nudge_split(split_id: int) -> None:

@@ -375,8 +375,10 @@ def _schedule_split(session: Session, settings: Settings, order: Order) -> None:
         session.rollback()
         log.exception("Could not schedule the owner's split of order %s", order.public_id)
         return
-    if split is not None and split.status == "pending":
-        settings.nudge_split(split.id)
+    nudge = split.id if split is not None and split.status == "pending" else None
+    session.commit()  # no transaction left open while the split is sent (inline without a queue)
+    if nudge is not None:
+        settings.nudge_split(nudge)
 
 
 def receive_notice(session: Session, settings: Settings, provider_name: str, headers: Mapping[str, str],
