@@ -86,6 +86,7 @@ class ProjectMoney:
     owner_share_minor: int  # this project's owner share of paid orders (earned, not necessarily paid)
     owner_paid_out_minor: int  # transferred to the owner so far
     owner_owed_minor: int  # the owner's share not yet paid out
+    owner_split_minor: int = 0  # of what was paid out, what the payment providers sent at payment time
 
 
 def project_money(session: Session, projects: list[Project]) -> dict[int, ProjectMoney]:
@@ -104,13 +105,16 @@ def project_money(session: Session, projects: list[Project]) -> dict[int, Projec
         select(Payout.owner_id, Payout.currency, func.sum(Payout.amount_minor))
         .where(Payout.owner_id.in_(owner_ids)).group_by(Payout.owner_id, Payout.currency)
     ).all()}
+    split: dict[tuple[int, str], int] = {}
     for oid in owner_ids:  # and what the providers split off to them
         for cur, total in splits.sent_by_currency(session, oid).items():
             paid[(oid, cur)] = paid.get((oid, cur), 0) + total
+            split[(oid, cur)] = total
     result = {}
     for p in projects:
         key = (p.owner_id, p.currency)
-        result[p.id] = ProjectMoney(int(share.get(p.id) or 0), paid.get(key, 0), earned.get(key, 0) - paid.get(key, 0))
+        result[p.id] = ProjectMoney(int(share.get(p.id) or 0), paid.get(key, 0), earned.get(key, 0) - paid.get(key, 0),
+                                    split.get(key, 0))
     return result
 
 
