@@ -28,10 +28,10 @@ import zipfile
 from datetime import date
 from typing import Any
 
-from .alipay import call, fen, yuan
+from .alipay import AlipayProvider, call, fen, yuan
 from .provider import Config, PaymentError, Receiver, Split, SplitRecord
 
-RECEIVER_KINDS = ("userId", "loginName")
+RECEIVER_KINDS = AlipayProvider.receiver_kinds  # userId (2088...), loginName
 BILL_TYPE = "trade"
 _REQUEST_NO = re.compile(r"[A-Za-z0-9_]{1,31}")  # 32 at most, with room for the return's "R"
 _USER_ID = re.compile(r"2088\d{12}")
