@@ -7,6 +7,7 @@ It speaks the real protocol at one path, /gateway.do:
   {"<method>_response": {...}, "sign": RSA2 over that exact JSON text with Alipay's private key};
   refusals keep Alipay's shapes (40002 isv.invalid-signature, 40004 ACQ.TRADE_NOT_EXIST, ...).
 - alipay.trade.wap.pay: the payer's browser opens the signed URL and gets a cashier page.
+- royalty settlement (分账: relation.bind, order.settle, royalty returns, the bill): alipay_splits.py.
 
 It also plays the payer's phone: `pay(reference)`, `scan(qr_code)`, POST /_fake/pay and
 /_fake/scan, and a GET / page listing open payments. Paying POSTs the signed asynchronous notice to
@@ -36,6 +37,8 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
+
+from .alipay_splits import BILL_PATH, ROYALTY_APIS, RoyaltyMixin
 
 SHANGHAI = timezone(timedelta(hours=8))
 SERVER_APIS = ("alipay.trade.precreate", "alipay.trade.query", "alipay.trade.close", "alipay.trade.refund")
@@ -113,7 +116,9 @@ def page(title: str, body: str, status: int = 200) -> Reply:
     return status, "text/html; charset=utf-8", text.encode(), {}
 
 
-class FakeAlipay:
+class FakeAlipay(RoyaltyMixin):
+    Refusal = FakeError  # what the royalty mixin raises
+
     def __init__(self, app_id: str = "2021000000000001", app_key: Any = None, alipay_key: Any = None,
                  seller_id: str = "2088000000000001"):
         self.app_id, self.seller_id = app_id, seller_id
@@ -128,6 +133,7 @@ class FakeAlipay:
         self.base = ""
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
+        self._init_royalty()  # receivers, splits, returns, bills (alipay_splits.py)
 
     # --- running -------------------------------------------------------------
     def start(self) -> str:
@@ -196,6 +202,8 @@ class FakeAlipay:
             return self.gateway(params)
         if method == "GET" and parts.path == "/":
             return self.index()
+        if method == "GET" and parts.path == BILL_PATH:
+            return self._bill_download(params)
         if method == "POST" and parts.path == "/_fake/pay":
             return self._pay_form(params.get("out_trade_no", ""))
         if method == "POST" and parts.path == "/_fake/scan":
@@ -212,10 +220,10 @@ class FakeAlipay:
                 return 500, "text/html", b"<h1>500 Internal Server Error</h1>", {}
             try:
                 self._authenticate(params)
-                if api not in SERVER_APIS:
+                if api not in SERVER_APIS and api not in ROYALTY_APIS:
                     raise FakeError("isv.invalid-method", "不存在的方法名", "40002", "Invalid Arguments")
                 biz = self._biz(params)
-                content = getattr(self, "_" + api.rsplit(".", 1)[1])(params, biz)
+                content = getattr(self, ROYALTY_APIS.get(api) or "_" + api.rsplit(".", 1)[1])(params, biz)
                 content = {"code": "10000", "msg": "Success", **content}
             except FakeError as refusal:
                 content = refusal.content()
@@ -338,6 +346,8 @@ class FakeAlipay:
         return {"trade_no": trade["trade_no"], "out_trade_no": trade["out_trade_no"]}
 
     def _refund(self, params: dict[str, str], biz: dict) -> dict:
+        if "refund_royalty_parameters" in biz:  # a royalty taken back (alipay_splits.py)
+            return self._royalty_return(params, biz)
         trade = self._find(biz)
         if not trade["gmt_payment"]:
             raise FakeError("ACQ.TRADE_STATUS_ERROR", "交易状态不合法")

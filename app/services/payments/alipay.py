@@ -47,6 +47,9 @@ from .provider import (
     Payer,
     PaymentError,
     PaymentProvider,
+    Receiver,
+    Split,
+    SplitRecord,
 )
 
 DEFAULT_GATEWAY = "https://openapi.alipay.com/gateway.do"
@@ -286,6 +289,32 @@ class AlipayProvider(PaymentProvider):
         if not trade_no:
             raise PaymentError(f"Alipay refund for {charge.reference} returned no trade_no")
         return f"{trade_no}:{out_request_no}"
+
+    # --- money to owners: royalty settlement (分账), in alipay_splits.py ---------------------------
+    # (imported when called: alipay_splits builds on this module's call, yuan and fen)
+    splits = True
+    receiver_kinds = ("userId", "loginName")
+
+    def add_receiver(self, config: Config, receiver: Receiver) -> None:
+        """alipay.trade.royalty.relation.bind."""
+        from . import alipay_splits
+        alipay_splits.add_receiver(config, receiver)
+
+    def split(self, config: Config, split: Split) -> str:
+        """alipay.trade.order.settle (out_request_no = split_no); Alipay's settle_no."""
+        from . import alipay_splits
+        return alipay_splits.settle(config, split)
+
+    def return_split(self, config: Config, split: Split, split_id: str) -> str:
+        """A royalty-only alipay.trade.refund (refund_royalty_parameters, out_request_no = split_no + "R");
+        "<trade_no>:<out_request_no>". See alipay_splits for how far real Alipay takes it."""
+        from . import alipay_splits
+        return alipay_splits.return_split(config, split, split_id)
+
+    def split_records(self, config: Config, day: str) -> list[SplitRecord]:
+        """The day's settles, from the bill alipay.data.dataservice.bill.downloadurl.query points to."""
+        from . import alipay_splits
+        return alipay_splits.split_records(config, day)
 
     # --- notices -------------------------------------------------------------
     def parse_notice(self, config: Config, headers: Mapping[str, str], body: bytes) -> Notice | None:
