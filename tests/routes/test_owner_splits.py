@@ -231,3 +231,33 @@ def project_orders(db, project_id):
 
 
 _ = threading  # the race helper runs its own threads
+
+
+def test_alipay_sends_the_share_by_settlement_and_reconciles(app, client, db, make_event, make_project, runner):
+    from app.fakes import FakeAlipay
+    from app.models import Order
+
+    with_alipay = FakeAlipay()
+    with_alipay.start()
+    try:
+        app.config.update(with_alipay.config())
+        make_event(slug="forum")
+        project = make_project(quantity=100_000, price=9000)
+        config = payments.settings_from(app.config)
+        splits.add_account(db.session, config, project.owner_id, "alipay", "userId", "2088101126765726", NAME)
+        order = client.post("/api/v1/orders", json={"event": "forum", "project": project.id, "kg": 100},
+                            headers={"User-Agent": DESKTOP_UA}).get_json()
+        client.post(f"/pay/{order['id']}/with/alipay", headers={"User-Agent": DESKTOP_UA})
+        row = db.session.execute(select(Order).where(Order.public_id == order["id"])).scalar_one()
+        with_alipay.scan(with_alipay.trades[row.payment_ref]["qr_code"], notify=False)
+        headers, body = with_alipay.notice(row.payment_ref)
+        client.post("/pay/alipay/notify", data=body, headers=headers, content_type="application/x-www-form-urlencoded")
+        db.session.expire_all()
+        split = splits.of_order(db.session, row.id)
+        assert split.status == "done" and split.amount_minor == row.owner_minor
+        assert with_alipay.splits[split.split_no]["settle_no"] == split.split_ref
+        day = (split.done_at + dt.timedelta(hours=8)).date().isoformat()
+        result = runner.invoke(args=["payouts", "reconcile", "--provider", "alipay", "--date", day])
+        assert result.exit_code == 0 and "every split matches" in result.output, result.output
+    finally:
+        with_alipay.stop()

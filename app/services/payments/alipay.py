@@ -293,6 +293,7 @@ class AlipayProvider(PaymentProvider):
     # --- money to owners: royalty settlement (分账), in alipay_splits.py ---------------------------
     # (imported when called: alipay_splits builds on this module's call, yuan and fen)
     splits = True
+    records_utc_offset = 8  # its bills keep Beijing's days
     receiver_kinds = ("userId", "loginName")
 
     def add_receiver(self, config: Config, receiver: Receiver) -> None:
