@@ -63,7 +63,8 @@ ORGANIZER_POST = ["/organizer/organizations/new"]
 OPERATOR_GET = ["/operator/", "/operator/projects", "/operator/projects/new", "/operator/moderation",
                 "/operator/payouts"]
 OPERATOR_POST = ["/operator/projects/new", "/operator/projects/{project}/batches", "/operator/moderation/name",
-                 "/operator/moderation/organization", "/operator/certificates/revoke", "/operator/payouts"]
+                 "/operator/moderation/organization", "/operator/certificates/revoke", "/operator/payouts",
+                 "/operator/payout-accounts"]
 OWNER_GET = ["/account/statement", "/account/statement.csv"]
 SIGNED_IN_GET = ["/account/", "/account/password"]
 SIGNED_IN_POST = ["/account/password"]
