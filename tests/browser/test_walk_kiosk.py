@@ -89,7 +89,8 @@ def test_a_local_visitor_comes_by_metro_sees_the_minimum_chooses_a_project_and_c
     from app.extensions import db
     from app.models import Order
     with app.app_context():
-        order = db.session.scalars(select(Order).where(Order.handoff_hash.is_not(None)).order_by(Order.id.desc())).first()
+        order = db.session.scalars(
+            select(Order).where(Order.handoff_hash.is_not(None)).order_by(Order.id.desc())).first()
         assert order.status == "pending" and order.project.name == name
         order_id = order.id
     # 16. "Cancel" releases the held credits at once (a POST through the handoff service).
