@@ -19,11 +19,11 @@ from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
 from ..extensions import csrf, db, limiter
-from ..models import Event, Order, Project
+from ..models import Event, Order, Project, utcnow
 from ..services import integers, payments
 from ..services.certificates import posters
 from ..services.footprint import kiosk, places
-from ..services.live import boards
+from ..services.live import boards, schedule
 from ..services.sales import checkout, ledger, money, orders, paying
 from ..services.sales import handoff as handoffs  # the view named handoff is the kiosk page
 from ..web import checkout_settings, client_key, htmx, i18n, live_event, outage, public_url
@@ -96,7 +96,7 @@ def switch_urls(event: Event) -> dict[str, tuple[str, str]]:
     """Each language's name and this page in it (a form post's page is the calculator)."""
     get = request.method == "GET"
     source = request.args if get else request.form
-    keep = {k: v for k, v in source.items() if k in ("mode", "from", "return", "nights", "q")}
+    keep = {k: v for k, v in source.items() if k in ("mode", "from", "return", "nights", "km", "project", "q")}
     endpoint, view_args = ((request.endpoint, request.view_args or {}) if get
                            else ("kiosk.calculate", {"slug": event.slug}))
     return {lang.code: (lang.name, url_for(endpoint, **view_args, **keep,
@@ -111,16 +111,24 @@ def qr(url: str) -> dict:
 
 @bp.get("/kiosk/<slug>")
 def home(slug: str):
-    """The kiosk's home: live totals and board, and the way in."""
+    """The kiosk's home: live totals and board, and the way in (none once the event is archived)."""
     event = live_event(slug)
     return kiosk_page("kiosk/home.html", event, block="live", totals=boards.event_totals(db.session, event.id),
-                      board=boards.event_board(db.session, event.id, limit=6))
+                      board=boards.event_board(db.session, event.id, limit=6), open=kiosk.takes_walkups(event),
+                      ended=schedule.ended(event, utcnow().date()))
+
+
+def closed(event: Event):
+    """An archived event's kiosk takes no walk-ups: its pages send them home, which says so."""
+    return redirect_to(url_for("kiosk.home", slug=event.slug, **kiosk_lang_args(event)))
 
 
 @bp.get("/kiosk/<slug>/calculate")
 def calculate(slug: str):
     """The walk-up calculator: tiles, an on-screen search, a stepper; total and price as they change."""
     event = live_event(slug)
+    if not kiosk.takes_walkups(event):
+        return closed(event)
     walkup = kiosk.parse(request.args)
     query = "".join(ch for ch in request.args.get("q", "").upper() if ch in KEYS + " ")[:20]
     return kiosk_page("kiosk/calculate.html", event, **walkup_context(event, walkup), query=query,
@@ -128,22 +136,31 @@ def calculate(slug: str):
                       found=places.search(query.strip(), limit=5) if len(query.strip()) >= 2 else [])
 
 
-def walkup_context(event: Event, walkup: kiosk.Walkup) -> dict:
-    """The walk-up calculator's view: its one calculation (the quote the order takes), the first
-    project that can be bought, and links that change one choice."""
+def walkup_context(event: Event, walkup: kiosk.Walkup, source=None) -> dict:
+    """The walk-up calculator's view: its one calculation (the quote the order takes), the projects
+    that can be bought (the chosen one, else the first), and links that change one choice."""
+    source = request.args if source is None else source
     quote = quote_for(event, kiosk.engine_input(event, walkup))
     error = quote.error.message if quote.error is not None else None
-    offer = next((o for o in quote.offers if o["available"]), None) if quote.kg else None
+    local = kiosk.is_local(event, walkup)
+    if local and walkup.mode and walkup.mode not in kiosk.LOCAL_MODES:
+        error = _("Within the city, choose the metro, a bus, a taxi, a car, a bike or walking.")
+    offers = [o for o in quote.offers if o["available"]] if quote.kg else []
+    chosen = integers.id_or_none(source.get("project"))
+    offer = next((o for o in offers if o["project"].id == chosen), offers[0] if offers else None)
     lang = kiosk_language(event)
     lang_args = {} if lang == event.language else {"lang": lang}
+    project_args = {"project": offer["project"].id} if offer is not None and chosen else {}
 
-    def to(q: str | None = None, **changes) -> str:
+    def to(q: str | None = None, project: int | None = None, **changes) -> str:
         """The calculator with one choice changed (`q`, even empty, opens the on-screen search)."""
         return url_for("kiosk.calculate", slug=event.slug, **walkup.args(**changes), **lang_args,
-                       **({} if q is None else {"q": q}))
+                       **({"project": project} if project else project_args), **({} if q is None else {"q": q}))
 
-    return dict(walkup=walkup, quote=quote, result=quote.result, kg=quote.kg, offer=offer, error=error,
-                modes=kiosk.MODES, to=to, origins=kiosk.origins(event), max_nights=kiosk.MAX_NIGHTS)
+    return dict(walkup=walkup, quote=quote, result=quote.result, kg=quote.kg, offer=offer, offers=offers,
+                error=error, modes=kiosk.MODES, local_modes=kiosk.LOCAL_MODES, to=to, origins=kiosk.origins(event),
+                venue=kiosk.venue(event), local=local, typical_km=kiosk.TYPICAL_KM, max_km=kiosk.MAX_LOCAL_KM,
+                max_nights=kiosk.MAX_NIGHTS)
 
 
 @bp.post("/kiosk/<slug>/order")
@@ -152,7 +169,9 @@ def walkup_context(event: Event, walkup: kiosk.Walkup) -> dict:
 def order(slug: str):
     """Start the walk-up visitor's order (through the checkout service) and hand it to their phone."""
     event = live_event(slug)
-    context = walkup_context(event, kiosk.parse(request.form))
+    if not kiosk.takes_walkups(event):
+        return closed(event)
+    context = walkup_context(event, kiosk.parse(request.form), request.form)
     project_id = integers.id_or_none(request.form.get("project"))
     project = db.session.get(Project, project_id) if project_id else None
     req = checkout.OrderRequest(kind="kiosk", event=event, project=project, quote=context["quote"],
@@ -201,6 +220,20 @@ def handoff_with(slug: str, token: str, provider: str):
         except payments.PaymentError:
             current_app.logger.exception("Could not open a %s payment at the kiosk", provider)
     return redirect_to(url_for("kiosk.handoff", slug=slug, token=token, **kiosk_lang_args(event)))
+
+
+@bp.post("/kiosk/<slug>/handoff/<token>/cancel")
+@csrf.exempt  # the kiosk keeps no cookie; the random token in the path is the capability
+def handoff_cancel(slug: str, token: str):
+    """"Cancel": close the open wallet payment and release the held credits now (unless a phone has
+    the order or it was paid meanwhile), then go home."""
+    event, found = handoff_at(slug, token)
+    try:
+        handoffs.cancel_at_kiosk(db.session, checkout_settings(), found)
+    except payments.PaymentError:  # the provider did not answer: the hold lapses on its own
+        db.session.rollback()
+        current_app.logger.exception("Could not close the payment of a cancelled kiosk order")
+    return redirect_to(url_for("kiosk.home", slug=slug, **kiosk_lang_args(event)))
 
 
 KIOSK_PAYER = payments.Payer(device=payments.KIOSK)
@@ -304,7 +337,7 @@ def too_many(exc):
     if request.endpoint != "kiosk.order":
         return kiosk_error(exc)
     event = live_event(request.view_args["slug"])
-    context = walkup_context(event, kiosk.parse(request.form))
+    context = walkup_context(event, kiosk.parse(request.form), request.form)
     with force_locale(kiosk_language(event)):
         message = _("Many people are ordering at once. Wait a minute, then tap again: your answers are kept.")
     response = kiosk_page("kiosk/calculate.html", event, status=429, query="", found=[], keys=KEYS,

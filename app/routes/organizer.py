@@ -70,6 +70,11 @@ def event_form(event: Event | None = None) -> EventForm:
     return form
 
 
+# The event form's fields in the order the page shows them: the first with an error takes the focus.
+EVENT_FIELDS = ("name", "scenario", "description", "slug", "starts_on", "ends_on", "expected_attendance",
+                "venue_name", "venue_code", "city", "country", "currency", "projects", "color", "language", "status")
+
+
 def event_page(form: EventForm, org: Organization, event: Event | None, status: int = 200):
     projects = organizations.active_projects(db.session)
     by_currency: dict[str, list[Project]] = {}
@@ -79,6 +84,7 @@ def event_page(form: EventForm, org: Organization, event: Event | None, status: 
         "organizer/event_form.html", form=form, org=org, event=event, projects_by_currency=by_currency,
         statuses=status_labels(),
         slug_locked=bool(event and organizations.has_orders(db.session, event.id)),
+        first_bad=next((name for name in EVENT_FIELDS if form.errors.get(name)), None),
         status=status,
     )
 
@@ -210,7 +216,27 @@ def new_event(org_id: int):
             db.session.commit()
             flash(_("Event created. Print its QR poster next."))
             return redirect_to(url_for("organizer.event", event_id=event.id))
+    else:
+        every_problem(form)
     return event_page(form, org, None, status=422 if form.errors else 200)
+
+
+def every_problem(form: EventForm) -> None:
+    """A refused event form shows every problem at once: the service's rules too (the venue, the
+    currency...), next to the fields the form's own checks left without an error."""
+    if not form.is_submitted() or getattr(getattr(form, "csrf_token", None), "errors", None):
+        return
+    try:
+        data = form.to_input()
+    except (AttributeError, TypeError, ValueError):  # a field too broken to read; its own error shows
+        return
+    problems, _place, _chosen = organizations.event_problems(db.session, data)
+    flagged = set(form.errors)
+    for problem in problems:
+        field = form._fields.get(problem.field or "")
+        if field is not None and problem.field not in flagged:
+            field.errors = [*field.errors, error_message(problem)]
+            flagged.add(problem.field)
 
 
 @bp.route("/events/<int:event_id>/edit", methods=["GET", "POST"])
@@ -229,6 +255,8 @@ def edit_event(event_id: int):
             db.session.commit()
             flash(_("Event saved."))
             return redirect_to(url_for("organizer.event", event_id=event.id))
+    else:
+        every_problem(form)
     return event_page(form, event.organization, event, status=422 if form.errors else 200)
 
 

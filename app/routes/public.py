@@ -62,6 +62,7 @@ def event(slug: str):
         board=boards.event_board(db.session, ev.id, limit=5),
         rank=rank,
         operations_kg=orders.operations_kg(db.session, ev.id),
+        operations_certificates=orders.operations_certificates(db.session, ev.id),
         ended=schedule.ended(ev, utcnow().date()),
         page_url=public_url("public.event", slug=ev.slug),
         card_url=public_url("public.event_card", slug=ev.slug),

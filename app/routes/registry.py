@@ -22,7 +22,8 @@ VERIFIER = "tools/registry_verify.py"
 
 @bp.get("/registry")
 def page():
-    """Look up a serial, see the latest signed checkpoint and the newest entries, learn how to verify."""
+    """Look up a serial or a certificate (its number, token or link), see the latest signed checkpoint
+    and the newest entries, learn how to verify."""
     serial = request.args.get("serial", "").strip()[:80]
     entry_arg = request.args.get("entry", "").strip()[:80]
     shown, bad_entry = None, False
@@ -30,12 +31,14 @@ def page():
         number = integers.parse_int(entry_arg, high=integers.INT64_MAX - 1, blank=None)
     except integers.IntegerError:
         number, bad_entry = None, True
+    found = registry.find_serial(db.session, serial) if serial else None
     if number is not None:
         _s, _e, rows = registry.entries(db.session, number, number + 1)
         shown = rows[0] if rows else None
     return render(
         "registry/index.html", block="lookup", status=400 if bad_entry else 200, bad_entry=bad_entry,
-        serial=serial, found=registry.find_serial(db.session, serial) if serial else None,
+        serial=serial, found=found, certificate=None if found or not serial else registry.find_certificate(
+            db.session, serial),
         entry_arg=entry_arg, shown=shown,
         checkpoint=latest_checkpoint(),
         newest=[(e, json.loads(e.leaf)) for e in registry.newest(db.session)],

@@ -2,6 +2,7 @@
 a service's refusal (any DomainError) next to its field or above the form."""
 from __future__ import annotations
 
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -21,6 +22,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     AnyOf,
+    DataRequired,
     EqualTo,
     InputRequired,
     Length,
@@ -35,6 +37,7 @@ from ..models import EVENT_STATUSES
 from ..services import integers, languages, scenarios
 from ..services.accounts import organizations
 from ..services.errors import DomainError
+from ..services.footprint import places
 from ..services.sales import money
 
 # --------------------------------------------------------------------------
@@ -160,7 +163,8 @@ def error_message(exc: DomainError) -> str:
             "the currency.", **p),
         "dates": lambda: _("The event cannot end before it starts."),
         "venue": lambda: _("We do not know that place; pick one of the suggestions (a city, airport or station)."),
-        "country": lambda: _("Use a two-letter country code such as CN."),
+        "country": lambda: _("Choose a country from the list."),
+        "name_empty": lambda: _("Give the event a name."),
         "scenario": lambda: _("Choose one of the kinds listed."),
         "language": lambda: _("Choose one of the languages listed."),
         "handoff_lapsed": lambda: _("This order can no longer be paid; start again at the kiosk."),
@@ -212,13 +216,31 @@ def scenario_choices() -> list[SelectChoice]:
     return [SelectChoice(s.code, _(s.label)) for s in scenarios.all()]
 
 
+def country_names() -> list[SelectChoice]:
+    """Every country a place is known in, by its name in the page's language (Babel's territory names),
+    in that language's order; the value is the ISO code, so nothing typed is ever cut to two letters."""
+    names = get_locale().territories if get_locale() is not None else {}
+    named = [(names.get(code, code), code) for code in places.countries()]
+    return [SelectChoice(code, name) for name, code in sorted(named, key=lambda x: x[0].casefold())]
+
+
+def country_code(value):
+    """A posted country code in any case ("cn" is CN); anything else stays as sent, to be refused."""
+    return value.strip().upper() if isinstance(value, str) else value
+
+
+def event_country_choices() -> list[SelectChoice]:
+    return [SelectChoice("", _("From the venue place")), *country_names()]
+
+
 def language_choices() -> list[SelectChoice]:
     return [SelectChoice(lang.code, lang.name) for lang in languages.all()]
 
 
 class EventForm(FlaskForm):
-    name = StringField(_l("Event name"), validators=[
-        InputRequired(_l("Give the event a name.")), Length(max=200, message=_l("Keep it under 200 characters."))])
+    name = StringField(_l("Event name"), filters=[lambda v: " ".join(v.split()) if isinstance(v, str) else v],
+                       validators=[DataRequired(_l("Give the event a name.")),
+                                   Length(max=200, message=_l("Keep it under 200 characters."))])
     slug = StringField(_l("Web address"), validators=[Optional(), Length(max=organizations.SLUG_MAX)])
     scenario = SelectField(_l("Kind of event"), choices=scenario_choices, validate_choice=False, validators=[
         InputRequired(_l("Choose the kind of event.")), OneOfChoices(_l("Choose one of the kinds listed."))])
@@ -227,8 +249,9 @@ class EventForm(FlaskForm):
     venue_name = StringField(_l("Venue"), validators=[Optional(), Length(max=200)])
     venue_code = StringField(_l("Venue place (for visitors' journeys)"), validators=[Optional(), Length(max=60)])
     city = StringField(_l("City"), validators=[Optional(), Length(max=120)])
-    country = StringField(_l("Country code"), validators=[
-        Optional(), Regexp(r"^[A-Za-z]{2}$", message=_l("Use a two-letter country code such as CN."))])
+    country = SelectField(_l("Country"), choices=event_country_choices, validate_choice=False, filters=[country_code],
+                          validators=[
+        Optional(), OneOfChoices(_l("Choose a country from the list."))])
     starts_on = FriendlyDateField(_l("Starts on"), validators=[Optional()])
     ends_on = FriendlyDateField(_l("Ends on"), validators=[Optional()])
     expected_attendance = WholeNumberField(_l("Expected attendance"), validators=[
@@ -272,9 +295,9 @@ class ProjectForm(FlaskForm):
     new_owner = StringField(_l("or a new owner"), validators=[Optional(), Length(max=200)])
     kind = StringField(_l("Type"), validators=[InputRequired(_l("Enter the type, e.g. Forestry.")), Length(max=80)])
     place = StringField(_l("Place"), validators=[InputRequired(_l("Enter where the project is.")), Length(max=200)])
-    country = StringField(_l("Country code"), default="CN", validators=[
-        InputRequired(_l("Enter a two-letter country code.")),
-        Regexp(r"^[A-Za-z]{2}$", message=_l("Use a two-letter country code such as CN."))])
+    country = SelectField(_l("Country"), default="CN", choices=country_names, validate_choice=False,
+                          filters=[country_code], validators=[
+        InputRequired(_l("Choose the project's country.")), OneOfChoices(_l("Choose a country from the list."))])
     standard = StringField(_l("Standard"), validators=[
         InputRequired(_l("Enter the standard, e.g. CCER or Verra VCS.")), Length(max=80)])
     vintage = WholeNumberField(_l("Vintage"), validators=[

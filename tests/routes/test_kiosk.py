@@ -305,3 +305,33 @@ def test_places_on_the_kiosk_speak_its_language(client, kiosk_event):
     english = client.get("/kiosk/forum/calculate", query_string={"mode": "flight", "from": "PEK", "lang": "en"})
     page = english.get_data(as_text=True)
     assert '<span class="k-chosen">Beijing Capital International Airport</span>' in page and ">Mianyang</a>" in page
+
+
+def test_cancel_releases_the_held_credits_at_once(client, db, kiosk_event):
+    """Issue #26 item 16: "Cancel" on the handoff ends the order (its hold released), unless a phone has it."""
+    _event, project = kiosk_event
+    token = start_order(client, project=project)
+    assert order_of(db, token).status == "pending"
+    response = no_cookie(client.post(f"/kiosk/forum/handoff/{token}/cancel"))
+    assert response.status_code == 303 and response.headers["Location"].endswith("/kiosk/forum")
+    db.session.expire_all()
+    assert order_of(db, token).status == "cancelled"
+    claimed = start_order(client, project=project)
+    order_of(db, claimed).handoff_claimed_at = utcnow()  # a phone claims it: the kiosk leaves it be
+    db.session.commit()
+    no_cookie(client.post(f"/kiosk/forum/handoff/{claimed}/cancel"))
+    db.session.expire_all()
+    assert order_of(db, claimed).status == "pending"
+
+
+def test_the_calculator_offers_each_project_and_says_the_minimum(client, db, kiosk_event, make_project):
+    """Issue #26 items 15 and 16: a local trip under the minimum says so; every project is a tile."""
+    _event, project = kiosk_event
+    other = make_project(quantity=100_000, price=9000, name="Second Forest")
+    page = no_cookie(client.get("/kiosk/forum/calculate?mode=metro&from=chengdu-cn&km=2&lang=en")
+                     ).get_data(as_text=True)
+    assert "minimum: retires" in page and "more than your footprint" in page
+    assert project.name in page and other.name in page
+    chosen = no_cookie(client.get(f"/kiosk/forum/calculate?mode=metro&from=chengdu-cn&km=2&project={other.id}")
+                       ).get_data(as_text=True)
+    assert f'name="project" value="{other.id}"' in chosen

@@ -53,7 +53,7 @@ def test_add_a_project(client, db, operator):
     ({"price": "58.505"}, "Enter a price above zero, like 58.00."),
     ({"new_owner": ""}, "Choose an owner or name a new one."),
     ({"vintage": "recent"}, "Enter a whole number, like 300."),
-    ({"country": "China"}, "Use a two-letter country code such as CN."),
+    ({"country": "China"}, "Choose a country from the list."),
     ({"price_source": ""}, "Say where the price comes from."),
 ])
 def test_bad_project_input_changes_nothing(client, db, operator, overrides, message):

@@ -66,7 +66,9 @@ def test_slugs_are_unique_and_fall_back_for_names_without_latin_letters(client, 
     ({"expected_attendance": "0"}, "Enter a number from 1 to 10,000,000."),
     ({"slug": "Not A Slug!"}, "lower-case letters, digits and single hyphens"),
     ({"slug": "taken-slug"}, "Another event uses this address already."),
-    ({"country": "ZZ"}, "Use a two-letter country code such as CN."),
+    ({"country": "ZZ"}, "Choose a country from the list."),
+    ({"country": "China"}, "Choose a country from the list."),
+    ({"name": "   "}, "Give the event a name."),
     ({"scenario": "rave"}, "Choose one of the kinds listed."),
     ({"status": "cancelled"}, "Choose draft, live or archived."),
 ])
@@ -329,3 +331,33 @@ def test_dashboard_links_the_kiosk_and_its_screen_poster(client, org, make_event
 
     from PIL import Image
     assert Image.open(BytesIO(response.data)).size == (1920, 1080)
+
+
+def test_the_badge_needs_something_neutralized_and_links_its_certificates(client, db, org, make_event,
+                                                                          make_project):
+    """Issue #26 item 19: no badge before anything is neutralized; with the organizer's operations and
+    no visitor yet, no "visitors 0 t", and the badge links the certificate it stands for."""
+    project = make_project()
+    event = make_event(organization_id=org.id, slug="summit", name="Summit")
+    assert "Carbon neutral event" not in client.get("/e/summit").get_data(as_text=True)
+    response = client.post(f"/organizer/events/{event.id}/operations", data={**OPS, "project": str(project.id)})
+    order = db.session.scalar(select(Order).where(Order.kind == "operations"))
+    client.post(f"/pay/{order.public_id}/demo", data={"outcome": "paid"})
+    assert response.status_code == 303
+    cert = db.session.scalar(select(Certificate).where(Certificate.order_id == order.id))
+    public = client.get("/e/summit").get_data(as_text=True)
+    badge = public[public.index('class="neutral-badge"'):public.index("</section>", public.index("neutral-badge"))]
+    assert "Carbon neutral event" in badge and "visitors 0" not in badge
+    assert f'href="/c/{cert.token}"' in badge and cert.number in badge
+
+
+def test_event_countries_are_a_list_in_the_page_language(client, org, make_project):
+    """Issue #26 item 13: the country is chosen by name (in the page's language), never typed."""
+    make_project()
+    en = client.get(f"/organizer/organizations/{org.id}/events/new").get_data(as_text=True)
+    assert 'id="country" name="country"><option value="">' in en and '<option value="CN">China</option>' in en
+    assert '<option value="CH">Switzerland</option>' in en
+    zh = client.get(f"/organizer/organizations/{org.id}/events/new?lang=zh").get_data(as_text=True)
+    assert '<option value="CN">中国</option>' in zh
+    refused = client.post(f"/organizer/organizations/{org.id}/events/new", data=event_form(country="Ch ina"))
+    assert refused.status_code == 422 and "Choose a country from the list." in refused.get_data(as_text=True)

@@ -186,3 +186,19 @@ def test_register_answers_fit_the_openapi_schemas(client, paid):
     check(client.get(f"/api/v1/serials/{r.batch.serial_prefix}-{r.first_serial:010d}").get_json(),
           ok("/serials/{serial}"), spec)
     check(client.get(f"/api/v1/certificates/{paid[0].certificate.token}").get_json(), schemas["Certificate"], spec)
+
+
+def test_lookup_takes_any_case_a_certificate_number_a_token_and_a_link(client, paid):
+    """Issue #26 item 18: a lower-case serial is found; a certificate's number, token or link finds it."""
+    r = paid[0].retirements[0]
+    serial = f"{r.batch.serial_prefix}-{r.last_serial:010d}"
+    lower = client.get(f"/registry?serial={serial.lower()}").get_data(as_text=True)
+    assert f"{serial} is retired" in lower
+    cert = paid[1].certificate
+    for text in (cert.number, cert.number.lower(), cert.token, f"https://example.org/c/{cert.token}"):
+        page = client.get("/registry", query_string={"serial": text}).get_data(as_text=True)
+        assert f"Certificate {cert.number}" in page and "is not retired" not in page, text
+        assert paid[1].retirements[0].batch.serial_prefix in page and "Mei Chen" not in page
+    by_number = client.get("/registry", query_string={"serial": cert.number}).get_data(as_text=True)
+    assert cert.token not in by_number  # a number never reveals the certificate's link
+    assert "is not retired" in client.get("/registry?serial=CD-2099-999999").get_data(as_text=True)

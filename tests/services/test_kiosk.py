@@ -147,3 +147,25 @@ def test_two_phones_at_once_one_claims(app_config, db, make_event, make_project)
     order = handoff.handoff_order(db.session, token)
     assert order.display_name == order.participant.display_name
     assert order.display_name.startswith("Phone ")
+
+
+def test_a_local_walkup_is_a_distance_by_a_local_mode():
+    """Issue #26 item 12: from the venue's own city, a local mode and a distance; the engine's factors."""
+    here = kiosk.venue(VENUE)
+    assert here is not None
+    metro = kiosk.parse(MultiDict({"mode": "metro", "from": here.code, "km": "6"}))
+    assert kiosk.is_local(VENUE, metro) and metro.km == 6
+    assert kiosk.engine_input(VENUE, metro) == {"legs": [{"mode": "metro", "distance_km": "6", "return": True}]}
+    assert kiosk.estimate(VENUE, metro).total_kg == footprint.estimate(
+        {"legs": [{"mode": "metro", "distance_km": "12"}]}).total_kg
+    walk = kiosk.estimate(VENUE, kiosk.parse(MultiDict({"mode": "walk", "from": here.code, "km": "2"})))
+    assert walk is not None and walk.total_kg == 0
+    # No distance yet, or a mode that does not cross a city: nothing to count.
+    assert kiosk.engine_input(VENUE, kiosk.parse(MultiDict({"mode": "metro", "from": here.code}))) == {}
+    assert kiosk.engine_input(VENUE, kiosk.parse(MultiDict({"mode": "flight", "from": here.code, "km": "9"}))) == {}
+    assert kiosk.parse(MultiDict({"km": "9999"})).km == kiosk.MAX_LOCAL_KM
+    assert set(kiosk.LOCAL_MODES) <= set(kiosk.MODES)
+
+
+def test_an_archived_event_takes_no_walkups():
+    assert kiosk.takes_walkups(Event(status="live")) and not kiosk.takes_walkups(Event(status="archived"))

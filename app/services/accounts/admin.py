@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from ...models import Certificate, CreditBatch, Payout, Project, ProjectOwner, utcnow
 from ..certificates import images
 from ..errors import DomainError
+from ..footprint import places
 from ..live import boards
 from ..register import registry
 from ..sales import ledger, money, statements
@@ -64,6 +65,8 @@ def add_project(session: Session, data: ProjectInput) -> Project:
         problems.append(AdminError("That owner exists already.", "new_owner", "owner_exists"))
     if not name or session.execute(select(Project.id).where(Project.name == name)).first():
         problems.append(AdminError(f"A project named {name!r} exists already.", "name", "project_exists"))
+    if not places.is_country(data.country.strip().upper()):
+        problems.append(AdminError("Choose the project's country from the list.", "country", "country"))
     if problems:
         problems[0].others = tuple(problems[1:])
         raise problems[0]

@@ -42,7 +42,10 @@ _DUMMY_HASH = generate_password_hash("not a real password", method="scrypt")
 
 class AccountError(DomainError):
     """Input a person can fix; `field` names the form field, `code` is stable for
-    translated messages and `params` fills them in."""
+    translated messages and `params` fills them in; `others` holds further refusals of the same
+    input, shown together."""
+
+    others: tuple[AccountError, ...] = ()
 
 
 def normalize_email(email: str | None) -> str:
@@ -264,6 +267,51 @@ class EventInput:
     language: str = "en"  # the default language of its kiosk and posters
 
 
+def event_problems(session: Session, data: EventInput) -> tuple[list[AccountError], places.Place | None, list[Project]]:
+    """Every refusal of this event input at once (the first carries the others), the venue's place
+    and the chosen projects. A name of spaces only is no name."""
+    problems: list[AccountError] = []
+    if not " ".join((data.name or "").split()):
+        problems.append(AccountError("Give the event a name.", "name", "name_empty"))
+    if data.scenario not in scenarios.codes():
+        problems.append(AccountError("Choose one of the kinds listed.", "scenario", "scenario"))
+    if data.language not in languages.codes():
+        problems.append(AccountError(f"Choose {languages.english_list()}.", "language", "language"))
+    if data.currency not in active_currencies(session):
+        problems.append(AccountError("No project sells credits in that currency yet; choose another.", "currency",
+                                     "currency"))
+    chosen = []
+    if data.project_ids and data.currency in active_currencies(session):
+        by_id = {p.id: p for p in active_projects(session)}
+        for pid in data.project_ids:
+            project = by_id.get(pid)
+            if project is None:
+                problems.append(AccountError("One of the chosen projects is no longer on offer.", "projects",
+                                             "project_gone"))
+                break
+            if project.currency != data.currency:
+                problems.append(AccountError(
+                    f"{project.name} is priced in {project.currency}; this event takes {data.currency}. "
+                    "Untick it or change the currency.", "projects", "project_currency",
+                    project=project.name, project_currency=project.currency, currency=data.currency))
+                break
+            chosen.append(project)
+    if data.starts_on and data.ends_on and data.ends_on < data.starts_on:
+        problems.append(AccountError("The event cannot end before it starts.", "ends_on", "dates"))
+    place = None
+    if data.venue_code.strip():
+        place = places.lookup(data.venue_code.strip())
+        if place is None:
+            problems.append(AccountError("We do not know that place; pick one of the suggestions (a city, airport "
+                                         "or station).", "venue_code", "venue"))
+    country = (data.country or (place.country if place else "")).strip().upper()
+    if not places.is_country(country) and not (place is None and data.venue_code.strip() and not data.country):
+        problems.append(AccountError("Choose a country from the list.", "country", "country"))
+    if problems:
+        problems[0].others = tuple(problems[1:])
+    return problems, place, chosen
+
+
 def save_event(session: Session, org: Organization, data: EventInput, event: Event | None = None) -> Event:
     """Create (event None) or update an event of `org`; raises AccountError naming the field.
 
@@ -271,38 +319,11 @@ def save_event(session: Session, org: Organization, data: EventInput, event: Eve
     active projects, every chosen project is active and priced in it, and the
     slug is free and not changed once the event has orders.
     """
-    if data.scenario not in scenarios.codes():
-        raise AccountError("Choose one of the kinds listed.", "scenario", "scenario")
-    if data.language not in languages.codes():
-        raise AccountError(f"Choose {languages.english_list()}.", "language", "language")
-    if data.currency not in active_currencies(session):
-        raise AccountError("No project sells credits in that currency yet; choose another.", "currency", "currency")
-    chosen = []
-    if data.project_ids:
-        by_id = {p.id: p for p in active_projects(session)}
-        for pid in data.project_ids:
-            project = by_id.get(pid)
-            if project is None:
-                raise AccountError("One of the chosen projects is no longer on offer.", "projects", "project_gone")
-            if project.currency != data.currency:
-                raise AccountError(
-                    f"{project.name} is priced in {project.currency}; this event takes {data.currency}. "
-                    "Untick it or change the currency.", "projects", "project_currency",
-                    project=project.name, project_currency=project.currency, currency=data.currency)
-            chosen.append(project)
-    if data.starts_on and data.ends_on and data.ends_on < data.starts_on:
-        raise AccountError("The event cannot end before it starts.", "ends_on", "dates")
-    place = None
-    venue_code = data.venue_code.strip()
-    if venue_code:
-        place = places.lookup(venue_code)
-        if place is None:
-            raise AccountError("We do not know that place; pick one of the suggestions (a city, airport or "
-                               "station).", "venue_code", "venue")
-        venue_code = place.code if place.kind == "airport" else place.name
+    problems, place, chosen = event_problems(session, data)
+    if problems:
+        raise problems[0]
+    venue_code = place.code if place is not None and place.kind == "airport" else (place.name if place else "")
     country = (data.country or (place.country if place else "")).strip().upper()
-    if not places.is_country(country):
-        raise AccountError("Use a two-letter country code such as CN.", "country", "country")
 
     if event is None:
         # A name with no Latin letters (e.g. all Chinese) falls back to the city: "chengdu-event".
@@ -314,7 +335,7 @@ def save_event(session: Session, org: Organization, data: EventInput, event: Eve
         if has_orders(session, event.id):
             raise AccountError("This event has orders, so its address can no longer change.", "slug", "slug_frozen")
         event.slug = check_slug(session, data.slug, event.id)
-    event.name = data.name
+    event.name = " ".join(data.name.split())
     event.scenario = data.scenario
     event.description = data.description
     event.venue_name = data.venue_name

@@ -2,6 +2,10 @@
 (how you came, from where, one way or return, nights) turned into the footprint
 engine's input. The whole state travels in the URL, so the kiosk keeps nothing.
 
+A local visitor picks the venue's own city as "from where" and then how far they came
+(a stepper or a typical distance): that trip is a distance, not two places, and only the
+local modes (metro, bus, taxi, car, bike, walk) make it, with the engine's own factors.
+
 Bad values fall back to "not chosen" rather than erroring: a tile link can only
 carry what the kiosk offered, and a hand-edited URL gets the blank calculator.
 """
@@ -14,9 +18,12 @@ from .. import footprint, integers
 from . import places
 
 # Tiles in the order they are shown: the ways people reach a venue.
-MODES = ("flight", "rail_hsr", "rail", "car", "coach", "bus", "taxi", "metro")
+MODES = ("flight", "rail_hsr", "rail", "coach", "car", "taxi", "bus", "metro", "bike", "walk")
+LOCAL_MODES = ("metro", "bus", "taxi", "car", "bike", "walk")  # the ways across the venue's own city
+TYPICAL_KM = (2, 5, 10, 20, 40)  # one-touch distances for a trip within the city
+MAX_LOCAL_KM = 150
 MAX_NIGHTS = 14
-ORIGIN_TILES = 9  # with the search tile, 5 x 2: the nearest big cities, then the country's biggest
+ORIGIN_TILES = 8  # with the venue's city and the search tile, 5 x 2: the nearest big cities, then the country's biggest
 NEAREST = 6
 
 
@@ -28,12 +35,15 @@ class Walkup:
     origin: places.Place | None = None
     return_trip: bool = True
     nights: int = 0
+    km: int = 0  # a trip within the venue's city: how far, one way
+
 
     def args(self, **changes) -> dict:
         """URL query values for this state with `changes` applied (for tile links)."""
         state = replace(self, **changes)
         values = {"mode": state.mode, "from": state.origin.code if state.origin else "",
-                  "return": "1" if state.return_trip else "0", "nights": str(state.nights)}
+                  "return": "1" if state.return_trip else "0", "nights": str(state.nights),
+                  "km": str(state.km) if state.km else ""}
         return {k: v for k, v in values.items() if v}
 
 
@@ -46,7 +56,24 @@ def parse(args) -> Walkup:
         origin=places.by_code((args.get("from") or "")[:60]),
         return_trip=args.get("return", "1") != "0",
         nights=nights,
+        km=max(0, min(integers.int_or_none(args.get("km")) or 0, MAX_LOCAL_KM)),
     )
+
+
+def venue(event: Event) -> places.Place | None:
+    """The venue's place: its tile is "from where" for a visitor from the same city."""
+    return places.lookup(event.venue_code) if event.venue_code else None
+
+
+def is_local(event: Event, walkup: Walkup) -> bool:
+    """The visitor came from within the venue's city (a distance, not two places)."""
+    here = venue(event)
+    return here is not None and walkup.origin is not None and walkup.origin.code == here.code
+
+
+def takes_walkups(event: Event) -> bool:
+    """A kiosk takes walk-ups only for a live event (an archived one's orders would be refused)."""
+    return event.status == "live"
 
 
 def origins(event: Event) -> list[places.Place]:
@@ -64,7 +91,10 @@ def origins(event: Event) -> list[places.Place]:
 def engine_input(event: Event, walkup: Walkup) -> dict:
     """The footprint engine's input for these choices (the venue is the destination)."""
     data: dict[str, list] = {}
-    if walkup.mode and walkup.origin is not None and event.venue_code:
+    if is_local(event, walkup):
+        if walkup.mode in LOCAL_MODES and walkup.km:
+            data["legs"] = [{"mode": walkup.mode, "distance_km": str(walkup.km), "return": walkup.return_trip}]
+    elif walkup.mode and walkup.origin is not None and event.venue_code:
         data["legs"] = [{"mode": walkup.mode, "from": walkup.origin.code, "to": event.venue_code,
                          "return": walkup.return_trip}]
     if walkup.nights:

@@ -252,6 +252,11 @@ def warm_up() -> None:
     _index()
 
 
+def countries() -> list[str]:
+    """Every ISO 3166-1 alpha-2 code some known place uses (the countries a form may offer)."""
+    return sorted(_index().countries)
+
+
 def is_country(code: str) -> bool:
     """True for an ISO 3166-1 alpha-2 code that some known place uses."""
     return bool(code) and code.upper() in _index().countries

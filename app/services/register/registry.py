@@ -24,7 +24,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from sqlalchemy import and_, insert, or_, select
+from sqlalchemy import and_, func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from ...models import (
@@ -264,20 +264,53 @@ class SerialRecord:
 
 
 def find_serial(session: Session, text: str) -> SerialRecord | None:
-    """The paid retirement that holds a printed serial (e.g. CDCER-2021-0000120501), if any."""
+    """The paid retirement that holds a printed serial (e.g. CDCER-2021-0000120501, in any case), if any."""
     match = SERIAL.fullmatch(text or "")
     if not match:
         return None
-    prefix, number = match.group(1), integers.parse_int(match.group(2), high=integers.INT64_MAX)
+    prefix, number = match.group(1).strip(), integers.parse_int(match.group(2), high=integers.INT64_MAX)
     row = session.execute(
-        select(Retirement, Certificate)
+        select(Retirement, Certificate, CreditBatch.serial_prefix)
         .join(CreditBatch, CreditBatch.id == Retirement.batch_id)
         .join(Certificate, Certificate.order_id == Retirement.order_id)
-        .where(CreditBatch.serial_prefix == prefix, Retirement.first_serial <= number)
+        .where(func.upper(CreditBatch.serial_prefix) == prefix.upper(), Retirement.first_serial <= number)
         .order_by(Retirement.first_serial.desc()).limit(1)
     ).first()
     if row is None or row[0].last_serial < number:
         return None
-    retirement, cert = row
+    retirement, cert, stored_prefix = row
     entry = entry_for(session, cert.id, "retire")
-    return SerialRecord(format_serial(prefix, number), cert, retirement.created_at, entry)
+    return SerialRecord(format_serial(stored_prefix, number), cert, retirement.created_at, entry)
+
+
+@dataclass(frozen=True)
+class CertificateRecord:
+    certificate: Certificate
+    serials: list[tuple[str, str, int]]  # each range retired for it: first, last, kg
+    retired_at: dt.datetime | None
+    entry: RegistryEntry | None
+
+
+CERTIFICATE_LINK = re.compile(r".*/c/([A-Za-z0-9_-]+)(?:\.png)?/?")  # a certificate's page address
+
+
+def find_certificate(session: Session, text: str) -> CertificateRecord | None:
+    """The certificate a number (CD-2026-000042, in any case), a token or a certificate link names,
+    with the serial ranges retired for it, if any."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    link = CERTIFICATE_LINK.fullmatch(text)
+    cert = session.execute(select(Certificate).where(or_(
+        func.upper(Certificate.number) == text.upper(), Certificate.token == (link.group(1) if link else text)))
+    ).scalars().first()
+    if cert is None:
+        return None
+    rows = session.execute(
+        select(Retirement, CreditBatch.serial_prefix).join(CreditBatch, CreditBatch.id == Retirement.batch_id)
+        .where(Retirement.order_id == cert.order_id).order_by(Retirement.id)
+    ).all()
+    serials = [(format_serial(prefix, r.first_serial), format_serial(prefix, r.last_serial), r.kg)
+               for r, prefix in rows]
+    retired_at = rows[0][0].created_at if rows else None
+    return CertificateRecord(cert, serials, retired_at, entry_for(session, cert.id, "retire"))

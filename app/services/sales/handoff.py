@@ -12,8 +12,8 @@ from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
 from ...models import Order, Participant, utcnow
-from . import orders
-from .checkout import OrderRequest, Settings, payable, start
+from . import ledger, orders, paying
+from .checkout import OrderRequest, Settings, payable, read_again, start
 
 
 def kiosk_participant(session: Session) -> Participant:
@@ -69,6 +69,26 @@ def handoff_state(order: Order, phone_participant_id: int | None, now: dt.dateti
     if order.handoff_claimed_at is not None and not mine:
         return "taken"
     return "open" if payable(order, now) else "lapsed"
+
+
+def cancel_at_kiosk(session: Session, settings: Settings, order: Order, now: dt.datetime | None = None) -> bool:
+    """The kiosk's "Cancel": end an order no phone has claimed, closing its open wallet payment at the
+    provider first (a code already scanned and paid settles the order instead), and release its held
+    credits at once rather than when the hold lapses; committed. False (nothing changes) when the order
+    is paid, over, or a phone has it: that phone may be paying, and its hold lapses on its own."""
+    if order.status != "pending" or order.handoff_claimed_at is not None:
+        return False
+    if not paying.close_payment(session, settings, order):
+        return False
+    order = read_again(session, order.public_id)
+    ledger.lock_project(session, order.project_id)
+    session.refresh(order)
+    if order.handoff_claimed_at is not None or order.status != "pending":
+        session.commit()
+        return False
+    released = orders.settle(session, order, "cancelled", now=now or utcnow()) == "cancelled"
+    session.commit()
+    return released
 
 
 HANDOFF_REFUSALS = {

@@ -249,6 +249,15 @@ def operations_kg(session: Session, event_id: int) -> int:
     ).scalar_one())
 
 
+def operations_certificates(session: Session, event_id: int) -> list[Certificate]:
+    """The certificates of what the organizer neutralized for the event's own operations, oldest first."""
+    return list(session.execute(
+        select(Certificate).join(Order, Order.id == Certificate.order_id)
+        .where(Order.event_id == event_id, Order.status == "paid", Order.kind == "operations")
+        .order_by(Certificate.id)
+    ).scalars())
+
+
 def last_paid_visitor_order(session: Session, participant_id: int | None) -> Order | None:
     """The participant's latest paid visitor order: where the calculator takes their name,
     organization and board consent from."""

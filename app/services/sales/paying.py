@@ -69,6 +69,14 @@ def payment_link(session: Session, settings: Settings, order: Order, payer: paym
     raise payments.PaymentError(f"order {public_id} kept changing while its payment was opened")
 
 
+def close_payment(session: Session, settings: Settings, order: Order) -> bool:
+    """Close the order's open payment at its provider (nothing to do when none is open); False when
+    that payment was made meanwhile (the order is then settled with it) or the order ended."""
+    if not order.payment_ref:
+        return payable(order)
+    return _close_open_payment(session, settings, order)
+
+
 def _close_open_payment(session: Session, settings: Settings, order: Order) -> bool:
     """Close the order's open payment before it is paid another way; False when that payment
     was made (the order is then settled with it) or the order ended meanwhile."""
