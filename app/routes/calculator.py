@@ -5,9 +5,21 @@ from __future__ import annotations
 from flask import Blueprint, request, url_for
 from werkzeug.datastructures import MultiDict
 
+from ..extensions import db
 from ..services.footprint import life, places
+from ..services.sales import orders
 from ..web import htmx, live_event
-from ..web.calculator_form import calculate, calculator_url, page, prefill_identity, state
+from ..web.calculator_form import (
+    RETRY,
+    calculate,
+    calculator_url,
+    page,
+    prefill_from_order,
+    prefill_identity,
+    recall_identity,
+    remember_identity,
+    state,
+)
 from ..web.htmx import redirect_to, render
 from ..web.participants import current_participant
 
@@ -22,8 +34,16 @@ def calculate_page(slug: str):
     if event.slug == life.EVENT_SLUG:
         return redirect_to(url_for("life.life"))  # everyday life has its own calculator
     participant = current_participant()
-    calc = calculate(event, MultiDict(state(request.args)))  # a URL may carry what the visitor typed
-    return page(event, prefill_identity(calc, participant and participant.id))
+    args = MultiDict(state(request.args))  # a URL may carry what the visitor typed (never who they are)
+    retry = args.poplist(RETRY)[:1]
+    calc = calculate(event, args)
+    # Who the visitor is: the failed order "Try again" names, else what this browser typed here last
+    # (the session), else its last paid order.
+    participant_id = participant and participant.id
+    retried = bool(retry) and prefill_from_order(calc, orders.by_public_id(db.session, retry[0][:64]), participant_id)
+    if not retried and not recall_identity(calc, event.slug):
+        calc = prefill_identity(calc, participant_id)
+    return page(event, calc)
 
 
 @bp.post("/e/<slug>/calculate")
@@ -32,10 +52,15 @@ def recalculate(slug: str):
     calculator's URL for a plain form; the page with 422 for bad input."""
     event = live_event(slug)
     calc = calculate(event, request.form)
-    if not htmx.is_htmx() and not calc.errors and request.form.get("action", "update") == "update":
-        return redirect_to(calculator_url(slug, request.form))  # a plain form: a URL that Back can reload
-    block = "form_body" if htmx.target() == "calc-body" else "result"
-    response = page(event, calc, status=422 if calc.error else 200, block=block)
+    remember_identity(slug, request.form)
+    action = request.form.get("action", "update")
+    if action == "language" or (not htmx.is_htmx() and not calc.errors and action == "update"):
+        # A plain form: a URL that Back can reload. The language switch (?lang=, which also sets the cookie)
+        # posts the answers and comes back to them in that language, errors and all.
+        return redirect_to(calculator_url(slug, request.form))
+    block = "form_body" if htmx.target() == "calc-body" else ["result", "bar_total"]
+    response = page(event, calc, status=422 if calc.error else 200, block=block,
+                    oob=htmx.is_htmx() and block != "form_body")
     return htmx.replace_url(response, calculator_url(slug, request.form)) if htmx.is_htmx() else response
 
 

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
-from flask import current_app, url_for
+from flask import current_app, has_request_context, session, url_for
 from flask_babel import get_locale, gettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -130,31 +130,44 @@ def _counted(leg: dict) -> bool:
     return leg["mode"] in ("walk", "bike") or bool(leg["from"]) or bool(leg["distance_km"])
 
 
+LEG_NUMBERS = ("distance_km", "occupants", "trips")
+
+
+def typed_number(text: str) -> str:
+    """A number as the visitor typed it in the page's language ("1,200" in en) as the engine reads it
+    ("1200"); see integers.plain_number. The field keeps showing what was typed."""
+    if not text:
+        return text
+    return integers.plain_number(text, str(get_locale() or "en") if has_request_context() else "en")
+
+
 def to_engine_input(legs: list[dict], form: MultiDict) -> dict:
-    """The public footprint JSON shape (the same as POST /api/v1/footprint)."""
-    counted = [{k: v for k, v in leg.items() if v not in ("", None)} for leg in legs if _counted(leg)]
+    """The public footprint JSON shape (the same as POST /api/v1/footprint), numbers read in the page's
+    language."""
+    counted = [{k: typed_number(v) if k in LEG_NUMBERS else v for k, v in leg.items() if v not in ("", None)}
+               for leg in legs if _counted(leg)]
     data: dict = {"legs": counted}
-    nights = form.get("hotel-nights", "").strip()
+    nights = typed_number(form.get("hotel-nights", "").strip())
     if nights and nights != "0":
         data["hotel_nights"] = [{"country": form.get("hotel-country", "CN"), "nights": nights}]
     meals = [
-        {"kind": kind, "count": count}
+        {"kind": kind, "count": typed_number(count)}
         for kind in footprint.MEAL_CODES  # the form's meals, and the life page's diets
         if (count := form.get(f"meals-{kind}", "").strip())
     ]
     if meals:
         data["meals"] = meals
     basket = [
-        {"category": category, "amount": amount}
+        {"category": category, "amount": typed_number(amount)}
         for category, _label in footprint.BASKET_CATEGORIES
         if (amount := form.get(f"basket-{category}", "").strip())
     ]
     if basket:
         data["basket"] = basket
     energy = []
-    if electricity := form.get("energy-electricity", "").strip():
+    if electricity := typed_number(form.get("energy-electricity", "").strip()):
         energy.append({"kind": "electricity", "amount": electricity, "grid": form.get("energy-grid", "CN")})
-    if gas := form.get("energy-gas", "").strip():
+    if gas := typed_number(form.get("energy-gas", "").strip()):
         energy.append({"kind": "natural_gas", "amount": gas, "unit": form.get("energy-gas-unit") or "kWh"})
     if energy:
         data["energy"] = energy
@@ -266,12 +279,42 @@ def calculate(event: Event, form: MultiDict) -> Calculation:
 
 # Not part of what the visitor typed: never carried in a URL.
 NOT_STATE = ("csrf_token", "action", "e", "lang")  # lang picks the page's language, not an input
+# Who the visitor is: never in a URL either (access logs, browser history, a shared link), but kept in the
+# session for the event (remember_identity), and read back from a failed order by "Try again".
+PERSONAL = ("display_name", "organization", "show_on_board")
+RETRY = "retry"  # "Try again" names the failed order (its public id), whose name the page takes back
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
+IDENTITY = "calc_identity"  # the session key
 
 
 def state(form: MultiDict) -> list[tuple[str, str]]:
-    """What the visitor typed, as URL query pairs (no CSRF token, no button, no blanks)."""
-    return [(k, v) for k, v in form.items(multi=True) if k not in NOT_STATE and v.strip() != ""][:200]
+    """What the visitor typed, as URL query pairs (no CSRF token, no button, no blanks, nothing personal)."""
+    return [(k, v) for k, v in form.items(multi=True)
+            if k not in NOT_STATE and k not in PERSONAL and v.strip() != ""][:200]
+
+
+def remember_identity(slug: str, form: MultiDict) -> None:
+    """Keep the name, organization and board consent typed on the calculator of event `slug` in the
+    session (not in the URL), so that Back, reload, a project's details and a language switch find them."""
+    if "display_name" not in form and "organization" not in form:
+        return  # not the calculator's form
+    kept = {"e": slug, "display_name": form.get("display_name", "")[:60],
+            "organization": form.get("organization", "")[:80], "show_on_board": form.get("show_on_board") == "on"}
+    if session.get(IDENTITY) != kept:
+        session[IDENTITY] = kept
+
+
+def recall_identity(calc: Calculation, slug: str) -> bool:
+    """Fill the identity kept for event `slug` (remember_identity) into `calc`; False when none is kept."""
+    kept = session.get(IDENTITY)
+    if not isinstance(kept, dict) or kept.get("e") != slug:
+        return False
+    calc.form = MultiDict(calc.form)
+    calc.form["display_name"] = str(kept.get("display_name", ""))[:60]
+    calc.form["organization"] = str(kept.get("organization", ""))[:80]
+    if kept.get("show_on_board"):
+        calc.form["show_on_board"] = "on"
+    return True
 
 
 def calculator_url(slug: str, form: MultiDict) -> str:
@@ -293,15 +336,26 @@ def back_url(args: MultiDict) -> str | None:
 
 
 def retry_form(order) -> MultiDict:
-    """The calculator form that gives back a saved order: its footprint inputs, name,
-    organization, consent and project ("Try again" after a failed payment)."""
+    """The calculator form that gives back a saved order ("Try again" after a failed payment): its
+    footprint inputs and project, and the order itself (`retry`), whose name, organization and consent
+    the calculator takes back for the order's own browser (prefill_from_order): a URL never holds them."""
     form = form_for(order.footprint.inputs) if order.footprint else MultiDict()
-    form["display_name"] = order.display_name
-    form["organization"] = order.organization
-    if order.show_on_board:
-        form["show_on_board"] = "on"
     form["project"] = str(order.project_id)
+    form[RETRY] = order.public_id
     return form
+
+
+def prefill_from_order(calc: Calculation, order, participant_id: int | None) -> bool:
+    """The name, organization and consent of `order` (a failed or abandoned checkout), when it is this
+    browser's own; False otherwise."""
+    if order is None or participant_id is None or order.participant_id != participant_id:
+        return False
+    calc.form = MultiDict(calc.form)
+    calc.form["display_name"] = order.display_name or ""
+    calc.form["organization"] = order.organization or ""
+    if order.show_on_board:
+        calc.form["show_on_board"] = "on"
+    return True
 
 
 def prefill_identity(calc: Calculation, participant_id: int | None) -> Calculation:
@@ -371,7 +425,7 @@ def calculate_operations(event: Event, form: MultiDict) -> Calculation:
     """The operations scenario: errors by form field (plus "form" and "project"), offers
     without the per-buyer share, the chosen project or the first one available."""
     fields = MultiDict({k: (form.get(k) or "").strip()[:40] for k in form if k != "csrf_token"})
-    data, where = operations_input(fields)
+    data, where = operations_input(MultiDict({k: typed_number(v) for k, v in fields.items()}))
     calc = Calculation(form=fields, legs=[], data=data)
     # Nothing entered yet (empty data): no total, no error.
     take(calc, quote_for(event, data, share=False), lambda engine_field: where.get(engine_field.split(".")[0], "form"))
@@ -381,13 +435,18 @@ def calculate_operations(event: Event, form: MultiDict) -> Calculation:
     return calc
 
 
-def page(event: Event, calc: Calculation, status: int = 200, block=None):
+def page(event: Event, calc: Calculation, status: int = 200, block=None, oob: bool = False):
+    """The calculator page, or `block` of it for htmx; `oob`: the summary bar's total rides along
+    (hx-swap-oob) with a live total."""
     return render(
         "calculator/calculate.html",
         block=block,
         status=status,
         event=event,
         calc=calc,
+        oob=oob,
+        # The language switch posts the form (the answers stay): see components/language_switcher.html.
+        switch_form=url_for("calculator.recalculate", slug=event.slug),
         modes=MODE_LABELS,
         cabins=CABIN_LABELS,
         fuels=FUEL_LABELS,

@@ -67,8 +67,9 @@ class OneOfChoices:
 class WholeNumberField(IntegerField):
     """A whole number typed in a form, read by the one integer parser (app/services/integers.py):
     ASCII digits, no sign, within the database column (`high`: INT32_MAX, or INT64_MAX for a
-    BIGINT). Anything else is one message, "Enter a whole number, like 300.", or the field's
-    NumberRange message when the number is past the column; the other validators then stay quiet."""
+    BIGINT); the page's language's thousands separators are read ("1,200", "1 200"). Anything else is
+    one message, "Enter a whole number, like 300.", or the field's NumberRange message when the number
+    is past the column; the other validators then stay quiet."""
 
     def __init__(self, label=None, validators=None, high: int = integers.INT32_MAX, **kwargs):
         super().__init__(label, validators, **kwargs)
@@ -79,7 +80,7 @@ class WholeNumberField(IntegerField):
         if not valuelist or not valuelist[0].strip():
             return  # blank: InputRequired or Optional decide
         try:
-            self.data = integers.parse_int(valuelist[0], high=self.high)
+            self.data = integers.parse_int(valuelist[0], high=self.high, locale=str(get_locale() or "en"))
         except integers.IntegerError as exc:
             ranges = [v for v in self.validators if isinstance(v, NumberRange) and v.message]
             if exc.params["reason"] == "range" and ranges:

@@ -11,6 +11,11 @@ from tests.browser.helpers import no_js_context, pay_for_a_taxi, watch_errors
 pytestmark = pytest.mark.browser
 
 
+def named(name):
+    """The live total's request that carries `name` (as typed last)."""
+    return lambda r: r.request.method == "POST" and f"display_name={name}&" in (r.request.post_data or "")
+
+
 def fill_qingcheng(page, base):
     page.goto(f"{base}/e/qingcheng-mountain/calculate")
     page.locator("#legs-0-mode").select_option("taxi")
@@ -22,10 +27,12 @@ def fill_qingcheng(page, base):
 def test_details_then_back_keeps_the_input_with_javascript(live_server, phone, shot):
     page = phone
     errors = watch_errors(page)
-    fill_qingcheng(page, live_server)
+    with page.expect_response(named("Mei")):
+        fill_qingcheng(page, live_server)
     total = page.locator(".total-value strong")
     expect(total).not_to_have_text(re.compile(r"^0"))
-    expect(page).to_have_url(re.compile(r"hotel-nights=2.*display_name=Mei"))  # the live total keeps the URL
+    expect(page).to_have_url(re.compile(r"legs-0-distance_km=65.*hotel-nights=2"))  # the live total keeps the URL
+    assert "Mei" not in page.url and "display_name" not in page.url  # but never the name (issue #26)
     typed = total.inner_text()
     page.locator(".project a.details").first.click()
     page.wait_for_url(re.compile(r"/p/\d+\?"))
@@ -46,8 +53,8 @@ def test_details_then_back_keeps_the_input_with_javascript(live_server, phone, s
 def test_details_tapped_while_the_total_refreshes_still_opens(live_server, phone):
     """A tap on "details" must not be lost when the live total, already on its way, swaps the list away."""
     page = phone
-    fill_qingcheng(page, live_server)
-    expect(page).to_have_url(re.compile(r"display_name=Mei"))
+    with page.expect_response(named("Mei")):  # the last live total has landed
+        fill_qingcheng(page, live_server)
     held = {}
 
     def hold(route):

@@ -17,6 +17,17 @@
   window.addEventListener("hashchange", openTarget);
   document.addEventListener("DOMContentLoaded", openTarget);
 
+  // Enter/Go in a field of a form[data-enter=recalc] (the calculator) recalculates at once: it never presses
+  // the form's first button ("Add a trip", "Remove"), nor pays. Not while an IME composes (Chinese input).
+  document.addEventListener("keydown", function (event) {
+    var field = event.target;
+    if (event.key !== "Enter" || event.isComposing || field.tagName !== "INPUT" || !field.form) return;
+    if (field.form.getAttribute("data-enter") !== "recalc") return;
+    event.preventDefault();
+    var live = field.closest("[hx-post]");
+    if (live && window.htmx) window.htmx.trigger(live, "recalc");
+  });
+
   // Share (Web Share API with the PNG where supported), and copy link.
   document.addEventListener("click", function (event) {
     var button = event.target.closest("[data-action]");
