@@ -118,3 +118,46 @@ def test_your_certificates_without_javascript(live_server, browser):
     page.locator(".my-certificates a").first.click()
     page.wait_for_url(certificate)
     context.close()
+
+
+def test_place_search_finds_what_visitors_type_near_the_venue(live_server, phone, shot):
+    """Item 5, JavaScript on: suggestions put the venue's country first; a mode that cannot make the trip is
+    refused in words."""
+    page = phone
+    errors = watch_errors(page)
+    page.goto(f"{live_server}/e/cdcn-forum-2021/calculate")  # the venue is in Chengdu, CN
+    page.locator("#legs-0-mode").select_option("rail_hsr")
+    field, options = page.locator("#legs-0-from"), page.locator("#dl-legs-0-from option")
+    for typed, first in (("Canton", "Guangzhou, CN"), ("北京南站", "Beijing South Railway Station, CN"),
+                         ("Wulumuqi", "Urumqi, CN"), ("Peking", "Beijing, CN"), ("Lasa", "Lhasa, CN")):
+        field.fill(typed)
+        expect(options.first).to_have_text(first)
+    field.fill("Canton")
+    total = page.locator(".total-value strong")
+    expect(total).not_to_have_text(re.compile(r"^0"))
+    expect(page.locator(".error")).to_have_count(0)
+    field.fill("CAK")  # Akron-Canton, US: no train goes there from Chengdu
+    alert = page.get_by_role("alert")
+    expect(alert).to_contain_text("km apart: too far for high-speed rail")
+    assert no_horizontal_scroll(page)
+    shot(page, "walk-5-too-far-for-a-train")
+    assert [e for e in errors if "status of 422" not in e] == []  # the refusal itself answers 422
+
+
+def test_place_names_resolve_without_javascript(live_server, browser):
+    context = no_js_context(browser)
+    page = context.new_page()
+    for typed, mode in (("Canton", "rail_hsr"), ("重庆北站", "rail_hsr"), ("xian", "rail_hsr"),
+                        ("Quezon City", "flight"), ("Cebu", "flight")):
+        page.goto(f"{live_server}/e/cdcn-forum-2021/calculate")
+        page.locator("#legs-0-mode").select_option(mode)
+        page.locator("#legs-0-from").fill(typed)
+        page.get_by_role("button", name="Update total").click()
+        expect(page.locator(".total-value strong")).not_to_have_text(re.compile(r"^0"))
+        assert page.locator(".error").count() == 0, typed
+    page.goto(f"{live_server}/e/cdcn-forum-2021/calculate")
+    page.locator("#legs-0-mode").select_option("rail")
+    page.locator("#legs-0-from").fill("CAK")
+    page.get_by_role("button", name="Update total").click()
+    expect(page.get_by_role("alert").first).to_contain_text("too far for train")
+    context.close()
