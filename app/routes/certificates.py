@@ -53,7 +53,7 @@ def show(token: str):
         mine=participant is not None and participant.id == order.participant_id,
         cert=content.build(cert, public_url),
         entry=registry.entry_for(db.session, cert.id, "retire"),
-        rank=boards.rank_at_event(db.session, order.event_id, order.participant_id),
+        rank=boards.rank_of_order(db.session, order),
         money_to=money_to_owner(order),
     )
 

@@ -161,3 +161,31 @@ def test_place_names_resolve_without_javascript(live_server, browser):
     page.get_by_role("button", name="Update total").click()
     expect(page.get_by_role("alert").first).to_contain_text("too far for train")
     context.close()
+
+
+def test_the_board_shows_every_name_one_phone_paid_for(live_server, browser, shot):
+    """Item 6: one phone pays for three people, each name shown: three rows (one row per participant, shown
+    name and organization), each with its own certificate's kilograms; JavaScript on."""
+    context = _phone(browser)
+    page = context.new_page()
+    names = ("Walk Mei", "Walk Jun", "Walk Hao")
+    for km, name in zip(("300", "200", "100"), names, strict=True):
+        pay_for_a_taxi(page, live_server, km=km, name=name, show=True)
+    page.goto(f"{live_server}/e/qingcheng-mountain/board")
+    board = page.locator(".board")
+    for name in names:
+        expect(board.get_by_text(name, exact=True)).to_have_count(1)
+    assert no_horizontal_scroll(page)
+    shot(page, "walk-6-board-one-phone-three-names")
+    context.close()
+
+
+def test_the_board_shows_every_name_without_javascript(live_server, browser):
+    context = no_js_context(browser)
+    page = context.new_page()
+    for name in ("Nojs Ada", "Nojs Ben"):
+        pay_for_a_taxi(page, live_server, km="50", name=name, show=True)
+    page.goto(f"{live_server}/e/qingcheng-mountain/board")
+    for name in ("Nojs Ada", "Nojs Ben"):
+        expect(page.locator(".board").get_by_text(name, exact=True)).to_have_count(1)
+    context.close()
