@@ -438,8 +438,10 @@ class BoardTotal(db.Model):
     ranks are index range scans, never a scan of orders.
 
     scope/scope_id: "event" + event id, or "global" + 0.
-    kind/key: "participant" + participant id, "organization" + folded name,
-    or "event" + event id (global scope only).
+    kind/key: "participant" + participant id (orders that showed no name) or participant id, ":"
+    and a hash of the folded shown name and organization (one row per name, `boards.line_key`),
+    "organization" + folded name, or "event" + event id (global scope only). A named participant
+    row keeps its name in `label` and its organization in `organization`.
     """
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -448,6 +450,7 @@ class BoardTotal(db.Model):
     kind: Mapped[str] = mapped_column(String(12))
     key: Mapped[str] = mapped_column(String(120))
     label: Mapped[str] = mapped_column(String(120), default="")
+    organization: Mapped[str] = mapped_column(String(120), default="", server_default="")
     participant_id: Mapped[int | None] = mapped_column(ForeignKey("participant.id"))
     event_id: Mapped[int | None] = mapped_column(ForeignKey("event.id"))
     kg: Mapped[int] = mapped_column(BigInteger, default=0)

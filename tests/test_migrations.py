@@ -138,3 +138,38 @@ def test_orders_made_before_the_provider_column_keep_their_provider(app):
         back = dict(c.execute(text("SELECT id, payment_provider FROM orders ORDER BY id")).all())
     assert back == found and "provider" not in {col["name"] for col in inspect(db.engine).get_columns("orders")}
     upgrade()
+
+
+def test_upgrading_gives_each_shown_name_its_own_board_row(app):
+    """w4_board_line_per_name: the people boards are rebuilt from paid visitor orders, one row per shown name and
+    organization of a participant (boards.line_key), the unnamed orders on the participant's own row."""
+    from sqlalchemy import text
+
+    from app.services.live.boards import line_key
+
+    db.drop_all()
+    upgrade(revision="w4_owner_splits")
+    with db.engine.begin() as c:
+        insert_event_and_project(c, price_per_tonne_minor=100)
+        c.execute(text("INSERT INTO participant (id, token, display_name, organization, show_on_board, "
+                       "created_at) VALUES (1, 'tok1', 'Bo', '', true, '2026-01-01')"))
+        for oid, kg, name, org, show in ((1, 10, "Ana", "Acme", "true"), (2, 5, " ana", "ACME", "true"),
+                                         (3, 7, "Bo", "", "true"), (4, 3, "Cy", "", "false")):
+            c.execute(text(
+                "INSERT INTO orders (id, public_id, event_id, project_id, participant_id, kg, credits_kg, "
+                "amount_minor, currency, owner_minor, platform_fee_minor, status, hold_expires_at, display_name, "
+                "organization, show_on_board, provider, created_at, paid_at) "
+                f"VALUES ({oid}, 'o{oid}', 1, 1, 1, {kg}, {kg}, 400, 'CNY', 360, 40, 'paid', '2026-01-01', "
+                f"'{name}', '{org}', {show}, 'demo', '2026-01-01', '2026-01-0{oid}')"))
+    upgrade()
+    with db.engine.connect() as c:
+        rows = c.execute(text(
+            "SELECT key, label, organization, kg FROM board_total WHERE scope = 'event' AND kind = 'participant' "
+            "ORDER BY kg DESC")).all()
+    assert [tuple(r) for r in rows] == [(line_key(1, "Ana", "Acme", True), "Ana", "Acme", 15),
+                                        (line_key(1, "Bo", "", True), "Bo", "", 7), ("1", "", "", 3)]
+    downgrade(revision="w4_owner_splits")
+    with db.engine.connect() as c:
+        assert c.execute(text(
+            "SELECT key, kg FROM board_total WHERE scope = 'event' AND kind = 'participant'")).all() == [("1", 25)]
+    upgrade()

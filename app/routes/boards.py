@@ -35,7 +35,7 @@ def event_board(slug: str):
     rows = (boards.event_board(db.session, event.id, limit=50) if by == "people"
             else boards.organizations(db.session, "event", event.id, limit=50))
     totals = boards.event_totals(db.session, event.id)
-    rank = boards.rank_at_event(db.session, event.id, participant.id, of=totals.participants) if participant else None
+    rank = boards.rank_at_event(db.session, event.id, participant.id, of=totals.lines) if participant else None
     return live.tag(render(
         "boards/board.html",
         block="board",

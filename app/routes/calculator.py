@@ -2,10 +2,15 @@
 The form itself (sections, labels, parsing, offers) is app/web/calculator_form.py."""
 from __future__ import annotations
 
+import re
+from urllib.parse import urlsplit
+
 from flask import Blueprint, request, url_for
+from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from ..extensions import db
+from ..models import Event
 from ..services.footprint import life, places
 from ..services.sales import orders
 from ..web import htmx, live_event
@@ -66,9 +71,22 @@ def recalculate(slug: str):
 
 @bp.get("/places")
 def place_search():
-    """Place suggestions for a datalist, as the visitor types (htmx)."""
+    """Place suggestions for a datalist, as the visitor types (htmx). On an event's page (htmx names
+    the page in HX-Current-URL) places in the venue's country and near it come first."""
     name = htmx.trigger_name() or "q"
     query = (request.args.get(name) or request.args.get("q") or "").strip()[:60]
     # Two letters narrow Latin names enough; one Han character (沪, 蓉) is already a word.
-    found = places.search(query, limit=8) if len(query) >= (2 if query.isascii() else 1) else []
+    found = places.search(query, limit=8, near=_venue_of_page()) if len(query) >= (2 if query.isascii() else 1) else []
     return render("calculator/places.html", places=found)
+
+
+_EVENT_PAGE = re.compile(r"^/e/([A-Za-z0-9-]{1,80})(?:/|$)")
+
+
+def _venue_of_page() -> places.Place | None:
+    """The venue of the event whose page asks for suggestions, if it is one."""
+    match = _EVENT_PAGE.match(urlsplit(request.headers.get("HX-Current-URL", "")).path)
+    if not match:
+        return None
+    venue = db.session.execute(select(Event.venue_code).where(Event.slug == match[1])).scalar_one_or_none()
+    return places.lookup(venue) if venue else None

@@ -1,7 +1,7 @@
 """Public certificate pages and their images."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response, make_response, request
 from flask_babel import gettext as _
 from sqlalchemy import select
 from werkzeug.exceptions import NotFound
@@ -53,9 +53,21 @@ def show(token: str):
         mine=participant is not None and participant.id == order.participant_id,
         cert=content.build(cert, public_url),
         entry=registry.entry_for(db.session, cert.id, "retire"),
-        rank=boards.rank_at_event(db.session, order.event_id, order.participant_id),
+        rank=boards.rank_of_order(db.session, order),
         money_to=money_to_owner(order),
     )
+
+
+@bp.get("/my/certificates")
+def mine():
+    """This browser's certificates (its participant cookie; no account): the way back for a returning
+    visitor. Private to the browser, so never stored by a shared cache."""
+    participant = current_participant()
+    owned = content.of_participant(db.session, participant.id) if participant is not None else []
+    response = make_response(render("certificates/mine.html", owned=owned))
+    response.cache_control.private = True
+    response.cache_control.no_store = True
+    return response
 
 
 def money_to_owner(order) -> dict:

@@ -53,7 +53,7 @@ def event(slug: str):
     etag = live.confirm(slug, event_id, ev.id, etag)
     participant = current_participant()
     totals = boards.event_totals(db.session, ev.id)
-    rank = boards.rank_at_event(db.session, ev.id, participant.id, of=totals.participants) if participant else None
+    rank = boards.rank_at_event(db.session, ev.id, participant.id, of=totals.lines) if participant else None
     return live.tag(render(
         "public/event.html",
         block="live",

@@ -82,3 +82,25 @@ def test_certificate_page_has_a_heading_and_tells_the_buyer(client, make_event, 
     g.pop("participant", None)
     stranger = app.test_client().get(response.request.path).get_data(as_text=True)
     assert "<h1>Carbon Neutral Certificate of Honor</h1>" in stranger and "You are carbon neutral" not in stranger
+
+
+def test_your_certificates_lists_this_browsers_certificates_only(app, client, db, make_order):
+    from app.models import Participant
+
+    me = Participant(token="m" * 32)
+    db.session.add(me)
+    db.session.flush()
+    older, newer = make_order(kg=5, participant=me), make_order(kg=7, participant=me)
+    someone_else = make_order(kg=9)
+    empty = client.get("/my/certificates")
+    assert empty.status_code == 200 and "No certificates in this browser yet" in empty.get_data(as_text=True)
+    client.set_cookie(app.config["PARTICIPANT_COOKIE"], me.token)
+    g.pop("participant", None)  # the test's app context outlives a request
+    response = client.get("/my/certificates")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "private" in response.headers["Cache-Control"] and "no-store" in response.headers["Cache-Control"]
+    mine = [f"/c/{o.certificate.token}" for o in (newer, older)]
+    assert page.index(mine[0]) < page.index(mine[1])  # newest first
+    assert f"/c/{someone_else.certificate.token}" not in page
+    assert 'href="/my/certificates"' in client.get(f"/c/{older.certificate.token}").get_data(as_text=True)

@@ -48,4 +48,22 @@ def test_boards_are_per_event(db, make_event, make_project, make_order):
     project = make_project()
     make_order(event=e1, project=project, kg=10)
     assert boards.event_totals(db.session, e2.id) == boards.EventTotals(participants=0, kg=0)
-    assert boards.event_totals(db.session, e1.id) == boards.EventTotals(participants=1, kg=10)
+    assert boards.event_totals(db.session, e1.id) == boards.EventTotals(participants=1, kg=10, lines=1)
+
+
+def test_one_row_per_shown_name_and_organization(db, make_event, make_project, make_order):
+    """Issue #26 item 6: one phone buying for several people shows each name it chose to show (same participant
+    + same name + same organization, case and spacing aside, = one row); unnamed orders share one anonymous row."""
+    event, project = make_event(), make_project(quantity=100_000)
+    phone = participant(db)
+    for kg, name, org, show in ((100, "Ana", "Acme", True), (50, "ana ", "ACME", True), (70, "Bo", "", True),
+                                (60, "Bo", "Acme", True), (40, "Cy", "", False), (30, "", "", False)):
+        make_order(event=event, project=project, participant=phone, kg=kg, name=name, organization=org, show=show)
+    rows = boards.event_board(db.session, event.id)
+    assert [(r.rank, r.name, r.organization, r.kg) for r in rows] == [
+        (1, "Ana", "Acme", 150), (2, "Bo", "", 70), (2, "", "", 70), (4, "Bo", "Acme", 60)]
+    assert {r.participant_id for r in rows} == {phone.id}
+    assert boards.event_totals(db.session, event.id) == boards.EventTotals(participants=1, kg=350, lines=4)
+    assert boards.rank_at_event(db.session, event.id, phone.id) == boards.Rank(rank=1, of=4, kg=150)
+    boards.hide_name(db.session, phone)  # an operator hides this phone's names: every row at once
+    assert {r.name for r in boards.event_board(db.session, event.id)} == {""}

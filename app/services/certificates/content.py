@@ -15,7 +15,10 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ...models import Certificate
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ...models import Certificate, Event, Order
 from ..footprint import life
 from ..sales.ledger import format_serial
 from .artwork import CertificateData
@@ -63,6 +66,12 @@ class CertificateContent:
     @property
     def valid(self) -> bool:
         return self.status == "valid"
+
+    @property
+    def above_footprint_kg(self) -> int:
+        """Kilograms retired beyond the footprint (the minimum charge bought them); 0 when none.
+        The retired `kg` is the one figure the page, the image and the API lead with."""
+        return max(0, self.kg - self.footprint_kg)
 
     def artwork(self) -> CertificateData:
         """What the image is drawn from: exactly these values, nothing else from the rows."""
@@ -124,3 +133,30 @@ def build(cert: Certificate, public_url: Callable[..., str], language: str | Non
         image_url=public_url("certificates.image", token=cert.token),
         preview_url=public_url("certificates.preview", token=cert.token),
     )
+
+
+@dataclass(frozen=True)
+class Owned:
+    """One line of a visitor's own certificates."""
+
+    token: str
+    number: str
+    status: str
+    event_name: str
+    everyday: bool
+    kg: int  # retired
+    issued_at: dt.datetime
+
+
+def of_participant(session: Session, participant_id: int) -> list[Owned]:
+    """Every certificate a participant (one browser, no account) bought, newest first, revoked ones too."""
+    rows = session.execute(
+        select(Certificate.token, Certificate.number, Certificate.status, Event.name, Event.slug, Order.credits_kg,
+               Certificate.issued_at)
+        .join(Order, Order.id == Certificate.order_id)
+        .join(Event, Event.id == Order.event_id)
+        .where(Order.participant_id == participant_id)
+        .order_by(Certificate.issued_at.desc(), Certificate.id.desc())
+    ).all()
+    return [Owned(token, number, status, name, slug == life.EVENT_SLUG, int(kg), issued_at)
+            for token, number, status, name, slug, kg, issued_at in rows]

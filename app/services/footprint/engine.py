@@ -227,6 +227,7 @@ def calculate(inp: FootprintInput) -> FootprintResult:
     return FootprintResult(tuple(items), total, METHODOLOGY)
 
 
-def estimate(data: dict) -> FootprintResult:
-    """parse_input then calculate: the one call the web layer needs."""
-    return calculate(parse_input(data))
+def estimate(data: dict, near: Place | None = None) -> FootprintResult:
+    """parse_input then calculate: the one call the web layer needs. `near` is the event's venue:
+    a place name several places share resolves to the one in its country, then the nearest."""
+    return calculate(parse_input(data, near))

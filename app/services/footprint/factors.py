@@ -114,8 +114,8 @@ FALSE_WORDS = frozenset({"false", "off", "no", "0"})
 class FootprintError(DomainError, ValueError):
     """Bad input, naming the offending field (e.g. "legs[0].distance_km")."""
 
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message, field)
+    def __init__(self, field: str, message: str, code: str | None = None) -> None:
+        super().__init__(message, field, code)
 
 
 @dataclass(frozen=True)

@@ -99,6 +99,8 @@ FIELD_ERRORS = {
                "airport code such as CTU."),
     "to": N_("Check where this journey ended: pick a suggestion, or type the distance instead."),
     "distance_km": N_("Enter a distance in kilometres, up to 40,000."),
+    "mode": N_("These places are too far apart for this way of travelling. Check the places, or choose how you "
+               "travelled (a flight?)."),
     "nights": N_("Enter the number of nights, up to 365."),
     "occupants": N_("Enter how many people were on board, from 1 to 9."),
 }

@@ -28,6 +28,7 @@ from .factors import (
     MAX_ROWS,
     MAX_TRIPS,
     MEAL_CODES,
+    MODE_LABELS,
     MODES,
     ROW_KEYS,
     TOP_KEYS,
@@ -40,6 +41,7 @@ from .factors import (
     HotelStay,
     Leg,
     Meal,
+    factor_rows,
 )
 
 MAX_NUMBER_TEXT = 40  # characters of a number typed or sent as text
@@ -134,12 +136,12 @@ def _choice(value: Any, field: str, allowed: tuple[str, ...], default: str | Non
     return text
 
 
-def _place(value: Any, field: str) -> Place | None:
+def _place(value: Any, field: str, near: Place | None = None) -> Place | None:
     if _blank(value):
         return None
     if isinstance(value, Place):
         return value
-    found = places.lookup(value) if isinstance(value, str) else None
+    found = places.lookup(value, near=near) if isinstance(value, str) else None
     if found is None:
         raise FootprintError(
             field, f"We couldn't find \u201c{_shown(value)}\u201d. Try an airport code such as CTU, or a city name."
@@ -178,7 +180,7 @@ def _rows(data: dict, key: str) -> list:
     return list(rows)
 
 
-def _parse_leg(raw: dict, f: str) -> Leg | None:
+def _parse_leg(raw: dict, f: str, near: Place | None = None) -> Leg | None:
     if all(_blank(raw.get(k)) for k in ("mode", "from", "to", "distance_km")):
         return None  # an untouched form row
     mode = _choice(raw.get("mode"), f"{f}.mode", MODES, None, "travel mode")
@@ -186,8 +188,8 @@ def _parse_leg(raw: dict, f: str) -> Leg | None:
         raise FootprintError(f"{f}.mode", "Choose how you travelled.")
     leg = Leg(
         mode=mode,
-        origin=_place(raw.get("from"), f"{f}.from"),
-        destination=_place(raw.get("to"), f"{f}.to"),
+        origin=_place(raw.get("from"), f"{f}.from", near),
+        destination=_place(raw.get("to"), f"{f}.to", near),
         distance_km=_decimal(raw.get("distance_km"), f"{f}.distance_km", distance_rule()),
         cabin=_choice(raw.get("cabin"), f"{f}.cabin", CABINS, "economy", "cabin class"),
         fuel=_choice(raw.get("fuel"), f"{f}.fuel", FUELS, "unknown", "fuel"),
@@ -236,18 +238,19 @@ def _country(value: Any, field: str) -> str:
     raise FootprintError(field, f"Unknown country \u201c{_shown(value)}\u201d. Use a two-letter code such as CN.")
 
 
-def parse_input(data: dict) -> FootprintInput:
+def parse_input(data: dict, near: Place | None = None) -> FootprintInput:
     """Validate the JSON/form shape and resolve places; raise FootprintError naming the field.
 
     Every key is optional, numbers may be strings ("12.5"), empty strings mean
     "absent", and a journey row with no mode, places or distance is skipped.
+    `near` (the event's venue) picks between places that share a name (places.lookup).
     """
     if not isinstance(data, dict):
         raise FootprintError("", "The footprint request must be a JSON object.")
     leg_rows = _rows(data, "legs")
     if len(leg_rows) > MAX_LEGS:
         raise FootprintError("legs", f"Add at most {MAX_LEGS} journeys.")
-    legs = [_parse_leg(raw, f"legs[{i}]") for i, raw in enumerate(leg_rows)]
+    legs = [_parse_leg(raw, f"legs[{i}]", near) for i, raw in enumerate(leg_rows)]
 
     stays = []
     for i, raw in enumerate(_rows(data, "hotel_nights")):
@@ -345,6 +348,24 @@ def check_leg(leg: Leg, f: str) -> None:
         raise FootprintError(f"{f}.to", "Enter where this journey ended, or type the distance.")
     if leg.origin.code == leg.destination.code:
         raise FootprintError(f"{f}.to", "The journey starts and ends at the same place; type the distance instead.")
+    _check_reach(leg, leg.origin, leg.destination, f)
+
+
+def _check_reach(leg: Leg, origin: Place, destination: Place, f: str) -> None:
+    """Refuse a ground journey between places farther apart than its mode can go (no 14,000 km train from
+    Canton, US to Shenzhen): the bound is data, param:reach:<mode> in factors.csv."""
+    reach = factor_rows().get(f"param:reach:{leg.mode}")
+    if reach is None:
+        return
+    km = places.great_circle_km(origin, destination, float(factor_rows()["param:geo:earth_radius_km"].value))
+    if km > reach.value:
+        raise FootprintError(
+            f"{f}.mode",
+            f"{origin.name} ({origin.country}) and {destination.name} ({destination.country}) are {km:,.0f} km "
+            f"apart: too far for {MODE_LABELS[leg.mode].lower()}. Check the places, or choose how you travelled "
+            f"(a flight?).",
+            code="mode_cannot_make_trip",
+        )
 
 
 def check_stay(stay: HotelStay, f: str) -> None:

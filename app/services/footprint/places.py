@@ -4,8 +4,11 @@ Airports come from airportsdata (IATA entries only, heliports skipped). Each
 airport city with a name becomes a city place; a few stations and cities that
 airportsdata lacks come from app/data/places_extra.csv. Chinese names and
 alternate spellings (北京, 北京市, Ch'eng-tu) come from app/data/place_names.csv,
-derived from GeoNames by scripts/build_place_names.py. The index is built once,
-on first use, so importing this module costs nothing.
+derived from GeoNames by scripts/build_place_names.py, and from app/data/place_aliases.csv,
+kept by hand with a source per row (station names in Chinese, Peking, Canton, Xian).
+A name several places share (Canton: Guangzhou, CN and Canton, US) resolves, given an
+event's venue, to the one in the venue's country, then the nearest. The index is
+built once, on first use, so importing this module costs nothing.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ import airportsdata
 
 EXTRA_CSV = Path(__file__).resolve().parents[2] / "data" / "places_extra.csv"
 NAMES_CSV = Path(__file__).resolve().parents[2] / "data" / "place_names.csv"
+ALIASES_CSV = NAMES_CSV.parent / "place_aliases.csv"
 KINDS = ("airport", "city", "station")
 # Search shows cities first, then stations, then airports.
 _KIND_ORDER = {"city": 0, "station": 1, "airport": 2}
@@ -54,6 +58,7 @@ class _Index:
     line_starts: tuple[int, ...]
     by_code: dict[str, int]  # folded code -> position in places
     by_name: dict[str, Place]
+    named: dict[str, tuple[int, ...]]  # folded name or alias -> every place (position) that answers to it
     countries: frozenset[str]
 
 
@@ -112,10 +117,16 @@ def _extras() -> list[Place]:
 
 
 def _names() -> dict[str, tuple[str, tuple[str, ...]]]:
-    """code -> (Chinese display name, alternate names) from place_names.csv (comment lines skipped)."""
-    with NAMES_CSV.open(encoding="utf-8", newline="") as f:
-        rows = csv.DictReader(line for line in f if not line.startswith("#"))
-        return {r["code"]: (r["zh"], tuple(a for a in r["aliases"].split("|") if a)) for r in rows}
+    """code -> (Chinese display name, alternate names) from place_names.csv, then place_aliases.csv (its zh
+    replaces the derived one, its aliases add to them); comment lines skipped."""
+    names: dict[str, tuple[str, tuple[str, ...]]] = {}
+    for path in (NAMES_CSV, ALIASES_CSV):
+        with path.open(encoding="utf-8", newline="") as f:
+            for r in csv.DictReader(line for line in f if not line.startswith("#")):
+                zh, aliases = names.get(r["code"], ("", ()))
+                extra = tuple(a for a in r["aliases"].split("|") if a and a not in aliases)
+                names[r["code"]] = (r["zh"] or zh, aliases + extra)
+    return names
 
 
 @cache
@@ -153,6 +164,11 @@ def _index() -> _Index:
     for p in ranked:  # alternate names never take a name from a place that has it as its own
         for alias in aliases.get(p.code, ()):
             by_name.setdefault(fold(alias), p)
+    named: dict[str, list[int]] = {}
+    for i, p in enumerate(ranked):
+        for key in {fold(p.name), fold(p.city) if p.kind == "city" else "", *map(fold, aliases.get(p.code, ()))}:
+            if key:
+                named.setdefault(key, []).append(i)
     return _Index(
         places=ranked,
         prefixes=tuple(prefixes),
@@ -160,6 +176,7 @@ def _index() -> _Index:
         line_starts=tuple(starts),
         by_code={p.code.casefold(): i for i, p in enumerate(ranked)},
         by_name=by_name,
+        named={key: tuple(found) for key, found in named.items()},
         countries=frozenset(p.country for p in ranked),
     )
 
@@ -173,15 +190,27 @@ def by_code(code: str) -> Place | None:
     return None if pos is None else idx.places[pos]
 
 
-def lookup(text: str) -> Place | None:
-    """Resolve what a visitor typed: an IATA code, a slug, or an exact place name.
+def lookup(text: str, near: Place | None = None) -> Place | None:
+    """Resolve what a visitor typed: an IATA code, a slug, or an exact place name or alias.
 
-    An exact name shared by several places resolves to the city first, then the
-    one with most airports ("London" is London, GB, not London, Ontario).
+    An exact name shared by several places resolves, given `near` (an event's venue), to the one
+    in its country, then the nearest ("Canton" at a venue in Shenzhen is Guangzhou); without it,
+    to the city first, then the one with most airports ("London" is London, GB, not London, Ontario).
     """
     if not text or not text.strip():
         return None
-    return by_code(text) or _index().by_name.get(fold(text)) or at_coordinates(text)
+    found = by_code(text)
+    if found is None and near is not None:
+        idx = _index()
+        shared = idx.named.get(fold(text), ())
+        if len(shared) > 1:
+            found = idx.places[min(shared, key=lambda i: _closeness(idx.places[i], near))]
+    return found or _index().by_name.get(fold(text)) or at_coordinates(text)
+
+
+def _closeness(place: Place, near: Place) -> tuple[bool, float]:
+    """How a place ranks for a venue: in the venue's country first, then nearest."""
+    return place.country != near.country, great_circle_km(place, near, 6371.0)
 
 
 _AT = re.compile(r"^(?P<name>[^@]*?)\s*@\s*(?P<lat>[-+]?\d{1,2}(?:\.\d{1,7})?)\s*,"
@@ -213,13 +242,16 @@ def venue_text(name: str, lat: float, lon: float) -> str:
     return f"{name} @{_degrees(lat)},{_degrees(lon)}"
 
 
-def search(query: str, limit: int = 8) -> list[Place]:
+def search(query: str, limit: int = 8, near: Place | None = None) -> list[Place]:
     """Places whose code, name or city starts with or contains the query.
 
     Ranking: exact code, then prefix matches, then substring matches; within a
-    tier cities first, bigger cities first, then by name. Prefixes come from a
-    sorted list (bisect) and substrings from one string scanned in rank order,
-    so a query touches only its matches and stays well under a millisecond.
+    tier cities first, bigger cities first, then by name. Given `near` (an event's
+    venue), places with exactly the name typed come first, in the venue's country
+    first and then nearest ("Canton" at a Chinese venue: Guangzhou before Canton,
+    US), and, kind by kind, prefix matches in the venue's country before the others. Prefixes
+    come from a sorted list (bisect) and substrings from one string scanned in
+    rank order, so a query touches only its matches and stays well under a millisecond.
     """
     q = fold(query)
     if not q or limit <= 0:
@@ -231,7 +263,15 @@ def search(query: str, limit: int = 8) -> list[Place]:
 
     lo = bisect.bisect_left(idx.prefixes, (q, -1))
     hi = bisect.bisect_left(idx.prefixes, (q + "\uffff", -1))
-    found += sorted({i for _, i in idx.prefixes[lo:hi]} - seen)[: max(0, limit - len(found))]
+    starting = sorted({i for _, i in idx.prefixes[lo:hi]} - seen)
+    if near is not None:
+        same_name = {i: _closeness(idx.places[i], near) for i in idx.named.get(q, ()) if i not in seen}
+        home = near.country
+        by_kind_home_first = sorted(starting, key=lambda i: (_KIND_ORDER[idx.places[i].kind],
+                                                             idx.places[i].country != home))
+        starting = sorted(same_name, key=same_name.__getitem__) + [
+            i for i in by_kind_home_first if i not in same_name]
+    found += starting[: max(0, limit - len(found))]
     seen.update(found)
 
     pos = 0

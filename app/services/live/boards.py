@@ -5,13 +5,20 @@ Tie rule: equal kilograms share a rank ("standard competition" ranking:
 
 Totals are kept in BoardTotal at fulfilment (one upsert per board a paid order
 counts on), so a board is the first rows of the ix_board_rank index and a rank
-is one indexed count, never a scan of orders. A participant's orders add up.
-Names are read live from the participant, so consent (and an operator hiding a
-name) applies at once; an organization counts only the kg of participants who
-agreed to appear on boards.
+is one indexed count, never a scan of orders.
+
+One row per name: a participant's paid orders add up on one row per shown name
+and organization (same participant + same name + same organization, case and
+spacing aside, = one row), so every name a buyer chose to show appears, each
+with its own kilograms; the orders that showed no name add up on the
+participant's one anonymous row. A row keeps the name and organization its
+orders showed (each order's own consent); an operator hiding a participant's
+name hides it on every row at once. An organization counts only the kg of
+orders that agreed to appear on boards.
 """
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
@@ -45,8 +52,9 @@ class Rank:
 
 @dataclass(frozen=True)
 class EventTotals:
-    participants: int
+    participants: int  # people (participants), however many names they showed
     kg: int
+    lines: int = 0  # rows on the people board (a rank is "of" these)
 
 
 def fold(name: str) -> str:
@@ -61,12 +69,26 @@ def shown_name(participant: Participant) -> str:
     return ""
 
 
+def line_key(participant_id: int, display_name: str, organization: str, show_on_board: bool) -> str:
+    """The people-board row an order adds to: the participant alone when it shows no name, else the
+    participant with the shown name and organization (folded, hashed to fit the key)."""
+    name = " ".join(display_name.split())[:NAME_LIMIT]
+    if not (show_on_board and name):
+        return str(participant_id)
+    digest = hashlib.sha256(f"{fold(name)}\n{fold(organization)}".encode()).hexdigest()[:24]
+    return f"{participant_id}:{digest}"
+
+
+def order_key(order: Order) -> str:
+    return line_key(order.participant_id, order.display_name or "", order.organization or "", order.show_on_board)
+
+
 def _upsert(session: Session, order: Order, scope: str, scope_id: int, kind: str, key: str, label: str = "",
-            participant_id: int | None = None, event_id: int | None = None) -> None:
+            participant_id: int | None = None, event_id: int | None = None, organization: str = "") -> None:
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     stmt = insert(BoardTotal).values(
         scope=scope, scope_id=scope_id, kind=kind, key=key, label=label, participant_id=participant_id,
-        event_id=event_id, kg=order.credits_kg, first_at=order.paid_at, hidden=False,
+        event_id=event_id, kg=order.credits_kg, first_at=order.paid_at, hidden=False, organization=organization,
     )
     stmt = stmt.on_conflict_do_update(
         index_elements=["scope", "scope_id", "kind", "key"], set_={"kg": BoardTotal.kg + stmt.excluded.kg}
@@ -77,10 +99,15 @@ def _upsert(session: Session, order: Order, scope: str, scope_id: int, kind: str
 def record(session: Session, order: Order) -> None:
     """Add a paid order to every board it counts on."""
     pid, eid = order.participant_id, order.event_id
-    _upsert(session, order, "event", eid, "participant", str(pid), participant_id=pid, event_id=eid)
-    _upsert(session, order, "global", 0, "participant", str(pid), participant_id=pid)
-    _upsert(session, order, "global", 0, "event", str(eid), event_id=eid)
     organization = " ".join(order.organization.split())
+    key = order_key(order)
+    named = key != str(pid)
+    name, shown_org = (" ".join(order.display_name.split())[:NAME_LIMIT], organization) if named else ("", "")
+    _upsert(session, order, "event", eid, "participant", key, label=name, participant_id=pid, event_id=eid,
+            organization=shown_org)
+    _upsert(session, order, "global", 0, "participant", key, label=name, participant_id=pid,
+            organization=shown_org)
+    _upsert(session, order, "global", 0, "event", str(eid), event_id=eid)
     if order.show_on_board and organization:
         key = fold(organization)
         _upsert(session, order, "event", eid, "organization", key, label=organization, event_id=eid)
@@ -103,15 +130,16 @@ def people(session: Session, scope: str, scope_id: int = 0, limit: int = 20) -> 
     """The best participants of an event (scope "event") or the platform ("global")."""
     lines = session.execute(
         _order(
-            select(BoardTotal.kg, Participant)
+            select(BoardTotal.kg, BoardTotal.label, BoardTotal.organization, BoardTotal.participant_id,
+                   Participant.name_hidden)
             .join(Participant, Participant.id == BoardTotal.participant_id)
             .where(BoardTotal.scope == scope, BoardTotal.scope_id == scope_id, BoardTotal.kind == "participant")
         ).limit(limit)
     ).all()
     return _ranked(
-        (kg, lambda rank, kg=kg, p=p: Row(
-            rank, shown_name(p), p.organization if shown_name(p) else "", kg, participant_id=p.id))
-        for kg, p in lines
+        (kg, lambda rank, kg=kg, name=("" if hidden else label), org=org, pid=pid: Row(
+            rank, name, org if name else "", kg, participant_id=pid))
+        for kg, label, org, pid, hidden in lines
     )
 
 
@@ -164,16 +192,28 @@ def rank(session: Session, scope: str, scope_id: int, kind: str, key: str, of: i
 
 
 def rank_at_event(session: Session, event_id: int, participant_id: int, of: int | None = None) -> Rank | None:
-    return rank(session, "event", event_id, "participant", str(participant_id), of)
+    """A participant's best row at an event ("You are #3"), whichever name it shows."""
+    key = session.execute(
+        _order(select(BoardTotal.key).where(
+            BoardTotal.scope == "event", BoardTotal.scope_id == event_id, BoardTotal.kind == "participant",
+            BoardTotal.participant_id == participant_id)).limit(1)
+    ).scalar_one_or_none()
+    return None if key is None else rank(session, "event", event_id, "participant", key, of)
+
+
+def rank_of_order(session: Session, order: Order, of: int | None = None) -> Rank | None:
+    """The rank of the row a paid order added to (its certificate's rank)."""
+    return rank(session, "event", order.event_id, "participant", order_key(order), of)
 
 
 def event_totals(session: Session, event_id: int) -> EventTotals:
-    count, kg = session.execute(
-        select(func.count(), func.coalesce(func.sum(BoardTotal.kg), 0)).where(
+    lines, people, kg = session.execute(
+        select(func.count(), func.count(func.distinct(BoardTotal.participant_id)),
+               func.coalesce(func.sum(BoardTotal.kg), 0)).where(
             BoardTotal.scope == "event", BoardTotal.scope_id == event_id, BoardTotal.kind == "participant"
         )
     ).one()
-    return EventTotals(participants=int(count), kg=int(kg))
+    return EventTotals(participants=int(people), kg=int(kg), lines=int(lines))
 
 
 def hide_organization(session: Session, name: str) -> int:

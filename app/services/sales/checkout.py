@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 from ...models import Event, Footprint, Order, Participant, PaymentAttempt, Project, utcnow
 from .. import footprint, payments
 from ..certificates import content, images
+from ..footprint import places
 from ..payments import demo
 from . import ledger, money, orders, splits
 
@@ -132,7 +133,7 @@ def quote(session: Session, event: Event, *, fee_percent: int, footprint_inputs:
     if footprint_inputs is not None:
         if footprint_inputs:
             try:
-                result = footprint.estimate(footprint_inputs)
+                result = footprint.estimate(footprint_inputs, near=places.lookup(event.venue_code))
             except footprint.FootprintError as exc:
                 error = exc
         kg = kg_to_buy(result)

@@ -28,25 +28,47 @@
     if (live && window.htmx) window.htmx.trigger(live, "recalc");
   });
 
-  // Share (Web Share API with the PNG where supported), and copy link.
-  document.addEventListener("click", function (event) {
-    var button = event.target.closest("[data-action]");
-    if (!button) return;
-    var box = button.closest("[data-share-url]");
-    if (!box) return;
-    var url = box.getAttribute("data-share-url");
-    if (button.getAttribute("data-action") === "copy") {
-      navigator.clipboard.writeText(url).then(function () { button.textContent = "✓"; });
-      return;
-    }
+
+  // Share (Web Share API with the PNG where supported), and copy link. Without the Web Share API the
+  // link is copied; without clipboard access the link field is selected for the visitor to copy. Each
+  // outcome is said in words in the box's status line (its texts come translated in data-* attributes).
+  function shareSay(box, key) {
+    var status = box.querySelector(".share-status");
+    if (status) status.textContent = box.getAttribute("data-say-" + key) || "";
+  }
+
+  function shareOfferField(box) {
+    var field = box.querySelector(".link-field");
+    if (field) { field.focus(); field.select(); }
+    shareSay(box, "select");
+  }
+
+  function shareCopy(box, url) {
+    if (!navigator.clipboard || !navigator.clipboard.writeText) { shareOfferField(box); return; }
+    navigator.clipboard.writeText(url).then(function () { shareSay(box, "copied"); },
+                                            function () { shareOfferField(box); });
+  }
+
+  function shareNative(box, url) {
     var title = box.getAttribute("data-share-title");
     fetch(box.getAttribute("data-share-image")).then(function (r) { return r.blob(); }).then(function (blob) {
       var file = new File([blob], "carbondot-certificate.png", { type: "image/png" });
       if (navigator.canShare && navigator.canShare({ files: [file] })) {
         return navigator.share({ files: [file], title: title, url: url });
       }
-      if (navigator.share) return navigator.share({ title: title, url: url });
-      return navigator.clipboard.writeText(url).then(function () { button.textContent = "✓"; });
-    }).catch(function () { /* the visitor cancelled the share sheet */ });
+      return navigator.share({ title: title, url: url });
+    }).catch(function (error) {
+      if (!error || error.name !== "AbortError") shareCopy(box, url); // AbortError: the visitor cancelled
+    });
+  }
+
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-action]");
+    if (!button) return;
+    var box = button.closest("[data-share-url]");
+    if (!box) return;
+    var url = box.getAttribute("data-share-url");
+    if (button.getAttribute("data-action") === "share" && navigator.share) shareNative(box, url);
+    else shareCopy(box, url);
   });
 })();
