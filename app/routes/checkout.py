@@ -15,6 +15,7 @@ from ..services.payments import alipay, wechat_pay
 from ..services.sales import checkout, ledger, money, orders, paying
 from ..web import WECHAT_OPENID, checkout_settings, client_key, language, live_event, payer, provider_notice
 from ..web.calculator_form import calculate, calculator_url, page, retry_form
+from ..web.forms import error_message
 from ..web.htmx import redirect_to, render
 from ..web.limits import per_venue, per_visitor
 from ..web.participants import ensure_participant
@@ -225,7 +226,7 @@ def start(slug: str):
         return page(event, calc, status=422, block="form_body")
     except (orders.OrderError, ledger.LedgerError) as exc:
         calc = calculate(event, request.form)  # fresh stock after the rollback
-        calc.errors[exc.field if exc.field in ("display_name", "organization") else "project"] = exc.message
+        calc.errors[exc.field if exc.field in ("display_name", "organization") else "project"] = error_message(exc)
         return page(event, calc, status=422, block="form_body")
     return redirect_to(url_for("checkout.pay", public_id=order.public_id))
 

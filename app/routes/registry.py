@@ -6,8 +6,9 @@ app/commands/keys.py.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
-from flask import Blueprint, Response, current_app, request, stream_with_context
+from flask import Blueprint, Response, current_app, request, send_file, stream_with_context
 
 from ..extensions import db
 from ..services import integers
@@ -17,7 +18,8 @@ from ..web.htmx import render
 
 bp = Blueprint("registry", __name__, cli_group=None)
 
-VERIFIER = "tools/registry_verify.py"
+VERIFIER = "registry_verify.py"  # as a visitor saves it from /registry/registry_verify.py
+VERIFIER_FILE = Path(__file__).resolve().parents[2] / "tools" / "registry_verify.py"
 
 
 @bp.get("/registry")
@@ -45,6 +47,13 @@ def page():
         verifier=VERIFIER,
         base=(current_app.config.get("BASE_URL") or request.host_url).rstrip("/"),
     )
+
+
+@bp.get("/registry/registry_verify.py")
+def verifier():
+    """The verifier itself (one Python file), to download and run against this server."""
+    return send_file(VERIFIER_FILE, mimetype="text/x-python", as_attachment=True, download_name=VERIFIER,
+                     max_age=3600)
 
 
 @bp.get("/registry.jsonl")

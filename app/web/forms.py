@@ -152,6 +152,8 @@ def error_message(exc: DomainError) -> str:
             "An organization with this name exists already. To join it, ask one of its members for an invite link."),
         "organization_taken_other": lambda: _("Another organization has this name."),
         "plain_text": lambda: _("Please use plain text."),
+        "name_glyphs": lambda: _("The certificate cannot draw %(chars)s (our certificate fonts have no emoji); "
+                                 "please leave it out.", chars=p["chars"]),
         "slug_format": lambda: _(
             "Use %(low)s to %(high)s lower-case letters, digits and single hyphens, like chengdu-forum-2026.",
             low=p["low"], high=p["high"]),

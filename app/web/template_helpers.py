@@ -1,9 +1,10 @@
 """Jinja filters and globals: formatting only, no business rules."""
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
-from babel.numbers import format_decimal
+from babel.numbers import format_compact_decimal, format_decimal
 from flask import Flask, current_app
 from flask_babel import format_date, format_time, get_locale, get_translations, gettext, ngettext
 
@@ -52,6 +53,21 @@ def comparison(c) -> str:
         number = gettext(labels.LESS_THAN, n=format_decimal(Decimal("0.1"), locale=_locale()))
     # gettext's plural rules count whole things; a fraction is counted as 0 (English: "0.5 trees").
     return ngettext(*forms, int(value) if value == value.to_integral_value() else 0, n=number)
+
+
+_NUMBER = re.compile(r"\{number:(\d+)\}")
+
+
+def data_text(text: str) -> str:
+    """A data file's text with each {number:1352400000000} written in the page's language:
+    '1.3524 trillion' in English, '1.3524万亿' in Chinese (never a Chinese unit on an English page)."""
+    def number(m: re.Match[str]) -> str:
+        digits = m.group(1).rstrip("0")
+        value = int(m.group(1))
+        # Keep every significant digit the source gave, and no more.
+        return format_compact_decimal(value, format_type="long", locale=_locale(),
+                                      fraction_digits=max(len(digits) - 1, 0))
+    return _NUMBER.sub(number, text)
 
 
 def _chinese_name(p) -> str:
@@ -112,6 +128,7 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["day"] = day
     app.jinja_env.filters["moment"] = moment
     app.jinja_env.filters["comparison"] = comparison
+    app.jinja_env.filters["data_text"] = data_text
     app.jinja_env.filters["tonnes"] = tonnes
     app.jinja_env.filters["kg"] = kg
     app.jinja_env.filters["item_label"] = item_label

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from ...models import Certificate, Event, Footprint, Order, Participant, Project
 from ..certificates.numbers import format_number, new_token
+from ..certificates.typesetting import missing_glyphs
 from ..errors import DomainError
 from ..live import boards, stamps
 from ..register import registry
@@ -52,6 +53,12 @@ def clean_name(value: str | None, limit: int, field: str) -> str:
         raise OrderError(f"Please keep this under {limit} characters.", field)
     if any(ord(ch) < 32 for ch in text):
         raise OrderError("Please use plain text.", field)
+    # The certificate draws the name with its bundled fonts (Noto Sans, Noto Sans SC; no emoji font):
+    # refuse here what they cannot draw, rather than drop it silently from the picture.
+    missing = missing_glyphs(text)
+    if missing:
+        raise OrderError(f"The certificate cannot draw {' '.join(missing)}; please leave it out.", field,
+                         "name_glyphs", chars=" ".join(missing))
     return text
 
 
