@@ -103,9 +103,8 @@ def pem(value: str, private: bool) -> str:
     value = value.strip()
     if "-----BEGIN" in value:
         return value
-    path = Path(value)
-    if "\n" not in value and len(value) < 1024 and path.is_file():
-        return path.read_text()
+    if "\n" not in value and _is_file(value):
+        return Path(value).read_text()
     try:
         der = base64.b64decode("".join(value.split()), validate=True)
         key = RSA.import_key(der)
@@ -114,6 +113,14 @@ def pem(value: str, private: bool) -> str:
     if private != key.has_private():
         raise ValueError("a public key where a private one is needed" if private else "a private key")
     return key.export_key().decode()
+
+
+def _is_file(value: str) -> bool:
+    # A bare base64 key is one long name: some file systems say ENAMETOOLONG rather than "no such file".
+    try:
+        return Path(value).is_file()
+    except OSError:
+        return False
 
 
 def gateway(config: Config) -> str:
