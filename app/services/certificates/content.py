@@ -44,6 +44,7 @@ class CertificateContent:
     organization: str
     event_slug: str
     event_name: str
+    organizer: str  # the event's organization, which issues the certificate with CarbonDot
     everyday: bool  # bought on the life page: no event is printed
     kg: int  # retired, what the certificate proves
     footprint_kg: int  # what was asked (the footprint); kg may be more (a currency's minimum charge)
@@ -90,6 +91,7 @@ class CertificateContent:
             url=self.page_url,
             language=self.language,
             demo=self.demo_payment,
+            organizer="" if self.everyday else self.organizer,
         )
 
 
@@ -107,6 +109,7 @@ def build(cert: Certificate, public_url: Callable[..., str], language: str | Non
         organization=order.organization or "",
         event_slug=event.slug,
         event_name=event.name,
+        organizer=event.organization.name if event.organization is not None else "",
         everyday=event.slug == life.EVENT_SLUG,
         kg=order.credits_kg,
         footprint_kg=order.kg,

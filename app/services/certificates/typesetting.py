@@ -38,31 +38,55 @@ from PIL import ImageDraw, ImageFont, features
 @dataclass(frozen=True)
 class _Face:
     name: str  # what a language names in its `fonts` (services/languages.py)
-    package: str
+    package: str  # a pip package, or "" for a system font that may be absent (`parts` is then its path)
     parts: tuple[str, ...]
     variable: bool  # True: has a wght axis with named instances (Bold, ...)
+    index: int = 0  # the face in a font collection (.ttc)
+
+    @property
+    def optional(self) -> bool:
+        return not self.package
 
 
-# Order matters: the first face whose cmap has a character draws it.
+# Order matters: the first face whose cmap has a character draws it. The last is a fallback where
+# Debian's fonts-noto-cjk is installed (.ci/run installs it; face 2 of the collection is Noto Sans
+# CJK SC): it draws the rarer CJK characters (Extension B and beyond, e.g. 𠮷) that Noto Sans SC lacks.
+# Where it is absent those characters are drawn as a visible box (`TOFU`), never left out.
 _FACES = (
     _Face("Noto Sans", "fontpkg_noto_sans", ("files", "NotoSans[wdth,wght].ttf"), True),
     _Face("Noto Sans SC", "pylopdf_fonts_zh_cn", ("NotoSansSC-Regular.otf",), False),
+    _Face("Noto Sans CJK SC", "", ("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",), False, 2),
 )
+# What a character no font covers is drawn as (white square, in Noto Sans SC): seen, not dropped.
+TOFU = "\u25a1"
 
 
 @functools.cache
-def _font_paths() -> tuple[str, ...]:
-    paths = []
+def _available() -> tuple[tuple[str, _Face], ...]:
+    found = []
     for face in _FACES:
+        if face.optional:
+            path = Path(face.parts[0])
+            if path.is_file():
+                found.append((str(path), face))
+            continue
         path = Path(str(resources.files(face.package).joinpath(*face.parts)))
         if not path.is_file():
             raise FileNotFoundError(f"certificate font missing: {path} (pip package {face.package})")
-        paths.append(str(path))
-    return tuple(paths)
+        found.append((str(path), face))
+    return tuple(found)
+
+
+def _font_paths() -> tuple[str, ...]:
+    return tuple(path for path, _ in _available())
+
+
+def _face(path: str) -> _Face:
+    return dict(_available())[path]
 
 
 def _is_variable(path: str) -> bool:
-    return _FACES[_font_paths().index(path)].variable
+    return _face(path).variable
 
 
 def _format12_coverage(raw_cmap: bytes) -> frozenset[int] | None:
@@ -89,7 +113,7 @@ def _format12_coverage(raw_cmap: bytes) -> frozenset[int] | None:
 @functools.cache
 def _coverage(path: str) -> frozenset[int]:
     """Code points the font maps to a real glyph (its best cmap, via fontTools)."""
-    font = TTFont(path, lazy=True)
+    font = TTFont(path, lazy=True, fontNumber=_face(path).index if path.endswith(".ttc") else -1)
     try:
         # Fast path: read the raw format-12 subtable (~2 ms for Noto Sans SC's
         # 30,890 code points).  fontTools' getBestCmap() gives the same set but
@@ -192,7 +216,8 @@ def _font(path: str, size: int, weight: str) -> ImageFont.FreeTypeFont:
     Fonts are shared between threads afterwards and never mutated again
     (Pillow holds the GIL / a per-font critical section while using FT_Face).
     """
-    font = ImageFont.truetype(_font_source(path), size, layout_engine=_LAYOUT)  # type: ignore[arg-type]
+    font = ImageFont.truetype(_font_source(path), size, index=_face(path).index,  # type: ignore[arg-type]
+                              layout_engine=_LAYOUT)
     if _is_variable(path):
         try:
             font.set_variation_by_name(weight)
@@ -279,8 +304,8 @@ def font_path_for(cluster: str) -> str | None:
 
 
 def face_names() -> tuple[str, ...]:
-    """The bundled faces by name, in fallback order."""
-    return tuple(face.name for face in _FACES)
+    """The faces by name, in fallback order (an optional system face only where it is installed)."""
+    return tuple(face.name for _, face in _available())
 
 
 def missing_glyphs(text: str, faces: tuple[str, ...] | None = None) -> list[str]:
@@ -305,6 +330,7 @@ class Span:
     text: str
     weight: str = "Regular"
     fill: str = "#1d2b24"
+    keep_together: bool = False  # never broken inside (a figure and its unit: "0.434 吨")
 
 
 @dataclass(frozen=True)
@@ -325,22 +351,39 @@ def _is_wide(ch: str) -> bool:
 def shape_spans(spans: list[Span]) -> list[_Cluster]:
     out: list[_Cluster] = []
     prev_path: str | None = None
+    together: list[int] = []  # clusters that must not be followed by a break
     for span in spans:
+        first = len(out)
         for cl in _clusters(clean_text(span.text, strip=False)):
             path, drawable = font_for(cl, prev_path)
-            if path is None:
-                continue  # nothing can draw it (e.g. emoji): leave it out, not a box
+            if path is None:  # nothing can draw it (e.g. emoji): a visible box in its place, never nothing
+                path, drawable = font_for(TOFU)
+                if path is None:
+                    raise RuntimeError("no certificate font draws the replacement box")
             brk = 2 if cl == " " or _is_wide(cl[0]) else 1 if cl in _SOFT_BREAKS else 0
             out.append(_Cluster(drawable, path, span.weight, span.fill, brk))
             prev_path = path
+        if span.keep_together:
+            together.extend(range(first, len(out) - 1))
     # Also allow a break *before* a wide character (between "Ana" and "王").
     for i in range(len(out) - 1):
         if _is_wide(out[i + 1].text[0]) and out[i].break_after < 2:
             c = out[i]
             out[i] = _Cluster(c.text, c.path, c.weight, c.fill, 2)
+    # Kinsoku (禁则): no line starts with closing punctuation (，。、）」…) and none ends with an
+    # opening one (（「): no break before the one or after the other.
+    for i, c in enumerate(out):
+        if c.break_after and (c.text[0] in NO_LINE_END or (i + 1 < len(out) and out[i + 1].text[0] in NO_LINE_START)):
+            out[i] = _Cluster(c.text, c.path, c.weight, c.fill, 0)
+    for i in together:
+        c = out[i]
+        out[i] = _Cluster(c.text, c.path, c.weight, c.fill, 0)
     return out
 
 
+NO_LINE_START = frozenset("、，。．！？）」』】〉》〕］｝〗〙〛’”…‥：；・ー々〻ゝゞ〜～%,.!?;:)]}"
+                          "ぁぃぅぇぉっゃゅょゎァィゥェォッャュョヮヵヶ")
+NO_LINE_END = frozenset("（「『【〈《〔［｛〖〘〚‘“([{")
 _SOFT_BREAKS = frozenset({"-", "/", "\u2010", "\u2013", "\u2014", "\u00b7"})
 
 
@@ -434,11 +477,14 @@ def _ellipsize(line: list[_Cluster], size: int, max_width: float) -> list[_Clust
     cut = strip_line(list(line))
     while cut and line_width(cut + [ell], size) > max_width:
         cut = strip_line(cut[:-1])
-    # End on a whole word ("de los Reyes…", not "de los Reyes II…") unless
-    # that would throw away much of the line.
-    spaces = [i for i, c in enumerate(cut) if c.text == " "]
-    if spaces and spaces[-1] >= 0.7 * len(cut) and len(cut) < len(line):
-        cut = strip_line(cut[: spaces[-1]])
+    # End on a whole word ("Association for…", never "Association for Sustain…"): cut back to the
+    # last place a line may break (a space, a hyphen, beside a CJK character). Only a single word
+    # wider than the line is cut inside.
+    if len(cut) < len(line):
+        ends = [i for i, c in enumerate(cut) if c.break_after and c.text != " "] + \
+               [i - 1 for i, c in enumerate(cut) if c.text == " " and i > 0]
+        if ends:
+            cut = strip_line(cut[: max(ends) + 1])
     while cut and cut[-1].text in _SOFT_BREAKS | {",", ";", ":"}:
         cut = strip_line(cut[:-1])
     return cut + [ell]
@@ -492,6 +538,33 @@ def fit_block(spans: list[Span], max_width: float, size: int, min_size: int,
     if len(lines) <= max_lines:
         return Block(lines, min_size)
     keep = lines[: max_lines - 1]
+    keep.append(_ellipsize(cl[starts[max_lines - 1]:], min_size, max_width))
+    return Block(keep, min_size, ellipsized=True)
+
+
+def fit_paragraph(spans: list[Span], max_width: float, size: int, min_size: int, max_lines: int) -> Block:
+    """A running text (a certificate's sentence): wrapped at the largest size from `size` down to
+    `min_size` that needs at most `max_lines` lines, breaking only where a line may break (spaces,
+    beside CJK characters, never before 。，、 or after （); ellipsized on a word at the smallest size."""
+    cl = strip_line(shape_spans(spans))
+    for s in range(size, min_size - 1, -1):
+        starts = _greedy(cl, s, max_width)
+        if len(starts) <= max_lines:
+            # Balanced: the narrowest measure that still needs no more lines, so the last line is not
+            # one orphaned character ("证。").
+            low, high = max_width / 2, max_width
+            while high - low > 4:
+                mid = (low + high) / 2
+                trial = _greedy(cl, s, mid)
+                if len(trial) <= len(starts) and all(cl[i - 1].break_after for i in trial[1:]):
+                    high = mid
+                else:
+                    low = mid
+            starts = _greedy(cl, s, high)
+            ends = starts[1:] + [len(cl)]
+            return Block([strip_line(cl[a:b]) for a, b in zip(starts, ends, strict=True)], s)
+    starts = _greedy(cl, min_size, max_width)
+    keep = [strip_line(cl[a:b]) for a, b in zip(starts[: max_lines - 1], starts[1:max_lines], strict=True)]
     keep.append(_ellipsize(cl[starts[max_lines - 1]:], min_size, max_width))
     return Block(keep, min_size, ellipsized=True)
 
