@@ -67,3 +67,22 @@ def test_the_event_form_offers_the_countrys_zones(client, db, org, make_project)
     assert "Choose one of the time zones of the event&#39;s country." in refused.get_data(as_text=True)
     db.session.refresh(event)
     assert event.timezone == "Asia/Urumqi"
+
+
+def test_a_changed_zone_changes_the_image_and_its_validator(client, db, make_event, make_order):
+    """The date printed depends on the zone: a cache holding the old picture must not get a 304."""
+    from app.services.certificates import content, images
+
+    event = make_event()
+    cert = make_order(event=event, kg=5, now=LATE_EVENING_UTC).certificate
+    first = client.get(f"/c/{cert.token}.png")
+    etag = first.headers["ETag"]
+    assert client.get(f"/c/{cert.token}.png", headers={"If-None-Match": etag}).status_code == 304
+    event.timezone = "America/Los_Angeles"  # the venue's day is now December 3
+    db.session.commit()
+    again = client.get(f"/c/{cert.token}.png", headers={"If-None-Match": etag})
+    assert again.status_code == 200 and again.headers["ETag"] != etag and again.data != first.data
+    facts = content.build(cert, lambda endpoint, **values: f"http://localhost/{values.get('token', '')}")
+    assert facts.artwork().issued_on == dt.date(2026, 12, 3)
+    assert images.version(facts.artwork()) != images.version(
+        content.build(cert, lambda endpoint, **values: "x", "zh").artwork())
