@@ -1,5 +1,6 @@
 """Issue #24 item 2: every time a visitor or organizer sees is in the venue's zone; machines keep UTC."""
 import datetime as dt
+import re
 
 from sqlalchemy import select
 
@@ -55,8 +56,7 @@ def test_the_event_form_offers_the_countrys_zones(client, db, org, make_project)
     event = db.session.scalar(select(Event))
     assert event.timezone == "Asia/Shanghai"  # not chosen: the country's usual zone
     page = client.get(f"/organizer/events/{event.id}/edit").get_data(as_text=True)
-    assert '<option selected value="Asia/Shanghai">' in page.replace('value="Asia/Shanghai" selected', 'selected value="Asia/Shanghai"') or \
-        'value="Asia/Shanghai" selected' in page
+    assert re.search(r'<option (selected value="Asia/Shanghai"|value="Asia/Shanghai" selected)', page)
     assert 'value="Asia/Urumqi"' in page and 'value="Europe/Paris"' not in page
     assert client.post(f"/organizer/events/{event.id}/edit",
                        data=event_form(country="CN", timezone="Asia/Urumqi")).status_code == 303

@@ -498,7 +498,8 @@ def test_the_chinese_certificate_reads_like_a_real_one():
                 issued_on=datetime.date(2026, 12, 4))
     for shape in sorted(SHAPES):
         r = render_image(data, shape)
-        assert _sentence(r) == "参加首届中国数字碳中和高峰论坛，通过支持凉山森林恢复项目（CCER），中和二氧化碳当量 0.434 吨，特发此证。"
+        assert _sentence(r) == ("参加首届中国数字碳中和高峰论坛，通过支持凉山森林恢复项目（CCER），"
+                                "中和二氧化碳当量 0.434 吨，特发此证。")
         assert "抵消" not in _sentence(r) and " t " not in _sentence(r)
         signature = r.texts["footer"] if shape == "wide" else r.texts["issuer"] + r.texts["issued"]
         assert "成都会展集团" in " ".join(signature) and "2026年12月4日" in " ".join(signature)
@@ -526,9 +527,13 @@ def test_english_keeps_its_words():
                                              "Neutrality Forum through Sichuan Rural Household Biogas (Gold Standard).")
 
 
+KINSOKU_TEXT = ("参加首届中国数字碳中和高峰论坛（成都），通过支持「凉山森林恢复项目」、「雅安竹林」！"
+                "中和二氧化碳当量 0.434 吨。特发此证？")
+
+
 @pytest.mark.parametrize("width", range(150, 700, 23))
 def test_kinsoku_no_line_starts_with_closing_punctuation(width):
-    text = "参加首届中国数字碳中和高峰论坛（成都），通过支持「凉山森林恢复项目」、「雅安竹林」！中和二氧化碳当量 0.434 吨。特发此证？"
+    text = KINSOKU_TEXT
     block = typesetting.fit_paragraph([typesetting.Span(text)], width, 30, 30, 20)
     lines = block.texts
     assert "".join(lines).replace(" ", "") == text.replace(" ", "")  # nothing lost
@@ -541,7 +546,7 @@ def test_kinsoku_no_line_starts_with_closing_punctuation(width):
 
 def test_kinsoku_check_can_fail():
     """Without the rule, a narrow measure does put a comma first on a line (so the test above means something)."""
-    text = "参加首届中国数字碳中和高峰论坛（成都），通过支持「凉山森林恢复项目」、「雅安竹林」！中和二氧化碳当量 0.434 吨。特发此证？"
+    text = KINSOKU_TEXT
     clusters = typesetting.shape_spans([typesetting.Span(text)])
     plain = [typesetting._Cluster(c.text, c.path, c.weight, c.fill, 2) for c in clusters]
     starts = [typesetting._greedy(plain, 30, w) for w in range(150, 700, 23)]
