@@ -316,7 +316,7 @@ _SENTENCE_STYLE = {"text": ("Regular", MUTED), "tonnes": ("Bold", GREEN), "event
 
 
 def _sentence_spans(data: CertificateData) -> list[Span]:
-    return [Span(text, *_SENTENCE_STYLE[role], keep_together=role == "tonnes")
+    return [Span(text, *_SENTENCE_STYLE[role], keep_together=role in ("tonnes", "standard"))
             for role, text in sentence(data.language, data.kg, clean_text(data.event_name),
                                        clean_text(data.project_name), clean_text(data.project_standard))]
 
