@@ -86,3 +86,13 @@ def test_a_changed_zone_changes_the_image_and_its_validator(client, db, make_eve
     assert facts.artwork().issued_on == dt.date(2026, 12, 3)
     assert images.version(facts.artwork()) != images.version(
         content.build(cert, lambda endpoint, **values: "x", "zh").artwork())
+
+
+def test_templates_show_times_only_through_the_local_filter():
+    """One way to show a moment (the venue's zone, or UTC with no event): no strftime, no 'UTC' typed by hand."""
+    from pathlib import Path
+
+    templates = Path(__file__).resolve().parents[2] / "app" / "templates"
+    offenders = [str(p.relative_to(templates)) for p in templates.rglob("*.html")
+                 if re.search(r"\.strftime\(|\|\s*moment\b|\}\}\s*UTC\b", p.read_text(encoding="utf-8"))]
+    assert offenders == []
