@@ -52,6 +52,8 @@ class Event(db.Model):
     venue_lon: Mapped[float | None]
     city: Mapped[str] = mapped_column(String(120), default="")
     country: Mapped[str] = mapped_column(String(2), default="CN")
+    # The venue's IANA time zone ("Asia/Shanghai"); "" means the country's usual one (services/zones.py).
+    timezone: Mapped[str] = mapped_column(String(64), default="", server_default="")
     starts_on: Mapped[dt.date | None]
     ends_on: Mapped[dt.date | None]
     currency: Mapped[str] = mapped_column(String(3), default="CNY")

@@ -23,7 +23,7 @@ from ..services.live import dashboard
 from ..services.sales import checkout, ledger, money, orders
 from ..web import checkout_settings, guard, htmx, i18n, language, live, public_url
 from ..web.calculator_form import OPERATIONS_BASKET_FIRST, Calculation, calculate_operations
-from ..web.forms import EventForm, OrganizationForm, error_message, show_error
+from ..web.forms import EventForm, OrganizationForm, error_message, show_error, timezone_choices
 from ..web.htmx import redirect_to, render
 from ..web.limits import per_account
 from ..web.participants import ensure_participant
@@ -65,6 +65,7 @@ def event_form(event: Event | None = None) -> EventForm:
     if event is not None and request.method == "GET":
         form.projects.data = [p.id for p in event.projects]
     form.currency.choices = organizations.active_currencies(db.session)
+    form.timezone.choices = timezone_choices(form.country.data or (event.country if event else ""))
     if event is None and request.method == "GET" and form.currency.choices:
         form.currency.data = "CNY" if "CNY" in form.currency.choices else form.currency.choices[0]
     return form
@@ -72,7 +73,8 @@ def event_form(event: Event | None = None) -> EventForm:
 
 # The event form's fields in the order the page shows them: the first with an error takes the focus.
 EVENT_FIELDS = ("name", "scenario", "description", "slug", "starts_on", "ends_on", "expected_attendance",
-                "venue_name", "venue_code", "city", "country", "currency", "projects", "color", "language", "status")
+                "venue_name", "venue_code", "city", "country", "timezone", "currency", "projects", "color", "language",
+                "status")
 
 
 def event_page(form: EventForm, org: Organization, event: Event | None, status: int = 200):

@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ...models import Certificate, Event, Order
+from .. import zones
 from ..footprint import life
 from ..sales.ledger import format_serial
 from .artwork import CertificateData
@@ -43,6 +44,7 @@ class CertificateContent:
     organization: str
     event_slug: str
     event_name: str
+    organizer: str  # the event's organization, which issues the certificate with CarbonDot
     everyday: bool  # bought on the life page: no event is printed
     kg: int  # retired, what the certificate proves
     footprint_kg: int  # what was asked (the footprint); kg may be more (a currency's minimum charge)
@@ -57,6 +59,7 @@ class CertificateContent:
     demo_payment: bool
     serials: tuple[SerialRange, ...]
     issued_at: dt.datetime  # UTC, naive as stored
+    timezone: str  # the venue's IANA zone: the date printed is the venue's day (services/zones.py)
     footprint_items: tuple[dict, ...]  # how the footprint was calculated (empty without one)
     methodology: str
     page_url: str
@@ -84,10 +87,11 @@ class CertificateContent:
             project_name=self.project_name,
             project_standard=self.project_standard,
             serials=tuple(f"{s.first} \u2013 {s.last}" for s in self.serials),
-            issued_on=self.issued_at.date(),
+            issued_on=zones.local_date(self.issued_at, self.timezone),
             url=self.page_url,
             language=self.language,
             demo=self.demo_payment,
+            organizer="" if self.everyday else self.organizer,
         )
 
 
@@ -105,6 +109,7 @@ def build(cert: Certificate, public_url: Callable[..., str], language: str | Non
         organization=order.organization or "",
         event_slug=event.slug,
         event_name=event.name,
+        organizer=event.organization.name if event.organization is not None else "",
         everyday=event.slug == life.EVENT_SLUG,
         kg=order.credits_kg,
         footprint_kg=order.kg,
@@ -127,6 +132,7 @@ def build(cert: Certificate, public_url: Callable[..., str], language: str | Non
             for r in order.retirements
         ),
         issued_at=cert.issued_at,
+        timezone=zones.zone_of(event).key,
         footprint_items=tuple(footprint.result.get("items", ())) if footprint else (),
         methodology=footprint.methodology if footprint else "",
         page_url=public_url("certificates.show", token=cert.token),
@@ -146,17 +152,19 @@ class Owned:
     everyday: bool
     kg: int  # retired
     issued_at: dt.datetime
+    timezone: str  # the event's zone, to show issued_at in
 
 
 def of_participant(session: Session, participant_id: int) -> list[Owned]:
     """Every certificate a participant (one browser, no account) bought, newest first, revoked ones too."""
     rows = session.execute(
         select(Certificate.token, Certificate.number, Certificate.status, Event.name, Event.slug, Order.credits_kg,
-               Certificate.issued_at)
+               Certificate.issued_at, Event.timezone, Event.country)
         .join(Order, Order.id == Certificate.order_id)
         .join(Event, Event.id == Order.event_id)
         .where(Order.participant_id == participant_id)
         .order_by(Certificate.issued_at.desc(), Certificate.id.desc())
     ).all()
-    return [Owned(token, number, status, name, slug == life.EVENT_SLUG, int(kg), issued_at)
-            for token, number, status, name, slug, kg, issued_at in rows]
+    return [Owned(token, number, status, name, slug == life.EVENT_SLUG, int(kg), issued_at,
+                  timezone or zones.default_for(country))
+            for token, number, status, name, slug, kg, issued_at, timezone, country in rows]
