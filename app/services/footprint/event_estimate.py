@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from ...models import Event, EventEstimate, Order, utcnow
 from ..languages import N_
+from ..live import stamps
 from . import engine
 from .factors import HOTEL_CODES, MEAL_KINDS, Factor, factor
 
@@ -79,7 +80,7 @@ ZERO = Decimal(0)
 
 
 class EstimateError(ValueError):
-    """Bad input, by form field: {field: English message}."""
+    """Bad input, by form field: {field: English message, marked with N_ for gettext at render}."""
 
     def __init__(self, errors: dict[str, str]) -> None:
         super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
@@ -142,27 +143,27 @@ def clean(form: Mapping[str, str], grids: frozenset[str]) -> dict[str, str]:
             continue
         if name in CHOICE_FIELDS:
             if text not in grids:
-                errors[name] = "Choose one of the grids listed."
+                errors[name] = N_("Choose one of the grids listed.")
             else:
                 out[name] = text
             continue
         try:
             value = _number(text)
         except (InvalidOperation, ValueError):
-            errors[name] = "Enter a number."
+            errors[name] = N_("Enter a number.")
             continue
         if value < 0:
-            errors[name] = "Enter zero or more."
+            errors[name] = N_("Enter zero or more.")
         elif name in COUNT_FIELDS and value != value.to_integral_value():
-            errors[name] = "Enter a whole number."
+            errors[name] = N_("Enter a whole number.")
         elif name == "days" and not 1 <= value <= MAX_DAYS:
-            errors[name] = f"Enter 1 to {MAX_DAYS} days."
+            errors[name] = N_("Enter 1 to 60 days.")
         elif name in COUNT_FIELDS and value > MAX_PEOPLE:
-            errors[name] = f"Enter at most {MAX_PEOPLE:,}."
+            errors[name] = N_("That number is too large.")
         elif name.endswith("-km") and value > MAX_KM:
-            errors[name] = f"Enter at most {MAX_KM:,} km."
+            errors[name] = N_("Enter at most 40,000 km.")
         elif value > MAX_AMOUNT:
-            errors[name] = f"Enter at most {MAX_AMOUNT:,}."
+            errors[name] = N_("That number is too large.")
         else:
             out[name] = format(value.normalize(), "f") if name not in COUNT_FIELDS else str(int(value))
     if errors:
@@ -251,7 +252,8 @@ def stored_inputs(session: Session, event: Event) -> dict[str, str] | None:
 
 
 def save(session: Session, event: Event, inputs: dict[str, str]) -> EventEstimate:
-    """Keep `clean`'s output as the event's estimate (replacing the last one; no order changes)."""
+    """Keep `clean`'s output as the event's estimate (replacing the last one; no order changes), and advance
+    the event's live stamp."""
     row = session.get(EventEstimate, event.id)
     if row is None:
         row = EventEstimate(event_id=event.id, inputs=inputs)
@@ -259,6 +261,7 @@ def save(session: Session, event: Event, inputs: dict[str, str]) -> EventEstimat
     else:
         row.inputs = inputs
         row.updated_at = utcnow()
+    stamps.bump(session, event.id)  # the dashboard's live part shows the new share
     session.flush()
     return row
 
