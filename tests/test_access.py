@@ -59,6 +59,7 @@ ORG_SCOPED_POST = [
     "/organizer/events/{event}/operations/estimate",
     "/organizer/events/{event}/estimate",
     "/organizer/events/{event}/estimate/neutralize",
+    "/organizer/events/{event}/estimate/preview",
 ]
 # Pages any organizer may open (they show only the organizer's own data).
 ORGANIZER_GET = ["/organizer/", "/organizer/organizations/new"]

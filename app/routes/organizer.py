@@ -437,17 +437,20 @@ def operations_pay(event_id: int):
 # --------------------------------------------------------------------------
 
 def estimate_page(ev: Event, values: dict[str, str], errors: dict[str, str] | None = None, status: int = 200,
-                  form_error: str | None = None):
-    """The estimate form with `values` (as typed or as stored), the estimate by category and its coverage."""
-    lines = event_estimate.estimate_lines(db.session, ev)
+                  form_error: str | None = None, preview: list[event_estimate.EstimateLine] | None = None,
+                  block: str | None = None):
+    """The estimate form with `values` (as typed or as stored), the estimate by category (the saved one, or
+    `preview`: what is typed, not saved yet) and its coverage."""
+    lines = event_estimate.estimate_lines(db.session, ev) if preview is None else preview
     cov = event_estimate.coverage(db.session, ev)
     top_up = event_estimate.operations_top_up_kg(cov)
     quote = checkout.quote(db.session, ev, fee_percent=current_app.config["PLATFORM_FEE_PERCENT"],
                            kg=top_up) if top_up else None
     available = [o["project"].id for o in quote.offers if o["available"]] if quote else []
     return render(
-        "organizer/estimate.html", status=status, event=ev, values=values, errors=errors or {},
-        form_error=form_error, lines=lines, coverage=cov, top_up_kg=top_up, quote=quote,
+        "organizer/estimate.html", block=block, status=status, event=ev, values=values, errors=errors or {},
+        form_error=form_error, lines=lines, preview=preview is not None, lines_total=sum(line.kg for line in lines),
+        coverage=cov, top_up_kg=top_up, quote=quote,
         selected_project=available[0] if available else None,
         groups=event_estimate.GROUPS, staff_groups=event_estimate.STAFF_GROUPS, grids=GRID_LABELS,
         meal_kinds=MEAL_LABELS, meal_codes=[code for code, _label in footprint.MEAL_KINDS],
@@ -476,6 +479,21 @@ def save_estimate(event_id: int):
     db.session.commit()
     flash(_("Estimate saved."))
     return redirect_to(url_for("organizer.estimate", event_id=ev.id))
+
+
+@bp.post("/events/<int:event_id>/estimate/preview")
+def preview_estimate(event_id: int):
+    """The estimate of what is typed, not saved: the lines for htmx as the organizer types, the whole page for
+    a plain form; 422 with every bad field named."""
+    ev = event_or_404(event_id)
+    typed = {name: (request.form.get(name) or "").strip()[:40] for name in event_estimate.FIELDS}
+    block = "lines" if htmx.target() == "estimate-lines" else None
+    try:
+        inputs = event_estimate.clean(request.form, frozenset(GRID_LABELS))
+    except event_estimate.EstimateError as exc:
+        return estimate_page(ev, typed, {k: _(v) for k, v in exc.errors.items()}, status=422, preview=[],
+                             block=block)
+    return estimate_page(ev, typed, preview=event_estimate.lines_for(inputs, ev.country), block=block)
 
 
 @bp.post("/events/<int:event_id>/estimate/neutralize")

@@ -42,6 +42,8 @@ def test_organizer_enters_an_estimate_and_sees_the_share(live_server, browser, p
     page.get_by_label("Water (m³)").fill("10")
     page.get_by_label("Printed materials (kg of paper)").fill("5")
     page.get_by_label("Freight (tonne-km)").fill("100")
+    expect(page.locator("#estimate-lines")).to_contain_text("Not saved yet")  # live as typed (htmx)
+    expect(page.locator("#estimate-lines")).to_contain_text("Freight")
     page.get_by_role("button", name="Save the estimate").click()
     expect(page.get_by_text("Estimate saved.")).to_be_visible()
     lines = page.locator("ul.estimate-lines")

@@ -43,6 +43,23 @@ def test_the_estimate_page_works_without_javascript(client, db, org, make_event)
     assert 'value="500"' in text  # the form shows what was saved
 
 
+def test_the_total_is_live_as_typed_and_without_javascript_too(client, htmx, db, org, make_event):
+    event = make_event(organization_id=org.id)
+    live = htmx.post(f"/organizer/events/{event.id}/estimate/preview", data={"water_m3": "100"},
+                     headers={"HX-Target": "estimate-lines"})
+    text = live.get_data(as_text=True)
+    assert live.status_code == 200 and text.lstrip().startswith('<section class="card" id="estimate-lines"')
+    assert "Not saved yet" in text and "17.1 kg" in text  # 100 m3 x 0.17088
+    bad = htmx.post(f"/organizer/events/{event.id}/estimate/preview", data={"water_m3": "lots"},
+                    headers={"HX-Target": "estimate-lines"})
+    assert bad.status_code == 422 and "cannot be counted yet" in bad.get_data(as_text=True)
+    # No JavaScript: the "Update total" button posts the whole form and gets the whole page, values kept.
+    page = client.post(f"/organizer/events/{event.id}/estimate/preview", data={"water_m3": "100"})
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200 and "<html" in text and 'value="100"' in text and "17.1 kg" in text
+    assert db.session.get(EventEstimate, event.id) is None  # a preview saves nothing
+
+
 def test_bad_input_is_refused_field_by_field_and_changes_nothing(client, db, org, make_event):
     event = make_event(organization_id=org.id)
     response = client.post(f"/organizer/events/{event.id}/estimate",
