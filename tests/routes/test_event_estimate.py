@@ -37,8 +37,8 @@ def test_the_estimate_page_works_without_javascript(client, db, org, make_event)
                           "electricity": "1000", "grid": "CN"}
     text = client.get(saved.headers["Location"]).get_data(as_text=True)
     assert "Estimate saved." in text
-    # Each line with its factor's source; the waste line worked by hand: 1 t x 467.05 kg/t.
-    assert "Waste" in text and "467.05 kg CO2e per tonne" in text and "467 kg" in text
+    # Each line with its factor's source; the waste line worked by hand: 1 t x 520.5327 kg/t, shown as 521 kg.
+    assert "Waste" in text and "520.5327 kg CO2e per tonne" in text and "521 kg" in text
     assert "0.5306 kg CO2 per kWh" in text and "Domestic attendees' rail travel" in text
     assert 'value="500"' in text  # the form shows what was saved
 
@@ -49,14 +49,14 @@ def test_the_total_is_live_as_typed_and_without_javascript_too(client, htmx, db,
                      headers={"HX-Target": "estimate-lines"})
     text = live.get_data(as_text=True)
     assert live.status_code == 200 and text.lstrip().startswith('<section class="card" id="estimate-lines"')
-    assert "Not saved yet" in text and "17.1 kg" in text  # 100 m3 x 0.17088
+    assert "Not saved yet" in text and "19.1 kg" in text  # 100 m3 x 0.1913 = 19.13
     bad = htmx.post(f"/organizer/events/{event.id}/estimate/preview", data={"water_m3": "lots"},
                     headers={"HX-Target": "estimate-lines"})
     assert bad.status_code == 422 and "cannot be counted yet" in bad.get_data(as_text=True)
     # No JavaScript: the "Update total" button posts the whole form and gets the whole page, values kept.
     page = client.post(f"/organizer/events/{event.id}/estimate/preview", data={"water_m3": "100"})
     text = page.get_data(as_text=True)
-    assert page.status_code == 200 and "<html" in text and 'value="100"' in text and "17.1 kg" in text
+    assert page.status_code == 200 and "<html" in text and 'value="100"' in text and "19.1 kg" in text
     assert db.session.get(EventEstimate, event.id) is None  # a preview saves nothing
 
 
@@ -102,14 +102,14 @@ def test_the_dashboard_shows_estimate_neutralized_and_share_live(client, htmx, d
 def test_operations_order_then_a_top_up_after_an_edit(client, db, org, make_event, make_project):
     event = make_event(organization_id=org.id, slug="summit")
     project = make_project()
-    client.post(f"/organizer/events/{event.id}/estimate", data={"waste_kg": "1000"})  # 467.05 kg: 468 to buy
+    client.post(f"/organizer/events/{event.id}/estimate", data={"waste_kg": "1000"})  # 520.5327 kg: 521 to buy
     page = client.get(f"/organizer/events/{event.id}/estimate").get_data(as_text=True)
-    assert "Neutralize the operations" in page and "468 kg" in page
+    assert "Neutralize the operations" in page and "521 kg" in page
 
     first = client.post(f"/organizer/events/{event.id}/estimate/neutralize", data={"project": str(project.id)})
     assert first.status_code == 303 and first.headers["Location"].startswith("/pay/ord_")
     (order,) = operations_orders(db)
-    assert order.kg == 468 and order.organization_id == org.id and order.footprint_id is None
+    assert order.kg == 521 and order.organization_id == org.id and order.footprint_id is None
     pay(client, order)
     db.session.refresh(order)
     paid = (order.status, order.kg, order.credits_kg, order.amount_minor)

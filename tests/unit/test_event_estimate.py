@@ -16,23 +16,23 @@ def lines(form: dict, country: str = "CN") -> dict[str, ee.EstimateLine]:
 
 
 def test_our_new_rows_carry_desnz_2025_with_source_and_unit():
-    for factor_id, value, unit in ((ee.WASTE, "467.05", "kg CO2e per tonne"), (ee.WATER, "0.17088", "kg CO2e per m3"),
-                                   (ee.PAPER, "919.4", "kg CO2e per tonne"),
-                                   (ee.FREIGHT, "0.10744", "kg CO2e per tonne.km")):
+    for factor_id, value, unit in ((ee.WASTE, "520.5327", "kg CO2e per tonne"), (ee.WATER, "0.1913", "kg CO2e per m3"),
+                                   (ee.PAPER, "1345.0779", "kg CO2e per tonne"),
+                                   (ee.FREIGHT, "0.10163", "kg CO2e per tonne.km")):
         f = factor(factor_id)
         assert (f.value, f.unit, f.edition, f.year) == (D(value), unit, "DESNZ 2025", 2025)
         assert f.source.startswith("UK Government GHG Conversion Factors for Company Reporting 2025")
 
 
 @pytest.mark.parametrize("form, category, expected", [
-    # 500 kg of waste = 0.5 t x 467.05 kg/t to landfill
-    ({"waste_kg": "500"}, "waste", D("233.525")),
-    # 20 m3 x 0.17088 kg/m3
-    ({"water_m3": "20"}, "water", D("3.4176")),
-    # 50 kg of paper = 0.05 t x 919.4 kg/t
-    ({"paper_kg": "50"}, "paper", D("45.97")),
-    # 2,000 t.km x 0.10744 kg per t.km
-    ({"freight_tkm": "2,000"}, "freight", D("214.88")),
+    # 500 kg of waste = 0.5 t x 520.5327 kg/t to landfill
+    ({"waste_kg": "500"}, "waste", D("260.26635")),
+    # 20 m3 x 0.1913 kg/m3
+    ({"water_m3": "20"}, "water", D("3.826")),
+    # 50 kg of paper = 0.05 t x 1,345.0779 kg/t
+    ({"paper_kg": "50"}, "paper", D("67.253895")),
+    # 2,000 t.km x 0.10163 kg per t.km
+    ({"freight_tkm": "2,000"}, "freight", D("203.26")),
 ])
 def test_our_rows_by_hand(form, category, expected):
     line = lines(form)[category]
