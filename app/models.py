@@ -314,6 +314,19 @@ class Footprint(db.Model):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
+class EventEstimate(db.Model):
+    """The organizer's estimate of the whole event's footprint: what they typed (field -> text), read by
+    app.services.footprint.event_estimate. One row per event; saving again replaces the inputs (orders
+    already paid are never changed: a larger operations footprint is neutralized by a top-up order)."""
+
+    __tablename__ = "event_estimate"
+    event_id: Mapped[int] = mapped_column(
+        ForeignKey("event.id", ondelete="CASCADE", name="fk_event_estimate_event"), primary_key=True,
+        autoincrement=False)
+    inputs: Mapped[dict] = mapped_column(JSON)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
 class Order(db.Model):
     """A checkout. While pending it holds `kg` of its project until hold_expires_at."""
 
