@@ -24,6 +24,7 @@ from sqlalchemy import (
 )
 from sqlalchemy import event as sa_event
 from sqlalchemy import true as sa_true
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .extensions import db
@@ -63,6 +64,10 @@ class Event(db.Model):
     color: Mapped[str] = mapped_column(String(7), default="#0f5132", server_default="#0f5132")
     # The event's default language: its kiosk and posters speak it.
     language: Mapped[str] = mapped_column(String(5), default="en", server_default="en")
+    # The organizer chose to show the report's summary at /e/<slug>/report.
+    report_published: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
+    # The organizer closed the venue kiosk: it takes no walk-ups until reopened.
+    kiosk_closed: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     organization: Mapped[Organization | None] = relationship(back_populates="events")
@@ -149,6 +154,7 @@ class OrganizationInvite(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     organization_id: Mapped[int] = mapped_column(ForeignKey("organization.id", ondelete="CASCADE"), index=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    label: Mapped[str] = mapped_column(String(60), default="", server_default="")  # who it is for
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[dt.datetime]

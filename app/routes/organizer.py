@@ -21,7 +21,7 @@ from ..services.accounts import invites, organizations
 from ..services.certificates import posters
 from ..services.live import dashboard
 from ..services.sales import checkout, ledger, money, orders
-from ..web import checkout_settings, guard, htmx, i18n, language, live, public_url
+from ..web import checkout_settings, guard, htmx, i18n, language, live, public_url, reports
 from ..web.calculator_form import OPERATIONS_BASKET_FIRST, Calculation, calculate_operations
 from ..web.forms import EventForm, OrganizationForm, error_message, show_error
 from ..web.htmx import redirect_to, render
@@ -301,6 +301,41 @@ def orders_csv(event_id: int):
     response.headers["Content-Disposition"] = f'attachment; filename="carbondot-{ev.slug}-orders.csv"'
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+# --------------------------------------------------------------------------
+# The event report
+# --------------------------------------------------------------------------
+
+@bp.get("/events/<int:event_id>/report")
+def report(event_id: int):
+    """The event report as a page: estimate, who neutralized what, projects, serials, register, money."""
+    ev = event_or_404(event_id)
+    response = render("organizer/report.html", event=ev, report=reports.build(ev), qr=reports.qr(public_url("public.event", slug=ev.slug)),
+                      public_report_url=public_url("public.event_report", slug=ev.slug))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/events/<int:event_id>/report.pdf")
+def report_pdf(event_id: int):
+    """The event report as a PDF in the event's language (fonts embedded)."""
+    ev = event_or_404(event_id)
+    response = Response(reports.pdf(ev), mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'attachment; filename="carbondot-{ev.slug}-report.pdf"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.post("/events/<int:event_id>/report/publish")
+def publish_report(event_id: int):
+    """Show (publish=1) or hide (publish=0) the report's public summary at /e/<slug>/report."""
+    ev = event_or_404(event_id)
+    ev.report_published = request.form.get("publish") == "1"
+    db.session.commit()
+    flash(_("The report's summary is public now.") if ev.report_published
+          else _("The report's summary is no longer public."))
+    return redirect_to(url_for("organizer.report", event_id=ev.id))
 
 
 # --------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from ..services.footprint import life
 from ..services.footprint import methodology as methodology_data
 from ..services.live import boards, schedule
 from ..services.sales import ledger, orders, statements
-from ..web import live, live_event, public_url
+from ..web import live, live_event, public_url, reports
 from ..web.calculator_form import back_url
 from ..web.htmx import render
 from ..web.participants import current_participant
@@ -67,6 +67,16 @@ def event(slug: str):
         page_url=public_url("public.event", slug=ev.slug),
         card_url=public_url("public.event_card", slug=ev.slug),
     ), etag)
+
+
+@bp.get("/e/<slug>/report")
+def event_report(slug: str):
+    """The event report's public summary, only once its organizer published it."""
+    ev = live_event(slug)
+    if not ev.report_published:
+        abort(404)
+    return render("public/report.html", event=ev, report=reports.build(ev),
+                  qr=reports.qr(public_url("public.event", slug=ev.slug)))
 
 
 @lru_cache(maxsize=64)

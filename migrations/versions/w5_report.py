@@ -1,0 +1,30 @@
+"""The event report's publish switch, the kiosk's close switch, and a label on invites
+
+Revision ID: w5_report
+Revises: w4_board_line_per_name
+Create Date: 2026-12-04 11:00:00
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+revision = 'w5_report'
+down_revision = 'w4_board_line_per_name'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    with op.batch_alter_table('event') as batch:
+        batch.add_column(sa.Column('report_published', sa.Boolean(), nullable=False, server_default=sa.false()))
+        batch.add_column(sa.Column('kiosk_closed', sa.Boolean(), nullable=False, server_default=sa.false()))
+    with op.batch_alter_table('organization_invite') as batch:
+        batch.add_column(sa.Column('label', sa.String(length=60), nullable=False, server_default=''))
+
+
+def downgrade():
+    with op.batch_alter_table('organization_invite') as batch:
+        batch.drop_column('label')
+    with op.batch_alter_table('event') as batch:
+        batch.drop_column('kiosk_closed')
+        batch.drop_column('report_published')
