@@ -45,6 +45,8 @@ ORG_SCOPED_GET = [
     "/organizer/events/{event}/poster-a6.pdf",
     "/organizer/events/{event}/orders.csv",
     "/organizer/events/{event}/operations",
+    "/organizer/events/{event}/report",
+    "/organizer/events/{event}/report.pdf",
 ]
 ORG_SCOPED_POST = [
     "/organizer/organizations/{org}/edit",
@@ -56,6 +58,8 @@ ORG_SCOPED_POST = [
     "/organizer/events/{event}/archive",
     "/organizer/events/{event}/operations",
     "/organizer/events/{event}/operations/estimate",
+    "/organizer/events/{event}/report/publish",
+    "/organizer/events/{event}/kiosk",
 ]
 # Pages any organizer may open (they show only the organizer's own data).
 ORGANIZER_GET = ["/organizer/", "/organizer/organizations/new"]

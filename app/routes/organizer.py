@@ -145,11 +145,21 @@ def edit_organization(org_id: int):
 # Teams: members and invite links
 # --------------------------------------------------------------------------
 
-def members_page(org: Organization, new_link: str | None = None, error: str | None = None, status: int = 200):
+def members_page(org: Organization, new_link: str | None = None, error: str | None = None, status: int = 200,
+                 new_label: str = ""):
     response = render("organizer/members.html", org=org, members=invites.members(db.session, org),
-                      pending=invites.pending_invites(db.session, org), new_link=new_link, error=error,
+                      pending=invites.pending_invites(db.session, org), new_link=new_link, new_label=new_label,
+                      label_max=invites.LABEL_MAX, error=error,
                       invite_days=invites.INVITE_DAYS, status=status)
     response.headers["Cache-Control"] = "no-store"  # a new invite link is shown once
+    return response
+
+
+def confirm_page(title: str, message: str, action: str, button: str, back: str):
+    """The step before a destructive action: the same POST again with confirm=1 (works without JavaScript)."""
+    response = render("organizer/confirm.html", title=title, message=message, action=action, button=button,
+                      back=back)
+    response.headers["Cache-Control"] = "no-store"
     return response
 
 
@@ -163,9 +173,9 @@ def members(org_id: int):
 def new_invite(org_id: int):
     """A new single-use invite link, shown once on the page this answers with."""
     org = organization_or_404(org_id)
-    _invite, token = invites.create_invite(db.session, org, current_user)
+    invite, token = invites.create_invite(db.session, org, current_user, label=request.form.get("label", ""))
     db.session.commit()
-    return members_page(org, new_link=public_url("auth.invite", token=token))
+    return members_page(org, new_link=public_url("auth.invite", token=token), new_label=invite.label)
 
 
 @bp.post("/organizations/<int:org_id>/invites/<int:invite_id>/revoke")
@@ -184,8 +194,20 @@ def revoke_invite(org_id: int, invite_id: int):
 
 @bp.post("/organizations/<int:org_id>/members/<int:user_id>/remove")
 def remove_member(org_id: int, user_id: int):
-    """Remove a member (or leave, for oneself); the last member stays."""
+    """Remove a member (or leave, for oneself) once confirmed; the last member stays."""
     org = organization_or_404(org_id)
+    if request.form.get("confirm") != "1":
+        who = next((m for m in invites.members(db.session, org) if m.id == user_id), None)
+        if who is None:
+            abort(404)
+        leaving = who.id == current_user.id
+        return confirm_page(
+            title=_("Leave %(org)s?", org=org.name) if leaving else _("Remove %(who)s?", who=who.name or who.email),
+            message=_("You will no longer see its events.") if leaving else _(
+                "%(who)s will no longer see %(org)s's events. You can invite them again later.",
+                who=who.name or who.email, org=org.name),
+            action=url_for("organizer.remove_member", org_id=org.id, user_id=user_id),
+            button=_("Leave") if leaving else _("Remove"), back=url_for("organizer.members", org_id=org.id))
     try:
         invites.remove_member(db.session, org, user_id)
     except invites.InviteError as exc:
@@ -262,11 +284,29 @@ def edit_event(event_id: int):
 
 @bp.post("/events/<int:event_id>/archive")
 def archive_event(event_id: int):
-    """Archive an event: no new orders; its page, board and certificates stay."""
+    """Archive an event once confirmed: no new orders; its page, board and certificates stay."""
     event = event_or_404(event_id)
+    if request.form.get("confirm") != "1":
+        return confirm_page(
+            title=_("Archive %(event)s?", event=event.name),
+            message=_("Visitors can no longer pay, and the kiosk stops taking walk-ups. Its page, board and "
+                      "certificates stay online."),
+            action=url_for("organizer.archive_event", event_id=event.id), button=_("Archive this event"),
+            back=url_for("organizer.event", event_id=event.id))
     event.status = "archived"
     db.session.commit()
     flash(_("Event archived. Its page and board stay online."))
+    return redirect_to(url_for("organizer.event", event_id=event.id))
+
+
+@bp.post("/events/<int:event_id>/kiosk")
+def kiosk_switch(event_id: int):
+    """Close (open=0) or reopen (open=1) the venue kiosk: a closed one takes no walk-ups."""
+    event = event_or_404(event_id)
+    event.kiosk_closed = request.form.get("open") != "1"
+    db.session.commit()
+    flash(_("The kiosk is closed: it takes no walk-ups until you reopen it.") if event.kiosk_closed
+          else _("The kiosk is open again."))
     return redirect_to(url_for("organizer.event", event_id=event.id))
 
 

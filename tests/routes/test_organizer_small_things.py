@@ -1,0 +1,52 @@
+"""Issue #25 item 5: an invite's label and copy button, a description past the limit says so (and keeps
+the text), and the organizer closes and reopens the venue kiosk."""
+from sqlalchemy import select
+
+from app.models import Event, OrganizationInvite
+
+
+def test_an_invite_carries_its_label_and_a_copy_button_with_a_selectable_link(client, db, org):
+    page = client.post(f"/organizer/organizations/{org.id}/invites", data={"label": "  Mei,   press desk "})
+    text = page.get_data(as_text=True)
+    invite = db.session.scalar(select(OrganizationInvite))
+    assert invite.label == "Mei, press desk"
+    assert 'id="invite-link" type="text" readonly' in text and 'data-copy="invite-link"' in text
+    assert "Invite link · Mei, press desk" in text
+    listing = client.get(f"/organizer/organizations/{org.id}/members").get_data(as_text=True)
+    assert "<strong>Mei, press desk</strong> · Waiting" in listing
+    client.post(f"/organizer/organizations/{org.id}/invites", data={"label": "x" * 200})
+    assert max(len(i.label) for i in db.session.scalars(select(OrganizationInvite))) == 60
+
+
+def test_a_description_past_the_limit_is_refused_with_the_text_kept(client, db, org, make_project):
+    make_project()
+    form = client.get(f"/organizer/organizations/{org.id}/events/new").get_data(as_text=True)
+    assert 'data-limit="1000"' in form and "Up to 1,000 characters" in form
+    assert 'maxlength="1000"' not in form  # a pasted text is never cut silently
+    long = "碳" * 1001
+    response = client.post(f"/organizer/organizations/{org.id}/events/new", data={
+        "name": "Long Forum", "scenario": "conference", "description": long, "venue_code": "chengdu",
+        "currency": "CNY", "color": "#1b5e20", "status": "live"})
+    text = response.get_data(as_text=True)
+    assert response.status_code == 422 and "Keep it under 1,000 characters." in text and long in text
+    assert db.session.scalar(select(Event)) is None
+
+
+def test_the_organizer_closes_and_reopens_the_kiosk(client, db, org, make_event, make_project):
+    make_project()
+    event = make_event(organization_id=org.id)
+    dashboard = client.get(f"/organizer/events/{event.id}").get_data(as_text=True)
+    assert "Close the kiosk" in dashboard
+    assert client.post(f"/organizer/events/{event.id}/kiosk", data={"open": "0"}).status_code == 303
+    db.session.refresh(event)
+    assert event.kiosk_closed
+    home = client.get(f"/kiosk/{event.slug}").get_data(as_text=True)
+    assert "This kiosk is closed" in home and f"/kiosk/{event.slug}/calculate" not in home
+    calculate = client.get(f"/kiosk/{event.slug}/calculate")
+    assert calculate.status_code in (302, 303) and calculate.headers["Location"].startswith(f"/kiosk/{event.slug}")
+    assert client.get(f"/e/{event.slug}").status_code == 200  # visitors' own phones still work
+    assert "Reopen the kiosk" in client.get(f"/organizer/events/{event.id}").get_data(as_text=True)
+    client.post(f"/organizer/events/{event.id}/kiosk", data={"open": "1"})
+    db.session.refresh(event)
+    assert not event.kiosk_closed
+    assert "I want to be carbon neutral" in client.get(f"/kiosk/{event.slug}").get_data(as_text=True)
