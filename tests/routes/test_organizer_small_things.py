@@ -50,3 +50,23 @@ def test_the_organizer_closes_and_reopens_the_kiosk(client, db, org, make_event,
     db.session.refresh(event)
     assert not event.kiosk_closed
     assert "I want to be carbon neutral" in client.get(f"/kiosk/{event.slug}").get_data(as_text=True)
+
+
+def test_a_hotel_is_found_by_its_map_pin(client, db, org, make_project):
+    """A venue that is no city, airport or station: its name in Venue, its map pin in the place field."""
+    make_project()
+    suggestions = client.get("/places?venue_code=30.6405,104.0823", headers={"HX-Request": "true",
+                                                                           "HX-Trigger-Name": "venue_code"})
+    assert '<option value="30.6405, 104.0823">' in suggestions.get_data(as_text=True)
+    response = client.post(f"/organizer/organizations/{org.id}/events/new", data={
+        "name": "Hotel Forum", "scenario": "conference", "venue_name": "Shangri-La Chengdu",
+        "venue_code": "30.6405，104.0823", "currency": "CNY", "color": "#1b5e20", "status": "live"})
+    assert response.status_code == 303
+    event = db.session.scalar(select(Event))
+    assert (event.venue_lat, event.venue_lon, event.country, event.venue_name) == (
+        30.6405, 104.0823, "CN", "Shangri-La Chengdu")
+    assert event.city  # the nearest known place's city
+    bad = client.post(f"/organizer/organizations/{org.id}/events/new", data={
+        "name": "Sea Forum", "scenario": "conference", "venue_code": "Atlantis-on-Sea", "currency": "CNY",
+        "color": "#1b5e20", "status": "live"}).get_data(as_text=True)
+    assert "map pin, e.g. 30.57,104.06" in bad
