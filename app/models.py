@@ -362,6 +362,8 @@ class Order(db.Model):
     # the kiosk's QR code (never the token), and when the first phone claimed the order.
     handoff_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     handoff_claimed_at: Mapped[dt.datetime | None]
+    # Which poster's QR code brought the visitor ("a4", "a6", "screen"), when one did (sources.py).
+    source: Mapped[str | None] = mapped_column(String(12))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     paid_at: Mapped[dt.datetime | None]
 
@@ -424,6 +426,16 @@ class Retirement(db.Model):
     @property
     def kg(self) -> int:
         return self.last_serial - self.first_serial + 1
+
+
+class EventScan(db.Model):
+    """How many times each of an event's posters was scanned (its QR code carries ?src=)."""
+
+    __tablename__ = "event_scan"
+
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"), primary_key=True)
+    source: Mapped[str] = mapped_column(String(12), primary_key=True)
+    scans: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
 class Certificate(db.Model):

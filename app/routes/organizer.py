@@ -19,7 +19,7 @@ from ..models import Event, Organization, Project
 from ..services import footprint
 from ..services.accounts import invites, organizations
 from ..services.certificates import posters
-from ..services.live import dashboard
+from ..services.live import dashboard, sources
 from ..services.sales import checkout, ledger, money, orders
 from ..web import checkout_settings, guard, htmx, i18n, language, live, public_url, reports
 from ..web.calculator_form import OPERATIONS_BASKET_FIRST, Calculation, calculate_operations
@@ -329,6 +329,7 @@ def event(event_id: int):
         summary=dashboard.summary(db.session, ev),
         chart=dashboard.chart(buckets, hourly),
         recent=dashboard.recent_certificates(db.session, ev.id),
+        sources=sources.counts(db.session, ev.id),
         public_url=public_url("public.event", slug=ev.slug),
     ), etag)
 
@@ -387,12 +388,14 @@ def poster_language() -> str | None:
     return i18n.normalize(request.args.get("language"))
 
 
-def poster_url(ev: Event, language: str | None) -> str:
-    """What the QR code carries: the event page, with ?lang= when the organizer picked a language."""
-    return public_url("public.event", slug=ev.slug, **({"lang": language} if language else {}))
+def poster_url(ev: Event, language: str | None, size: str | None = None) -> str:
+    """What the QR code carries: the event page, with ?lang= when the organizer picked a language, and
+    ?src= naming the poster (its scans are counted on the dashboard; the printed address has none)."""
+    return public_url("public.event", slug=ev.slug, **({"lang": language} if language else {}),
+                      **({"src": size} if size else {}))
 
 
-def poster_data(ev: Event, language: str | None = None) -> posters.PosterData:
+def poster_data(ev: Event, language: str | None = None, size: str | None = None) -> posters.PosterData:
     """The poster in the language the organizer picked, else the event's own; its QR carries ?lang= only
     when one was picked (otherwise each visitor's browser decides)."""
     with force_locale(language or ev.language or str(get_locale() or "en")):
@@ -402,7 +405,8 @@ def poster_data(ev: Event, language: str | None = None) -> posters.PosterData:
         details = " · ".join(x for x in (ev.venue_name, ev.city, when) if x)
         return posters.PosterData(
             event_name=ev.name,
-            url=poster_url(ev, language),
+            url=poster_url(ev, language, size),
+            printed_url=poster_url(ev, language),
             call_to_action=_("Scan to be carbon neutral"),
             hint=_("Work out your trip's footprint, retire carbon credits and get your certificate in a minute."),
             details=details,
@@ -423,7 +427,7 @@ def poster_page(event_id: int):
 def poster(event_id: int, size: str, fmt: str):
     """The poster file itself, in the event's language ("screen": 1920x1080 for a venue display)."""
     ev = event_or_404(event_id)
-    body = posters.render(poster_data(ev, poster_language()), size, fmt)
+    body = posters.render(poster_data(ev, poster_language(), size), size, fmt)
     response = Response(body, mimetype=posters.MIME[fmt])
     disposition = "inline" if request.args.get("preview") else "attachment"
     response.headers["Content-Disposition"] = f'{disposition}; filename="carbondot-{ev.slug}-{size}.{fmt}"'

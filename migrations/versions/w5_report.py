@@ -1,4 +1,4 @@
-"""The event report's publish switch, the kiosk's close switch, and a label on invites
+"""The event report's publish switch, the kiosk's close switch, a label on invites, and poster scans
 
 Revision ID: w5_report
 Revises: w4_board_line_per_name
@@ -20,9 +20,23 @@ def upgrade():
         batch.add_column(sa.Column('kiosk_closed', sa.Boolean(), nullable=False, server_default=sa.false()))
     with op.batch_alter_table('organization_invite') as batch:
         batch.add_column(sa.Column('label', sa.String(length=60), nullable=False, server_default=''))
+    with op.batch_alter_table('orders') as batch:
+        batch.add_column(sa.Column('source', sa.String(length=12), nullable=True))
+    op.create_table(
+        'event_scan',
+        sa.Column('event_id', sa.Integer(), nullable=False),
+        sa.Column('source', sa.String(length=12), nullable=False),
+        sa.Column('scans', sa.BigInteger(), nullable=False),
+        sa.ForeignKeyConstraint(['event_id'], ['event.id'], name=op.f('fk_event_scan_event_id_event'),
+                                ondelete='CASCADE'),
+        sa.PrimaryKeyConstraint('event_id', 'source', name=op.f('pk_event_scan')),
+    )
 
 
 def downgrade():
+    op.drop_table('event_scan')
+    with op.batch_alter_table('orders') as batch:
+        batch.drop_column('source')
     with op.batch_alter_table('organization_invite') as batch:
         batch.drop_column('label')
     with op.batch_alter_table('event') as batch:

@@ -1,5 +1,7 @@
 """Issue #25 item 5: an invite's label and copy button, a description past the limit says so (and keeps
 the text), and the organizer closes and reopens the venue kiosk."""
+import re
+
 from sqlalchemy import select
 
 from app.models import Event, OrganizationInvite
@@ -70,3 +72,37 @@ def test_a_hotel_is_found_by_its_map_pin(client, db, org, make_project):
         "name": "Sea Forum", "scenario": "conference", "venue_code": "Atlantis-on-Sea", "currency": "CNY",
         "color": "#1b5e20", "status": "live"}).get_data(as_text=True)
     assert "map pin, e.g. 30.57,104.06" in bad
+
+
+def test_each_posters_scans_and_checkouts_and_the_kiosks_walkups_are_counted(client, db, org, make_event,
+                                                                              make_project, make_order, tmp_path):
+    from app.models import EventScan, Order
+    from tests.routes.test_visitor_flow import calculator_form, start_checkout
+    from tests.unit.test_posters import decode
+
+    project = make_project(price=400_000)
+    event = make_event(organization_id=org.id, slug="forum")
+    png = client.get(f"/organizer/events/{event.id}/poster-a6.png")
+    assert decode(png.data, tmp_path) == ["http://localhost/e/forum?src=a6"]
+    # Two scans of the table card: each counted, then the page's own address (a shared link carries no src).
+    for _ in range(2):
+        scan = client.get("/e/forum?src=a6&lang=zh")
+        assert scan.status_code == 303 and scan.headers["Location"] == "/e/forum?lang=zh"
+    assert client.get("/e/forum?src=elsewhere").status_code == 200  # unknown sources are not stored
+    assert db.session.scalars(select(EventScan)).all() == [db.session.get(EventScan, (event.id, "a6"))]
+    assert db.session.get(EventScan, (event.id, "a6")).scans == 2
+    # The visitor who scanned it starts a checkout: the order keeps the poster.
+    public_id = start_checkout(client, "forum", calculator_form(project.id))
+    assert db.session.scalar(select(Order.source).where(Order.public_id == public_id)) == "a6"
+    # A kiosk walk-up (an order with a handoff) whose phone scanned the code and paid, and a direct order.
+    kiosk_order = make_order(event=event, project=project, kg=10)
+    kiosk_order.handoff_hash, kiosk_order.handoff_claimed_at = "h" * 64, kiosk_order.paid_at
+    make_order(event=event, project=project, kg=10)
+    db.session.commit()
+    page = client.get(f"/organizer/events/{event.id}?lang=en").get_data(as_text=True)
+    rows = {label: re.sub(r"<[^>]+>", " ", cells).split() for label, cells in re.findall(
+        r"<tr><td>([^<]+)</td>(.*?)</tr>", page[page.index('id="sources-title"'):])}
+    assert rows["A6 table card"] == ["2", "1", "0"]
+    assert rows["A4 poster"] == ["0", "0", "0"]
+    assert rows["Venue kiosk"] == ["1", "1", "1"]
+    assert rows["Other links (shared, typed)"] == ["—", "1", "1"]
