@@ -23,8 +23,8 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy import event as sa_event
-from sqlalchemy import true as sa_true
 from sqlalchemy import false as sa_false
+from sqlalchemy import true as sa_true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .extensions import db

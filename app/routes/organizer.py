@@ -352,7 +352,8 @@ def orders_csv(event_id: int):
 def report(event_id: int):
     """The event report as a page: estimate, who neutralized what, projects, serials, register, money."""
     ev = event_or_404(event_id)
-    response = render("organizer/report.html", event=ev, report=reports.build(ev), qr=reports.qr(public_url("public.event", slug=ev.slug)),
+    response = render("organizer/report.html", event=ev, report=reports.build(ev),
+                      qr=reports.qr(public_url("public.event", slug=ev.slug)),
                       public_report_url=public_url("public.event_report", slug=ev.slug))
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -61,7 +61,7 @@ def test_the_report_names_projects_serial_ranges_and_register_entries(client, db
         seq = db.session.query(RegistryEntry.seq).filter_by(certificate_id=order.certificate.id).scalar()
         assert re.search(rf"{re.escape(order.certificate.number)}.*#{seq}\b", text), order.certificate.number
     assert "No estimate entered yet." in flat
-    assert "0.13 t" in flat and "0.025 t" in flat and "(3 people)" in flat
+    assert "0.13 t" in flat and "0.025 t" in flat and "(distinct visitors: 3)" in flat
     # The money split per currency, and the checkpoint the entries are in.
     assert "CNY" in flat and "4 entries" in flat
     # Only the organization's own certificate carries its link (visitors' pages stay unlisted).

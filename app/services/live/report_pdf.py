@@ -161,7 +161,7 @@ def render(report: EventReport, _: Callable[..., str], fmt: Formats) -> bytes:
     for line in report.neutralized:
         who = _kind_label(_, line.kind)
         if line.kind == "visitor":
-            who = f"{who} ({_('%(n)s people', n=report.participants)})"
+            who = f"{who} ({_('distinct visitors: %(n)s', n=report.participants)})"
         rows.append([who, str(line.orders), fmt.tonnes(line.kg)])
     for sponsor in report.sponsors:
         rows.append([f"{_('Sponsor')}: {sponsor.name}", "", fmt.tonnes(sponsor.kg)])

@@ -32,7 +32,7 @@ def record_scan(session: Session, event_id: int, source: str) -> None:
     """Count one scan of this poster (an atomic increment; the first scan inserts the row)."""
     bump = update(EventScan).where(EventScan.event_id == event_id, EventScan.source == source).values(
         scans=EventScan.scans + 1)
-    if session.execute(bump).rowcount:
+    if session.execute(bump).rowcount:  # type: ignore[attr-defined]  # a CursorResult for an UPDATE
         return
     try:
         with session.begin_nested():
