@@ -70,7 +70,7 @@ def _heading(pdf: _Pdf, text: str) -> None:
     pdf.ln(3)
     pdf.set_font("NotoSans", size=13)
     pdf.set_text_color(*GREEN)
-    pdf.multi_cell(0, 7, text, new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(0, 7, text, new_x="LMARGIN", new_y="NEXT", align="L")
     pdf.set_text_color(*INK)
     pdf.set_font("NotoSans", size=9.5)
 
@@ -79,7 +79,7 @@ def _para(pdf: _Pdf, text: str, size: float = 9.5, muted: bool = False) -> None:
     pdf.set_font("NotoSans", size=size)
     if muted:
         pdf.set_text_color(*MUTED)
-    pdf.multi_cell(0, size * 0.5, text, new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(0, size * 0.5, text, new_x="LMARGIN", new_y="NEXT", align="L")  # justified CJK spreads apart
     pdf.set_text_color(*INK)
 
 
@@ -117,10 +117,10 @@ def render(report: EventReport, _: Callable[..., str], fmt: Formats) -> bytes:
     pdf.set_xy(15, 15)
     pdf.set_font("NotoSans", size=9)
     pdf.set_text_color(*MUTED)
-    pdf.multi_cell(145, 5, _("Carbon report"), new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(145, 5, _("Carbon report"), new_x="LMARGIN", new_y="NEXT", align="L")
     pdf.set_text_color(*INK)
     pdf.set_font("NotoSans", size=18)
-    pdf.multi_cell(145, 9, report.name, new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(145, 9, report.name, new_x="LMARGIN", new_y="NEXT", align="L")
     pdf.set_font("NotoSans", size=9.5)
     facts = [report.organization]
     if report.starts_on:
@@ -129,9 +129,9 @@ def render(report: EventReport, _: Callable[..., str], fmt: Formats) -> bytes:
             days = f"{days} – {fmt.day(report.ends_on)}"
         facts.append(days)
     facts.append(", ".join(p for p in (report.venue, report.city) if p))
-    pdf.multi_cell(145, 5, " · ".join(f for f in facts if f), new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(145, 5, " · ".join(f for f in facts if f), new_x="LMARGIN", new_y="NEXT", align="L")
     pdf.set_text_color(*MUTED)
-    pdf.multi_cell(145, 5, report.public_url, new_x="LMARGIN", new_y="NEXT", link=report.public_url)
+    pdf.multi_cell(145, 5, report.public_url, new_x="LMARGIN", new_y="NEXT", link=report.public_url, align="L")
     pdf.set_text_color(*INK)
     pdf.set_y(max(pdf.get_y(), 46))
 
@@ -177,7 +177,7 @@ def render(report: EventReport, _: Callable[..., str], fmt: Formats) -> bytes:
         _para(pdf, _("Nothing neutralized yet."), muted=True)
     for p in report.projects:
         pdf.set_font("NotoSans", size=10.5)
-        pdf.multi_cell(0, 5.5, f"{p.name} · {fmt.tonnes(p.kg)}", new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(0, 5.5, f"{p.name} · {fmt.tonnes(p.kg)}", new_x="LMARGIN", new_y="NEXT", align="L")
         _para(pdf, " · ".join(x for x in (p.kind, p.standard, _("vintage %(y)s", y=p.vintage), p.place, p.country)
                               if x), size=8.5, muted=True)
         _table(pdf, [_("First serial"), _("Last serial"), _("CO₂e")],
