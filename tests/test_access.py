@@ -47,6 +47,8 @@ ORG_SCOPED_GET = [
     "/organizer/events/{event}/operations",
     "/organizer/events/{event}/report",
     "/organizer/events/{event}/report.pdf",
+    "/organizer/organizations/{org}/members/{member}/remove",
+    "/organizer/events/{event}/archive",
 ]
 ORG_SCOPED_POST = [
     "/organizer/organizations/{org}/edit",

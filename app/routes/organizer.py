@@ -192,22 +192,29 @@ def revoke_invite(org_id: int, invite_id: int):
     return redirect_to(url_for("organizer.members", org_id=org.id))
 
 
+@bp.get("/organizations/<int:org_id>/members/<int:user_id>/remove")
+def confirm_remove_member(org_id: int, user_id: int):
+    """Ask before removing a member (or leaving): a page whose form posts the removal, confirmed."""
+    org = organization_or_404(org_id)
+    who = next((m for m in invites.members(db.session, org) if m.id == user_id), None)
+    if who is None:
+        abort(404)
+    leaving = who.id == current_user.id
+    return confirm_page(
+        title=_("Leave %(org)s?", org=org.name) if leaving else _("Remove %(who)s?", who=who.name or who.email),
+        message=_("You will no longer see its events.") if leaving else _(
+            "%(who)s will no longer see %(org)s's events. You can invite them again later.",
+            who=who.name or who.email, org=org.name),
+        action=url_for("organizer.remove_member", org_id=org.id, user_id=user_id),
+        button=_("Leave") if leaving else _("Remove"), back=url_for("organizer.members", org_id=org.id))
+
+
 @bp.post("/organizations/<int:org_id>/members/<int:user_id>/remove")
 def remove_member(org_id: int, user_id: int):
     """Remove a member (or leave, for oneself) once confirmed; the last member stays."""
     org = organization_or_404(org_id)
     if request.form.get("confirm") != "1":
-        who = next((m for m in invites.members(db.session, org) if m.id == user_id), None)
-        if who is None:
-            abort(404)
-        leaving = who.id == current_user.id
-        return confirm_page(
-            title=_("Leave %(org)s?", org=org.name) if leaving else _("Remove %(who)s?", who=who.name or who.email),
-            message=_("You will no longer see its events.") if leaving else _(
-                "%(who)s will no longer see %(org)s's events. You can invite them again later.",
-                who=who.name or who.email, org=org.name),
-            action=url_for("organizer.remove_member", org_id=org.id, user_id=user_id),
-            button=_("Leave") if leaving else _("Remove"), back=url_for("organizer.members", org_id=org.id))
+        return redirect_to(url_for("organizer.confirm_remove_member", org_id=org.id, user_id=user_id))
     try:
         invites.remove_member(db.session, org, user_id)
     except invites.InviteError as exc:
@@ -282,17 +289,24 @@ def edit_event(event_id: int):
     return event_page(form, event.organization, event, status=422 if form.errors else 200)
 
 
+@bp.get("/events/<int:event_id>/archive")
+def confirm_archive_event(event_id: int):
+    """Ask before archiving: a page whose form posts the archiving, confirmed."""
+    event = event_or_404(event_id)
+    return confirm_page(
+        title=_("Archive %(event)s?", event=event.name),
+        message=_("Visitors can no longer pay, and the kiosk stops taking walk-ups. Its page, board and "
+                  "certificates stay online."),
+        action=url_for("organizer.archive_event", event_id=event.id), button=_("Archive this event"),
+        back=url_for("organizer.event", event_id=event.id))
+
+
 @bp.post("/events/<int:event_id>/archive")
 def archive_event(event_id: int):
     """Archive an event once confirmed: no new orders; its page, board and certificates stay."""
     event = event_or_404(event_id)
     if request.form.get("confirm") != "1":
-        return confirm_page(
-            title=_("Archive %(event)s?", event=event.name),
-            message=_("Visitors can no longer pay, and the kiosk stops taking walk-ups. Its page, board and "
-                      "certificates stay online."),
-            action=url_for("organizer.archive_event", event_id=event.id), button=_("Archive this event"),
-            back=url_for("organizer.event", event_id=event.id))
+        return redirect_to(url_for("organizer.confirm_archive_event", event_id=event.id))
     event.status = "archived"
     db.session.commit()
     flash(_("Event archived. Its page and board stay online."))
