@@ -50,6 +50,14 @@ def test_organizer_from_sign_up_to_a_carbon_neutral_event(live_server, browser, 
     page.locator("#venue_code").fill("Chengdu")
     page.get_by_label("Starts on").fill("2026-09-07")
     page.get_by_label("Expected attendance").fill("40")
+    # A description past its limit says so as it is typed, and nothing is cut.
+    description = page.get_by_label("Short description")
+    description.fill("碳" * 1001)
+    expect(page.locator("#description-count")).to_have_text("1,001 / 1,000")
+    expect(page.locator("#description-count")).to_have_class(re.compile(r"\berror\b"))
+    assert len(description.input_value()) == 1001
+    description.fill("Two days on climate tech.")
+    expect(page.locator("#description-count")).not_to_have_class(re.compile(r"\berror\b"))
     assert no_horizontal_scroll(page) and not small_targets(page)
     shot(page, "organizer-2-new-event")
     page.get_by_role("button", name="Create event").click()
