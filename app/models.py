@@ -23,6 +23,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy import event as sa_event
+from sqlalchemy import false as sa_false
 from sqlalchemy import true as sa_true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -65,6 +66,10 @@ class Event(db.Model):
     color: Mapped[str] = mapped_column(String(7), default="#0f5132", server_default="#0f5132")
     # The event's default language: its kiosk and posters speak it.
     language: Mapped[str] = mapped_column(String(5), default="en", server_default="en")
+    # The organizer chose to show the report's summary at /e/<slug>/report.
+    report_published: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
+    # The organizer closed the venue kiosk: it takes no walk-ups until reopened.
+    kiosk_closed: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     organization: Mapped[Organization | None] = relationship(back_populates="events")
@@ -151,6 +156,7 @@ class OrganizationInvite(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     organization_id: Mapped[int] = mapped_column(ForeignKey("organization.id", ondelete="CASCADE"), index=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    label: Mapped[str] = mapped_column(String(60), default="", server_default="")  # who it is for
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[dt.datetime]
@@ -371,6 +377,8 @@ class Order(db.Model):
     # the kiosk's QR code (never the token), and when the first phone claimed the order.
     handoff_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     handoff_claimed_at: Mapped[dt.datetime | None]
+    # Which poster's QR code brought the visitor ("a4", "a6", "screen"), when one did (sources.py).
+    source: Mapped[str | None] = mapped_column(String(12))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     paid_at: Mapped[dt.datetime | None]
 
@@ -433,6 +441,16 @@ class Retirement(db.Model):
     @property
     def kg(self) -> int:
         return self.last_serial - self.first_serial + 1
+
+
+class EventScan(db.Model):
+    """How many times each of an event's posters was scanned (its QR code carries ?src=)."""
+
+    __tablename__ = "event_scan"
+
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"), primary_key=True)
+    source: Mapped[str] = mapped_column(String(12), primary_key=True)
+    scans: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
 class Certificate(db.Model):

@@ -46,6 +46,10 @@ ORG_SCOPED_GET = [
     "/organizer/events/{event}/orders.csv",
     "/organizer/events/{event}/operations",
     "/organizer/events/{event}/estimate",
+    "/organizer/events/{event}/report",
+    "/organizer/events/{event}/report.pdf",
+    "/organizer/organizations/{org}/members/{member}/remove",
+    "/organizer/events/{event}/archive",
 ]
 ORG_SCOPED_POST = [
     "/organizer/organizations/{org}/edit",
@@ -60,6 +64,8 @@ ORG_SCOPED_POST = [
     "/organizer/events/{event}/estimate",
     "/organizer/events/{event}/estimate/neutralize",
     "/organizer/events/{event}/estimate/preview",
+    "/organizer/events/{event}/report/publish",
+    "/organizer/events/{event}/kiosk",
 ]
 # Pages any organizer may open (they show only the organizer's own data).
 ORGANIZER_GET = ["/organizer/", "/organizer/organizations/new"]

@@ -13,7 +13,16 @@ from ..services import payments
 from ..services.certificates import posters
 from ..services.payments import alipay, wechat_pay
 from ..services.sales import checkout, ledger, money, orders, paying
-from ..web import WECHAT_OPENID, checkout_settings, client_key, language, live_event, payer, provider_notice
+from ..web import (
+    WECHAT_OPENID,
+    checkout_settings,
+    client_key,
+    language,
+    live_event,
+    payer,
+    provider_notice,
+    scanned_poster,
+)
 from ..web.calculator_form import calculate, calculator_url, page, retry_form
 from ..web.forms import error_message
 from ..web.htmx import redirect_to, render
@@ -215,7 +224,8 @@ def start(slug: str):
         project=db.session.get(Project, calc.selected_project) if calc.selected_project else None,
         participant=ensure_participant(), display_name=request.form.get("display_name"),
         organization=request.form.get("organization"), show_on_board=request.form.get("show_on_board") == "on",
-        language=language(), client_key=client_key(), user_agent=request.user_agent.string)
+        language=language(), client_key=client_key(), user_agent=request.user_agent.string,
+        source=scanned_poster(event.id))
     try:
         order = checkout.start(db.session, checkout_settings(), request_value)
     except checkout.NothingToBuy:

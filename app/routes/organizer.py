@@ -20,9 +20,9 @@ from ..services import footprint
 from ..services.accounts import invites, organizations
 from ..services.certificates import posters
 from ..services.footprint import event_estimate
-from ..services.live import dashboard
+from ..services.live import dashboard, sources
 from ..services.sales import checkout, ledger, money, orders
-from ..web import checkout_settings, guard, htmx, i18n, language, live, public_url
+from ..web import checkout_settings, guard, htmx, i18n, language, live, public_url, reports
 from ..web.calculator_form import (
     GRID_LABELS,
     MEAL_LABELS,
@@ -154,11 +154,21 @@ def edit_organization(org_id: int):
 # Teams: members and invite links
 # --------------------------------------------------------------------------
 
-def members_page(org: Organization, new_link: str | None = None, error: str | None = None, status: int = 200):
+def members_page(org: Organization, new_link: str | None = None, error: str | None = None, status: int = 200,
+                 new_label: str = ""):
     response = render("organizer/members.html", org=org, members=invites.members(db.session, org),
-                      pending=invites.pending_invites(db.session, org), new_link=new_link, error=error,
+                      pending=invites.pending_invites(db.session, org), new_link=new_link, new_label=new_label,
+                      label_max=invites.LABEL_MAX, error=error,
                       invite_days=invites.INVITE_DAYS, status=status)
     response.headers["Cache-Control"] = "no-store"  # a new invite link is shown once
+    return response
+
+
+def confirm_page(title: str, message: str, action: str, button: str, back: str):
+    """The step before a destructive action: the same POST again with confirm=1 (works without JavaScript)."""
+    response = render("organizer/confirm.html", title=title, message=message, action=action, button=button,
+                      back=back)
+    response.headers["Cache-Control"] = "no-store"
     return response
 
 
@@ -172,9 +182,9 @@ def members(org_id: int):
 def new_invite(org_id: int):
     """A new single-use invite link, shown once on the page this answers with."""
     org = organization_or_404(org_id)
-    _invite, token = invites.create_invite(db.session, org, current_user)
+    invite, token = invites.create_invite(db.session, org, current_user, label=request.form.get("label", ""))
     db.session.commit()
-    return members_page(org, new_link=public_url("auth.invite", token=token))
+    return members_page(org, new_link=public_url("auth.invite", token=token), new_label=invite.label)
 
 
 @bp.post("/organizations/<int:org_id>/invites/<int:invite_id>/revoke")
@@ -191,10 +201,29 @@ def revoke_invite(org_id: int, invite_id: int):
     return redirect_to(url_for("organizer.members", org_id=org.id))
 
 
+@bp.get("/organizations/<int:org_id>/members/<int:user_id>/remove")
+def confirm_remove_member(org_id: int, user_id: int):
+    """Ask before removing a member (or leaving): a page whose form posts the removal, confirmed."""
+    org = organization_or_404(org_id)
+    who = next((m for m in invites.members(db.session, org) if m.id == user_id), None)
+    if who is None:
+        abort(404)
+    leaving = who.id == current_user.id
+    return confirm_page(
+        title=_("Leave %(org)s?", org=org.name) if leaving else _("Remove %(who)s?", who=who.name or who.email),
+        message=_("You will no longer see its events.") if leaving else _(
+            "%(who)s will no longer see %(org)s's events. You can invite them again later.",
+            who=who.name or who.email, org=org.name),
+        action=url_for("organizer.remove_member", org_id=org.id, user_id=user_id),
+        button=_("Leave") if leaving else _("Remove"), back=url_for("organizer.members", org_id=org.id))
+
+
 @bp.post("/organizations/<int:org_id>/members/<int:user_id>/remove")
 def remove_member(org_id: int, user_id: int):
-    """Remove a member (or leave, for oneself); the last member stays."""
+    """Remove a member (or leave, for oneself) once confirmed; the last member stays."""
     org = organization_or_404(org_id)
+    if request.form.get("confirm") != "1":
+        return redirect_to(url_for("organizer.confirm_remove_member", org_id=org.id, user_id=user_id))
     try:
         invites.remove_member(db.session, org, user_id)
     except invites.InviteError as exc:
@@ -269,13 +298,38 @@ def edit_event(event_id: int):
     return event_page(form, event.organization, event, status=422 if form.errors else 200)
 
 
+@bp.get("/events/<int:event_id>/archive")
+def confirm_archive_event(event_id: int):
+    """Ask before archiving: a page whose form posts the archiving, confirmed."""
+    event = event_or_404(event_id)
+    return confirm_page(
+        title=_("Archive %(event)s?", event=event.name),
+        message=_("Visitors can no longer pay, and the kiosk stops taking walk-ups. Its page, board and "
+                  "certificates stay online."),
+        action=url_for("organizer.archive_event", event_id=event.id), button=_("Archive this event"),
+        back=url_for("organizer.event", event_id=event.id))
+
+
 @bp.post("/events/<int:event_id>/archive")
 def archive_event(event_id: int):
-    """Archive an event: no new orders; its page, board and certificates stay."""
+    """Archive an event once confirmed: no new orders; its page, board and certificates stay."""
     event = event_or_404(event_id)
+    if request.form.get("confirm") != "1":
+        return redirect_to(url_for("organizer.confirm_archive_event", event_id=event.id))
     event.status = "archived"
     db.session.commit()
     flash(_("Event archived. Its page and board stay online."))
+    return redirect_to(url_for("organizer.event", event_id=event.id))
+
+
+@bp.post("/events/<int:event_id>/kiosk")
+def kiosk_switch(event_id: int):
+    """Close (open=0) or reopen (open=1) the venue kiosk: a closed one takes no walk-ups."""
+    event = event_or_404(event_id)
+    event.kiosk_closed = request.form.get("open") != "1"
+    db.session.commit()
+    flash(_("The kiosk is closed: it takes no walk-ups until you reopen it.") if event.kiosk_closed
+          else _("The kiosk is open again."))
     return redirect_to(url_for("organizer.event", event_id=event.id))
 
 
@@ -301,6 +355,7 @@ def event(event_id: int):
         summary=dashboard.summary(db.session, ev),
         chart=dashboard.chart(buckets, hourly),
         recent=dashboard.recent_certificates(db.session, ev.id),
+        sources=sources.counts(db.session, ev.id),
         public_url=public_url("public.event", slug=ev.slug),
     ), etag)
 
@@ -316,6 +371,42 @@ def orders_csv(event_id: int):
 
 
 # --------------------------------------------------------------------------
+# The event report
+# --------------------------------------------------------------------------
+
+@bp.get("/events/<int:event_id>/report")
+def report(event_id: int):
+    """The event report as a page: estimate, who neutralized what, projects, serials, register, money."""
+    ev = event_or_404(event_id)
+    response = render("organizer/report.html", event=ev, report=reports.build(ev),
+                      qr=reports.qr(public_url("public.event", slug=ev.slug)),
+                      public_report_url=public_url("public.event_report", slug=ev.slug))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/events/<int:event_id>/report.pdf")
+def report_pdf(event_id: int):
+    """The event report as a PDF in the event's language (fonts embedded)."""
+    ev = event_or_404(event_id)
+    response = Response(reports.pdf(ev), mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'attachment; filename="carbondot-{ev.slug}-report.pdf"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.post("/events/<int:event_id>/report/publish")
+def publish_report(event_id: int):
+    """Show (publish=1) or hide (publish=0) the report's public summary at /e/<slug>/report."""
+    ev = event_or_404(event_id)
+    ev.report_published = request.form.get("publish") == "1"
+    db.session.commit()
+    flash(_("The report's summary is public now.") if ev.report_published
+          else _("The report's summary is no longer public."))
+    return redirect_to(url_for("organizer.report", event_id=ev.id))
+
+
+# --------------------------------------------------------------------------
 # Posters
 # --------------------------------------------------------------------------
 
@@ -324,12 +415,14 @@ def poster_language() -> str | None:
     return i18n.normalize(request.args.get("language"))
 
 
-def poster_url(ev: Event, language: str | None) -> str:
-    """What the QR code carries: the event page, with ?lang= when the organizer picked a language."""
-    return public_url("public.event", slug=ev.slug, **({"lang": language} if language else {}))
+def poster_url(ev: Event, language: str | None, size: str | None = None) -> str:
+    """What the QR code carries: the event page, with ?lang= when the organizer picked a language, and
+    ?src= naming the poster (its scans are counted on the dashboard; the printed address has none)."""
+    return public_url("public.event", slug=ev.slug, **({"lang": language} if language else {}),
+                      **({"src": size} if size else {}))
 
 
-def poster_data(ev: Event, language: str | None = None) -> posters.PosterData:
+def poster_data(ev: Event, language: str | None = None, size: str | None = None) -> posters.PosterData:
     """The poster in the language the organizer picked, else the event's own; its QR carries ?lang= only
     when one was picked (otherwise each visitor's browser decides)."""
     with force_locale(language or ev.language or str(get_locale() or "en")):
@@ -339,7 +432,8 @@ def poster_data(ev: Event, language: str | None = None) -> posters.PosterData:
         details = " · ".join(x for x in (ev.venue_name, ev.city, when) if x)
         return posters.PosterData(
             event_name=ev.name,
-            url=poster_url(ev, language),
+            url=poster_url(ev, language, size),
+            printed_url=poster_url(ev, language),
             call_to_action=_("Scan to be carbon neutral"),
             hint=_("Work out your trip's footprint, retire carbon credits and get your certificate in a minute."),
             details=details,
@@ -360,7 +454,7 @@ def poster_page(event_id: int):
 def poster(event_id: int, size: str, fmt: str):
     """The poster file itself, in the event's language ("screen": 1920x1080 for a venue display)."""
     ev = event_or_404(event_id)
-    body = posters.render(poster_data(ev, poster_language()), size, fmt)
+    body = posters.render(poster_data(ev, poster_language(), size), size, fmt)
     response = Response(body, mimetype=posters.MIME[fmt])
     disposition = "inline" if request.args.get("preview") else "attachment"
     response.headers["Content-Disposition"] = f'{disposition}; filename="carbondot-{ev.slug}-{size}.{fmt}"'

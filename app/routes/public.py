@@ -4,7 +4,7 @@ from __future__ import annotations
 import hashlib
 from functools import lru_cache
 
-from flask import Blueprint, Response, abort, current_app, jsonify, request
+from flask import Blueprint, Response, abort, current_app, jsonify, redirect, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import or_, select, text
 
@@ -14,9 +14,9 @@ from ..services import footprint, scenarios
 from ..services.certificates import event_cards
 from ..services.footprint import event_estimate, life
 from ..services.footprint import methodology as methodology_data
-from ..services.live import boards, schedule
+from ..services.live import boards, schedule, sources
 from ..services.sales import ledger, orders, statements
-from ..web import live, live_event, public_url
+from ..web import live, live_event, public_url, remember_poster, reports
 from ..web.calculator_form import back_url
 from ..web.htmx import render
 from ..web.participants import current_participant
@@ -44,8 +44,16 @@ def home():
 
 @bp.get("/e/<slug>")
 def event(slug: str):
-    """The QR target: the event, its live totals and the way in."""
+    """The QR target: the event, its live totals and the way in. A poster's scan (?src=) is counted,
+    remembered for the visitor's order, and redirected to the page's own address."""
     event_id = live.event_id(slug)
+    poster = sources.poster_source(request.args.get("src"))
+    if poster is not None:
+        sources.record_scan(db.session, event_id, poster)
+        db.session.commit()
+        remember_poster(event_id, poster)
+        args = {k: v for k, v in request.args.items() if k != "src"}
+        return redirect(url_for("public.event", slug=slug, **args), 303)
     unchanged, etag = live.revalidate("event", event_id)
     if unchanged is not None:
         return unchanged
@@ -69,6 +77,16 @@ def event(slug: str):
         page_url=public_url("public.event", slug=ev.slug),
         card_url=public_url("public.event_card", slug=ev.slug),
     ), etag)
+
+
+@bp.get("/e/<slug>/report")
+def event_report(slug: str):
+    """The event report's public summary, only once its organizer published it."""
+    ev = live_event(slug)
+    if not ev.report_published:
+        abort(404)
+    return render("public/report.html", event=ev, report=reports.build(ev),
+                  qr=reports.qr(public_url("public.event", slug=ev.slug)))
 
 
 @lru_cache(maxsize=64)

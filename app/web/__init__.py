@@ -19,6 +19,7 @@ from ..extensions import csrf, db, login_manager
 from ..models import Event
 from ..services import payments
 from ..services.errors import DomainError
+from ..services.live import sources
 from ..services.register import registry, signing
 from ..services.sales import checkout
 
@@ -94,6 +95,21 @@ def live_event(slug: str) -> Event:
     if event is None or event.status == "draft":
         abort(404)
     return event
+
+
+SCANNED_POSTERS = "posters"  # the session key: event id -> the poster whose QR code the visitor scanned
+
+
+def remember_poster(event_id: int, poster: str) -> None:
+    """Keep which poster brought this visitor to the event, for the order they start (live/sources.py)."""
+    seen = dict(session.get(SCANNED_POSTERS) or {})
+    seen[str(event_id)] = poster
+    session[SCANNED_POSTERS] = dict(list(seen.items())[-8:])  # a few events at most: the cookie stays small
+
+
+def scanned_poster(event_id: int) -> str | None:
+    """The poster this visitor scanned for the event, if any."""
+    return sources.poster_source((session.get(SCANNED_POSTERS) or {}).get(str(event_id)))
 
 
 def register(app: Flask) -> None:

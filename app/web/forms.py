@@ -167,7 +167,8 @@ def error_message(exc: DomainError) -> str:
             "%(project)s is priced in %(project_currency)s; this event takes %(currency)s. Untick it or change "
             "the currency.", **p),
         "dates": lambda: _("The event cannot end before it starts."),
-        "venue": lambda: _("We do not know that place; pick one of the suggestions (a city, airport or station)."),
+        "venue": lambda: _("We do not know that place; pick one of the suggestions (a city, airport or station) "
+                           "or give the venue's map pin, e.g. 30.57,104.06."),
         "country": lambda: _("Choose a country from the list."),
         "timezone": lambda: _("Choose one of the time zones of the event's country."),
         "name_empty": lambda: _("Give the event a name."),

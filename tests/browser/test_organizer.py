@@ -5,6 +5,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 
 import pytest
 from playwright.sync_api import expect
@@ -49,6 +50,14 @@ def test_organizer_from_sign_up_to_a_carbon_neutral_event(live_server, browser, 
     page.locator("#venue_code").fill("Chengdu")
     page.get_by_label("Starts on").fill("2026-09-07")
     page.get_by_label("Expected attendance").fill("40")
+    # A description past its limit says so as it is typed, and nothing is cut.
+    description = page.get_by_label("Short description")
+    description.fill("碳" * 1001)
+    expect(page.locator("#description-count")).to_have_text("1,001 / 1,000")
+    expect(page.locator("#description-count")).to_have_class(re.compile(r"\berror\b"))
+    assert len(description.input_value()) == 1001
+    description.fill("Two days on climate tech.")
+    expect(page.locator("#description-count")).not_to_have_class(re.compile(r"\berror\b"))
     assert no_horizontal_scroll(page) and not small_targets(page)
     shot(page, "organizer-2-new-event")
     page.get_by_role("button", name="Create event").click()
@@ -71,7 +80,7 @@ def test_organizer_from_sign_up_to_a_carbon_neutral_event(live_server, browser, 
     assert poster.read_bytes().startswith(b"\x89PNG")
     decoded = decode_qr(poster)
     if shutil.which("zbarimg"):
-        assert decoded == [f"{live_server}/e/{SLUG}"]
+        assert decoded == [f"{live_server}/e/{SLUG}?src=a4"]  # the poster's scans are counted
 
     # Back on the dashboard, its clock stands still: the live refresh comes when the test moves time on.
     freeze_clock(page.context)
@@ -82,7 +91,8 @@ def test_organizer_from_sign_up_to_a_carbon_neutral_event(live_server, browser, 
     visitor_context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=1,
                                           is_mobile=True, has_touch=True, locale="en-US")
     visitor = visitor_context.new_page()
-    visitor.goto(f"{live_server}/e/{SLUG}")
+    visitor.goto(f"{live_server}/e/{SLUG}?src=a4")  # what the A4 poster's code carries
+    visitor.wait_for_url(f"{live_server}/e/{SLUG}")
     visitor.get_by_role("link", name="I want to be carbon neutral").click()
     visitor.wait_for_url(re.compile(rf"/e/{SLUG}/calculate$"))
     total = visitor.locator(".total-value strong")
@@ -137,10 +147,49 @@ def test_organizer_from_sign_up_to_a_carbon_neutral_event(live_server, browser, 
     assert no_horizontal_scroll(page)
     shot(page, "organizer-7-event-badge")
 
+    # The dashboard counts the A4 poster's scan and the checkout it led to.
+    page.goto(dashboard_url)
+    expect(page.locator("tr", has_text="A4 poster").locator("td")).to_have_text(["A4 poster", "1", "1", "1"])
+
+    # The report: on the page, then as a PDF that names the project, its serials and the register entries,
+    # one of which the standalone verifier proves.
+    page.get_by_role("link", name="Carbon report").click()
+    page.wait_for_url(re.compile(r"/report$"))
+    expect(page.get_by_text("No estimate entered yet.")).to_be_visible()
+    assert no_horizontal_scroll(page) and not small_targets(page)
+    shot(page, "organizer-8-report")
+    with page.expect_download() as info:
+        page.get_by_role("link", name="Download the report (PDF)").click()
+    pdf = tmp_path / "report.pdf"
+    info.value.save_as(pdf)
+    if shutil.which("pdftotext"):
+        text = " ".join(subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True,
+                                       check=True).stdout.split())
+        entries = [line.strip() for line in page.locator("td[data-label='Register entry']").all_inner_texts()]
+        assert len(entries) == 2 and all(re.fullmatch(r"#\d+", e) for e in entries)
+        for entry in entries:
+            assert entry in text
+        for serial in page.locator("td[data-label='Serials'] code").all_inner_texts():
+            first, last = serial.split(" – ")
+            assert first in text and last in text
+        project = page.locator(".card h3").first.inner_text().split(" · ")[0]
+        assert project in text
+        token = re.search(r"--certificate=([A-Za-z0-9_-]+)", text).group(1)
+        verified = subprocess.run([sys.executable, "tools/registry_verify.py", live_server, f"--certificate={token}"],
+                                  capture_output=True, text=True, timeout=120)
+        assert verified.returncode == 0 and "inclusion proof OK" in verified.stdout, verified.stderr
+    # Published, its summary has a public address.
+    page.get_by_role("button", name="Publish the summary").click()
+    expect(page.get_by_text("The report's summary is public now.")).to_be_visible()
+    page.goto(f"{live_server}/e/{SLUG}/report")
+    expect(page.get_by_role("heading", name="Carbon report")).to_be_visible()
+    assert no_horizontal_scroll(page)
+    shot(page, "organizer-9-public-report")
+
     # And on a laptop.
     page.set_viewport_size({"width": 1280, "height": 800})
     page.goto(dashboard_url)
     expect(page.locator("#live")).to_contain_text("CO₂e of the event itself")
     assert no_horizontal_scroll(page)
-    shot(page, "organizer-8-dashboard-desktop")
+    shot(page, "organizer-10-dashboard-desktop")
     assert not errors, errors

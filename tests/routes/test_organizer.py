@@ -127,7 +127,13 @@ def test_edit_an_event_and_its_address_freezes_with_the_first_order(client, db, 
 def test_archive_an_event(client, db, org, make_event, make_project):
     make_project()
     event = make_event(organization_id=org.id)
-    assert client.post(f"/organizer/events/{event.id}/archive").status_code == 303
+    ask = client.post(f"/organizer/events/{event.id}/archive", follow_redirects=True)  # asks first, without JS too
+    assert ask.status_code == 200 and f"Archive {event.name}?" in ask.get_data(as_text=True)
+    assert client.get(f"/organizer/events/{event.id}/archive?lang=fil").status_code == 200  # language links work
+    client.get("/?lang=en")
+    db.session.refresh(event)
+    assert event.status == "live"
+    assert client.post(f"/organizer/events/{event.id}/archive", data={"confirm": "1"}).status_code == 303
     db.session.refresh(event)
     assert event.status == "archived"
     public = client.get(f"/e/{event.slug}").get_data(as_text=True)

@@ -86,9 +86,17 @@ def test_members_remove_members_and_revoke_invites_but_keep_one(client, db, team
     invite = db.session.scalar(select(OrganizationInvite))
     assert client.post(f"/organizer/organizations/{org.id}/invites/{invite.id}/revoke").status_code == 303
     assert db.session.scalar(select(func.count()).select_from(OrganizationInvite)) == 0
-    assert client.post(f"/organizer/organizations/{org.id}/members/{bob.id}/remove").status_code == 303
+    # The first POST only asks (a page, without JavaScript); the confirmed one removes.
+    ask = client.post(f"/organizer/organizations/{org.id}/members/{bob.id}/remove")
+    assert ask.status_code == 303
+    assert ask.headers["Location"] == f"/organizer/organizations/{org.id}/members/{bob.id}/remove"
+    confirm = client.get(ask.headers["Location"]).get_data(as_text=True)
+    assert "Remove bob@example.com?" in confirm and 'name="confirm" value="1"' in confirm
+    assert organizations.is_member(db.session, bob, org.id)
+    assert client.post(f"/organizer/organizations/{org.id}/members/{bob.id}/remove",
+                       data={"confirm": "1"}).status_code == 303
     assert not organizations.is_member(db.session, bob, org.id)
-    last = client.post(f"/organizer/organizations/{org.id}/members/{ann.id}/remove")
+    last = client.post(f"/organizer/organizations/{org.id}/members/{ann.id}/remove", data={"confirm": "1"})
     assert last.status_code == 422 and "at least one member" in last.get_data(as_text=True)
     assert organizations.is_member(db.session, ann, org.id)
 
@@ -97,7 +105,9 @@ def test_a_member_may_leave_and_then_loses_access(client, db, team):
     org, ann = team
     bob = member(db, org, "bob@example.com")
     login_as(client, bob)
-    response = client.post(f"/organizer/organizations/{org.id}/members/{bob.id}/remove")
+    assert "Leave Acme Events?" in client.post(
+        f"/organizer/organizations/{org.id}/members/{bob.id}/remove", follow_redirects=True).get_data(as_text=True)
+    response = client.post(f"/organizer/organizations/{org.id}/members/{bob.id}/remove", data={"confirm": "1"})
     assert response.status_code == 303 and response.headers["Location"] == "/organizer/"
     assert client.get(f"/organizer/organizations/{org.id}/members").status_code == 404
 

@@ -35,13 +35,18 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+LABEL_MAX = 60
+
+
 def create_invite(session: Session, org: Organization, by: User,
-                  now: dt.datetime | None = None) -> tuple[OrganizationInvite, str]:
-    """A new invite and its token (shown once: only its hash is kept)."""
+                  now: dt.datetime | None = None, label: str = "") -> tuple[OrganizationInvite, str]:
+    """A new invite and its token (shown once: only its hash is kept). The label says who it is for
+    (spaces folded, cut at LABEL_MAX: it is a note for the team, never shown to the invitee)."""
     now = now or utcnow()
     token = secrets.token_urlsafe(32)
     invite = OrganizationInvite(organization_id=org.id, token_hash=token_hash(token), created_by_id=by.id,
-                                created_at=now, expires_at=now + dt.timedelta(days=INVITE_DAYS))
+                                created_at=now, expires_at=now + dt.timedelta(days=INVITE_DAYS),
+                                label=" ".join((label or "").split())[:LABEL_MAX])
     session.add(invite)
     session.flush()
     return invite, token

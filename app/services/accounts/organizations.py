@@ -304,7 +304,8 @@ def event_problems(session: Session, data: EventInput) -> tuple[list[AccountErro
         place = places.lookup(data.venue_code.strip())
         if place is None:
             problems.append(AccountError("We do not know that place; pick one of the suggestions (a city, airport "
-                                         "or station).", "venue_code", "venue"))
+                                         "or station) or give the venue's map pin, e.g. 30.57,104.06.",
+                                         "venue_code", "venue"))
     country = (data.country or (place.country if place else "")).strip().upper()
     if not places.is_country(country) and not (place is None and data.venue_code.strip() and not data.country):
         problems.append(AccountError("Choose a country from the list.", "country", "country"))

@@ -56,6 +56,7 @@ class PosterData:
     hint: str = ""  # one line under the address
     details: str = ""  # venue · date, in the bottom band
     color: str = DEFAULT_COLOR
+    printed_url: str = ""  # the address printed under the code, when it differs (no ?src=); else url
 
 
 # --------------------------------------------------------------------------
@@ -206,7 +207,8 @@ def layout(data: PosterData, size: str = "a4") -> Layout:
 
     # Middle: call to action, QR, address, hint; centred in the space left.
     cta = fit_block([Span(data.call_to_action, "Bold", ink_accent)], inner, round(8.4 * u), round(5.6 * u), 2)
-    address = fit_block([Span(readable_url(data.url), "SemiBold", INK)], inner, round(4.2 * u), round(2.4 * u), 1)
+    printed = readable_url(data.printed_url or data.url)
+    address = fit_block([Span(printed, "SemiBold", INK)], inner, round(4.2 * u), round(2.4 * u), 1)
     hint = None
     if data.hint:
         hint = fit_block([Span(data.hint, "Regular", MUTED)], inner, round(3.4 * u), round(2.8 * u), 2)
@@ -267,7 +269,8 @@ def _screen_layout(data: PosterData, W: int, H: int, dpi: int) -> Layout:
     side_modules = len(qr_matrix(data.url))
     module = max(1, int(min(W - split - 2 * margin, H - 300) // side_modules))
     qr_side = module * side_modules
-    address = fit_block([Span(readable_url(data.url), "SemiBold", INK)], W - split - 2 * 48, 40, 24, 1)
+    printed = readable_url(data.printed_url or data.url)
+    address = fit_block([Span(printed, "SemiBold", INK)], W - split - 2 * 48, 40, 24, 1)
     top = round((H - qr_side - 32 - block_height(address)) / 2)
     left = split + round((W - split - qr_side) / 2)
     ops.append(QR(left, top, module, side_modules))

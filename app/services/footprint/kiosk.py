@@ -72,8 +72,9 @@ def is_local(event: Event, walkup: Walkup) -> bool:
 
 
 def takes_walkups(event: Event) -> bool:
-    """A kiosk takes walk-ups only for a live event (an archived one's orders would be refused)."""
-    return event.status == "live"
+    """A kiosk takes walk-ups only for a live event (an archived one's orders would be refused) whose
+    organizer has not closed the kiosk."""
+    return event.status == "live" and not event.kiosk_closed
 
 
 def origins(event: Event) -> list[places.Place]:

@@ -217,10 +217,15 @@ _AT = re.compile(r"^(?P<name>[^@]*?)\s*@\s*(?P<lat>[-+]?\d{1,2}(?:\.\d{1,7})?)\s
                  r"\s*(?P<lon>[-+]?\d{1,3}(?:\.\d{1,7})?)$")
 
 
+# A bare map pin, "30.57,104.06" (as a map app copies it; a Chinese comma too): a hotel or venue
+# that is no city, airport or station.
+_PIN = re.compile(r"^(?P<name>)(?P<lat>[-+]?\d{1,2}(?:\.\d{1,7})?)\s*[,，]\s*(?P<lon>[-+]?\d{1,3}(?:\.\d{1,7})?)$")
+
+
 def at_coordinates(text: str) -> Place | None:
     """A place given by coordinates, "Mount Qingcheng Scenic Area @30.9007,103.5706" (an
-    event's venue): its country is the nearest known place's."""
-    match = _AT.match(text.strip())
+    event's venue) or a bare map pin "30.57,104.06": its country is the nearest known place's."""
+    match = _AT.match(text.strip()) or _PIN.match(text.strip())
     if not match:
         return None
     lat, lon = float(match["lat"]), float(match["lon"])
@@ -256,6 +261,9 @@ def search(query: str, limit: int = 8, near: Place | None = None) -> list[Place]
     q = fold(query)
     if not q or limit <= 0:
         return []
+    pin = _PIN.match(query.strip()) and at_coordinates(query)
+    if pin:  # a map pin is its own only suggestion
+        return [pin]
     idx = _index()
     exact = idx.by_code.get(q)
     found = [] if exact is None else [exact]

@@ -162,6 +162,7 @@ class OrderRequest:
     organization_id: int | None = None  # operations orders only
     client_key: str | None = None  # an opaque key for the client (e.g. a keyed hash of its address)
     user_agent: str = ""  # the browser starting the order (it may suit one payment provider better)
+    source: str | None = None  # the poster whose QR code brought the visitor (live/sources.py)
 
 
 def save_footprint(session: Session, result: footprint.FootprintResult, data: dict, participant_id: int | None,
@@ -201,6 +202,7 @@ def start(session: Session, settings: Settings, req: OrderRequest, *, now: dt.da
         session.rollback()
         raise
     order.handoff_hash = handoff_hash  # kiosk orders only (start_at_kiosk)
+    order.source = req.source
     session.commit()
     return order
 

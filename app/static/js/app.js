@@ -71,4 +71,32 @@
     if (button.getAttribute("data-action") === "share" && navigator.share) shareNative(box, url);
     else shareCopy(box, url);
   });
+
+  // A field with data-limit counts its characters into the element data-counter names, and says when it is
+  // past the limit (nothing is cut: the server refuses it with the same limit, keeping the text).
+  function countChars(field) {
+    var out = document.getElementById(field.getAttribute("data-counter"));
+    if (!out) return;
+    var limit = Number(field.getAttribute("data-limit")), n = Array.from(field.value).length;
+    out.textContent = n.toLocaleString() + " / " + limit.toLocaleString();
+    out.classList.toggle("error", n > limit);
+  }
+  document.addEventListener("input", function (event) {
+    if (event.target.hasAttribute && event.target.hasAttribute("data-limit")) countChars(event.target);
+  });
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("[data-limit]").forEach(countChars);
+    document.querySelectorAll("[data-copy]").forEach(function (b) { b.hidden = false; });
+  });
+
+  // A [data-copy] button (hidden without JavaScript, where the field stays selectable) copies its field.
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-copy]");
+    if (!button) return;
+    var field = document.getElementById(button.getAttribute("data-copy"));
+    if (!field) return;
+    field.select();
+    var done = function () { button.textContent = button.getAttribute("data-done"); };
+    if (navigator.clipboard) navigator.clipboard.writeText(field.value).then(done, function () {});
+  });
 })();
