@@ -83,6 +83,33 @@ GRIDS = {
     "CN-SOUTHWEST": N_("Southwest China grid"),
 }
 
+# The units of the data files (factors.csv, comparisons.csv, per_capita.csv), as the methodology page
+# shows them; tests/unit/test_data_translations.py checks that every unit in the data has one.
+UNITS = {
+    "kg CO2e per passenger.km": N_("kg CO2e per passenger.km"),
+    "kg CO2e per vehicle.km": N_("kg CO2e per vehicle.km"),
+    "kg CO2e per room night": N_("kg CO2e per room night"),
+    "kg CO2e per meal": N_("kg CO2e per meal"),
+    "kg CO2e per kg of product": N_("kg CO2e per kg of product"),
+    "kg CO2e per kWh": N_("kg CO2e per kWh"),
+    "kg CO2e per kWh (gross CV)": N_("kg CO2e per kWh (gross CV)"),
+    "kg CO2e per m3": N_("kg CO2e per m3"),
+    "kg CO2 per kWh": N_("kg CO2 per kWh"),
+    "km": N_("km"),
+    "km (great-circle)": N_("km (great-circle)"),
+    "km (great-circle, one way)": N_("km (great-circle, one way)"),
+    "km (one way, great-circle)": N_("km (great-circle, one way)"),
+    "ratio road distance / great-circle": N_("ratio road distance / great-circle"),
+    "ratio track distance / great-circle": N_("ratio track distance / great-circle"),
+    "fraction of great-circle distance": N_("fraction of great-circle distance"),
+    "passengers per taxi": N_("passengers per taxi"),
+    "meals per day": N_("meals per day"),
+    "kWh per person per day": N_("kWh per person per day"),
+    "kg CO2 per tree per year": N_("kg CO2 per tree per year"),
+    "vehicle.km": N_("vehicle.km"),
+    "t CO2 per person per year": N_("t CO2 per person per year"),
+}
+
 # Plain-language equivalents, by id in data/comparisons.csv: (singular, plural) for ngettext, %(n)s the number.
 COMPARISONS = {
     "cn_home_electricity": Nn_("%(n)s day of an average Chinese resident's home electricity",
