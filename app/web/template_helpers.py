@@ -133,7 +133,7 @@ def unit(text: str) -> str:
 def ingredient(code: str) -> str:
     """A meal portion's ingredient: 'fish farmed' on English pages (as the data says it), else its label."""
     msgid = labels.BASKET.get(code)
-    return code.replace("_", " ") if _locale() == "en" or not msgid else gettext(msgid)
+    return code.replace("_", " ") if _locale() == "en" or not msgid else gettext(msgid).lower()
 
 
 def data_cell(english: str, file: str, key: str, column: str) -> str:

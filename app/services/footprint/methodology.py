@@ -28,16 +28,19 @@ from app.services.footprint import places
 from app.services.footprint.labels import N_
 
 __all__ = [
-    "DERIVED_NOTES", "FlightMethod", "Source", "TRANSLATED_COLUMNS", "Trip", "derived_note", "english_hash",
+    "DERIVED_NOTES", "FlightMethod", "OPTIONAL_COLUMNS", "Source", "TRANSLATED_COLUMNS", "Trip", "derived_note", "english_hash",
     "flight_methods", "myclimate_kg", "source_for", "sources", "translated", "trips",
 ]
 
-# The data files' columns shown on the methodology page in the page's language: file -> (key column, columns).
+# The data files' columns shown on the methodology page in the page's language: file -> (key column, columns
+# every row needs in every language). A factor's `source` is a citation, kept in its own language; where it is
+# our own wording or a Chinese document cited in English, data_translations.csv may word it too.
 TRANSLATED_COLUMNS = {
     "factors.csv": ("id", ("note",)),
     "comparisons.csv": ("id", ("note", "basis")),
     "per_capita.csv": ("id", ("region", "note")),
 }
+OPTIONAL_COLUMNS = {"factors.csv": ("source",)}
 
 
 def english_hash(text: str) -> str:
