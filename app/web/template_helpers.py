@@ -143,6 +143,11 @@ def data_cell(english: str, file: str, key: str, column: str) -> str:
     return data_text(english if text is None else text)
 
 
+def factor_name(f) -> str:
+    """A factor's name for people in the page's language (labels.factor_name); its id where it has none."""
+    return labels.factor_name(f.id, _locale(), gettext) or f.id
+
+
 def comparison_unit(c) -> str:
     """One unit of a comparison basis ('day of an average ...'; '1 天…' elsewhere, from labels.COMPARISONS)."""
     forms = labels.COMPARISONS.get(c.id)
@@ -185,6 +190,7 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["ingredient"] = ingredient
     app.jinja_env.filters["data_cell"] = data_cell
     app.jinja_env.filters["factor_note"] = factor_note
+    app.jinja_env.filters["factor_name"] = factor_name
     app.jinja_env.filters["comparison_unit"] = comparison_unit
 
     @app.context_processor

@@ -113,3 +113,14 @@ def test_the_catalogue_translates_the_units_and_the_computed_notes(lang):
     for msgid in [*labels.UNITS.values(), *methodology.DERIVED_NOTES.values()]:
         text = catalogue.gettext(msgid)
         assert text and (text != msgid or lang == "fil" and len(msgid) < 30), (lang, msgid)
+
+
+def test_every_factor_has_a_name_of_its_own():
+    names = {f.id: labels.factor_name(f.id, "en") for f in footprint.factor_table()}
+    nameless = sorted(i for i, n in names.items() if n is None)
+    assert not nameless, f"name these factors in labels.factor_name (or its tables): {nameless}"
+    shared = {n for n in names.values() if list(names.values()).count(n) > 1}
+    assert not shared, shared
+    assert names["flight:international:economy:rf"] == "Flight not touching the UK, Economy, with radiative forcing"
+    assert labels.factor_name("hotel:PH", "fil") == "Hotel room night: Pilipinas"
+    assert labels.factor_name("flight:nowhere:economy:rf", "en") is None

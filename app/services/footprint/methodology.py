@@ -28,7 +28,8 @@ from app.services.footprint import places
 from app.services.footprint.labels import N_
 
 __all__ = [
-    "DERIVED_NOTES", "FlightMethod", "OPTIONAL_COLUMNS", "Source", "TRANSLATED_COLUMNS", "Trip", "derived_note", "english_hash",
+    "DERIVED_NOTES", "FlightMethod", "OPTIONAL_COLUMNS", "Source", "TRANSLATED_COLUMNS", "Trip", "derived_note",
+    "english_hash",
     "flight_methods", "myclimate_kg", "source_for", "sources", "translated", "trips",
 ]
 
