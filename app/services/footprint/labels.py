@@ -311,7 +311,8 @@ def factor_name(factor_id: str, locale: str, gettext=_gettext) -> str | None:
     if head == "hotel" and len(parts) == 2:
         return gettext(FACTOR_NAMES["hotel"], country=country(parts[1], locale, gettext))
     if head == "meal" and len(parts) == 2 and parts[1] in TABLES["MEAL_CODES"]:
-        return gettext(FACTOR_NAMES["meal"], meal=gettext(TABLES["MEAL_CODES"][parts[1]]))
+        label = gettext(TABLES["MEAL_CODES"][parts[1]])
+        return label if parts[1] in DIETS else gettext(FACTOR_NAMES["meal"], meal=label)
     if head == "basket" and len(parts) == 2 and parts[1] in BASKET:
         return gettext(BASKET[parts[1]])
     if head == "electricity" and len(parts) == 3 and parts[2] in GRIDS:
