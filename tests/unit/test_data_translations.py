@@ -125,3 +125,19 @@ def test_every_factor_has_a_name_of_its_own():
     assert names["flight:international:economy:rf"] == "Flight not touching the UK, Economy, with radiative forcing"
     assert labels.factor_name("hotel:PH", "fil") == "Hotel room night: Pilipinas"
     assert labels.factor_name("flight:nowhere:economy:rf", "en") is None
+
+
+def test_the_catalogue_notes_of_computed_factors_say_what_the_engine_says():
+    """factors.py words these notes in English for the API; a change there must reach DERIVED_NOTES (and its
+    translations), or the Chinese and Filipino pages would explain a different computation."""
+    for f in footprint.factor_table():
+        derived = methodology.derived_note(f.id)
+        if derived is None:
+            continue
+        msgid, figures = derived
+        if "portions" in figures:
+            shown = " + ".join(f"{g.normalize():f} g {i.replace('_', ' ')} x {v}" for g, i, v in figures["portions"])
+            english = msgid % {"portions": shown, "value": figures["value"]}
+        else:
+            english = msgid % figures
+        assert english == f.note, f"{f.id}: update methodology.DERIVED_NOTES to factors.py's note and translate it"
