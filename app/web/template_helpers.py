@@ -8,7 +8,7 @@ from babel.numbers import format_compact_decimal, format_decimal
 from flask import Flask, current_app
 from flask_babel import format_date, format_time, get_locale, get_translations, gettext, ngettext
 
-from ..services import payments
+from ..services import footprint, payments
 from ..services.footprint import labels, methodology
 from ..services.footprint import places as _places
 from ..services.sales import money as _money
@@ -156,6 +156,16 @@ def comparison_unit(c) -> str:
     return get_translations().ungettext(*forms, 1) % {"n": number(1)}
 
 
+def factor_source(f) -> str:
+    """A factor's source: a title as published, our own wording in the page's language
+    (data_translations.csv), a computed factor's worded from the sources of its rows."""
+    derived = methodology.derived_source(f.id)
+    if derived is None:
+        return data_cell(f.source, "factors.csv", f.id, "source")
+    msgid, rows = derived
+    return gettext(msgid, **{k: factor_source(footprint.factor(i)) for k, i in rows.items()})
+
+
 def factor_note(f) -> str:
     """A factor's note in the page's language: factors computed in code are worded from their figures."""
     if _locale() == "en":
@@ -191,6 +201,7 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["data_cell"] = data_cell
     app.jinja_env.filters["factor_note"] = factor_note
     app.jinja_env.filters["factor_name"] = factor_name
+    app.jinja_env.filters["factor_source"] = factor_source
     app.jinja_env.filters["comparison_unit"] = comparison_unit
 
     @app.context_processor

@@ -111,7 +111,7 @@ def test_every_unit_in_the_data_has_a_label():
 def test_the_catalogue_translates_the_units_and_the_computed_notes(lang):
     compile_catalogues()
     catalogue = Translations.load(TRANSLATIONS, [lang])
-    for msgid in [*labels.UNITS.values(), *methodology.DERIVED_NOTES.values()]:
+    for msgid in [*labels.UNITS.values(), *methodology.DERIVED_NOTES.values(), *methodology.DERIVED_SOURCES.values()]:
         text = catalogue.gettext(msgid)
         assert text and (text != msgid or lang == "fil" and len(msgid) < 30), (lang, msgid)
 
@@ -141,3 +141,9 @@ def test_the_catalogue_notes_of_computed_factors_say_what_the_engine_says():
         else:
             english = msgid % figures
         assert english == f.note, f"{f.id}: update methodology.DERIVED_NOTES to factors.py's note and translate it"
+
+    for f in footprint.factor_table():
+        source = methodology.derived_source(f.id)
+        if source is not None:
+            msgid, rows = source
+            assert msgid % {k: footprint.factor(i).source for k, i in rows.items()} == f.source, f.id

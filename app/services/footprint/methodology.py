@@ -28,9 +28,8 @@ from app.services.footprint import places
 from app.services.footprint.labels import N_
 
 __all__ = [
-    "DERIVED_NOTES", "FlightMethod", "OPTIONAL_COLUMNS", "Source", "TRANSLATED_COLUMNS", "Trip", "derived_note",
-    "english_hash",
-    "flight_methods", "myclimate_kg", "source_for", "sources", "translated", "trips",
+    "DERIVED_NOTES", "DERIVED_SOURCES", "FlightMethod", "OPTIONAL_COLUMNS", "Source", "TRANSLATED_COLUMNS", "Trip",
+    "derived_note", "derived_source", "english_hash", "flight_methods", "myclimate_kg", "source_for", "sources", "translated", "trips",
 ]
 
 # The data files' columns shown on the methodology page in the page's language: file -> (key column, columns
@@ -83,6 +82,24 @@ DERIVED_NOTES = {
         "when every known place of the leg is in China (or, with no places, a leg within CN). Mixes a CO2-only "
         "grid factor with a CO2e car factor."),
 }
+
+
+# Their sources, worded from the sources of the rows they are computed from (kept as published).
+DERIVED_SOURCES = {
+    "meal": N_("CarbonDot portions (carbondot-2) x %(food)s"),
+    footprint.EV_CN_ID: N_("%(car)s; rescaled with %(grid)s"),
+}
+
+
+def derived_source(factor_id: str) -> tuple[str, dict[str, str]] | None:
+    """A factor computed in code: its source's msgid and the ids of the factors whose sources it cites."""
+    if factor_id == footprint.EV_CN_ID:
+        return DERIVED_SOURCES[factor_id], {"car": "car:electric", "grid": "electricity:grid:CN"}
+    kind = factor_id.removeprefix("meal:")
+    portions = footprint.meal_portions().get(kind) if factor_id.startswith("meal:") else None
+    if portions is None:
+        return None
+    return DERIVED_SOURCES["meal"], {"food": f"basket:{portions[0].ingredient}"}
 
 
 def derived_note(factor_id: str) -> tuple[str, dict[str, object]] | None:
