@@ -29,7 +29,8 @@ from app.services.footprint.labels import N_
 
 __all__ = [
     "DERIVED_NOTES", "DERIVED_SOURCES", "FlightMethod", "OPTIONAL_COLUMNS", "Source", "TRANSLATED_COLUMNS", "Trip",
-    "derived_note", "derived_source", "english_hash", "flight_methods", "myclimate_kg", "source_for", "sources", "translated", "trips",
+    "derived_note", "derived_source", "english_hash", "flight_methods", "myclimate_kg", "source_for", "sources",
+    "translated", "trips",
 ]
 
 # The data files' columns shown on the methodology page in the page's language: file -> (key column, columns
