@@ -10,8 +10,8 @@ from flask import Flask, current_app
 from flask_babel import format_date, get_locale, get_translations, gettext, ngettext
 from markupsafe import Markup
 
-from ..services import payments, zones
-from ..services.footprint import labels
+from ..services import footprint, payments, zones
+from ..services.footprint import labels, methodology
 from ..services.footprint import places as _places
 from ..services.sales import money as _money
 
@@ -144,6 +144,68 @@ def item_label(item) -> str:
         return label
 
 
+def number(value, digits: int | None = None) -> str:
+    """A data figure in the page's locale: every digit it has (0.22928, 6,371), or `digits` decimals."""
+    pattern = "#,##0.##########" if digits is None else "#,##0." + "0" * digits if digits else "#,##0"
+    return format_decimal(Decimal(str(value)), format=pattern, locale=_locale())
+
+
+def unit(text: str) -> str:
+    """A data file's unit in the page's language (labels.UNITS); an unknown one as written."""
+    msgid = labels.UNITS.get(text)
+    return gettext(msgid) if msgid else text
+
+
+def ingredient(code: str) -> str:
+    """A meal portion's ingredient: 'fish farmed' on English pages (as the data says it), else its label."""
+    msgid = labels.BASKET.get(code)
+    return code.replace("_", " ") if _locale() == "en" or not msgid else gettext(msgid).lower()
+
+
+def data_cell(english: str, file: str, key: str, column: str) -> str:
+    """A data file's text (a note, a basis) in the page's language, with its {number:...} written out;
+    the English where data_translations.csv has none for this English (tests flag that)."""
+    text = methodology.translated(file, key, column, english, _locale())
+    return data_text(english if text is None else text)
+
+
+def factor_name(f) -> str:
+    """A factor's name for people in the page's language (labels.factor_name); its id where it has none."""
+    return labels.factor_name(f.id, _locale(), gettext) or f.id
+
+
+def comparison_unit(c) -> str:
+    """One unit of a comparison basis ('day of an average ...'; '1 天…' elsewhere, from labels.COMPARISONS)."""
+    forms = labels.COMPARISONS.get(c.id)
+    if _locale() == "en" or forms is None:
+        return c.what
+    return get_translations().ungettext(*forms, 1) % {"n": number(1)}
+
+
+def factor_source(f) -> str:
+    """A factor's source: a title as published, our own wording in the page's language
+    (data_translations.csv), a computed factor's worded from the sources of its rows."""
+    derived = methodology.derived_source(f.id)
+    if derived is None:
+        return data_cell(f.source, "factors.csv", f.id, "source")
+    msgid, rows = derived
+    return gettext(msgid, **{k: factor_source(footprint.factor(i)) for k, i in rows.items()})
+
+
+def factor_note(f) -> str:
+    """A factor's note in the page's language: factors computed in code are worded from their figures."""
+    if _locale() == "en":
+        return f.note
+    derived = methodology.derived_note(f.id)
+    if derived is None:
+        return data_cell(f.note, "factors.csv", f.id, "note")
+    msgid, figures = derived
+    if "portions" in figures:
+        parts = " + ".join(f"{number(g)} g {ingredient(i)} × {number(v)}" for g, i, v in figures["portions"])
+        return gettext(msgid, portions=parts, value=number(figures["value"]))
+    return gettext(msgid, **{k: number(v) for k, v in figures.items()})
+
+
 def day(value) -> str:
     """A date for the page's locale: 'Sep 7, 2021', '2021年9月7日', 'Set 7, 2021'."""
     return format_date(value, format="medium")
@@ -159,6 +221,14 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["kg"] = kg
     app.jinja_env.filters["item_label"] = item_label
     app.jinja_env.filters["place_name"] = place_name
+    app.jinja_env.filters["number"] = number
+    app.jinja_env.filters["unit"] = unit
+    app.jinja_env.filters["ingredient"] = ingredient
+    app.jinja_env.filters["data_cell"] = data_cell
+    app.jinja_env.filters["factor_note"] = factor_note
+    app.jinja_env.filters["factor_name"] = factor_name
+    app.jinja_env.filters["factor_source"] = factor_source
+    app.jinja_env.filters["comparison_unit"] = comparison_unit
 
     @app.context_processor
     def _globals():

@@ -83,6 +83,33 @@ GRIDS = {
     "CN-SOUTHWEST": N_("Southwest China grid"),
 }
 
+# The units of the data files (factors.csv, comparisons.csv, per_capita.csv), as the methodology page
+# shows them; tests/unit/test_data_translations.py checks that every unit in the data has one.
+UNITS = {
+    "kg CO2e per passenger.km": N_("kg CO2e per passenger.km"),
+    "kg CO2e per vehicle.km": N_("kg CO2e per vehicle.km"),
+    "kg CO2e per room night": N_("kg CO2e per room night"),
+    "kg CO2e per meal": N_("kg CO2e per meal"),
+    "kg CO2e per kg of product": N_("kg CO2e per kg of product"),
+    "kg CO2e per kWh": N_("kg CO2e per kWh"),
+    "kg CO2e per kWh (gross CV)": N_("kg CO2e per kWh (gross CV)"),
+    "kg CO2e per m3": N_("kg CO2e per m3"),
+    "kg CO2 per kWh": N_("kg CO2 per kWh"),
+    "km": N_("km"),
+    "km (great-circle)": N_("km (great-circle)"),
+    "km (great-circle, one way)": N_("km (great-circle, one way)"),
+    "km (one way, great-circle)": N_("km (great-circle, one way)"),
+    "ratio road distance / great-circle": N_("ratio road distance / great-circle"),
+    "ratio track distance / great-circle": N_("ratio track distance / great-circle"),
+    "fraction of great-circle distance": N_("fraction of great-circle distance"),
+    "passengers per taxi": N_("passengers per taxi"),
+    "meals per day": N_("meals per day"),
+    "kWh per person per day": N_("kWh per person per day"),
+    "kg CO2 per tree per year": N_("kg CO2 per tree per year"),
+    "vehicle.km": N_("vehicle.km"),
+    "t CO2 per person per year": N_("t CO2 per person per year"),
+}
+
 # Plain-language equivalents, by id in data/comparisons.csv: (singular, plural) for ngettext, %(n)s the number.
 COMPARISONS = {
     "cn_home_electricity": Nn_("%(n)s day of an average Chinese resident's home electricity",
@@ -231,3 +258,68 @@ def line_item(parts, locale: str, place, gettext=_gettext, number=str, ngettext=
             return gettext(LINE["electricity"], amount=amount, grid=gettext(GRIDS[parts["grid"]]))
         return gettext(LINE["natural_gas"], amount=amount)
     raise KeyError(kind)
+
+
+# A name for each factor on the methodology page, composed from the tables above (factor_name).
+FLIGHT_BANDS = {
+    "domestic": N_("Flight within the UK"),
+    "short_haul": N_("Short-haul flight to or from the UK"),
+    "long_haul": N_("Long-haul flight to or from the UK"),
+    "international": N_("Flight not touching the UK"),
+}
+RF_WORDS = {"rf": N_("with radiative forcing"), "no_rf": N_("without radiative forcing")}
+FACTOR_NAMES = {
+    "flight": N_("%(band)s, %(cabin)s, %(rf)s"),
+    "car": N_("Car: %(fuel)s"),
+    "car:unknown": N_("Car, fuel not known"),
+    "car:electric:CN": N_("Electric car in China (China's grid)"),
+    "hotel": N_("Hotel room night: %(country)s"),
+    "electricity:grid:GB": N_("UK grid"),
+    "natural_gas": N_("%(energy)s, per %(unit)s"),
+    "reach": N_("Longest journey: %(mode)s"),
+    "meal": N_("One meal: %(meal)s"),
+}
+PARAMETERS = {
+    "param:taxi:dsnz_occupancy": N_("Passengers per taxi behind DESNZ's taxi factor"),
+    "param:flight:uplift_in_factors": N_("Flight distance uplift (already in the factors)"),
+    "param:flight:long_haul_from_km": N_("Where long-haul begins (flights touching the UK)"),
+    "param:road:detour": N_("Road detour factor"),
+    "param:rail:detour": N_("Rail detour factor"),
+    "param:geo:earth_radius_km": N_("Radius of the Earth"),
+    "param:life:short_flight_km": N_("Life page: a short flight"),
+    "param:life:long_flight_km": N_("Life page: a long flight"),
+    "param:life:meals_per_day": N_("Life page: meals per day"),
+}
+
+
+def factor_name(factor_id: str, locale: str, gettext=_gettext) -> str | None:
+    """A factor's name for people ('Flight not touching the UK, Economy, with radiative forcing'), or None
+    for an id this module cannot name (tests/unit/test_data_translations.py checks every factor has one)."""
+    parts = factor_id.split(":")
+    head = parts[0]
+    if factor_id in FACTOR_NAMES:
+        return gettext(FACTOR_NAMES[factor_id])
+    if factor_id in PARAMETERS:
+        return gettext(PARAMETERS[factor_id])
+    if head == "flight" and len(parts) == 4 and parts[1] in FLIGHT_BANDS and parts[2] in CABINS:
+        return gettext(FACTOR_NAMES["flight"], band=gettext(FLIGHT_BANDS[parts[1]]),
+                       cabin=gettext(CABINS[parts[2]]), rf=gettext(RF_WORDS[parts[3]]))
+    if head == "car" and len(parts) == 2 and parts[1] in FUELS:
+        return gettext(FACTOR_NAMES["car"], fuel=gettext(FUELS[parts[1]]))
+    if len(parts) == 2 and parts[1] == "default" and head in MODES:
+        return gettext(MODES[head])
+    if head == "hotel" and len(parts) == 2:
+        return gettext(FACTOR_NAMES["hotel"], country=country(parts[1], locale, gettext))
+    if head == "meal" and len(parts) == 2 and parts[1] in TABLES["MEAL_CODES"]:
+        label = gettext(TABLES["MEAL_CODES"][parts[1]])
+        return label if parts[1] in DIETS else gettext(FACTOR_NAMES["meal"], meal=label)
+    if head == "basket" and len(parts) == 2 and parts[1] in BASKET:
+        return gettext(BASKET[parts[1]])
+    if head == "electricity" and len(parts) == 3 and parts[2] in GRIDS:
+        return gettext(GRIDS[parts[2]])
+    if head == "natural_gas" and len(parts) == 2 and parts[1] in {"kwh": "kWh", "m3": "m3"}:
+        unit = ENERGY_UNITS["kWh" if parts[1] == "kwh" else "m3"]
+        return gettext(FACTOR_NAMES["natural_gas"], energy=gettext(ENERGY["natural_gas"]), unit=gettext(unit))
+    if factor_id.startswith("param:reach:") and parts[2] in MODES:
+        return gettext(FACTOR_NAMES["reach"], mode=gettext(MODES[parts[2]]))
+    return None

@@ -4,11 +4,21 @@ defensible method, and why calculators disagree on common trips.
 
 Every figure here is computed by the footprint engine from factors.csv at the
 time the page is drawn; nothing is typed in twice. Flask-free.
+
+The data files stay English (the API's text); their long texts in other languages
+(factor notes, comparison notes and bases, the averages' regions and notes) live in
+one place, app/data/data_translations.csv, one row per (file, key, column, language),
+each recording a short hash of the English it translates: an English text edited
+after its translation is shown in English until retranslated, and
+tests/unit/test_data_translations.py names every missing or stale row. Short
+repeated labels (units, ingredients) go through the gettext catalogue (labels.py);
+the notes of the two factors derived in code are catalogue strings here.
 """
 
 from __future__ import annotations
 
 import csv
+import hashlib
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
@@ -17,7 +27,93 @@ from app.services import footprint
 from app.services.footprint import places
 from app.services.footprint.labels import N_
 
-__all__ = ["FlightMethod", "Source", "Trip", "flight_methods", "myclimate_kg", "source_for", "sources", "trips"]
+__all__ = [
+    "DERIVED_NOTES", "DERIVED_SOURCES", "FlightMethod", "OPTIONAL_COLUMNS", "Source", "TRANSLATED_COLUMNS", "Trip",
+    "derived_note", "derived_source", "english_hash", "flight_methods", "myclimate_kg", "source_for", "sources",
+    "translated", "trips",
+]
+
+# The data files' columns shown on the methodology page in the page's language: file -> (key column, columns
+# every row needs in every language). A factor's `source` is a citation, kept in its own language; where it is
+# our own wording or a Chinese document cited in English, data_translations.csv may word it too.
+TRANSLATED_COLUMNS = {
+    "factors.csv": ("id", ("note",)),
+    "comparisons.csv": ("id", ("note", "basis")),
+    "per_capita.csv": ("id", ("region", "note")),
+}
+OPTIONAL_COLUMNS = {"factors.csv": ("source",)}
+
+
+def english_hash(text: str) -> str:
+    """The short hash a translation records of the English it was made from."""
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()[:10]
+
+
+@cache
+def _translations() -> dict[tuple[str, str, str, str], tuple[str, str]]:
+    """(file, key, column, language) -> (hash of the English, text), from app/data/data_translations.csv."""
+    table: dict[tuple[str, str, str, str], tuple[str, str]] = {}
+    with (footprint.DATA_DIR / "data_translations.csv").open(encoding="utf-8", newline="") as f:
+        for r in csv.DictReader(f):
+            where = (r["file"], r["key"], r["column"], r["lang"])
+            if where in table:
+                raise RuntimeError(f"data_translations.csv: {where} twice")
+            table[where] = (r["english_hash"], r["text"])
+    return table
+
+
+def translated(file: str, key: str, column: str, english: str, lang: str) -> str | None:
+    """The text of a data file's cell in `lang`; None when it has no translation of this English."""
+    if lang == "en" or not english:
+        return english
+    hit = _translations().get((file, key, column, lang))
+    return hit[1] if hit is not None and hit[0] == english_hash(english) else None
+
+
+# The notes of the factors computed in code (factors.py), written per language from their figures.
+DERIVED_NOTES = {
+    "meal": N_("Derived: %(portions)s = %(value)s kg CO2e. Portions are our assumption (app/data/meal_portions.csv); "
+               "the per-kg factors are the shopping rows."),
+    footprint.EV_CN_ID: N_(
+        "Derived: kWh per km = %(ev)s / %(gb)s (the DESNZ car factor over the UK 'electricity generated' factor it "
+        "is priced at), times %(cn)s (China's grid, MEE 2023), rounded to 5 dp. Grid losses: we take DESNZ's car "
+        "factor to exclude UK T&D losses (DESNZ lists T&D separately) and MEE's factor to be China's whole grid "
+        "average, so losses are counted once, in China's factor; neither reading has been checked against the "
+        "source documents here, and if DESNZ's car factor did include UK T&D this would be about 9 %% high. Used "
+        "when every known place of the leg is in China (or, with no places, a leg within CN). Mixes a CO2-only "
+        "grid factor with a CO2e car factor."),
+}
+
+
+# Their sources, worded from the sources of the rows they are computed from (kept as published).
+DERIVED_SOURCES = {
+    "meal": N_("CarbonDot portions (carbondot-2) x %(food)s"),
+    footprint.EV_CN_ID: N_("%(car)s; rescaled with %(grid)s"),
+}
+
+
+def derived_source(factor_id: str) -> tuple[str, dict[str, str]] | None:
+    """A factor computed in code: its source's msgid and the ids of the factors whose sources it cites."""
+    if factor_id == footprint.EV_CN_ID:
+        return DERIVED_SOURCES[factor_id], {"car": "car:electric", "grid": "electricity:grid:CN"}
+    kind = factor_id.removeprefix("meal:")
+    portions = footprint.meal_portions().get(kind) if factor_id.startswith("meal:") else None
+    if portions is None:
+        return None
+    return DERIVED_SOURCES["meal"], {"food": f"basket:{portions[0].ingredient}"}
+
+
+def derived_note(factor_id: str) -> tuple[str, dict[str, object]] | None:
+    """A factor computed in code: its note's msgid and figures (portions as (grams, ingredient, factor) triples)."""
+    if factor_id == footprint.EV_CN_ID:
+        ev, cn, gb = (footprint.factor(i).value for i in ("car:electric", "electricity:grid:CN", "electricity:grid:GB"))
+        return DERIVED_NOTES[factor_id], {"ev": ev, "gb": gb, "cn": cn}
+    kind = factor_id.removeprefix("meal:")
+    portions = footprint.meal_portions().get(kind) if factor_id.startswith("meal:") else None
+    if portions is None:
+        return None
+    parts = [(p.kg * 1000, p.ingredient, footprint.factor(f"basket:{p.ingredient}").value) for p in portions]
+    return DERIVED_NOTES["meal"], {"portions": parts, "value": footprint.factor(factor_id).value}
 
 
 @dataclass(frozen=True)
