@@ -22,7 +22,7 @@ from ..services.certificates import posters
 from ..services.live import dashboard
 from ..services.sales import checkout, ledger, money, orders
 from ..web import checkout_settings, guard, htmx, i18n, language, live, public_url
-from ..web.calculator_form import OPERATIONS_BASKET_FIRST, Calculation, calculate_operations
+from ..web.calculator_form import GRID_GROUPS, OPERATIONS_BASKET_FIRST, Calculation, calculate_operations
 from ..web.forms import EventForm, OrganizationForm, error_message, show_error
 from ..web.htmx import redirect_to, render
 from ..web.limits import per_account
@@ -367,7 +367,7 @@ def operations_page(ev: Event, ops: Calculation, status: int = 200, block: str |
         status=status,
         event=ev,
         ops=ops,
-        grids=dict(footprint.GRIDS),
+        grids=GRID_GROUPS,
         meal_kinds=dict(footprint.MEAL_KINDS),
         basket_labels=dict(footprint.BASKET_CATEGORIES),
         basket_first=OPERATIONS_BASKET_FIRST,

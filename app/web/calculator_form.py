@@ -36,6 +36,12 @@ BASKET_LABELS = {code: _l(msgid) for code, msgid in labels.BASKET.items()}
 # Shown before "more": what a basket most often holds, and the big emitters.
 BASKET_FIRST = ("pork", "beef", "poultry", "fish_farmed", "eggs", "milk", "rice", "tofu")
 GRID_LABELS = {code: _l(msgid) for code, msgid in labels.GRIDS.items()}
+# The grid pickers' option groups: China and its regional grids, then the provinces (carbondot-3).
+GRID_GROUPS = (
+    (_l("China and its regional grids"),
+     {code: GRID_LABELS[code] for code, _ in footprint.GRIDS if footprint.province(code) is None}),
+    (_l("Provinces"), {code: GRID_LABELS[code] for code, _ in footprint.GRIDS if footprint.province(code)}),
+)
 
 # An optional section (folded until opened) shows this line; which sections a scenario shows, and in which
 # order, is the scenario registry's (services/scenarios.py).
@@ -425,6 +431,8 @@ def calculate_operations(event: Event, form: MultiDict) -> Calculation:
     """The operations scenario: errors by form field (plus "form" and "project"), offers
     without the per-buyer share, the chosen project or the first one available."""
     fields = MultiDict({k: (form.get(k) or "").strip()[:40] for k in form if k != "csrf_token"})
+    if not fields.get("grid"):  # the venue's province, else national (carbondot-3)
+        fields["grid"] = footprint.venue_grid(event.country, event.venue_lat, event.venue_lon)
     data, where = operations_input(MultiDict({k: typed_number(v) for k, v in fields.items()}))
     calc = Calculation(form=fields, legs=[], data=data)
     # Nothing entered yet (empty data): no total, no error.
@@ -457,7 +465,8 @@ def page(event: Event, calc: Calculation, status: int = 200, block=None, oob: bo
         energy_units={code: _l(msgid) for code, msgid in labels.ENERGY_UNITS.items()},
         basket_labels=BASKET_LABELS,
         basket_first=BASKET_FIRST,
-        grids=GRID_LABELS,
+        grids=GRID_GROUPS,
+        default_grid=footprint.venue_grid(event.country, event.venue_lat, event.venue_lon),
         summaries=SECTION_SUMMARIES,
         intro=gettext(scenarios.get(event.scenario).intro),
         comparisons=footprint.comparisons(calc.result.total_kg) if calc.result and calc.kg else [],

@@ -11,6 +11,7 @@ from typing import Any
 
 from app.services.errors import DomainError
 from app.services.footprint.places import Place
+from app.services.footprint.places import great_circle_km as _great_circle_km
 
 DATA_DIR = Path(__file__).resolve().parents[2] / "data"
 METHODOLOGY = "carbondot-3 / DESNZ 2025 / MEE 2023"
@@ -297,6 +298,39 @@ def factor_table() -> list[Factor]:
 def province(code: str) -> Province | None:
     """The province with this code (CN-SC), or None."""
     return next((p for p in PROVINCES if p.code == code), None)
+
+
+# How far from a Chinese airport a point may be and still take that airport's province.
+PROVINCE_REACH_KM = 250.0
+
+
+@cache
+def _province_airports() -> tuple[tuple[float, float, str], ...]:
+    """(lat, lon, province code) of every Chinese airport whose subdivision airportsdata names."""
+    import airportsdata
+
+    by_subd = {name: p.code for p in PROVINCES for name in p.subdivisions}
+    return tuple((row["lat"], row["lon"], by_subd[row["subd"]]) for row in airportsdata.load("IATA").values()
+                 if row["country"] == "CN" and row["subd"] in by_subd)
+
+
+def province_at(country: str | None, lat: float | None, lon: float | None) -> Province | None:
+    """The province of a point in mainland China: that of the nearest airport (airportsdata's subdivision),
+    within PROVINCE_REACH_KM; None outside China, without coordinates or far from every airport. Near a
+    provincial border the nearest airport may be across it; the organizer and the visitor can change it."""
+    if country != "CN" or lat is None or lon is None:
+        return None
+    here = Place("", "", "", "CN", lat, lon, "city")
+    radius = float(parameter("param:geo:earth_radius_km"))
+    best = min(((_great_circle_km(here, Place("", "", "", "CN", a, b, "airport"), radius), code)
+                for a, b, code in _province_airports()), default=None)
+    return province(best[1]) if best and best[0] <= PROVINCE_REACH_KM else None
+
+
+def venue_grid(country: str | None, lat: float | None, lon: float | None) -> str:
+    """The grid an event's electricity is priced on by default: its venue's province, else national (CN)."""
+    found = province_at(country, lat, lon)
+    return found.code if found else "CN"
 
 
 def grid_factor(grid: str) -> Factor:
