@@ -16,7 +16,7 @@ from ..services import footprint
 from ..services.footprint import life
 from ..services.sales import checkout, money
 from ..web import htmx
-from ..web.calculator_form import BASKET_LABELS, FUEL_LABELS, GRID_GROUPS, calculate, form_for
+from ..web.calculator_form import BASKET_LABELS, FUEL_LABELS, GRID_GROUPS, calculate, event_grid, form_for
 from ..web.htmx import redirect_to, render
 
 bp = Blueprint("life", __name__)
@@ -85,7 +85,7 @@ def life_page(form: MultiDict, status: int = 200, block: str | None = None):
         fuels=FUEL_LABELS,
         grids=GRID_GROUPS,
         # The province picker starts at the life event's venue (its province), else the national average.
-        default_grid=footprint.venue_grid(event.country, event.venue_lat, event.venue_lon) if event else "CN",
+        default_grid=event_grid(event) if event else "CN",
         gas_units=life.GAS_UNITS,
         energy_units=dict(footprint.ENERGY_UNITS),
         basket=[(c, BASKET_LABELS[c]) for c in life.BASKET],
