@@ -110,8 +110,8 @@ def test_electric_car_within_china_uses_china_grid():
     cn = one_leg(mode="car", fuel="electric", **{"from": "CTU", "to": "TFU"})
     uk = one_leg(mode="car", fuel="electric", distance_km="10")
     assert cn.items[0].factor.id == "car:electric:CN"
-    # carbondot-3: 0.04047 kg/km less its UK T&D share 0.0948 = 0.036633..., / 0.177 (UK generated) = 0.206968... kWh/km,
-    # x 0.5306 (MEE 2023) = 0.109818... -> 0.10982 (5 dp)
+    # carbondot-3: 0.04047 kg/km less its UK T&D share 0.0948 = 0.036633..., / 0.177 (UK generated)
+    # = 0.206968... kWh/km, x 0.5306 (MEE 2023) = 0.109818... -> 0.10982 (5 dp)
     assert cn.items[0].factor.value == D("0.10982")
     assert uk.items[0].factor.id == "car:electric"
     assert uk.total_kg == D("0.4047")

@@ -136,7 +136,8 @@ def test_a_taxi_is_shared_by_its_riders():
 def test_electric_car_derivation_is_stated():
     ev = fp.factor("car:electric:CN")
     # Issue #27: DESNZ's car factor includes UK T&D (losses / car factor = 0.0948 in its 'T&D for EVs' table), so
-    # 0.04047 x (1 - 0.0948) = 0.036633444 kg/km from generation; / 0.177 = 0.2069686 kWh/km; x 0.5306 = 0.109818 -> 0.10982
+    # 0.04047 x (1 - 0.0948) = 0.036633444 kg/km from generation; / 0.177 = 0.2069686 kWh/km;
+    # x 0.5306 = 0.109818 -> 0.10982
     assert ev.value == D("0.10982")
     assert fp.factor("param:ev:uk_td_share").value == D("0.0948")
     assert "0.04047 x (1 - 0.0948)" in ev.note and "0.2070 kWh per km" in ev.note and "counted once" in ev.note

@@ -404,7 +404,8 @@ def _electric_car_in_china() -> Factor:
         cn.year,
         f"Derived (carbondot-3): DESNZ's car factor {ev.value} includes UK T&D losses ({td.value} of it, "
         f"param:ev:uk_td_share), so the generation part is {ev.value} x (1 - {td.value}); over the UK 'electricity "
-        f"generated' factor {gb.value} that is {shown} kWh per km at the power station, times {cn.value} (China's grid, "
+        f"generated' factor {gb.value} that is {shown} kWh per km at the plug, times {cn.value} "
+        "(China's grid, "
         f"MEE 2023, whose average already spreads China's own losses over the power used) = {value} kg per km, "
         "rounded to 5 dp. Losses are counted once, China's. carbondot-2 left the UK losses in and came out about "
         "10.5 % high (0.12132). Used when every known place of the leg is in China (or, with no places, a leg "

@@ -18,8 +18,8 @@ from app.services.footprint import places
 from app.services.footprint.labels import N_
 
 __all__ = [
-    "Change", "ChinaExample", "FlightMethod", "OtherFactor", "Source", "Trip", "carbonstop", "changes", "china_examples",
-    "flight_methods", "myclimate_kg", "province_table", "source_for", "sources", "trips",
+    "Change", "ChinaExample", "FlightMethod", "OtherFactor", "ProvinceRow", "Source", "Trip", "carbonstop", "changes",
+    "china_examples", "flight_methods", "myclimate_kg", "province_table", "source_for", "sources", "trips",
 ]
 
 
