@@ -77,3 +77,11 @@ def test_the_method_page_says_which_numbers_are_ours(client):
     assert "Every number comes from a published emission factor" not in html
     assert "These are ours" in html and "walking and cycling count zero" in html
     assert "We did not find one we could read and verify" in html
+
+
+def test_the_life_page_picker_starts_at_the_event_the_visitor_came_from(client, make_event):
+    make_event(slug="forum", venue_lat=30.5728, venue_lon=104.0668)  # Chengdu
+    event_page = client.get("/e/forum").get_data(as_text=True)
+    assert 'href="/life?event=forum"' in event_page
+    assert selected_grid(client.get("/life?event=forum").get_data(as_text=True), "grid") == "CN-SC"
+    assert selected_grid(client.get("/life?event=nowhere").get_data(as_text=True), "grid") == "CN"
