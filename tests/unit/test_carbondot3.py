@@ -141,10 +141,11 @@ def electricity(grid: str, kwh: str = "100") -> fp.LineItem:
 
 
 def test_a_province_with_its_own_mee_factor_uses_it():
-    # MEE 2023 provincial factors (annex table 3): Sichuan 0.1564, Guangdong 0.4419 kg CO2/kWh.
-    sichuan, guangdong = electricity("CN-SC"), electricity("cn-gd")
+    # MEE 2023 provincial factors (annex table 3): Sichuan 0.1564, Guangdong 0.4419, Hebei 0.6516 kg CO2/kWh.
+    sichuan, guangdong, hebei = electricity("CN-SC"), electricity("cn-gd"), electricity("CN-HE")
     assert (sichuan.factor.id, sichuan.kg) == ("electricity:grid:CN-SC", D("15.6400"))
     assert (guangdong.factor.id, guangdong.kg) == ("electricity:grid:CN-GD", D("44.1900"))
+    assert (hebei.factor.id, hebei.kg) == ("electricity:grid:CN-HE", D("65.1600"))  # North grid would be 63.61
     assert sichuan.label == "Electricity, 100 kWh, Sichuan" and sichuan.parts["grid"] == "CN-SC"
     # carbondot-2 could only say "Southwest grid": 100 x 0.2472 = 24.72 kg, 58 % more.
     assert electricity("CN-SOUTHWEST").kg == D("24.7200")
