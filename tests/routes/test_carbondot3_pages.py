@@ -66,6 +66,11 @@ def test_the_method_page_shows_each_change_and_the_chinese_comparison(client, la
     assert "0.10982 kg" in html and "463.2 kg and 465.3 kg" in html and "15.64 kg" in html
     assert "2.52×" in html and "0.24×" in html and "1.88×" in html
     assert "https://www.mee.gov.cn/xxgk2018/xxgk/xxgk01/202512/t20251231_1139517.html" in html
+    # Every province in MEE's table has its own row; Tibet, left out of it, shows the Southwest grid's.
+    provinces = html[html.index('id="provinces"'):html.index('id="meal-portions"')]
+    assert "<strong>0.1333</strong>" in provinces and "<code>electricity:grid:CN-YN</code>" in provinces
+    assert "<code>electricity:grid:CN-BJ</code>" in provinces and "<strong>0.5554</strong>" in provinces
+    assert provinces.count("<code>electricity:grid:CN-SOUTHWEST</code>") == 1
     if lang == "zh":
         assert "碳阻迹" in html and "What changed in carbondot-3" not in html and "四川" in html
     if lang == "fil":

@@ -141,7 +141,8 @@ def electricity(grid: str, kwh: str = "100") -> fp.LineItem:
 
 
 def test_a_province_with_its_own_mee_factor_uses_it():
-    # MEE 2023 provincial factors (annex table 3): Sichuan 0.1564, Guangdong 0.4419, Hebei 0.6516 kg CO2/kWh.
+    # MEE 2023 provincial factors (annex table 3): Sichuan 0.1564, Guangdong 0.4419, Hebei 0.6516,
+    # Yunnan 0.1333, Beijing 0.5554 kg CO2/kWh.
     sichuan, guangdong, hebei = electricity("CN-SC"), electricity("cn-gd"), electricity("CN-HE")
     assert (sichuan.factor.id, sichuan.kg) == ("electricity:grid:CN-SC", D("15.6400"))
     assert (guangdong.factor.id, guangdong.kg) == ("electricity:grid:CN-GD", D("44.1900"))
@@ -149,11 +150,31 @@ def test_a_province_with_its_own_mee_factor_uses_it():
     assert sichuan.label == "Electricity, 100 kWh, Sichuan" and sichuan.parts["grid"] == "CN-SC"
     # carbondot-2 could only say "Southwest grid": 100 x 0.2472 = 24.72 kg, 58 % more.
     assert electricity("CN-SOUTHWEST").kg == D("24.7200")
+    # Yunnan's hydro: 13.33 kg, where the Southern grid it shares with Guangdong would say 40.42.
+    yunnan, beijing = electricity("CN-YN"), electricity("CN-BJ")
+    assert (yunnan.factor.id, yunnan.kg) == ("electricity:grid:CN-YN", D("13.3300"))
+    assert (beijing.factor.id, beijing.kg) == ("electricity:grid:CN-BJ", D("55.5400"))  # North grid: 63.61
+    assert yunnan.label == "Electricity, 100 kWh, Yunnan"
+
+
+def test_every_province_in_the_mee_table_has_its_own_value():
+    """All 30 provinces of annex table 3, as transcribed (issue #27 item 3)."""
+    table = {"CN-BJ": "0.5554", "CN-TJ": "0.6796", "CN-HE": "0.6516", "CN-SX": "0.6634", "CN-NM": "0.6479",
+             "CN-LN": "0.4878", "CN-JL": "0.4671", "CN-HL": "0.5229", "CN-SH": "0.5737", "CN-JS": "0.5827",
+             "CN-ZJ": "0.4974", "CN-AH": "0.6553", "CN-FJ": "0.4211", "CN-JX": "0.5836", "CN-SD": "0.6191",
+             "CN-HA": "0.5897", "CN-HB": "0.4044", "CN-HN": "0.4976", "CN-GD": "0.4419", "CN-GX": "0.4476",
+             "CN-HI": "0.3648", "CN-CQ": "0.5581", "CN-SC": "0.1564", "CN-GZ": "0.5683", "CN-YN": "0.1333",
+             "CN-SN": "0.6335", "CN-GS": "0.4471", "CN-QH": "0.1796", "CN-NX": "0.6187", "CN-XJ": "0.6021"}
+    rows = fp.factor_rows()
+    assert {code: str(rows[f"electricity:grid:{code}"].value) for code in table} == table
+    own = {p.code for p in fp.PROVINCES if f"electricity:grid:{p.code}" in rows}
+    assert own == set(table) and {p.code for p in fp.PROVINCES} - own == {"CN-XZ"}
 
 
 def test_a_province_without_its_own_row_takes_its_region_then_national():
-    yunnan = electricity("CN-YN")  # Southern grid 0.4042
-    assert (yunnan.factor.id, yunnan.kg) == ("electricity:grid:CN-SOUTH", D("40.4200"))
+    tibet = electricity("CN-XZ")  # not in MEE's provincial table: the Southwest grid, 0.2472
+    assert (tibet.factor.id, tibet.kg) == ("electricity:grid:CN-SOUTHWEST", D("24.7200"))
+    assert tibet.label == "Electricity, 100 kWh, Tibet"
     assert fp.grid_factor("CN").id == "electricity:grid:CN" and fp.grid_factor("CN-XX").id == "electricity:grid:CN"
 
 
