@@ -16,7 +16,7 @@ from ..services import footprint
 from ..services.footprint import life
 from ..services.sales import checkout, money
 from ..web import htmx
-from ..web.calculator_form import BASKET_LABELS, FUEL_LABELS, GRID_LABELS, calculate, form_for
+from ..web.calculator_form import BASKET_LABELS, FUEL_LABELS, GRID_GROUPS, calculate, event_grid, form_for
 from ..web.htmx import redirect_to, render
 
 bp = Blueprint("life", __name__)
@@ -71,18 +71,30 @@ def evaluate(form: MultiDict) -> dict:
     return view
 
 
+def default_grid(event: Event | None) -> str:
+    """Where the province picker starts: the venue of the event the visitor came from (?event=slug),
+    else the life event's, else the national average."""
+    slug = (request.args.get("event") or "").strip()[:80]
+    came_from = db.session.execute(select(Event).where(Event.slug == slug)).scalar_one_or_none() if slug else None
+    start = came_from or event
+    return event_grid(start) if start is not None else "CN"
+
+
 def life_page(form: MultiDict, status: int = 200, block: str | None = None):
     view = evaluate(form)
     if view["error"] is not None and status == 200:
         status = 422
+    event = life_event()
     return render(
         "life/life.html",
         block=block,
         status=status,
-        event=life_event(),
+        event=event,
         diets=DIET_LABELS,
         fuels=FUEL_LABELS,
-        grids=GRID_LABELS,
+        grids=GRID_GROUPS,
+        # The province picker starts at the life event's venue (its province), else the national average.
+        default_grid=default_grid(event),
         gas_units=life.GAS_UNITS,
         energy_units=dict(footprint.ENERGY_UNITS),
         basket=[(c, BASKET_LABELS[c]) for c in life.BASKET],

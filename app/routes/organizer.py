@@ -24,6 +24,7 @@ from ..services.live import dashboard, sources
 from ..services.sales import checkout, ledger, money, orders
 from ..web import checkout_settings, guard, htmx, i18n, language, live, public_url, reports
 from ..web.calculator_form import (
+    GRID_GROUPS,
     GRID_LABELS,
     MEAL_LABELS,
     OPERATIONS_BASKET_FIRST,
@@ -473,7 +474,7 @@ def operations_page(ev: Event, ops: Calculation, status: int = 200, block: str |
         status=status,
         event=ev,
         ops=ops,
-        grids=dict(footprint.GRIDS),
+        grids=GRID_GROUPS,
         meal_kinds=dict(footprint.MEAL_KINDS),
         basket_labels=dict(footprint.BASKET_CATEGORIES),
         basket_first=OPERATIONS_BASKET_FIRST,

@@ -17,7 +17,7 @@ from ..services.footprint import methodology as methodology_data
 from ..services.live import boards, schedule, sources
 from ..services.sales import ledger, orders, statements
 from ..web import live, live_event, public_url, remember_poster, reports
-from ..web.calculator_form import back_url
+from ..web.calculator_form import GRID_LABELS, back_url
 from ..web.htmx import render
 from ..web.participants import current_participant
 from ..web.serving import redis_status
@@ -138,6 +138,11 @@ def methodology():
         flight_methods=methodology_data.flight_methods(),
         trips=methodology_data.trips(),
         portions=footprint.meal_portions(),
+        changes=methodology_data.changes(),
+        china_examples=methodology_data.china_examples(),
+        carbonstop=methodology_data.carbonstop(),
+        province_table=methodology_data.province_table(),
+        grid_names=GRID_LABELS,
     )
 
 

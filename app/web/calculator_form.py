@@ -36,6 +36,12 @@ BASKET_LABELS = {code: _l(msgid) for code, msgid in labels.BASKET.items()}
 # Shown before "more": what a basket most often holds, and the big emitters.
 BASKET_FIRST = ("pork", "beef", "poultry", "fish_farmed", "eggs", "milk", "rice", "tofu")
 GRID_LABELS = {code: _l(msgid) for code, msgid in labels.GRIDS.items()}
+# The grid pickers' option groups: China and its regional grids, then the provinces (carbondot-3).
+GRID_GROUPS = (
+    (_l("China and its regional grids"),
+     {code: GRID_LABELS[code] for code, _ in footprint.GRIDS if footprint.province(code) is None}),
+    (_l("Provinces"), {code: GRID_LABELS[code] for code, _ in footprint.GRIDS if footprint.province(code)}),
+)
 
 # An optional section (folded until opened) shows this line; which sections a scenario shows, and in which
 # order, is the scenario registry's (services/scenarios.py).
@@ -76,6 +82,16 @@ def venue(event: Event) -> str:
     if event.venue_lat is not None and event.venue_lon is not None:
         return event.venue_name or event.city
     return event.venue_code or event.city
+
+
+def event_grid(event: Event) -> str:
+    """The grid an event's electricity starts at: its venue's province (by its coordinates, else by its place
+    name), else the national average (carbondot-3)."""
+    lat, lon = event.venue_lat, event.venue_lon
+    if lat is None or lon is None:
+        place = places.lookup(event.venue_code or event.city) if (event.venue_code or event.city) else None
+        lat, lon = (place.lat, place.lon) if place is not None and place.country == event.country else (None, None)
+    return footprint.venue_grid(event.country, lat, lon)
 
 
 def placed(legs: list[dict], event: Event) -> list[dict]:
@@ -141,7 +157,7 @@ def typed_number(text: str) -> str:
     return integers.plain_number(text, str(get_locale() or "en") if has_request_context() else "en")
 
 
-def to_engine_input(legs: list[dict], form: MultiDict) -> dict:
+def to_engine_input(legs: list[dict], form: MultiDict, grid: str = "CN") -> dict:
     """The public footprint JSON shape (the same as POST /api/v1/footprint), numbers read in the page's
     language."""
     counted = [{k: typed_number(v) if k in LEG_NUMBERS else v for k, v in leg.items() if v not in ("", None)}
@@ -166,7 +182,7 @@ def to_engine_input(legs: list[dict], form: MultiDict) -> dict:
         data["basket"] = basket
     energy = []
     if electricity := typed_number(form.get("energy-electricity", "").strip()):
-        energy.append({"kind": "electricity", "amount": electricity, "grid": form.get("energy-grid", "CN")})
+        energy.append({"kind": "electricity", "amount": electricity, "grid": form.get("energy-grid") or grid})
     if gas := typed_number(form.get("energy-gas", "").strip()):
         energy.append({"kind": "natural_gas", "amount": gas, "unit": form.get("energy-gas-unit") or "kWh"})
     if energy:
@@ -253,7 +269,8 @@ def sections_for(event: Event, form: MultiDict, legs: list[dict], data: dict) ->
 
 def calculate(event: Event, form: MultiDict) -> Calculation:
     legs = read_legs(form, event) if form else [blank_leg(event)]
-    calc = Calculation(form=form, legs=legs, data=to_engine_input(placed(legs, event), form))
+    grid = event_grid(event) if form.get("energy-electricity") else "CN"  # the venue's province unless one is picked
+    calc = Calculation(form=form, legs=legs, data=to_engine_input(placed(legs, event), form, grid))
     calc.sections = sections_for(event, form, legs, calc.data)
     take(calc, quote_for(event, calc.data), lambda engine_field: form_field(engine_field, calc.data, legs))
     chosen = form.get("project", "")
@@ -425,6 +442,8 @@ def calculate_operations(event: Event, form: MultiDict) -> Calculation:
     """The operations scenario: errors by form field (plus "form" and "project"), offers
     without the per-buyer share, the chosen project or the first one available."""
     fields = MultiDict({k: (form.get(k) or "").strip()[:40] for k in form if k != "csrf_token"})
+    if not fields.get("grid"):  # the venue's province, else national (carbondot-3)
+        fields["grid"] = event_grid(event)
     data, where = operations_input(MultiDict({k: typed_number(v) for k, v in fields.items()}))
     calc = Calculation(form=fields, legs=[], data=data)
     # Nothing entered yet (empty data): no total, no error.
@@ -457,7 +476,8 @@ def page(event: Event, calc: Calculation, status: int = 200, block=None, oob: bo
         energy_units={code: _l(msgid) for code, msgid in labels.ENERGY_UNITS.items()},
         basket_labels=BASKET_LABELS,
         basket_first=BASKET_FIRST,
-        grids=GRID_LABELS,
+        grids=GRID_GROUPS,
+        default_grid=event_grid(event),
         summaries=SECTION_SUMMARIES,
         intro=gettext(scenarios.get(event.scenario).intro),
         comparisons=footprint.comparisons(calc.result.total_kg) if calc.result and calc.kg else [],

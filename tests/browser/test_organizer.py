@@ -124,7 +124,7 @@ def test_organizer_from_sign_up_to_a_carbon_neutral_event(live_server, browser, 
     ops_total = page.locator("#ops-result .total-value strong")
     expect(ops_total).to_have_text(re.compile(r"^0"))
     page.get_by_label("Electricity (kWh)").fill("3000")
-    page.get_by_label("Regional grid").select_option("CN-SOUTHWEST")
+    page.get_by_label("Province or grid").select_option("CN-SOUTHWEST")
     page.get_by_label("Vegetarian").fill("120")
     expect(ops_total).not_to_have_text(re.compile(r"^0"))
     expect(page.locator("#ops-result .project input:checked")).to_have_count(1)

@@ -76,10 +76,10 @@ def test_meals_total_matches_the_engine_and_htmx_gets_only_the_result(htmx, make
     assert response.status_code == 200
     assert body.lstrip().startswith('<div id="result"') and "<html" not in body and 'id="sec-meals"' not in body
     expected = footprint.estimate({"meals": [{"kind": "vegan", "count": 2}, {"kind": "red_meat", "count": 1}]})
-    # Portions x Poore & Nemecek 2018 (meal_portions.csv): a vegan meal is 0.15 kg tofu x 3.16 + 0.1 kg rice x 4.45
-    # + 0.15 kg brassicas x 0.51 = 0.9955; red meat is 0.05 kg beef x 99.48 + 0.05 kg lamb x 39.72 + 0.445 + 0.0765
-    # = 7.4815. Two vegan and one red-meat meal: 1.991 + 7.4815 = 9.4725 kg.
-    assert expected.total_kg == Decimal("9.4725")
+    # Portions x Poore & Nemecek 2018 (meal_portions.csv): a vegan meal is 0.1 kg tofu x 3.16 (carbondot-3, issue #27)
+    # + 0.1 kg rice x 4.45 + 0.15 kg brassicas x 0.51 = 0.8375; red meat is 0.05 kg beef x 99.48 + 0.05 kg lamb x 39.72
+    # + 0.445 + 0.0765 = 7.4815. Two vegan and one red-meat meal: 1.675 + 7.4815 = 9.1565 kg.
+    assert expected.total_kg == Decimal("9.1565")
     assert total(body) == kg(expected.total_kg)
     assert "Meals: vegan (tofu) × 2" in body and "Poore" in body
 

@@ -18,7 +18,7 @@ def test_api_takes_a_gas_unit_and_says_whether_flights_include_rf(client):
     assert gas["kg"] == 62.002 and gas["factor"]["id"] == "natural_gas:m3"
     # PEK-CTU 1,556.066 km x 0.06449 (non-UK, economy, without RF) = 100.35069634 kg
     assert flight["kg"] == 100.351
-    assert answer.get_json()["methodology"] == "carbondot-2 / DESNZ 2025 / MEE 2023"
+    assert answer.get_json()["methodology"] == "carbondot-3 / DESNZ 2025 / MEE 2023"
 
 
 def test_api_refuses_a_unit_for_electricity_and_changes_nothing(client, db, make_event, make_project):

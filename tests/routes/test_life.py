@@ -40,7 +40,7 @@ def test_life_page_asks_about_everyday_life_and_shows_the_averages(client, life_
     assert 'hx-trigger="input changed delay:300ms, change"' in html
     assert "Update total" in html  # the no-JavaScript path
     assert "Average person in China" in html and "8.4 t" in html
-    assert "Average person in the world" in html and "4.7 t" in html
+    assert "Average person in the world" in html and "4.6 t" in html  # GCB 2024: 37.1 Gt / 8.06 bn (issue #27)
     assert "Global Carbon Budget" in html
 
 
@@ -66,7 +66,8 @@ def test_the_year_is_every_part_added_up(life_event):
         + 8000 * Decimal("0.16272")  # petrol car, DESNZ 2025
         + 4 * 2 * 1500 * Decimal("0.10916")  # short return flights within China: DESNZ non-UK, with RF
         + 1 * 2 * 8000 * Decimal("0.10916")  # long: DESNZ non-UK, with RF
-        + 1095 * Decimal("1.5567")  # a year of a low meat-eater's diet (Scarborough 2014, 4.67 kg/day / 3)
+        # "Some meat, mostly pork or chicken" is a medium meat-eater since carbondot-3 (issue #27):
+        + 1095 * Decimal("1.8767")  # a year of it (Scarborough 2014, 5.63 kg/day / 3 = 1.87666... -> 1.8767)
     )
     assert year == expected
     month = engine_total(ANSWERS, "month")
@@ -158,7 +159,7 @@ def test_a_refused_life_checkout_keeps_every_part_of_the_footprint(client, db, l
     # The calculator shows every section that holds a value, so a second try sends the same footprint.
     for section in ("sec-travel", "sec-meals", "sec-energy"):
         assert f'id="{section}"' in page
-    assert 'name="energy-electricity" value="2400"' in page and 'name="meals-diet_low_meat" value="1095"' in page
+    assert 'name="energy-electricity" value="2400"' in page and 'name="meals-diet_medium_meat" value="1095"' in page
     assert 'name="legs-1-trips" value="4"' in page and 'name="legs-1-country" value="CN"' in page
     assert db.session.scalar(select(func.count()).select_from(Order)) == 0
 

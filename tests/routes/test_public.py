@@ -66,7 +66,7 @@ def test_methodology_page_links_sources_and_explains_the_flight_rule(client):
     chinese = client.get("/methodology?lang=zh").get_data(as_text=True)
     assert "北京 → 成都" in chinese and "（高 7%）" in chinese and "Within China" not in chinese
     assert "100 g beef" in html
-    assert "carbondot-2 / DESNZ 2025 / MEE 2023" in html
+    assert "carbondot-3 / DESNZ 2025 / MEE 2023" in html
 
 
 def test_past_events_are_marked_ended_and_listed_after_live_ones(client, make_event):

@@ -110,8 +110,9 @@ def test_electric_car_within_china_uses_china_grid():
     cn = one_leg(mode="car", fuel="electric", **{"from": "CTU", "to": "TFU"})
     uk = one_leg(mode="car", fuel="electric", distance_km="10")
     assert cn.items[0].factor.id == "car:electric:CN"
-    # 0.04047 kg/km (UK grid 0.177) rescaled to China's 0.5306: 0.04047 x 0.5306 / 0.177 = 0.12132 (5 dp)
-    assert cn.items[0].factor.value == D("0.12132")
+    # carbondot-3: 0.04047 kg/km less its UK T&D share 0.0948 = 0.036633..., / 0.177 (UK generated)
+    # = 0.206968... kWh/km, x 0.5306 (MEE 2023) = 0.109818... -> 0.10982 (5 dp)
+    assert cn.items[0].factor.value == D("0.10982")
     assert uk.items[0].factor.id == "car:electric"
     assert uk.total_kg == D("0.4047")
 
@@ -303,7 +304,7 @@ def test_csv_rows_are_complete_and_match_the_methodology_string():
     editions = {r["edition"] for r in rows if r["category"] in ("transport", "hotel") and r["edition"] != "carbondot-1"}
     assert editions == {"DESNZ 2025"}
     assert fp.factor("electricity:grid:CN").edition == "MEE 2023"
-    assert fp.METHODOLOGY == "carbondot-2 / DESNZ 2025 / MEE 2023"
+    assert fp.METHODOLOGY == "carbondot-3 / DESNZ 2025 / MEE 2023"
 
 
 def test_great_circle_uses_the_mean_earth_radius():
@@ -418,7 +419,11 @@ def test_electricity_by_regional_grid_and_natural_gas():
     assert gas.kg == D("109.776")  # 600 kWh x 0.18296 (DESNZ 2025, gross CV)
     assert national.label == "Electricity, 2,400 kWh, China, national average"
     assert (national.factor.edition, gas.factor.edition) == ("MEE 2023", "DESNZ 2025")
-    assert {f"electricity:grid:{code}" for code, _ in fp.GRIDS} <= {f.id for f in fp.factor_table()}
+    regions = {code for code, _ in fp.GRIDS if not fp.province(code)}
+    assert {f"electricity:grid:{code}" for code in regions} <= {f.id for f in fp.factor_table()}
+    # every province has its own row or its region's (carbondot-3)
+    assert all(fp.grid_factor(p.code).id in (f"electricity:grid:{p.code}", f"electricity:grid:{p.region}")
+               for p in fp.PROVINCES)
 
 
 def test_trips_repeat_a_journey_even_in_fractions():

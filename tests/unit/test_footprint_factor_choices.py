@@ -135,9 +135,13 @@ def test_a_taxi_is_shared_by_its_riders():
 
 def test_electric_car_derivation_is_stated():
     ev = fp.factor("car:electric:CN")
-    # 0.04047 kg/km / 0.177 kg/kWh (UK generated) x 0.5306 kg/kWh (MEE 2023) = 0.121318... -> 0.12132
-    assert ev.value == D("0.12132")
-    assert "0.04047 / 0.177" in ev.note and "T&D" in ev.note and "counted once" in ev.note
+    # Issue #27: DESNZ's car factor includes UK T&D (losses / car factor = 0.0948 in its 'T&D for EVs' table), so
+    # 0.04047 x (1 - 0.0948) = 0.036633444 kg/km from generation; / 0.177 = 0.2069686 kWh/km;
+    # x 0.5306 = 0.109818 -> 0.10982
+    assert ev.value == D("0.10982")
+    assert fp.factor("param:ev:uk_td_share").value == D("0.0948")
+    assert "0.04047 x (1 - 0.0948)" in ev.note and "0.2070 kWh per km" in ev.note and "counted once" in ev.note
+    assert "includes UK transmission and distribution" in fp.factor("car:electric").note
 
 
 def test_high_speed_rail_is_labelled_a_proxy():

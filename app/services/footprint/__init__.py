@@ -16,12 +16,14 @@ Method in short (details in each factor's note):
   (DESNZ publishes no distance bands for it); a flight within the UK takes the
   UK domestic factor; a flight with one end in the UK is short-haul below 3,700
   km and long-haul from 3,700 km (our threshold: DESNZ defines haul by
-  destination, not distance). A flight typed by distance is non-UK unless its
-  country is GB.
+  destination, not distance), never priced below a 3,700 km short-haul flight in
+  the same cabin (carbondot-3: a longer flight is never cheaper). A flight typed
+  by distance is non-UK unless its country is GB.
 - Ground legs: the typed distance, or great-circle times a detour factor
   (road or rail). Cars, taxis and motorbikes use a per-vehicle factor shared by
   the people on board (a taxi's riders); an electric car driven within China
-  is rescaled to China's grid. A return trip counts exactly twice the one-way trip.
+  is re-priced on China's grid, DESNZ's UK grid losses taken out first
+  (carbondot-3). A return trip counts exactly twice the one-way trip.
 - A journey made several times ("trips", may be a fraction: a month's share of a
   year's flights) counts that many times. A journey typed by distance with a
   "country" is taken to be within that country: a flight is domestic, an
@@ -30,8 +32,9 @@ Method in short (details in each factor's note):
   (app/data/meal_portions.csv) priced with the shopping factors, so a beef meal
   is a beef meal; the diet kinds (diet_*) are a whole diet's average meal, for
   the life page.
-- Home energy: electricity per kWh by China's national or regional grid
-  (MEE/NBS, CO2 only); natural gas per kWh (gross calorific value) or per m3,
+- Home energy: electricity per kWh by province where MEE's provincial factor is
+  recorded, else the province's regional grid, else national (MEE/NBS 2023,
+  CO2 only; carbondot-3); natural gas per kWh (gross calorific value) or per m3,
   by DESNZ.
 """
 

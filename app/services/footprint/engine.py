@@ -34,6 +34,7 @@ from .factors import (
     LineItem,
     factor,
     factor_rows,
+    grid_factor,
     parameter,
 )
 from .parsing import (
@@ -81,9 +82,27 @@ def _haul(leg: Leg, km: Decimal) -> str:
     return "long_haul" if km >= parameter("param:flight:long_haul_from_km") else "short_haul"
 
 
+def flight_price(haul: str, cabin: str, km: Decimal, radiative_forcing: bool) -> tuple[Factor, Decimal]:
+    """The factor and the passenger.km it is applied to for one flight of this DESNZ category.
+
+    carbondot-3 keeps order at the 3,700 km line: a long-haul flight is never priced below a short-haul
+    flight of 3,700 km in the same cabin. Where DESNZ's long-haul factor is the lower one (economy), a
+    flight between the line and the distance where long-haul catches up is priced as that 3,700 km
+    short-haul flight (the short-haul factor over 3,700 km); everywhere else the distance is the distance.
+    """
+    rf = "rf" if radiative_forcing else "no_rf"
+    f = factor(f"flight:{haul}:{cabin}:{rf}")
+    if haul == "long_haul":
+        line = parameter("param:flight:long_haul_from_km")
+        short = factor(f"flight:short_haul:{cabin}:{rf}")
+        if line * short.value > km * f.value:
+            return short, line
+    return f, km
+
+
 def _leg_factor(leg: Leg, km: Decimal, radiative_forcing: bool) -> Factor:
     if leg.mode == "flight":
-        return factor(f"flight:{_haul(leg, km)}:{leg.cabin}:{'rf' if radiative_forcing else 'no_rf'}")
+        return flight_price(_haul(leg, km), leg.cabin, km, radiative_forcing)[0]
     if leg.mode == "car":
         known = {p.country for p in (leg.origin, leg.destination) if p is not None}
         if not known and leg.country:
@@ -149,8 +168,9 @@ def _leg_parts(leg: Leg, km: Decimal) -> dict[str, Any]:
 def _leg_item(leg: Leg, radiative_forcing: bool) -> LineItem:
     km = _route_km(leg)
     f = _leg_factor(leg, km, radiative_forcing)
-    one_way = km * f.value
-    share = km
+    priced_km = flight_price(_haul(leg, km), leg.cabin, km, radiative_forcing)[1] if leg.mode == "flight" else km
+    one_way = priced_km * f.value
+    share = priced_km
     if leg.mode in PER_VEHICLE_MODES:
         one_way /= leg.occupants
         share = km / leg.occupants
@@ -164,7 +184,7 @@ def _energy_item(use: EnergyUse) -> LineItem:
     unit = dict(ENERGY_UNITS)[use.unit]
     amount = f"{use.amount.normalize():,f} {unit}"
     if use.kind == "electricity":
-        f = factor(f"electricity:grid:{use.grid}")
+        f = grid_factor(use.grid)
         label = f"Electricity, {amount}, {dict(GRIDS)[use.grid]}"
     else:
         f = factor("natural_gas:m3" if use.unit == "m3" else "natural_gas:kwh")

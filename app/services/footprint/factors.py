@@ -11,9 +11,10 @@ from typing import Any
 
 from app.services.errors import DomainError
 from app.services.footprint.places import Place
+from app.services.footprint.places import great_circle_km as _great_circle_km
 
 DATA_DIR = Path(__file__).resolve().parents[2] / "data"
-METHODOLOGY = "carbondot-2 / DESNZ 2025 / MEE 2023"
+METHODOLOGY = "carbondot-3 / DESNZ 2025 / MEE 2023"
 
 MODES = ("flight", "rail_hsr", "rail", "metro", "bus", "coach", "taxi", "car", "motorbike", "ferry", "walk", "bike")
 MODE_LABELS = {
@@ -49,6 +50,7 @@ _LEGACY_MEAL_KINDS = (("red_meat", "Red meat (half beef, half lamb)"),)
 # A whole diet's average meal (Scarborough et al. 2014), for a diet over days, not a single meal.
 DIET_KINDS = (
     ("diet_high_meat", "Average meal, high meat-eater's diet"),
+    ("diet_medium_meat", "Average meal, medium meat-eater's diet"),
     ("diet_low_meat", "Average meal, low meat-eater's diet"),
     ("diet_fish", "Average meal, fish-eater's diet"), ("diet_vegetarian", "Average meal, vegetarian diet"),
     ("diet_vegan", "Average meal, vegan diet"),
@@ -72,11 +74,33 @@ UNITS_BY_KIND = {"electricity": ("kWh",), "natural_gas": ("kWh", "m3")}
 def gas_units(country: str | None) -> tuple[str, ...]:
     """Natural-gas units in the order a form offers them: cubic metres first in China, where meters read m3."""
     return ("m3", "kWh") if country == "CN" else ("kWh", "m3")
-GRIDS = (
+_REGION_GRIDS = (
     ("CN", "China, national average"), ("CN-NORTH", "North China grid"), ("CN-NORTHEAST", "Northeast China grid"),
     ("CN-EAST", "East China grid"), ("CN-CENTRAL", "Central China grid"), ("CN-NORTHWEST", "Northwest China grid"),
     ("CN-SOUTH", "Southern grid"), ("CN-SOUTHWEST", "Southwest China grid"),
 )
+
+
+@dataclass(frozen=True)
+class Province:
+    """A province of mainland China (app/data/provinces.csv): its grid region, and the names airportsdata gives it."""
+
+    code: str  # ISO 3166-2:CN, e.g. CN-SC
+    name: str
+    name_zh: str
+    region: str  # a regional grid code (CN-NORTH ...)
+    subdivisions: tuple[str, ...]
+
+
+def _read_provinces() -> tuple[Province, ...]:
+    with (Path(__file__).resolve().parents[2] / "data" / "provinces.csv").open(encoding="utf-8", newline="") as f:
+        return tuple(Province(r["code"], r["name"], r["name_zh"], r["region"], tuple(r["subd"].split("|")))
+                     for r in csv.DictReader(f))
+
+
+PROVINCES = _read_provinces()
+# Every grid an electricity line may name: national, the seven regions, then each province (carbondot-3).
+GRIDS = _REGION_GRIDS + tuple((p.code, p.name) for p in PROVINCES)
 HOTEL_CODES = frozenset(code for code, _ in HOTEL_COUNTRIES)
 MEAL_LABELS = dict(MEAL_KINDS + _LEGACY_MEAL_KINDS + DIET_KINDS)
 MEAL_CODES = tuple(MEAL_LABELS)
@@ -271,6 +295,56 @@ def factor_table() -> list[Factor]:
     return [*factor_rows().values(), _electric_car_in_china(), *meals]
 
 
+def province(code: str) -> Province | None:
+    """The province with this code (CN-SC), or None."""
+    return next((p for p in PROVINCES if p.code == code), None)
+
+
+# How far from a Chinese airport a point may be and still take that airport's province.
+PROVINCE_REACH_KM = 250.0
+
+
+@cache
+def _province_airports() -> tuple[tuple[float, float, str], ...]:
+    """(lat, lon, province code) of every Chinese airport whose subdivision airportsdata names."""
+    import airportsdata
+
+    by_subd = {name: p.code for p in PROVINCES for name in p.subdivisions}
+    return tuple((row["lat"], row["lon"], by_subd[row["subd"]]) for row in airportsdata.load("IATA").values()
+                 if row["country"] == "CN" and row["subd"] in by_subd)
+
+
+def province_at(country: str | None, lat: float | None, lon: float | None) -> Province | None:
+    """The province of a point in mainland China: that of the nearest airport (airportsdata's subdivision),
+    within PROVINCE_REACH_KM; None outside China, without coordinates or far from every airport. Near a
+    provincial border the nearest airport may be across it; the organizer and the visitor can change it."""
+    if country != "CN" or lat is None or lon is None:
+        return None
+    here = Place("", "", "", "CN", lat, lon, "city")
+    radius = float(parameter("param:geo:earth_radius_km"))
+    best = min(((_great_circle_km(here, Place("", "", "", "CN", a, b, "airport"), radius), code)
+                for a, b, code in _province_airports()), default=None)
+    return province(best[1]) if best and best[0] <= PROVINCE_REACH_KM else None
+
+
+def venue_grid(country: str | None, lat: float | None, lon: float | None) -> str:
+    """The grid an event's electricity is priced on by default: its venue's province, else national (CN)."""
+    found = province_at(country, lat, lon)
+    return found.code if found else "CN"
+
+
+def grid_factor(grid: str) -> Factor:
+    """The electricity factor for a grid code: the province's own MEE row when there is one, else its
+    region's, else the national average (carbondot-3). A region or CN is its own row."""
+    rows = factor_rows()
+    if f"electricity:grid:{grid}" in rows:
+        return rows[f"electricity:grid:{grid}"]
+    p = province(grid)
+    if p is not None and f"electricity:grid:{p.region}" in rows:
+        return rows[f"electricity:grid:{p.region}"]
+    return rows["electricity:grid:CN"]
+
+
 @dataclass(frozen=True)
 class Portion:
     ingredient: str  # a basket category, priced by basket:<ingredient>
@@ -319,18 +393,22 @@ EV_CN_ID = "car:electric:CN"
 
 @cache
 def _electric_car_in_china() -> Factor:
-    """DESNZ's electric-car factor re-priced from the UK grid to China's grid."""
-    ev, cn, gb = (factor_rows()[i] for i in ("car:electric", "electricity:grid:CN", "electricity:grid:GB"))
-    value = (ev.value * cn.value / gb.value).quantize(Decimal("0.00001"), ROUND_HALF_UP)
+    """DESNZ's electric-car factor re-priced from the UK grid to China's grid, UK losses taken out first."""
+    ev, cn, gb, td = (factor_rows()[i] for i in ("car:electric", "electricity:grid:CN", "electricity:grid:GB",
+                                                 "param:ev:uk_td_share"))
+    kwh_per_km = ev.value * (1 - td.value) / gb.value
+    value = (kwh_per_km * cn.value).quantize(Decimal("0.00001"), ROUND_HALF_UP)
+    shown = kwh_per_km.quantize(Decimal("0.0001"), ROUND_HALF_UP)
     return Factor(
         EV_CN_ID, value, ev.unit, f"{ev.source}; rescaled with {cn.source}", f"{ev.edition} + {cn.edition}",
         cn.year,
-        f"Derived: kWh per km = {ev.value} / {gb.value} (the DESNZ car factor over the UK 'electricity "
-        f"generated' factor it is priced at), times {cn.value} (China's grid, MEE 2023), rounded to 5 dp. Grid "
-        "losses: we take DESNZ's car factor to exclude UK T&D losses (DESNZ lists T&D separately) and MEE's factor "
-        "to be China's whole grid average, so losses are counted once, in China's factor; neither reading has "
-        "been checked against the source documents here, and if DESNZ's car factor did include UK T&D this "
-        "would be about 9 % high. Used when every known place of the leg is in China (or, with no places, a leg "
+        f"Derived (carbondot-3): DESNZ's car factor {ev.value} includes UK T&D losses ({td.value} of it, "
+        f"param:ev:uk_td_share), so the generation part is {ev.value} x (1 - {td.value}); over the UK 'electricity "
+        f"generated' factor {gb.value} that is {shown} kWh per km at the plug, times {cn.value} "
+        "(China's grid, "
+        f"MEE 2023, whose average already spreads China's own losses over the power used) = {value} kg per km, "
+        "rounded to 5 dp. Losses are counted once, China's. carbondot-2 left the UK losses in and came out about "
+        "10.5 % high (0.12132). Used when every known place of the leg is in China (or, with no places, a leg "
         "within CN). Mixes a CO2-only grid factor with a CO2e car factor.",
         ev.category,
     )

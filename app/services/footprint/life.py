@@ -32,7 +32,7 @@ WEEKS_PER_YEAR = Decimal(DAYS_PER_YEAR) / 7
 # Diet choices, most meat first (the form's values), and the engine's whole-diet meal kind for each
 # (Scarborough et al. 2014): a diet is priced as a diet, never as that many single meals.
 DIETS = ("red_meat", "chicken", "fish", "vegetarian", "vegan")
-DIET_MEALS = {"red_meat": "diet_high_meat", "chicken": "diet_low_meat", "fish": "diet_fish",
+DIET_MEALS = {"red_meat": "diet_high_meat", "chicken": "diet_medium_meat", "fish": "diet_fish",
               "vegetarian": "diet_vegetarian", "vegan": "diet_vegan"}
 GAS_UNITS = footprint.gas_units(COUNTRY)  # cubic metres first: Chinese gas meters and bills read m3
 # The grocery categories the life page asks about (per week), a subset of the engine's.

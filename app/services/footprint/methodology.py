@@ -28,8 +28,9 @@ from app.services.footprint import places
 from app.services.footprint.labels import N_
 
 __all__ = [
-    "DERIVED_NOTES", "DERIVED_SOURCES", "FlightMethod", "OPTIONAL_COLUMNS", "Source", "TRANSLATED_COLUMNS", "Trip",
-    "derived_note", "derived_source", "english_hash", "flight_methods", "myclimate_kg", "source_for", "sources",
+    "Change", "ChinaExample", "DERIVED_NOTES", "DERIVED_SOURCES", "FlightMethod", "OPTIONAL_COLUMNS", "OtherFactor",
+    "ProvinceRow", "Source", "TRANSLATED_COLUMNS", "Trip", "carbonstop", "changes", "china_examples", "derived_note",
+    "derived_source", "english_hash", "flight_methods", "myclimate_kg", "province_table", "source_for", "sources",
     "translated", "trips",
 ]
 
@@ -254,3 +255,113 @@ def trips() -> list[Trip]:
         old = km * footprint.factor(_old_factor_id(a, b, km)).value
         out.append(Trip(ours.items[0], ours.total_kg, bare.total_kg, old, myclimate_kg(km), why))
     return out
+
+
+# ---------------------------------------------------------------- carbondot-3 (issue #27)
+
+
+@dataclass(frozen=True)
+class Change:
+    """One change of carbondot-3, with the figure before (as carbondot-2 gave it) and after (computed now)."""
+
+    key: str  # its row in app/data/method_changes.csv (for translated texts)
+    version: str
+    what: str
+    before: str
+    after: str
+    why: str
+
+
+def _plain_kg(kg: Decimal, step: str = "0.1") -> str:
+    return f"{kg.quantize(Decimal(step)):,} kg"
+
+
+def _after(key: str) -> str:
+    """The figure the engine gives now for a change's example."""
+    if key == "change:ev":
+        return _plain_kg(footprint.factor(footprint.EV_CN_ID).value, "0.00001")
+    if key == "change:haul":
+        amman, st_johns = (footprint.estimate({"legs": [{"mode": "flight", "from": "LHR", "to": code}]}).total_kg
+                           for code in ("AMM", "YYT"))
+        return f"{amman.quantize(Decimal('0.1')):,} kg and {_plain_kg(st_johns)}"
+    if key == "change:province":
+        kg = footprint.estimate({"energy": [{"kind": "electricity", "amount": "100", "grid": "CN-SC"}]}).total_kg
+        return f"{_plain_kg(kg, '0.01')} (Sichuan)"
+    if key == "change:tofu":
+        return _plain_kg(footprint.factor("meal:vegan").value, "0.0001")
+    if key == "change:diet":
+        return _plain_kg(1095 * footprint.factor("meal:diet_medium_meat").value)
+    if key == "change:world":
+        from app.services.footprint import life  # life imports this package's engine; imported when asked
+
+        return f"{next(a.tonnes for a in life.averages() if a.id == 'WORLD')} t"
+    raise KeyError(key)
+
+
+def changes() -> list[Change]:
+    """What carbondot-3 changed, each with its example before and after (app/data/method_changes.csv)."""
+    with (footprint.DATA_DIR / "method_changes.csv").open(encoding="utf-8", newline="") as f:
+        return [Change(r["key"], r["version"], r["what"], r["before"], _after(r["key"]), r["why"])
+                for r in csv.DictReader(f)]
+
+
+@dataclass(frozen=True)
+class OtherFactor:
+    """Another calculator's published per-unit factor beside ours (app/data/carbonstop.csv)."""
+
+    key: str
+    what: str
+    unit: str
+    value: Decimal
+    ours: footprint.Factor
+    ratio: Decimal  # theirs / ours
+    why: str
+
+
+def carbonstop() -> list[OtherFactor]:
+    """Carbonstop's (碳阻迹) per-unit factors beside the ones we use, with the ratio and why they differ."""
+    with (footprint.DATA_DIR / "carbonstop.csv").open(encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    out = []
+    for r in rows:
+        ours = footprint.factor(r["our_factor"])
+        value = Decimal(r["value"])
+        out.append(OtherFactor(r["key"], r["what"], r["unit"], value, ours,
+                               (value / ours.value).quantize(Decimal("0.01")), r["why"]))
+    return out
+
+
+@dataclass(frozen=True)
+class ChinaExample:
+    """One trip within China: our figure, and what Carbonstop's per-km factor gives over the same distance."""
+
+    item: footprint.LineItem
+    ours: Decimal
+    carbonstop: Decimal
+
+
+HSR_FROM, HSR_TO = "chengdu-east-station", "chongqing-north-station"
+
+
+def china_examples() -> list[ChinaExample]:
+    """Beijing-Chengdu by air and Chengdu-Chongqing by high-speed rail, economy, one way."""
+    theirs = {r.ours.id: r.value for r in carbonstop()}
+    out = []
+    for leg in ({"mode": "flight", "from": EXAMPLE_FROM, "to": EXAMPLE_TO},
+                {"mode": "rail_hsr", "from": HSR_FROM, "to": HSR_TO}):
+        item = footprint.estimate({"legs": [leg]}).items[0]
+        out.append(ChinaExample(item, item.kg, item.quantity * theirs[item.factor.id]))
+    return out
+
+
+@dataclass(frozen=True)
+class ProvinceRow:
+    province: footprint.Province
+    factor: footprint.Factor
+    own: bool  # the province's own MEE row (else its region's)
+
+
+def province_table() -> list[ProvinceRow]:
+    """Each province and the electricity factor it is priced with."""
+    return [ProvinceRow(p, f, f.id == f"electricity:grid:{p.code}")
+            for p in footprint.PROVINCES for f in (footprint.grid_factor(p.code),)]
