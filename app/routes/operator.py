@@ -71,7 +71,8 @@ def index():
     projects = db.session.execute(select(Project).order_by(Project.id)).scalars().all()
     stock = ledger.stock(db.session, [p.id for p in projects], utcnow())
     paid = db.session.execute(
-        select(func.count(), func.coalesce(func.sum(Order.credits_kg), 0)).where(Order.status == "paid")
+        select(func.count(), func.coalesce(func.sum(Order.credits_kg), 0))
+        .where(Order.status == "paid", Order.kind != "sponsor")  # a sponsor's pool: its kg count when retired
     ).one()
     return render("operator/index.html", projects=projects, stock=stock, paid_orders=paid[0], paid_kg=paid[1],
                   statements=statements.all_statements(db.session))
