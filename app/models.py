@@ -352,7 +352,7 @@ class Order(db.Model):
     # A redemption (a visitor order) or a kept balance (sponsor_own), paid from this sponsor pool:
     # no payment of its own (amount 0), it retires its part of the pool's credits.
     sponsor_pool_id: Mapped[int | None] = mapped_column(
-        ForeignKey("sponsor_pool.id", name="fk_orders_sponsor_pool", use_alter=True), index=True)
+        ForeignKey("sponsor_pool.id", name="fk_orders_sponsor_pool"), index=True)
     organization_id: Mapped[int | None] = mapped_column(ForeignKey("organization.id", name="fk_orders_organization"))
     language: Mapped[str] = mapped_column(String(5), default="en", server_default="en")
     payment_ref: Mapped[str | None] = mapped_column(String(255), unique=True)  # the provider's session id
@@ -396,7 +396,9 @@ class SponsorPool(db.Model):
     __tablename__ = "sponsor_pool"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), unique=True)
+    # The sponsor's order (kind "sponsor"). No foreign key: orders.sponsor_pool_id points here, and a
+    # cycle of foreign keys could be neither created nor dropped in order; it is set once, at start.
+    order_id: Mapped[int] = mapped_column(unique=True)
     event_id: Mapped[int] = mapped_column(ForeignKey("event.id"), index=True)
     project_id: Mapped[int] = mapped_column(ForeignKey("project.id"), index=True)
     sponsor_name: Mapped[str] = mapped_column(String(80))
@@ -414,7 +416,8 @@ class SponsorPool(db.Model):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     closed_at: Mapped[dt.datetime | None]
 
-    order: Mapped[Order] = relationship(foreign_keys=[order_id])
+    order: Mapped[Order] = relationship(primaryjoin="SponsorPool.order_id == Order.id",
+                                        foreign_keys=[order_id], viewonly=True)
     event: Mapped[Event] = relationship()
     codes: Mapped[list[SponsorCode]] = relationship(back_populates="pool", order_by="SponsorCode.id")
 

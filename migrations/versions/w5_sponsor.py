@@ -37,7 +37,6 @@ def upgrade():
         sa.CheckConstraint("status IN ('pending', 'open', 'closed')", name='sponsor_pool_status'),
         sa.CheckConstraint('codes_planned > 0', name='sponsor_pool_codes'),
         sa.ForeignKeyConstraint(['event_id'], ['event.id']),
-        sa.ForeignKeyConstraint(['order_id'], ['orders.id']),
         sa.ForeignKeyConstraint(['project_id'], ['project.id']),
         sa.PrimaryKeyConstraint('id'),
         sa.UniqueConstraint('order_id'),

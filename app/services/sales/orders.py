@@ -165,11 +165,12 @@ def share_floor_kg(project: Project, fee_percent: int) -> int:
 
 
 def release_open_holds(session: Session, project: Project, now: dt.datetime, *,
-                       participant: Participant | None = None, organization_id: int | None = None) -> int:
-    """Cancel the participant's open visitor holds (or the organization's open operations
-    holds) on the project: a new checkout replaces them, so one buyer has one open hold."""
+                       participant: Participant | None = None, organization_id: int | None = None,
+                       kind: str = "operations") -> int:
+    """Cancel the participant's open visitor holds (or the organization's open holds of that kind,
+    operations or sponsor) on the project: a new checkout replaces them, so one buyer has one open hold."""
     who = (Order.participant_id == participant.id, Order.kind == "visitor") if participant is not None else \
-        (Order.organization_id == organization_id, Order.kind == "operations")
+        (Order.organization_id == organization_id, Order.kind == kind)
     stale = session.execute(select(Order).where(
         *who, Order.project_id == project.id, Order.status == "pending", Order.hold_expires_at > now)).scalars().all()
     for order in stale:
