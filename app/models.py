@@ -32,7 +32,6 @@ from .services import scenarios
 EVENT_STATUSES = ("draft", "live", "archived")
 # refund_due: paid at the provider after its hold lapsed and the credits were gone;
 # refunded: that payment was returned. Neither ever retires credits.
-ORDER_KINDS = ("visitor", "operations", "sponsor", "sponsor_own")
 ORDER_STATUSES = ("pending", "paid", "failed", "cancelled", "expired", "refund_due", "refunded")
 
 
@@ -345,13 +344,9 @@ class Order(db.Model):
     # only that provider's notices and lookups settle it.
     provider: Mapped[str] = mapped_column(String(20))
     # "visitor": a participant's own footprint; "operations": an organization
-    # neutralizing its event's own operations (not on the people boards); "sponsor": a sponsor's
-    # prepaid pool for attendees (paid, holds its credits, retires none itself: app/services/sales/sponsors.py);
-    # "sponsor_own": what a sponsor kept of its pool as its own neutralization.
+    # neutralizing its event's own operations (not on the people boards); "sponsor", "sponsor_own": sponsors.py.
     kind: Mapped[str] = mapped_column(String(12), default="visitor", server_default="visitor")
-    # A redemption (a visitor order) or a kept balance (sponsor_own), paid from this sponsor pool:
-    # no payment of its own (amount 0), it retires its part of the pool's credits.
-    sponsor_pool_id: Mapped[int | None] = mapped_column(
+    sponsor_pool_id: Mapped[int | None] = mapped_column(  # paid from it (amount 0): a redemption or a kept balance
         ForeignKey("sponsor_pool.id", name="fk_orders_sponsor_pool"), index=True)
     organization_id: Mapped[int | None] = mapped_column(ForeignKey("organization.id", name="fk_orders_organization"))
     language: Mapped[str] = mapped_column(String(5), default="en", server_default="en")
@@ -380,7 +375,7 @@ class Order(db.Model):
                         name="order_amount_positive"),
         CheckConstraint("credits_kg >= kg", name="order_credits_cover_kg"),
         CheckConstraint(f"status IN {ORDER_STATUSES!r}", name="order_status"),
-        CheckConstraint(f"kind IN {ORDER_KINDS!r}", name="order_kind"),
+        CheckConstraint("kind IN ('visitor', 'operations', 'sponsor', 'sponsor_own')", name="order_kind"),
         CheckConstraint("owner_minor + platform_fee_minor <= amount_minor", name="order_split"),
         # Held credits are summed per project over pending orders.
         Index("ix_order_project_status", "project_id", "status"),
@@ -389,59 +384,33 @@ class Order(db.Model):
 
 
 class SponsorPool(db.Model):
-    """A sponsor's paid order ("sponsor" kind) for an event's attendees: its credits stay held here
-    (ledger.stock counts `remaining_kg` as held) until an attendee redeems a code (a visitor order
-    retiring its part), or the sponsor keeps (a "sponsor_own" order) or refunds what is left."""
-
-    __tablename__ = "sponsor_pool"
-
+    """A sponsor's prepaid kilograms for an event's attendees, held until redeemed, kept or refunded (sponsors.py)."""
     id: Mapped[int] = mapped_column(primary_key=True)
-    # The sponsor's order (kind "sponsor"). No foreign key: orders.sponsor_pool_id points here, and a
-    # cycle of foreign keys could be neither created nor dropped in order; it is set once, at start.
-    order_id: Mapped[int] = mapped_column(unique=True)
+    order_id: Mapped[int] = mapped_column(unique=True)  # the sponsor's order (no FK: orders point here, no cycle)
     event_id: Mapped[int] = mapped_column(ForeignKey("event.id"), index=True)
     project_id: Mapped[int] = mapped_column(ForeignKey("project.id"), index=True)
     sponsor_name: Mapped[str] = mapped_column(String(80))
     total_kg: Mapped[int] = mapped_column(BigInteger)
     remaining_kg: Mapped[int] = mapped_column(BigInteger)  # only ever lowered by a conditional UPDATE
-    kept_kg: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
-    refunded_kg: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     refunded_minor: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     refund_ref: Mapped[str | None] = mapped_column(String(255))
-    # What the payment brings: `codes` single-use codes, or one open code redeemable `codes` times.
-    codes_planned: Mapped[int] = mapped_column()
+    codes_planned: Mapped[int] = mapped_column()  # single-use codes, or the open code's cap
     open_code: Mapped[bool] = mapped_column(default=False)
-    # pending (its order not paid yet: holds nothing here), open (codes work), closed (kept or refunded).
-    status: Mapped[str] = mapped_column(String(10), default="pending", server_default="pending")
-    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
-    closed_at: Mapped[dt.datetime | None]
-
-    order: Mapped[Order] = relationship(primaryjoin="SponsorPool.order_id == Order.id",
-                                        foreign_keys=[order_id], viewonly=True)
-    event: Mapped[Event] = relationship()
+    status: Mapped[str] = mapped_column(String(10), default="pending", server_default="pending")  # open: codes work
+    order: Mapped[Order] = relationship(primaryjoin="foreign(SponsorPool.order_id) == Order.id", viewonly=True)
     codes: Mapped[list[SponsorCode]] = relationship(back_populates="pool", order_by="SponsorCode.id")
-
-    __table_args__ = (
-        CheckConstraint("remaining_kg >= 0 AND remaining_kg <= total_kg", name="sponsor_pool_remaining"),
-        CheckConstraint("status IN ('pending', 'open', 'closed')", name="sponsor_pool_status"),
-        CheckConstraint("codes_planned > 0", name="sponsor_pool_codes"),
-    )
+    __table_args__ = (CheckConstraint("remaining_kg >= 0 AND remaining_kg <= total_kg", name="sponsor_pool_remaining"),
+                      CheckConstraint("status IN ('pending', 'open', 'closed')", name="sponsor_pool_status"))
 
 
 class SponsorCode(db.Model):
-    """A code an attendee enters at the calculator: single use (max_uses 1) or one open code
-    redeemable up to max_uses times. Kept in clear: the sponsor prints them again when needed."""
-
-    __tablename__ = "sponsor_code"
-
+    """A code for the calculator, used up to max_uses times; kept in clear, as cards are printed again."""
     id: Mapped[int] = mapped_column(primary_key=True)
     pool_id: Mapped[int] = mapped_column(ForeignKey("sponsor_pool.id"), index=True)
     code: Mapped[str] = mapped_column(String(32), unique=True)
     max_uses: Mapped[int] = mapped_column()
     uses: Mapped[int] = mapped_column(default=0, server_default="0")
-
     pool: Mapped[SponsorPool] = relationship(back_populates="codes")
-
     __table_args__ = (CheckConstraint("uses >= 0 AND uses <= max_uses", name="sponsor_code_uses"),)
 
 

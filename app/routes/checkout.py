@@ -12,7 +12,7 @@ from ..models import Order, Project, utcnow
 from ..services import payments
 from ..services.certificates import posters
 from ..services.payments import alipay, wechat_pay
-from ..services.sales import checkout, ledger, money, orders, paying, sponsors
+from ..services.sales import checkout, ledger, money, orders, paying, sponsor_checkout, sponsors
 from ..web import WECHAT_OPENID, checkout_settings, client_key, language, live_event, payer, provider_notice
 from ..web.calculator_form import calculate, calculator_url, page, retry_form
 from ..web.forms import error_message
@@ -240,7 +240,7 @@ def redeem(event, calc):
     if calc.errors:
         return page(event, calc, status=422, block="form_body")
     try:
-        order = checkout.redeem(
+        order = sponsor_checkout.redeem(
             db.session, checkout_settings(), event, ensure_participant(), request.form.get("sponsor_code"),
             calc.quote, display_name=request.form.get("display_name"),
             organization=request.form.get("organization"), show_on_board=request.form.get("show_on_board") == "on",
@@ -264,7 +264,7 @@ def sponsor_code(code: str):
     row = sponsors.code_row(db.session, code)
     if row is None:
         abort(404)
-    return redirect_to(url_for("calculator.calculate_page", slug=row.pool.event.slug,
+    return redirect_to(url_for("calculator.calculate_page", slug=row.pool.order.event.slug,
                                sponsor_code=sponsors.printed(row.code)))
 
 

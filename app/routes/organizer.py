@@ -20,7 +20,7 @@ from ..services import footprint, integers
 from ..services.accounts import invites, organizations
 from ..services.certificates import posters
 from ..services.live import dashboard
-from ..services.sales import checkout, ledger, money, orders, sponsors
+from ..services.sales import checkout, ledger, money, orders, sponsor_checkout, sponsors
 from ..web import checkout_settings, guard, htmx, i18n, language, live, public_url
 from ..web.calculator_form import OPERATIONS_BASKET_FIRST, Calculation, calculate_operations
 from ..web.forms import EventForm, OrganizationForm, error_message, show_error
@@ -486,7 +486,7 @@ def sponsors_buy(event_id: int):
         display_name=" ".join(request.form.get("sponsor_name", "").split())[: orders.NAME_MAX], organization="",
         organization_id=ev.organization.id, language=language(), user_agent=request.user_agent.string)
     try:
-        order = checkout.start_sponsor(db.session, settings, value, sponsor_name=request.form.get("sponsor_name", ""),
+        order = sponsor_checkout.start(db.session, settings, value, sponsor_name=request.form.get("sponsor_name", ""),
                                        codes=codes or 0, open_code=request.form.get("mode") == "open")
     except (orders.OrderError, ledger.LedgerError, sponsors.SponsorError) as exc:
         field = exc.field if exc.field in ("kg", "codes", "sponsor_name", "project") else "form"
@@ -518,11 +518,11 @@ def sponsor_close(event_id: int, pool_id: int, action: str):
                              status=422)
     try:
         if action == "keep":
-            kept = checkout.keep_sponsor_balance(db.session, checkout_settings(), pool.id)
+            kept = sponsor_checkout.keep_balance(db.session, checkout_settings(), pool.id)
             assert kept.certificate is not None
             flash(_("Kept as the sponsor's own neutralization: certificate %(n)s.", n=kept.certificate.number))
         else:
-            done = checkout.refund_sponsor_balance(db.session, checkout_settings(), pool.id)
+            done = sponsor_checkout.refund_balance(db.session, checkout_settings(), pool.id)
             if done.refund_ref:
                 flash(_("The unused part was refunded."))
             else:

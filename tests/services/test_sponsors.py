@@ -21,7 +21,7 @@ from app.models import (
 )
 from app.services.certificates import content
 from app.services.live import boards
-from app.services.sales import checkout, ledger, sponsors, statements
+from app.services.sales import checkout, ledger, sponsor_checkout, sponsors, statements
 from tests import races
 
 SETTINGS = checkout.Settings(hold_minutes=30, fee_percent=10, max_kg=1_000_000, visitor_max_kg=20_000)
@@ -48,7 +48,7 @@ def buy_pool(db, team, make_event, make_project):
     def buy(kg=100, codes=10, open_code=False, event=None, project=None, name="Panda Bank", paid=True):
         event = event or make_event(organization_id=org.id)
         project = project or make_project(quantity=1000)
-        order = checkout.start_sponsor(
+        order = sponsor_checkout.start(
             db.session, SETTINGS,
             checkout.OrderRequest(kind="sponsor", event=event, project=project, participant=visitor(db.session),
                                   kg=kg, display_name=name, organization_id=org.id),
@@ -65,7 +65,7 @@ def quote(event, kg):
 
 
 def redeem(event, code, kg=10, name=""):
-    return checkout.redeem(_db.session, SETTINGS, event, visitor(_db.session), code, quote(event, kg),
+    return sponsor_checkout.redeem(_db.session, SETTINGS, event, visitor(_db.session), code, quote(event, kg),
                            display_name=name, show_on_board=bool(name))
 
 
@@ -104,13 +104,13 @@ def test_a_paid_pool_holds_its_credits_and_brings_unguessable_codes(db, buy_pool
 def test_nobody_else_can_buy_the_pools_credits(db, buy_pool, make_order):
     pool = buy_pool(kg=900)
     with pytest.raises(ledger.SoldOut):
-        make_order(event=pool.event, project=pool.order.project, kg=101, paid=False)
+        make_order(event=pool.order.event, project=pool.order.project, kg=101, paid=False)
 
 
 def test_a_redemption_is_a_visitors_certificate_sponsored_by_the_sponsor(db, buy_pool):
     pool = buy_pool(kg=100, codes=10)
     code = pool.codes[0].code
-    order = redeem(pool.event, sponsors.printed(code).lower(), kg=12, name="Mei")  # as typed: any case, dashes
+    order = redeem(pool.order.event, sponsors.printed(code).lower(), kg=12, name="Mei")  # as typed: any case, dashes
     assert (order.kind, order.status, order.amount_minor, order.owner_minor, order.credits_kg) == (
         "visitor", "paid", 0, 0, 12)
     assert sum(r.kg for r in order.retirements) == 12
@@ -121,8 +121,8 @@ def test_a_redemption_is_a_visitors_certificate_sponsored_by_the_sponsor(db, buy
     st = stock(pool)
     assert (st.retired_kg, st.held_kg) == (12, 88)
     assert register_kg(pool.project_id) == 12
-    assert [r.name for r in boards.event_board(db.session, pool.event_id, 10)] == ["Mei"]
-    assert sponsors.sponsored_kg(db.session, pool.event) == 12
+    assert [r.name for r in boards.event_board(db.session, pool.order.event_id, 10)] == ["Mei"]
+    assert sponsors.sponsored_kg(db.session, pool.order.event) == 12
     # The owner's statement counts the kilogram once (the redemption), the money once (the sponsor).
     line = statements.statement(db.session, pool.order.project.owner).lines[0]
     assert (line.kg, line.gross_minor) == (12, pool.order.amount_minor)
@@ -131,7 +131,7 @@ def test_a_redemption_is_a_visitors_certificate_sponsored_by_the_sponsor(db, buy
 @pytest.mark.parametrize("case", ["unknown", "other_event", "used", "expired", "event_closed", "used_up"])
 def test_bad_used_or_expired_codes_are_refused_and_change_nothing(db, buy_pool, make_event, case):
     pool = buy_pool(kg=30, codes=3)
-    event, code = pool.event, pool.codes[0].code
+    event, code = pool.order.event, pool.codes[0].code
     expected = {"unknown": "sponsor_code_unknown", "other_event": "sponsor_code_unknown",
                 "used": "sponsor_code_used", "expired": "sponsor_code_expired",
                 "event_closed": "sponsor_code_expired", "used_up": "sponsor_pool_used_up"}[case]
@@ -142,9 +142,9 @@ def test_bad_used_or_expired_codes_are_refused_and_change_nothing(db, buy_pool, 
     elif case == "used":
         redeem(event, code, kg=5)
     elif case == "expired":
-        checkout.keep_sponsor_balance(db.session, SETTINGS, pool.id)
+        sponsor_checkout.keep_balance(db.session, SETTINGS, pool.id)
     elif case == "event_closed":
-        pool.event.status = "archived"
+        pool.order.event.status = "archived"
         db.session.commit()
     elif case == "used_up":
         redeem(event, pool.codes[1].code, kg=25)
@@ -163,29 +163,31 @@ def test_bad_used_or_expired_codes_are_refused_and_change_nothing(db, buy_pool, 
 
 def test_keeping_the_balance_gives_the_sponsor_its_own_certificate_once(db, buy_pool):
     pool = buy_pool(kg=100, codes=10)
-    redeem(pool.event, pool.codes[0].code, kg=30)
-    kept = checkout.keep_sponsor_balance(db.session, SETTINGS, pool.id)
+    redeem(pool.order.event, pool.codes[0].code, kg=30)
+    kept = sponsor_checkout.keep_balance(db.session, SETTINGS, pool.id)
     assert (kept.kind, kept.credits_kg, kept.amount_minor, kept.display_name) == ("sponsor_own", 70, 0, "Panda Bank")
     assert kept.certificate is not None
     db.session.refresh(pool)
-    assert (pool.status, pool.remaining_kg, pool.kept_kg) == ("closed", 0, 70)
+    assert (pool.status, pool.remaining_kg) == ("closed", 0)
+    assert sponsors.pools_of_event(db.session, pool.event_id)[0].kept_kg == 70
     st = stock(pool)
     assert (st.retired_kg, st.held_kg) == (100, 0)
     assert register_kg(pool.project_id) == 100  # 30 + 70: every kilogram once
-    assert sponsors.sponsored_kg(db.session, pool.event) == 100
+    assert sponsors.sponsored_kg(db.session, pool.order.event) == 100
     with pytest.raises(sponsors.SponsorError, match="Nothing is left"):
-        checkout.keep_sponsor_balance(db.session, SETTINGS, pool.id)
+        sponsor_checkout.keep_balance(db.session, SETTINGS, pool.id)
     with pytest.raises(sponsors.SponsorError, match="Nothing is left"):
-        checkout.refund_sponsor_balance(db.session, SETTINGS, pool.id)
+        sponsor_checkout.refund_balance(db.session, SETTINGS, pool.id)
 
 
 def test_refund_gives_back_only_the_unused_part_and_frees_its_credits(db, buy_pool):
     pool = buy_pool(kg=100, codes=10)
     paid, owner, fee = pool.order.amount_minor, pool.order.owner_minor, pool.order.platform_fee_minor
-    redeem(pool.event, pool.codes[0].code, kg=25)
-    done = checkout.refund_sponsor_balance(db.session, SETTINGS, pool.id)
+    redeem(pool.order.event, pool.codes[0].code, kg=25)
+    done = sponsor_checkout.refund_balance(db.session, SETTINGS, pool.id)
     assert done.refund_ref == f"demo_refund_{pool.order.public_id}"
-    assert (done.status, done.remaining_kg, done.refunded_kg) == ("closed", 0, 75)
+    assert (done.status, done.remaining_kg) == ("closed", 0)
+    assert sponsors.pools_of_event(db.session, pool.event_id)[0].refunded_kg == 75
     assert done.refunded_minor == paid * 75 // 100
     order = db.session.get(Order, pool.order_id)
     assert order.amount_minor == paid  # what was charged stays as charged
@@ -196,7 +198,7 @@ def test_refund_gives_back_only_the_unused_part_and_frees_its_credits(db, buy_po
     line = statements.statement(db.session, order.project.owner).lines[0]
     assert (line.kg, line.gross_minor, line.owed_minor) == (25, paid - done.refunded_minor, order.owner_minor)
     with pytest.raises(sponsors.SponsorError):
-        redeem(pool.event, pool.codes[1].code)
+        redeem(pool.order.event, pool.codes[1].code)
 
 
 def test_refund_through_the_provider_is_the_unused_amount(db, buy_pool, monkeypatch):
@@ -205,8 +207,8 @@ def test_refund_through_the_provider_is_the_unused_amount(db, buy_pool, monkeypa
     demo = checkout.payments.get("demo")
     monkeypatch.setattr(type(demo), "refund", lambda self, config, charge, payment_id=None: asked.append(
         (charge.amount_minor, charge.refund_minor)) or "r1")
-    redeem(pool.event, pool.codes[0].code, kg=40)
-    checkout.refund_sponsor_balance(db.session, SETTINGS, pool.id)
+    redeem(pool.order.event, pool.codes[0].code, kg=40)
+    sponsor_checkout.refund_balance(db.session, SETTINGS, pool.id)
     assert asked == [(pool.order.amount_minor, pool.order.amount_minor * 60 // 100)]
 
 
@@ -222,7 +224,7 @@ def _race(app_config, pool_id, event_id, codes, kg):
 def test_twenty_attendees_against_a_pool_worth_ten_open_code(db, app_config, buy_pool):
     """20 attendees redeem one open code (cap 20) against a pool worth 10 of them: exactly 10 certificates."""
     pool = buy_pool(kg=100, codes=20, open_code=True)
-    results = _race(app_config, pool.id, pool.event_id, [pool.codes[0].code] * 20, kg=10)
+    results = _race(app_config, pool.id, pool.order.event_id, [pool.codes[0].code] * 20, kg=10)
     assert results.count("done") == 10
     assert results.count("sponsor_pool_used_up") == 10
     _check_after_race(pool, redeemed=10)
@@ -230,14 +232,14 @@ def test_twenty_attendees_against_a_pool_worth_ten_open_code(db, app_config, buy
 
 def test_twenty_attendees_against_a_pool_worth_ten_single_codes(db, app_config, buy_pool):
     pool = buy_pool(kg=100, codes=20)
-    results = _race(app_config, pool.id, pool.event_id, [c.code for c in pool.codes], kg=10)
+    results = _race(app_config, pool.id, pool.order.event_id, [c.code for c in pool.codes], kg=10)
     assert sorted(results) == ["done"] * 10 + ["sponsor_pool_used_up"] * 10
     _check_after_race(pool, redeemed=10)
 
 
 def test_one_single_use_code_raced_by_five_is_used_once(db, app_config, buy_pool):
     pool = buy_pool(kg=100, codes=1)
-    results = _race(app_config, pool.id, pool.event_id, [pool.codes[0].code] * 5, kg=10)
+    results = _race(app_config, pool.id, pool.order.event_id, [pool.codes[0].code] * 5, kg=10)
     assert sorted(results) == ["done"] + ["sponsor_code_used"] * 4
     _check_after_race(pool, redeemed=1)
 

@@ -134,7 +134,7 @@ def build(cert: Certificate, public_url: Callable[..., str], language: str | Non
         page_url=public_url("certificates.show", token=cert.token),
         image_url=public_url("certificates.image", token=cert.token),
         preview_url=public_url("certificates.preview", token=cert.token),
-        sponsor=order.sponsor_pool.sponsor_name if order.sponsor_pool_id and order.kind == "visitor" else "",
+        sponsor=order.sponsor_pool.sponsor_name if order.sponsor_pool is not None and order.kind == "visitor" else "",
     )
 
 

@@ -27,12 +27,12 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
-from ...models import Event, Footprint, Order, Participant, PaymentAttempt, Project, SponsorPool, utcnow
+from ...models import Event, Footprint, Order, Participant, PaymentAttempt, Project, utcnow
 from .. import footprint, payments
 from ..certificates import content, images
 from ..footprint import places
 from ..payments import demo
-from . import ledger, money, orders, splits, sponsors
+from . import ledger, money, orders, splits
 
 log = logging.getLogger("app")
 
@@ -203,101 +203,6 @@ def start(session: Session, settings: Settings, req: OrderRequest, *, now: dt.da
     order.handoff_hash = handoff_hash  # kiosk orders only (start_at_kiosk)
     session.commit()
     return order
-
-
-# --------------------------------------------------------------------------
-# Sponsors (app/services/sales/sponsors.py): buy a pool, redeem a code, keep or refund the rest
-# --------------------------------------------------------------------------
-
-def start_sponsor(session: Session, settings: Settings, req: OrderRequest, *, sponsor_name: str, codes: int,
-                  open_code: bool, now: dt.datetime | None = None) -> Order:
-    """A sponsor's order for `req.kg` of the event's attendees' footprints, with its pending pool, committed;
-    held and paid like any order (its codes come with the payment). Raises like `start`, or SponsorError."""
-    if req.kind != "sponsor" or req.organization_id is None:
-        raise ValueError("a sponsor order is bought by an organization")
-    now = now or utcnow()
-    try:
-        sponsors.check_plan(codes, open_code)
-        order = _start(session, settings, req, now)
-        sponsors.plan_pool(session, order, sponsor_name=sponsor_name, codes=codes, open_code=open_code)
-    except (orders.OrderError, ledger.LedgerError, sponsors.SponsorError):
-        session.rollback()
-        raise
-    session.commit()
-    return order
-
-
-def redeem(session: Session, settings: Settings, event: Event, participant: Participant, code: str | None,
-           q: Quote, *, display_name: str | None = None, organization: str | None = None,
-           show_on_board: bool = False, language: str = "en", now: dt.datetime | None = None) -> Order:
-    """An attendee's footprint (the page's quote) neutralized from a sponsor's pool with the code they typed:
-    a paid visitor order with its certificate, committed. Raises SponsorError or OrderError after a
-    rollback (a bad, used or expired code, or a pool used up, changes nothing)."""
-    now = now or utcnow()
-    if q.event_id != event.id:
-        raise ValueError("a quote for another event")
-    try:
-        if q.error is not None:
-            raise orders.OrderError(q.error.message, f"footprint.{q.error.field}")
-        sponsors.find_code(session, event, code)  # a bad code says so before anything else
-        if q.nothing_to_buy or not q.kg:
-            raise NothingToBuy("This footprint is zero: nothing to neutralize.", "footprint")
-        saved = save_footprint(session, q.result, q.inputs or {}, participant.id, event.id) if q.result else None
-        order = sponsors.redeem(session, event, participant, code, sponsors.Redemption(
-            kg=q.kg, footprint=saved, display_name=display_name, organization=organization,
-            show_on_board=show_on_board, language=language), max_kg=settings.visitor_max_kg, now=now)
-    except (orders.OrderError, ledger.LedgerError, sponsors.SponsorError):
-        session.rollback()
-        raise
-    session.commit()
-    store_certificate_images(session, settings, order)
-    return order
-
-
-def keep_sponsor_balance(session: Session, settings: Settings, pool_id: int, now: dt.datetime | None = None) -> Order:
-    """The sponsor keeps its pool's unused credits as its own neutralization (its own certificate); committed."""
-    try:
-        order = sponsors.keep_unused(session, pool_id, now or utcnow())
-    except (sponsors.SponsorError, ledger.LedgerError):
-        session.rollback()
-        raise
-    session.commit()
-    store_certificate_images(session, settings, order)
-    return order
-
-
-def refund_sponsor_balance(session: Session, settings: Settings, pool_id: int,
-                           now: dt.datetime | None = None) -> SponsorPool:
-    """Give the sponsor back the unused share of its payment through its provider, only that part.
-
-    The pool is closed and its unused credits released first (committed), so no redemption can take
-    credits whose money is going back; then the provider refunds. If the provider fails, the pool stays
-    closed with no `refund_ref`: listed for a refund by hand (never a second release of credits)."""
-    pool = session.get(SponsorPool, pool_id)
-    if pool is None:
-        raise sponsors.SponsorError("No such sponsor pool.", "pool", "sponsor_pool_unknown")
-    try:
-        provider = provider_of(settings, pool.order)
-    except payments.Unavailable as exc:
-        raise sponsors.SponsorError("This server cannot refund that payment's provider; keep the balance instead.",
-                                    "pool", "sponsor_refund_unavailable") from exc
-    try:
-        due = sponsors.close_for_refund(session, pool_id, now or utcnow())
-    except (sponsors.SponsorError, ledger.LedgerError):
-        session.rollback()
-        raise
-    charge = replace(charge_of(pool.order), refund_minor=due.amount_minor)
-    session.commit()
-    try:
-        refund_ref = provider.refund(settings.payment_config, charge, None)
-    except payments.PaymentError:
-        log.exception("Refund of sponsor pool %s failed; it stays closed with its refund due", pool_id)
-        return session.get(SponsorPool, pool_id)  # type: ignore[return-value]
-    pool = session.get(SponsorPool, pool_id)
-    assert pool is not None
-    pool.refund_ref = refund_ref
-    session.commit()
-    return pool
 
 
 def _start(session: Session, settings: Settings, req: OrderRequest, now: dt.datetime) -> Order:

@@ -27,8 +27,9 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any, cast
 
-from sqlalchemy import func, select, update
+from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.orm import Session
 
 from ...models import CreditBatch, Order, Project, Retirement, SponsorPool
@@ -250,12 +251,12 @@ def retire_from_pool(session: Session, pool: SponsorPool, order: Order, now: dt.
     """
     lock_project(session, order.project_id)
     need = order.credits_kg
-    done = session.execute(
+    done = cast(CursorResult[Any], session.execute(
         update(SponsorPool).where(SponsorPool.id == pool.id, SponsorPool.status == "open",
                                   SponsorPool.remaining_kg >= need)
         .values(remaining_kg=SponsorPool.remaining_kg - need)
         .execution_options(synchronize_session=False)
-    ).rowcount
+    )).rowcount
     if done != 1:
         session.refresh(pool)
         raise PoolExhausted(pool.remaining_kg if pool.status == "open" else 0)

@@ -20,8 +20,9 @@ import datetime as dt
 import secrets
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any, cast
 
-from sqlalchemy import func, select, update
+from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.orm import Session
 
 from ...models import Certificate, Event, Footprint, Order, OwnerSplit, Participant, SponsorCode, SponsorPool
@@ -141,10 +142,10 @@ def redeem(session: Session, event: Event, participant: Participant, text: str |
     org = orders.clean_name(what.organization, orders.ORGANIZATION_MAX, "organization")
     sponsor = pool.order
     ledger.lock_project(session, pool.project_id)  # every redemption of the project's pools in turn
-    used = session.execute(
+    used = cast(CursorResult[Any], session.execute(
         update(SponsorCode).where(SponsorCode.id == row.id, SponsorCode.uses < SponsorCode.max_uses)
         .values(uses=SponsorCode.uses + 1).execution_options(synchronize_session=False)
-    ).rowcount
+    )).rowcount
     if used != 1:
         raise SponsorError("That sponsor code has already been used.", "sponsor_code", "sponsor_code_used")
     order = _child(pool, sponsor, participant=participant, kind="visitor", kg=what.kg, now=now,
@@ -188,11 +189,8 @@ def keep_unused(session: Session, pool_id: int, now: dt.datetime) -> Order:
     order = _child(pool, sponsor, participant=sponsor.participant, kind="sponsor_own", kg=pool.remaining_kg,
                    now=now, display_name=pool.sponsor_name[: orders.NAME_MAX], organization="",
                    show_on_board=False, language=sponsor.language)
-    kept = pool.remaining_kg
     ledger.retire_from_pool(session, pool, order, now)
-    pool.kept_kg = kept
     pool.status = "closed"
-    pool.closed_at = now
     orders.issue_certificate(session, order, now)
     return order
 
@@ -227,11 +225,11 @@ def close_for_refund(session: Session, pool_id: int, now: dt.datetime) -> Refund
     owner_back = min(amount - fee_back, sponsor.owner_minor)
     sponsor.platform_fee_minor -= amount - owner_back
     sponsor.owner_minor -= owner_back
-    done = session.execute(
+    done = cast(CursorResult[Any], session.execute(
         update(SponsorPool).where(SponsorPool.id == pool.id, SponsorPool.remaining_kg == unused)
-        .values(remaining_kg=0, refunded_kg=unused, refunded_minor=amount, status="closed", closed_at=now)
+        .values(remaining_kg=0, refunded_minor=amount, status="closed")
         .execution_options(synchronize_session=False)
-    ).rowcount
+    )).rowcount
     if done != 1:  # cannot happen under the project's lock
         raise SponsorError("The pool changed meanwhile; try again.", "pool", "sponsor_pool_changed")
     session.refresh(pool)
@@ -258,6 +256,15 @@ class PoolReport:
     redemptions: int
     kept_certificate: Certificate | None
 
+    @property
+    def kept_kg(self) -> int:
+        return self.kept_certificate.order.credits_kg if self.kept_certificate else 0
+
+    @property
+    def refunded_kg(self) -> int:
+        """What was given back: the rest of a pool closed with a refund."""
+        return self.pool.total_kg - self.redeemed_kg - self.kept_kg if self.pool.refunded_minor else 0
+
 
 def pools_of_event(session: Session, event_id: int) -> list[PoolReport]:
     """Every paid sponsor pool of the event, newest first, with what was redeemed."""
@@ -274,10 +281,3 @@ def pools_of_event(session: Session, event_id: int) -> list[PoolReport]:
             .where(Order.sponsor_pool_id == pool.id, Order.kind == "sponsor_own")).scalar_one_or_none()
         out.append(PoolReport(pool, int(kg), int(count), kept))
     return out
-
-
-def sponsor_name_of(order: Order) -> str:
-    """"Sponsored by X" on a redemption's certificate; "" for any other order."""
-    if order.sponsor_pool_id is None or order.kind != "visitor" or order.sponsor_pool is None:
-        return ""
-    return order.sponsor_pool.sponsor_name
