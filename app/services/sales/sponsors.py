@@ -57,7 +57,7 @@ def printed(code: str) -> str:
 def check_plan(codes: int | None, open_code: bool) -> int:
     limit = MAX_OPEN_CAP if open_code else MAX_CODES
     if not isinstance(codes, int) or isinstance(codes, bool) or codes < 1 or codes > limit:
-        raise SponsorError(f"Choose between 1 and {limit:,} codes.", "codes", "sponsor_codes_range")
+        raise SponsorError(f"Choose between 1 and {limit:,} codes.", "codes", "sponsor_codes_range", n=f"{limit:,}")
     return codes
 
 
