@@ -175,6 +175,7 @@ def error_message(exc: DomainError) -> str:
         "sponsor_code_unknown": lambda: _("That sponsor code is not valid for this event. Check it and try again."),
         "sponsor_code_expired": lambda: _("That sponsor code has expired: the sponsor's offer has ended."),
         "sponsor_code_used": lambda: _("That sponsor code has already been used."),
+        "sponsor_code_once": lambda: _("You have already used this sponsor's offer for your footprint."),
         "sponsor_pool_used_up": lambda: _("The sponsor's codes for this event are all used up. You can still "
                                           "neutralize your footprint yourself below."),
         "sponsor_name_missing": lambda: _("Enter the sponsor's name: attendees' certificates show it."),

@@ -161,6 +161,20 @@ def test_bad_used_or_expired_codes_are_refused_and_change_nothing(db, buy_pool, 
     assert after == before
 
 
+def test_one_attendee_redeems_one_footprint_per_pool(db, buy_pool):
+    pool = buy_pool(kg=100, codes=5, open_code=True)
+    event, who = pool.order.event, visitor(db.session)
+    for expected in (None, "sponsor_code_once"):
+        try:
+            sponsor_checkout.redeem(db.session, SETTINGS, event, who, pool.codes[0].code, quote(event, 10))
+            outcome = None
+        except sponsors.SponsorError as exc:
+            outcome = exc.code
+        assert outcome == expected
+    db.session.refresh(pool)
+    assert pool.remaining_kg == 90 and pool.codes[0].uses == 1
+
+
 def test_keeping_the_balance_gives_the_sponsor_its_own_certificate_once(db, buy_pool):
     pool = buy_pool(kg=100, codes=10)
     redeem(pool.order.event, pool.codes[0].code, kg=30)

@@ -142,6 +142,11 @@ def redeem(session: Session, event: Event, participant: Participant, text: str |
     org = orders.clean_name(what.organization, orders.ORGANIZATION_MAX, "organization")
     sponsor = pool.order
     ledger.lock_project(session, pool.project_id)  # every redemption of the project's pools in turn
+    again = session.execute(select(Order.id).where(Order.sponsor_pool_id == pool.id, Order.kind == "visitor",
+                                                   Order.participant_id == participant.id)).first()
+    if again is not None:  # one footprint per attendee: nobody drains an open code alone
+        raise SponsorError("You have already used this sponsor's offer for your footprint.", "sponsor_code",
+                           "sponsor_code_once")
     used = cast(CursorResult[Any], session.execute(
         update(SponsorCode).where(SponsorCode.id == row.id, SponsorCode.uses < SponsorCode.max_uses)
         .values(uses=SponsorCode.uses + 1).execution_options(synchronize_session=False)
