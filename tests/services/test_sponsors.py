@@ -20,7 +20,7 @@ from app.models import (
     utcnow,
 )
 from app.services.certificates import content
-from app.services.live import boards
+from app.services.live import boards, dashboard
 from app.services.sales import checkout, ledger, sponsor_checkout, sponsors, statements
 from tests import races
 
@@ -188,6 +188,10 @@ def test_keeping_the_balance_gives_the_sponsor_its_own_certificate_once(db, buy_
     assert (st.retired_kg, st.held_kg) == (100, 0)
     assert register_kg(pool.project_id) == 100  # 30 + 70: every kilogram once
     assert sponsors.sponsored_kg(db.session, pool.order.event) == 100
+    # The dashboard's three figures partition what was retired: the pool's own order counts nowhere.
+    summary = dashboard.summary(db.session, pool.order.event)
+    assert (summary.visitor_kg, summary.operations_kg, summary.sponsored_kg) == (0, 0, 100)
+    assert summary.participants == 1
     with pytest.raises(sponsors.SponsorError, match="Nothing is left"):
         sponsor_checkout.keep_balance(db.session, SETTINGS, pool.id)
     with pytest.raises(sponsors.SponsorError, match="Nothing is left"):
@@ -269,3 +273,19 @@ def _check_after_race(pool, redeemed):
     st = ledger.stock(session, [pool.project_id], utcnow())[pool.project_id]
     assert (st.retired_kg, st.held_kg) == (10 * redeemed, fresh.remaining_kg)
     assert register_kg(pool.project_id) == 10 * redeemed
+
+
+def test_a_failed_provider_refund_is_listed_for_a_refund_by_hand(db, buy_pool, monkeypatch):
+    pool = buy_pool(kg=100, codes=10)
+    demo = checkout.payments.get("demo")
+
+    def down(self, config, charge, payment_id=None):
+        raise checkout.payments.PaymentError("provider down")
+
+    monkeypatch.setattr(type(demo), "refund", down)
+    done = sponsor_checkout.refund_balance(db.session, SETTINGS, pool.id)
+    assert (done.status, done.refund_ref, done.refunded_minor) == ("closed", None, pool.order.amount_minor)
+    assert sponsors.refunds_to_make_by_hand(db.session) == [done]
+    assert stock(pool).held_kg == 0  # released once, never again
+    with pytest.raises(sponsors.SponsorError):
+        sponsor_checkout.refund_balance(db.session, SETTINGS, pool.id)

@@ -286,3 +286,10 @@ def pools_of_event(session: Session, event_id: int) -> list[PoolReport]:
             .where(Order.sponsor_pool_id == pool.id, Order.kind == "sponsor_own")).scalar_one_or_none()
         out.append(PoolReport(pool, int(kg), int(count), kept))
     return out
+
+
+def refunds_to_make_by_hand(session: Session) -> list[SponsorPool]:
+    """Pools closed for a refund whose provider refund failed: their unused share is owed to the sponsor."""
+    return list(session.execute(select(SponsorPool).where(SponsorPool.refunded_minor > 0,
+                                                          SponsorPool.refund_ref.is_(None))
+                                .order_by(SponsorPool.id)).scalars())
