@@ -365,8 +365,10 @@ class Order(db.Model):
     # only that provider's notices and lookups settle it.
     provider: Mapped[str] = mapped_column(String(20))
     # "visitor": a participant's own footprint; "operations": an organization
-    # neutralizing its event's own operations (not on the people boards).
+    # neutralizing its event's own operations (not on the people boards); "sponsor", "sponsor_own": sponsors.py.
     kind: Mapped[str] = mapped_column(String(12), default="visitor", server_default="visitor")
+    sponsor_pool_id: Mapped[int | None] = mapped_column(  # paid from it (amount 0): a redemption or a kept balance
+        ForeignKey("sponsor_pool.id", name="fk_orders_sponsor_pool"), index=True)
     organization_id: Mapped[int | None] = mapped_column(ForeignKey("organization.id", name="fk_orders_organization"))
     language: Mapped[str] = mapped_column(String(5), default="en", server_default="en")
     payment_ref: Mapped[str | None] = mapped_column(String(255), unique=True)  # the provider's session id
@@ -386,20 +388,53 @@ class Order(db.Model):
     project: Mapped[Project] = relationship()
     participant: Mapped[Participant] = relationship()
     footprint: Mapped[Footprint | None] = relationship()
+    sponsor_pool: Mapped[SponsorPool | None] = relationship(foreign_keys=[sponsor_pool_id])
     retirements: Mapped[list[Retirement]] = relationship(back_populates="order", order_by="Retirement.id")
     certificate: Mapped[Certificate | None] = relationship(back_populates="order")
 
     __table_args__ = (
         CheckConstraint("kg > 0", name="order_kg_positive"),
-        CheckConstraint("amount_minor > 0", name="order_amount_positive"),
+        CheckConstraint("amount_minor > 0 OR (sponsor_pool_id IS NOT NULL AND amount_minor = 0)",
+                        name="order_amount_positive"),
         CheckConstraint("credits_kg >= kg", name="order_credits_cover_kg"),
         CheckConstraint(f"status IN {ORDER_STATUSES!r}", name="order_status"),
-        CheckConstraint("kind IN ('visitor', 'operations')", name="order_kind"),
+        CheckConstraint("kind IN ('visitor', 'operations', 'sponsor', 'sponsor_own')", name="order_kind"),
         CheckConstraint("owner_minor + platform_fee_minor <= amount_minor", name="order_split"),
         # Held credits are summed per project over pending orders.
         Index("ix_order_project_status", "project_id", "status"),
         Index("ix_order_event_status", "event_id", "status"),
     )
+
+
+class SponsorPool(db.Model):
+    """A sponsor's prepaid kilograms for an event's attendees, held until redeemed, kept or refunded (sponsors.py)."""
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(unique=True)  # the sponsor's order (no FK: orders point here, no cycle)
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id"), index=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("project.id"), index=True)
+    sponsor_name: Mapped[str] = mapped_column(String(80))
+    total_kg: Mapped[int] = mapped_column(BigInteger)
+    remaining_kg: Mapped[int] = mapped_column(BigInteger)  # only ever lowered by a conditional UPDATE
+    refunded_minor: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    refund_ref: Mapped[str | None] = mapped_column(String(255))
+    codes_planned: Mapped[int] = mapped_column()  # single-use codes, or the open code's cap
+    open_code: Mapped[bool] = mapped_column(default=False)
+    status: Mapped[str] = mapped_column(String(10), default="pending", server_default="pending")  # open: codes work
+    order: Mapped[Order] = relationship(primaryjoin="foreign(SponsorPool.order_id) == Order.id", viewonly=True)
+    codes: Mapped[list[SponsorCode]] = relationship(back_populates="pool", order_by="SponsorCode.id")
+    __table_args__ = (CheckConstraint("remaining_kg >= 0 AND remaining_kg <= total_kg", name="sponsor_pool_remaining"),
+                      CheckConstraint("status IN ('pending', 'open', 'closed')", name="sponsor_pool_status"))
+
+
+class SponsorCode(db.Model):
+    """A code for the calculator, used up to max_uses times; kept in clear, as cards are printed again."""
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pool_id: Mapped[int] = mapped_column(ForeignKey("sponsor_pool.id"), index=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    max_uses: Mapped[int] = mapped_column()
+    uses: Mapped[int] = mapped_column(default=0, server_default="0")
+    pool: Mapped[SponsorPool] = relationship(back_populates="codes")
+    __table_args__ = (CheckConstraint("uses >= 0 AND uses <= max_uses", name="sponsor_code_uses"),)
 
 
 class PaymentAttempt(db.Model):

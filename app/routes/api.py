@@ -262,6 +262,7 @@ def certificate(token: str):
         status=shown.status,
         name=shown.name or boards.ANONYMOUS,
         organization=shown.organization,
+        sponsored_by=shown.sponsor or None,
         event={"slug": shown.event_slug, "name": shown.event_name},
         kg=shown.kg,
         project={"id": shown.project_id, "name": shown.project_name, "standard": shown.project_standard},

@@ -41,6 +41,7 @@ def calculate_page(slug: str):
     participant = current_participant()
     args = MultiDict(state(request.args))  # a URL may carry what the visitor typed (never who they are)
     retry = args.poplist(RETRY)[:1]
+    args.poplist("sponsor_code")  # a sponsor card's link (/s/<code>) fills only the code field, no answers
     calc = calculate(event, args)
     # Who the visitor is: the failed order "Try again" names, else what this browser typed here last
     # (the session), else its last paid order.

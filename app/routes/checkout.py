@@ -12,7 +12,7 @@ from ..models import Order, Project, utcnow
 from ..services import payments
 from ..services.certificates import posters
 from ..services.payments import alipay, wechat_pay
-from ..services.sales import checkout, ledger, money, orders, paying
+from ..services.sales import checkout, ledger, money, orders, paying, sponsor_checkout, sponsors
 from ..web import (
     WECHAT_OPENID,
     checkout_settings,
@@ -217,6 +217,8 @@ def start(slug: str):
     """Take the page's calculation, hold the credits and send the visitor to pay."""
     event = live_event(slug)
     calc = calculate(event, request.form)
+    if request.form.get("sponsor_code", "").strip():
+        return redeem(event, calc)
     if calc.errors:
         return page(event, calc, status=422, block="form_body")
     request_value = checkout.OrderRequest(
@@ -239,6 +241,41 @@ def start(slug: str):
         calc.errors[exc.field if exc.field in ("display_name", "organization") else "project"] = error_message(exc)
         return page(event, calc, status=422, block="form_body")
     return redirect_to(url_for("checkout.pay", public_id=order.public_id))
+
+
+def redeem(event, calc):
+    """"Have a sponsor code?": the footprint neutralized from the sponsor's pool, no payment; the certificate.
+    A bad, used or expired code, or a pool used up, says so beside the field (422) and changes nothing."""
+    calc.errors.pop("project", None)  # the pool's project is the sponsor's choice
+    if calc.errors:
+        return page(event, calc, status=422, block="form_body")
+    try:
+        order = sponsor_checkout.redeem(
+            db.session, checkout_settings(), event, ensure_participant(), request.form.get("sponsor_code"),
+            calc.quote, display_name=request.form.get("display_name"),
+            organization=request.form.get("organization"), show_on_board=request.form.get("show_on_board") == "on",
+            language=language())
+    except checkout.NothingToBuy:
+        calc.errors["legs"] = _("Add at least one trip or a hotel night to neutralize.")
+        return page(event, calc, status=422, block="form_body")
+    except (orders.OrderError, sponsors.SponsorError, ledger.LedgerError) as exc:
+        calc = calculate(event, request.form)
+        calc.errors.pop("project", None)
+        field = exc.field if exc.field in ("display_name", "organization") else "sponsor_code"
+        calc.errors[field] = error_message(exc)
+        return page(event, calc, status=422, block="form_body")
+    assert order.certificate is not None
+    return redirect_to(url_for("certificates.show", token=order.certificate.token))
+
+
+@bp.get("/s/<code>")
+def sponsor_code(code: str):
+    """A sponsor card's QR code: the event's calculator with the code filled in (404 for an unknown code)."""
+    row = sponsors.code_row(db.session, code)
+    if row is None:
+        abort(404)
+    return redirect_to(url_for("calculator.calculate_page", slug=row.pool.order.event.slug,
+                               sponsor_code=sponsors.printed(row.code)))
 
 
 def order_or_404(public_id: str) -> Order:
@@ -286,6 +323,8 @@ def order_status(public_id: str):
     order = checkout.refresh_from_provider(db.session, checkout_settings(), public_id)
     if order.status == "paid" and order.certificate:
         return redirect_to(url_for("certificates.show", token=order.certificate.token))
+    if order.status == "paid" and order.kind == "sponsor":  # its codes, on the organizer's sponsors page
+        return redirect_to(url_for("organizer.sponsors", event_id=order.event_id))
     expired = order.status == "pending" and order.hold_expires_at <= utcnow()
     return render(
         "checkout/status.html",

@@ -16,7 +16,7 @@ from ..extensions import db
 from ..models import Certificate, Event, Order, Participant, Payout, Project, ProjectOwner, utcnow
 from ..services import integers, payments
 from ..services.accounts import admin
-from ..services.sales import ledger, money, orders, splits, statements
+from ..services.sales import ledger, money, orders, splits, sponsors, statements
 from ..web import guard
 from ..web.forms import (
     BatchForm,
@@ -71,7 +71,8 @@ def index():
     projects = db.session.execute(select(Project).order_by(Project.id)).scalars().all()
     stock = ledger.stock(db.session, [p.id for p in projects], utcnow())
     paid = db.session.execute(
-        select(func.count(), func.coalesce(func.sum(Order.credits_kg), 0)).where(Order.status == "paid")
+        select(func.count(), func.coalesce(func.sum(Order.credits_kg), 0))
+        .where(Order.status == "paid", Order.kind != "sponsor")  # a sponsor's pool: its kg count when retired
     ).one()
     return render("operator/index.html", projects=projects, stock=stock, paid_orders=paid[0], paid_kg=paid[1],
                   statements=statements.all_statements(db.session))
@@ -262,7 +263,8 @@ def payouts_page(form: PayoutForm, status: int = 200, accounts: PayoutAccountFor
     ).all()
     return render("operator/payouts.html", status=status, form=form, account_form=accounts or account_form(),
                   statements=statements.all_statements(db.session), recent=recent,
-                  to_refund=orders.to_refund(db.session), owner_accounts=splits.owners_with_accounts(db.session),
+                  to_refund=orders.to_refund(db.session), sponsor_refunds=sponsors.refunds_to_make_by_hand(db.session),
+                  owner_accounts=splits.owners_with_accounts(db.session),
                   failed_splits=splits.failed(db.session))
 
 

@@ -175,6 +175,22 @@ def error_message(exc: DomainError) -> str:
         "scenario": lambda: _("Choose one of the kinds listed."),
         "language": lambda: _("Choose one of the languages listed."),
         "handoff_lapsed": lambda: _("This order can no longer be paid; start again at the kiosk."),
+        # sponsored attendees (app/services/sales/sponsors.py)
+        "sponsor_code_unknown": lambda: _("That sponsor code is not valid for this event. Check it and try again."),
+        "sponsor_code_expired": lambda: _("That sponsor code has expired: the sponsor's offer has ended."),
+        "sponsor_code_used": lambda: _("That sponsor code has already been used."),
+        "sponsor_code_once": lambda: _("You have already used this sponsor's offer for your footprint."),
+        "sponsor_pool_used_up": lambda: _("The sponsor's codes for this event are all used up. You can still "
+                                          "neutralize your footprint yourself below."),
+        "sponsor_name_missing": lambda: _("Enter the sponsor's name: attendees' certificates show it."),
+        "sponsor_codes_range": lambda: _("Choose between 1 and %(n)s codes.", n=p["n"]),
+        "sponsor_pool_empty": lambda: _("Nothing is left in this sponsor's pool."),
+        "sponsor_refund_split": lambda: _("The project owner's share of this payment was already paid out: keep "
+                                          "the balance as the sponsor's own neutralization instead."),
+        "sponsor_refund_too_small": lambda: _("The unused balance is worth less than the smallest refund: keep it "
+                                              "instead."),
+        "sponsor_refund_unavailable": lambda: _("This server cannot refund that payment's provider; keep the "
+                                                "balance instead."),
         # teams (app/services/accounts/invites.py)
         "invite_invalid": lambda: _("This invite link does not work: it was used, revoked or is too old. Ask for "
                                     "a new one."),

@@ -194,3 +194,14 @@ def test_csp_allows_the_redirect_to_the_hosted_page(client, fake):
 def test_webhook_is_absent_in_demo_mode(app, client):
     app.config["STRIPE_SECRET_KEY"] = ""
     assert client.post("/stripe/webhook", data=b"{}").status_code == 404
+
+
+def test_a_partial_refund_asks_stripe_for_that_amount_only(app, fake):
+    """A sponsor's unused balance (sponsors.close_for_refund): Stripe's `amount` is the unused part."""
+    from app.services import payments
+
+    provider = payments.get("stripe")
+    charge = payments.Charge(order_id="ord_partial", amount_minor=1234, currency="CNY", refund_minor=400)
+    provider.refund(app.config, charge, "pi_partial")
+    sent = [params for method, path, params, _headers in fake.requests if path == "/v1/refunds"]
+    assert sent[-1]["amount"] == "400" and sent[-1]["payment_intent"] == "pi_partial"

@@ -445,3 +445,14 @@ def test_unsigned_mangled_and_repeated_parameter_notices_are_refused(fake, confi
 def test_each_trade_status_in_a_notice(fake, config, paid, overrides, status):
     notice = PROVIDER.parse_notice(config, *fake.notice(paid.reference, **overrides))
     assert (notice.outcome.status if notice else None) == status
+
+
+def test_a_partial_refund_gives_back_only_that_part(fake, config):
+    """A sponsor's unused balance (sponsors.close_for_refund): refund_minor of the whole payment."""
+    import dataclasses
+
+    c = charge(PRECREATE)
+    fake.scan(PROVIDER.create(config, c).qr, notify=False)
+    PROVIDER.refund(config, dataclasses.replace(c, refund_minor=400))
+    trade = fake.trades[c.reference]
+    assert trade["refunded_minor"] == 400 and trade["status"] != "TRADE_CLOSED"

@@ -392,3 +392,15 @@ def test_the_home_page_lists_open_payments_to_pay_and_expired_ones_cannot_be(fak
     P.create(config, late)
     with pytest.raises(ValueError, match="expired"):
         fake.pay(late.reference)
+
+
+def test_a_partial_refund_gives_back_only_that_part(fake, receiver, config):
+    """A sponsor's unused balance (sponsors.close_for_refund): refund_minor of the whole payment."""
+    import dataclasses
+
+    c = charge(receiver, NATIVE)
+    P.create(config, c)
+    fake.pay(c.reference, notify=False)
+    P.refund(config, dataclasses.replace(c, refund_minor=400))
+    refund = fake.refunds[c.reference + "R"]
+    assert refund["amount"]["refund"] == 400 and refund["amount"]["total"] == 1234

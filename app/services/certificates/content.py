@@ -65,6 +65,8 @@ class CertificateContent:
     page_url: str
     image_url: str
     preview_url: str
+    # "Sponsored by X": an attendee's certificate paid from a sponsor's pool (sponsors.sponsor_name_of); "".
+    sponsor: str = ""
 
     @property
     def valid(self) -> bool:
@@ -138,6 +140,7 @@ def build(cert: Certificate, public_url: Callable[..., str], language: str | Non
         page_url=public_url("certificates.show", token=cert.token),
         image_url=public_url("certificates.image", token=cert.token),
         preview_url=public_url("certificates.preview", token=cert.token),
+        sponsor=order.sponsor_pool.sponsor_name if order.sponsor_pool is not None and order.kind == "visitor" else "",
     )
 
 

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from ...models import Event, EventEstimate, Order, utcnow
 from ..languages import N_
 from ..live import stamps
+from ..sales import sponsors
 from . import engine
 from .factors import HOTEL_CODES, MEAL_KINDS, Factor, factor
 
@@ -279,13 +280,14 @@ def estimate_lines(session: Session, event: Event) -> list[EstimateLine]:
 def _paid_kg(session: Session, event_id: int, kind: str) -> Decimal:
     return Decimal(int(session.execute(
         select(func.coalesce(func.sum(Order.credits_kg), 0))
-        .where(Order.event_id == event_id, Order.status == "paid", Order.kind == kind)
+        .where(Order.event_id == event_id, Order.status == "paid", Order.kind == kind,
+               Order.sponsor_pool_id.is_(None))  # redemptions count as the sponsors'
     ).scalar_one()))
 
 
 def sponsors_neutralized_kg(session: Session, event: Event) -> Decimal:
-    """Kilograms sponsors' pools neutralized for the event. The place for w5-sponsor's pools: 0 until then."""
-    return ZERO
+    """Kilograms sponsors' pools neutralized for the event (attendees' redemptions and kept balances)."""
+    return sponsors.sponsored_kg(session, event)
 
 
 def coverage_of(lines: list[EstimateLine], visitors_kg: Decimal, operations_kg: Decimal,

@@ -43,6 +43,9 @@ class Summary:
     operations_kg: int
     expected_attendance: int | None
     money: tuple[MoneyLine, ...]
+    # Retired from sponsors' pools (attendees' redemptions and kept balances): not in visitor_kg nor
+    # operations_kg, so the three add every retired kilogram once (sponsors.sponsored_kg).
+    sponsored_kg: int = 0
 
     @property
     def participation_percent(self) -> Decimal | None:
@@ -64,16 +67,21 @@ def summary(session: Session, event: Event) -> Summary:
         .where(Order.event_id == event.id, Order.status == PAID, Order.kind == "visitor")
     ).scalar_one()
     rows = session.execute(
-        select(Order.kind, Order.currency, func.count(), func.coalesce(func.sum(Order.credits_kg), 0),
-               func.coalesce(func.sum(Order.amount_minor), 0))
+        select(Order.kind, Order.sponsor_pool_id.is_not(None), Order.currency, func.count(),
+               func.coalesce(func.sum(Order.credits_kg), 0), func.coalesce(func.sum(Order.amount_minor), 0))
         .where(Order.event_id == event.id, Order.status == PAID)
-        .group_by(Order.kind, Order.currency)
+        .group_by(Order.kind, Order.sponsor_pool_id.is_not(None), Order.currency)
     ).all()
-    visitor_orders = visitor_kg = operations_kg = 0
+    visitor_orders = visitor_kg = operations_kg = sponsored_kg = 0
     per_currency: dict[str, list[int]] = {}
-    for kind, currency, count, kg, amount in rows:
+    for kind, from_pool, currency, count, kg, amount in rows:
         line = per_currency.setdefault(currency, [0, 0])
-        if kind == "visitor":
+        if from_pool or kind == "sponsor":
+            # Sponsors: the pool's payment is organizer-side money; its kg are counted once, where they
+            # are retired (sponsors.sponsored_kg: redemptions and kept balances), never here.
+            line[1] += int(amount)
+            sponsored_kg += int(kg) if from_pool else 0
+        elif kind == "visitor":
             visitor_orders += int(count)
             visitor_kg += int(kg)
             line[0] += int(amount)
@@ -87,6 +95,7 @@ def summary(session: Session, event: Event) -> Summary:
         operations_kg=operations_kg,
         expected_attendance=event.expected_attendance,
         money=tuple(MoneyLine(cur, v, o) for cur, (v, o) in sorted(per_currency.items())),
+        sponsored_kg=sponsored_kg,
     )
 
 

@@ -291,7 +291,7 @@ class AlipayProvider(PaymentProvider):
         kwargs: dict[str, Any] = {"out_trade_no": charge.reference, "out_request_no": out_request_no}
         if payment_id:
             kwargs["trade_no"] = payment_id
-        response = call(config, "api_alipay_trade_refund", refund_amount=yuan(charge.amount_minor), **kwargs)
+        response = call(config, "api_alipay_trade_refund", refund_amount=yuan(charge.refund_amount), **kwargs)
         trade_no = response.get("trade_no") or payment_id
         if not trade_no:
             raise PaymentError(f"Alipay refund for {charge.reference} returned no trade_no")

@@ -106,6 +106,12 @@ class Charge:
     flow: str = ""  # how it is paid (JSAPI, H5, NATIVE, WAP, PRECREATE; HOSTED for Stripe)
     payer: Payer = Payer()
     split_later: bool = False  # the owner's share will be split off (WeChat Pay: settle_info.profit_sharing)
+    # `refund` only: give back this much of the payment (a sponsor's unused balance); None: all of it.
+    refund_minor: int | None = None
+
+    @property
+    def refund_amount(self) -> int:
+        return self.amount_minor if self.refund_minor is None else self.refund_minor
 
 
 @dataclass(frozen=True)

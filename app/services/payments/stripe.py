@@ -177,7 +177,8 @@ class StripeProvider(PaymentProvider):
             raise PaymentError(f"No Stripe payment to refund for {charge.order_id}")
         try:
             refund = client(config).v1.refunds.create(
-                params={"payment_intent": payment_id, "metadata": {"order": charge.order_id}},
+                params={"payment_intent": payment_id, "metadata": {"order": charge.order_id},
+                        **({"amount": charge.refund_minor} if charge.refund_minor is not None else {})},
                 options={"idempotency_key": f"refund-{charge.order_id}"},
             )
         except stripe.StripeError as exc:

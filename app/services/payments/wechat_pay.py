@@ -275,7 +275,7 @@ class WeChatPayProvider(PaymentProvider):
         """Refund the whole payment; out_refund_no is the reference + "R", so asking twice refunds once."""
         if not charge.reference:
             raise PaymentError(f"No WeChat Pay payment to refund for {charge.order_id}")
-        amount = {"refund": charge.amount_minor, "total": charge.amount_minor, "currency": "CNY"}
+        amount = {"refund": charge.refund_amount, "total": charge.amount_minor, "currency": "CNY"}
         status, data = call("refund", client(config).refund, out_refund_no=charge.reference + "R",
                             out_trade_no=charge.reference, amount=amount)
         if status not in (200, 201) or not data.get("refund_id"):

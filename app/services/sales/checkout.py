@@ -37,7 +37,7 @@ from . import ledger, money, orders, splits
 log = logging.getLogger("app")
 
 PROVIDER_GRACE = dt.timedelta(minutes=5)  # a payment finished at the last second still finds its hold
-KINDS = ("visitor", "operations", "api", "kiosk")
+KINDS = ("visitor", "operations", "api", "kiosk", "sponsor")
 
 
 class OrderTooLarge(orders.OrderError):
@@ -159,7 +159,7 @@ class OrderRequest:
     organization: str | None = None
     show_on_board: bool = False
     language: str = "en"
-    organization_id: int | None = None  # operations orders only
+    organization_id: int | None = None  # operations and sponsor orders only
     client_key: str | None = None  # an opaque key for the client (e.g. a keyed hash of its address)
     user_agent: str = ""  # the browser starting the order (it may suit one payment provider better)
     source: str | None = None  # the poster whose QR code brought the visitor (live/sources.py)
@@ -219,7 +219,7 @@ def _start(session: Session, settings: Settings, req: OrderRequest, now: dt.date
     if q.nothing_to_buy:
         raise NothingToBuy("This footprint is zero: nothing to neutralize.", "footprint")
     kg = q.kg
-    if req.kind != "operations" and isinstance(kg, int) and kg > settings.visitor_max_kg:
+    if req.kind not in ("operations", "sponsor") and isinstance(kg, int) and kg > settings.visitor_max_kg:
         raise OrderTooLarge(
             f"One personal order can neutralize at most {settings.visitor_max_kg:,} kg; organizers neutralize "
             "larger amounts for their event's operations when signed in.", "kg" if q.inputs is None else "footprint",
@@ -252,7 +252,7 @@ def _start(session: Session, settings: Settings, req: OrderRequest, now: dt.date
         provider=provider.name,
         settings=settings.order_settings,
         now=now,
-        kind="operations" if req.kind == "operations" else "visitor",
+        kind=req.kind if req.kind in ("operations", "sponsor") else "visitor",
         organization_id=req.organization_id,
         language=req.language,
         client_key=req.client_key,

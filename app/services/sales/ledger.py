@@ -15,6 +15,8 @@ Rules (each backed by a database constraint as well as by this code):
 - every change of a project's credits happens while holding that project's row
   lock (PostgreSQL `SELECT ... FOR UPDATE`; on SQLite every transaction begins
   IMMEDIATE, see app/__init__.py), so no interleaving can oversell;
+- a sponsor's pool (a paid "sponsor" order, app/services/sales/sponsors.py) holds its
+  `remaining_kg` until redeemed, kept or refunded: it counts as held, like a pending hold;
 - a paid order retires exactly its credits_kg (what its payment buys) as
   contiguous serial ranges, taken in order from the project's oldest batches; a batch's `retired_kg` is the
   offset of its next free serial, and `retired_kg <= quantity` is a CHECK.
@@ -25,11 +27,12 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any, cast
 
-from sqlalchemy import func, select
+from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.orm import Session
 
-from ...models import CreditBatch, Order, Project, Retirement
+from ...models import CreditBatch, Order, Project, Retirement, SponsorPool
 from ..errors import DomainError
 
 
@@ -112,7 +115,15 @@ def stock(session: Session, project_ids: list[int], now: dt.datetime) -> dict[in
             .group_by(Order.project_id)
         ).all()
     )
-    return {pid: Stock(issued[pid][0], issued[pid][1], int(held.get(pid) or 0)) for pid in project_ids}
+    pools = dict(
+        session.execute(
+            select(SponsorPool.project_id, func.sum(SponsorPool.remaining_kg))
+            .where(SponsorPool.project_id.in_(project_ids), SponsorPool.remaining_kg > 0)
+            .group_by(SponsorPool.project_id)
+        ).all()
+    )
+    return {pid: Stock(issued[pid][0], issued[pid][1], int(held.get(pid) or 0) + int(pools.get(pid) or 0))
+            for pid in project_ids}
 
 
 def pool_limit_kg(st: Stock, pool_percent: int, floor_kg: int) -> int:
@@ -189,6 +200,23 @@ def extend_hold(session: Session, order: Order, until: dt.datetime, now: dt.date
     session.flush()
 
 
+def _claim_payment(session: Session, order: Order, now: dt.datetime) -> bool:
+    """Under the project's lock: False if the order is already paid; raises NotPayable, or SoldOut
+    when its hold lapsed and the credits are gone."""
+    lock_project(session, order.project_id)
+    session.refresh(order)  # another transaction may have paid it while we waited
+    if order.status == "paid":
+        return False
+    if order.status not in ("pending", "expired", "failed", "cancelled"):
+        raise NotPayable(f"Order is {order.status}.")
+    held_by_me = order.status == "pending" and order.holds_credits and order.hold_expires_at > now
+    if not held_by_me:
+        left = stock(session, [order.project_id], now)[order.project_id].left_kg
+        if order.credits_kg > left:
+            raise SoldOut("The credits held for this payment were released and are gone.", max(left, 0))
+    return True
+
+
 def retire(session: Session, order: Order, now: dt.datetime) -> list[Retirement]:
     """Retire the order's credits_kg as serial ranges and mark it paid.
 
@@ -197,18 +225,56 @@ def retire(session: Session, order: Order, now: dt.datetime) -> list[Retirement]
     are free; otherwise it raises SoldOut and the payment must be refunded
     (never a double sale).
     """
-    lock_project(session, order.project_id)
-    session.refresh(order)  # another transaction may have paid it while we waited
-    if order.status == "paid":
+    if not _claim_payment(session, order, now):
         return list(order.retirements)
-    if order.status not in ("pending", "expired", "failed", "cancelled"):
-        raise NotPayable(f"Order is {order.status}.")
-    held_by_me = order.status == "pending" and order.holds_credits and order.hold_expires_at > now
-    if not held_by_me:
-        left = stock(session, [order.project_id], now)[order.project_id].left_kg
-        if order.credits_kg > left:
-            raise SoldOut("The credits held for this payment were released and are gone.", max(left, 0))
+    return _take_serials(session, order, now)
 
+
+def keep_for_pool(session: Session, order: Order, now: dt.datetime) -> bool:
+    """A sponsor's payment: mark it paid without retiring anything; the caller adds its SponsorPool
+    (in the same transaction, under the same lock), whose remaining kg stay held. False when already
+    paid; raises like `retire`."""
+    if not _claim_payment(session, order, now):
+        return False
+    order.status = "paid"
+    order.paid_at = now
+    session.flush()
+    return True
+
+
+def retire_from_pool(session: Session, pool: SponsorPool, order: Order, now: dt.datetime) -> list[Retirement]:
+    """Retire `order` (paid from the pool: a redemption or a kept balance) out of the pool's held credits.
+
+    The pool's remaining kg drop by a conditional UPDATE (`remaining_kg >= need`), under the
+    project's row lock: however many redeem at once, the pool never goes below zero. Raises
+    PoolExhausted (nothing changed) when it does not hold enough.
+    """
+    lock_project(session, order.project_id)
+    need = order.credits_kg
+    done = cast(CursorResult[Any], session.execute(
+        update(SponsorPool).where(SponsorPool.id == pool.id, SponsorPool.status == "open",
+                                  SponsorPool.remaining_kg >= need)
+        .values(remaining_kg=SponsorPool.remaining_kg - need)
+        .execution_options(synchronize_session=False)
+    )).rowcount
+    if done != 1:
+        session.refresh(pool)
+        raise PoolExhausted(pool.remaining_kg if pool.status == "open" else 0)
+    session.refresh(pool)
+    session.add(order)
+    return _take_serials(session, order, now)
+
+
+class PoolExhausted(LedgerError):
+    code = "sponsor_pool_used_up"
+
+    def __init__(self, remaining_kg: int):
+        super().__init__("The sponsor's pool does not hold enough credits for this footprint.")
+        self.remaining_kg = remaining_kg
+
+
+def _take_serials(session: Session, order: Order, now: dt.datetime) -> list[Retirement]:
+    """Retire the order's credits_kg from the project's oldest batches and mark it paid (lock held)."""
     batches = session.execute(
         select(CreditBatch)
         .where(CreditBatch.project_id == order.project_id, CreditBatch.retired_kg < CreditBatch.quantity)

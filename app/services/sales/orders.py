@@ -110,8 +110,9 @@ def start(
         raise OrderError("This event is not taking part any more.", "event", "event_closed")
     if price is None and project not in offered_projects(session, event):
         raise OrderError("That project is not on offer at this event.", "project", "project_unavailable")
-    if kind not in ("visitor", "operations") or (kind == "operations") != (organization_id is not None):
-        raise ValueError("operations orders, and only they, name an organization")
+    if kind not in ("visitor", "operations", "sponsor") or \
+            (kind in ("operations", "sponsor")) != (organization_id is not None):
+        raise ValueError("operations and sponsor orders, and only they, name an organization")
     if not isinstance(kg, int) or kg <= 0:
         raise OrderError("The amount must be a whole number of kilograms above zero.", "kg")
     if kg > settings.max_kg:
@@ -147,7 +148,7 @@ def start(
     share = None
     ledger.lock_project(session, project.id)
     release_open_holds(session, project, now, participant=participant if kind == "visitor" else None,
-                       organization_id=organization_id)
+                       organization_id=organization_id, kind=kind)
     if kind == "visitor":
         share = settings.hold_share_percent
     ledger.hold(session, order, now, settings.hold_minutes, share_percent=share,
@@ -164,11 +165,12 @@ def share_floor_kg(project: Project, fee_percent: int) -> int:
 
 
 def release_open_holds(session: Session, project: Project, now: dt.datetime, *,
-                       participant: Participant | None = None, organization_id: int | None = None) -> int:
-    """Cancel the participant's open visitor holds (or the organization's open operations
-    holds) on the project: a new checkout replaces them, so one buyer has one open hold."""
+                       participant: Participant | None = None, organization_id: int | None = None,
+                       kind: str = "operations") -> int:
+    """Cancel the participant's open visitor holds (or the organization's open holds of that kind,
+    operations or sponsor) on the project: a new checkout replaces them, so one buyer has one open hold."""
     who = (Order.participant_id == participant.id, Order.kind == "visitor") if participant is not None else \
-        (Order.organization_id == organization_id, Order.kind == "operations")
+        (Order.organization_id == organization_id, Order.kind == kind)
     stale = session.execute(select(Order).where(
         *who, Order.project_id == project.id, Order.status == "pending", Order.hold_expires_at > now)).scalars().all()
     for order in stale:
@@ -178,14 +180,27 @@ def release_open_holds(session: Session, project: Project, now: dt.datetime, *,
 
 def fulfil(
     session: Session, order: Order, *, now: dt.datetime, payment_fee_minor: int | None = None
-) -> Certificate:
-    """Retire the credits, issue the certificate, add to the board: exactly once."""
+) -> Certificate | None:
+    """Retire the credits, issue the certificate, add to the board: exactly once.
+
+    A sponsor's order retires nothing and has no certificate: its credits stay held in its pool
+    (sponsors.open_pool), and each redemption retires its part (returns None)."""
+    if order.kind == "sponsor":
+        from . import sponsors  # sponsors builds on this module
+
+        sponsors.open_pool(session, order, now, payment_fee_minor)
+        return None
     ledger.retire(session, order, now)  # locks, refreshes, no-op if already paid
     existing = session.execute(select(Certificate).where(Certificate.order_id == order.id)).scalar_one_or_none()
     if existing is not None:
         return existing
     if payment_fee_minor is not None:
         order.payment_fee_minor = payment_fee_minor
+    return issue_certificate(session, order, now)
+
+
+def issue_certificate(session: Session, order: Order, now: dt.datetime) -> Certificate:
+    """The certificate, board line, live stamp and register leaf of an order just retired (lock held)."""
     certificate = Certificate(
         order_id=order.id,
         number=format_number(order.id, now.year),

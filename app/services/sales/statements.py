@@ -7,10 +7,10 @@ import csv
 import io
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
-from ...models import Order, OwnerSplit, Payout, Project, ProjectOwner
+from ...models import Order, OwnerSplit, Payout, Project, ProjectOwner, SponsorPool
 from . import splits
 
 
@@ -53,7 +53,9 @@ def statement(session: Session, owner: ProjectOwner) -> Statement:
     rows = session.execute(
         select(
             Project.id, Project.name, Project.currency,
-            func.count(Order.id), func.coalesce(func.sum(Order.credits_kg), 0),
+            func.count(Order.id),
+            # A sponsor's pool retires nothing itself: its kg count where they are retired (redemptions, kept).
+            func.coalesce(func.sum(case((Order.kind == "sponsor", 0), else_=Order.credits_kg)), 0),
             func.coalesce(func.sum(Order.amount_minor), 0), func.coalesce(func.sum(Order.owner_minor), 0),
         )
         .select_from(Project)
@@ -62,6 +64,13 @@ def statement(session: Session, owner: ProjectOwner) -> Statement:
         .group_by(Project.id, Project.name, Project.currency)
         .order_by(Project.id)
     ).all()
+    # The unused part of a sponsor's payment given back (sponsors.close_for_refund; its owner share is
+    # already lowered on the order): gross is what was kept.
+    refunded = {pid: int(total) for pid, total in session.execute(
+        select(SponsorPool.project_id, func.sum(SponsorPool.refunded_minor))
+        .where(SponsorPool.project_id.in_([r[0] for r in rows]), SponsorPool.refunded_minor > 0)
+        .group_by(SponsorPool.project_id)
+    ).all()}
     paid = {cur: int(total) for cur, total in session.execute(
         select(Payout.currency, func.sum(Payout.amount_minor)).where(Payout.owner_id == owner.id)
         .group_by(Payout.currency)
@@ -69,7 +78,7 @@ def statement(session: Session, owner: ProjectOwner) -> Statement:
     split = splits.sent_by_currency(session, owner.id)
     return Statement(
         owner=owner,
-        lines=tuple(Line(pid, name, cur, int(n), int(kg), int(gross), int(owed))
+        lines=tuple(Line(pid, name, cur, int(n), int(kg), int(gross) - refunded.get(pid, 0), int(owed))
                     for pid, name, cur, n, kg, gross, owed in rows),
         paid_out={cur: paid.get(cur, 0) + split.get(cur, 0) for cur in set(paid) | set(split)},
         on_the_way=splits.sent_by_currency(session, owner.id, ("pending",)),
