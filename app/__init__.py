@@ -77,6 +77,8 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
         life,
         operator,
         organizer,
+        organizer_estimate,  # noqa: F401 (its routes join organizer.bp)
+        organizer_sponsors,  # noqa: F401 (likewise)
         owners,
         public,
     )

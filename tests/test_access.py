@@ -50,6 +50,8 @@ ORG_SCOPED_GET = [
     "/organizer/events/{event}/report.pdf",
     "/organizer/organizations/{org}/members/{member}/remove",
     "/organizer/events/{event}/archive",
+    "/organizer/events/{event}/sponsors",
+    "/organizer/events/{event}/sponsors/1/cards",
 ]
 ORG_SCOPED_POST = [
     "/organizer/organizations/{org}/edit",
@@ -66,6 +68,9 @@ ORG_SCOPED_POST = [
     "/organizer/events/{event}/estimate/preview",
     "/organizer/events/{event}/report/publish",
     "/organizer/events/{event}/kiosk",
+    "/organizer/events/{event}/sponsors",
+    "/organizer/events/{event}/sponsors/1/keep",
+    "/organizer/events/{event}/sponsors/1/refund",
 ]
 # Pages any organizer may open (they show only the organizer's own data).
 ORGANIZER_GET = ["/organizer/", "/organizer/organizations/new"]

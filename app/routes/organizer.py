@@ -8,25 +8,23 @@ does not even admit it exists).
 """
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, current_app, flash, request, url_for
+from flask import Blueprint, Response, abort, flash, request, url_for
 from flask_babel import force_locale, format_date, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
 from ..extensions import db, limiter
-from ..models import Event, Organization, Project, SponsorPool
-from ..services import footprint, integers
+from ..models import Event, Organization, Project
+from ..services import footprint
 from ..services.accounts import invites, organizations
 from ..services.certificates import posters
 from ..services.footprint import event_estimate
 from ..services.live import dashboard, sources
-from ..services.sales import checkout, ledger, money, orders, sponsor_checkout, sponsors
+from ..services.sales import checkout, ledger, money, orders
 from ..web import checkout_settings, guard, htmx, i18n, language, live, public_url, reports
 from ..web.calculator_form import (
     GRID_GROUPS,
-    GRID_LABELS,
-    MEAL_LABELS,
     OPERATIONS_BASKET_FIRST,
     Calculation,
     calculate_operations,
@@ -529,102 +527,6 @@ def operations_pay(event_id: int):
     return redirect_to(url_for("checkout.pay", public_id=order.public_id))
 
 
-# --------------------------------------------------------------------------
-# The whole event's footprint: the estimate, its coverage, the operations' top-up
-# --------------------------------------------------------------------------
-
-def estimate_page(ev: Event, values: dict[str, str], errors: dict[str, str] | None = None, status: int = 200,
-                  form_error: str | None = None, preview: list[event_estimate.EstimateLine] | None = None,
-                  block: str | None = None):
-    """The estimate form with `values` (as typed or as stored), the estimate by category (the saved one, or
-    `preview`: what is typed, not saved yet) and its coverage."""
-    lines = event_estimate.estimate_lines(db.session, ev) if preview is None else preview
-    cov = event_estimate.coverage(db.session, ev)
-    top_up = event_estimate.operations_top_up_kg(cov)
-    quote = checkout.quote(db.session, ev, fee_percent=current_app.config["PLATFORM_FEE_PERCENT"],
-                           kg=top_up) if top_up else None
-    available = [o["project"].id for o in quote.offers if o["available"]] if quote else []
-    return render(
-        "organizer/estimate.html", block=block, status=status, event=ev, values=values, errors=errors or {},
-        form_error=form_error, lines=lines, preview=preview is not None, lines_total=sum(line.kg for line in lines),
-        coverage=cov, top_up_kg=top_up, quote=quote,
-        selected_project=available[0] if available else None,
-        groups=event_estimate.GROUPS, staff_groups=event_estimate.STAFF_GROUPS, grids=GRID_LABELS,
-        meal_kinds=MEAL_LABELS, meal_codes=[code for code, _label in footprint.MEAL_KINDS],
-        operations_categories=event_estimate.OPERATIONS_CATEGORIES, done=dashboard.operations_orders(db.session, ev.id),
-        minimum=money.currency(ev.currency),
-    )
-
-
-@bp.get("/events/<int:event_id>/estimate")
-def estimate(event_id: int):
-    """The whole event's footprint: attendance, venue, catering, waste, water, paper, freight, staff travel."""
-    ev = event_or_404(event_id)
-    return estimate_page(ev, event_estimate.stored_inputs(db.session, ev) or {})
-
-
-@bp.post("/events/<int:event_id>/estimate")
-def save_estimate(event_id: int):
-    """Keep the estimate (paid orders never change); 422 with every bad field named."""
-    ev = event_or_404(event_id)
-    typed = {name: (request.form.get(name) or "").strip()[:40] for name in event_estimate.FIELDS}
-    try:
-        inputs = event_estimate.clean(request.form, frozenset(GRID_LABELS))
-    except event_estimate.EstimateError as exc:
-        return estimate_page(ev, typed, {k: _(v) for k, v in exc.errors.items()}, status=422)
-    event_estimate.save(db.session, ev, inputs)
-    db.session.commit()
-    flash(_("Estimate saved."))
-    return redirect_to(url_for("organizer.estimate", event_id=ev.id))
-
-
-@bp.post("/events/<int:event_id>/estimate/preview")
-def preview_estimate(event_id: int):
-    """The estimate of what is typed, not saved: the lines for htmx as the organizer types, the whole page for
-    a plain form; 422 with every bad field named."""
-    ev = event_or_404(event_id)
-    typed = {name: (request.form.get(name) or "").strip()[:40] for name in event_estimate.FIELDS}
-    block = "lines" if htmx.target() == "estimate-lines" else None
-    try:
-        inputs = event_estimate.clean(request.form, frozenset(GRID_LABELS))
-    except event_estimate.EstimateError as exc:
-        return estimate_page(ev, typed, {k: _(v) for k, v in exc.errors.items()}, status=422, preview=[],
-                             block=block)
-    return estimate_page(ev, typed, preview=event_estimate.lines_for(inputs, ev.country), block=block)
-
-
-@bp.post("/events/<int:event_id>/estimate/neutralize")
-@per_account(limiter, "OPERATIONS_RATE_LIMIT")
-def neutralize_estimate(event_id: int):
-    """Neutralize the operations in the estimate, less what operations orders already retired: the first
-    order, or a top-up after the estimate grew (paid orders are never changed)."""
-    ev = event_or_404(event_id)
-    values = event_estimate.stored_inputs(db.session, ev) or {}
-    kg = event_estimate.operations_top_up_kg(event_estimate.coverage(db.session, ev))
-    if ev.status != "live":
-        return estimate_page(ev, values, status=422, form_error=_("Make the event live before neutralizing its "
-                                                                   "operations."))
-    if kg <= 0:
-        return estimate_page(ev, values, status=422, form_error=_("The operations in the estimate are already "
-                                                                   "neutralized."))
-    quote = checkout.quote(db.session, ev, fee_percent=current_app.config["PLATFORM_FEE_PERCENT"], kg=kg)
-    chosen = request.form.get("project", "")
-    offer = next((o for o in quote.offers if str(o["project"].id) == chosen and o["available"]), None)
-    offer = offer or next((o for o in quote.offers if o["available"]), None)
-    value = checkout.OrderRequest(
-        kind="operations", event=ev, quote=quote, project=offer["project"] if offer else None,
-        participant=ensure_participant(), display_name=ev.organization.name[: orders.NAME_MAX], organization="",
-        organization_id=ev.organization.id, language=language(), user_agent=request.user_agent.string)
-    try:
-        order = checkout.start(db.session, checkout_settings(), value)
-    except checkout.NoProject:
-        return estimate_page(ev, values, status=422,
-                             form_error=_("No project on offer has enough credits left for this footprint."))
-    except (orders.OrderError, ledger.SoldOut) as exc:
-        return estimate_page(ev, values, status=422, form_error=exc.message)
-    return redirect_to(url_for("checkout.pay", public_id=order.public_id))
-
-
 @bp.errorhandler(429)
 def too_many(exc):
     """A rate limit on the operations order keeps the organizer's form and says so."""
@@ -636,100 +538,3 @@ def too_many(exc):
                                 "again: your answers are kept.")
     response = operations_page(ev, ops, status=429)
     return response  # Flask-Limiter adds Retry-After
-
-
-# --------------------------------------------------------------------------
-# Sponsored attendees (app/services/sales/sponsors.py)
-# --------------------------------------------------------------------------
-
-def sponsors_html(ev: Event, form: MultiDict | None = None, errors: dict[str, str] | None = None, status: int = 200):
-    return render(
-        "organizer/sponsors.html", status=status, event=ev, form=form or MultiDict(), errors=errors or {},
-        projects=orders.offered_projects(db.session, ev), pools=sponsors.pools_of_event(db.session, ev.id),
-        sponsored_kg=sponsors.sponsored_kg(db.session, ev), printed=sponsors.printed,
-        max_codes=sponsors.MAX_CODES,
-    )
-
-
-def pool_or_404(ev: Event, pool_id: int) -> SponsorPool:
-    pool = db.session.get(SponsorPool, pool_id)
-    if pool is None or pool.event_id != ev.id or pool.status == "pending":
-        abort(404)
-    return pool
-
-
-@bp.get("/events/<int:event_id>/sponsors", endpoint="sponsors")
-def sponsors_index(event_id: int):
-    """A sponsor prepays attendees' footprints: buy a pool with codes, see what was redeemed, keep or refund."""
-    return sponsors_html(event_or_404(event_id))
-
-
-@bp.post("/events/<int:event_id>/sponsors")
-@per_account(limiter, "OPERATIONS_RATE_LIMIT")
-def sponsors_buy(event_id: int):
-    """Hold the sponsor's credits and pay through the normal checkout; the codes come with the payment."""
-    ev = event_or_404(event_id)
-    errors: dict[str, str] = {}
-    kg = integers.int_or_none(request.form.get("kg", "").strip(), low=1)
-    codes = integers.int_or_none(request.form.get("codes", "").strip(), low=1)
-    if kg is None:
-        errors["kg"] = _("Enter the kilograms to prepay, a whole number above zero.")
-    if codes is None:
-        errors["codes"] = _("Enter how many attendees the codes are for.")
-    if ev.status != "live":
-        errors["form"] = _("Make the event live before selling sponsor codes.")
-    project = db.session.get(Project, integers.id_or_none(request.form.get("project")) or 0)
-    if project is None:
-        errors["project"] = _("Choose one of the projects listed.")
-    if errors:
-        return sponsors_html(ev, request.form, errors, status=422)
-    settings = checkout_settings()
-    value = checkout.OrderRequest(
-        kind="sponsor", event=ev, kg=kg, project=project, participant=ensure_participant(),
-        display_name=" ".join(request.form.get("sponsor_name", "").split())[: orders.NAME_MAX], organization="",
-        organization_id=ev.organization.id, language=language(), user_agent=request.user_agent.string)
-    try:
-        order = sponsor_checkout.start(db.session, settings, value, sponsor_name=request.form.get("sponsor_name", ""),
-                                       codes=codes or 0, open_code=request.form.get("mode") == "open")
-    except (orders.OrderError, ledger.LedgerError, sponsors.SponsorError) as exc:
-        field = exc.field if exc.field in ("kg", "codes", "sponsor_name", "project") else "form"
-        return sponsors_html(ev, request.form, {field: error_message(exc)}, status=422)
-    return redirect_to(url_for("checkout.pay", public_id=order.public_id))
-
-
-@bp.get("/events/<int:event_id>/sponsors/<int:pool_id>/cards")
-def sponsor_cards(event_id: int, pool_id: int):
-    """A printable page of cards, each with a code and its QR code (to /s/<code>)."""
-    ev = event_or_404(event_id)
-    pool = pool_or_404(ev, pool_id)
-    cards = []
-    for row in pool.codes:
-        url = public_url("checkout.sponsor_code", code=row.code)
-        path, size = posters.qr_svg_path(url)
-        cards.append({"code": sponsors.printed(row.code), "qr": {"path": path, "size": size, "url": url},
-                      "left": row.max_uses - row.uses, "max": row.max_uses})
-    return render("organizer/sponsor_cards.html", event=ev, pool=pool, cards=cards)
-
-
-@bp.post("/events/<int:event_id>/sponsors/<int:pool_id>/<any(keep, refund):action>")
-def sponsor_close(event_id: int, pool_id: int, action: str):
-    """Keep the unused balance as the sponsor's own neutralization, or refund its unused share (confirmed)."""
-    ev = event_or_404(event_id)
-    pool = pool_or_404(ev, pool_id)
-    if request.form.get("confirm") != "yes":
-        return sponsors_html(ev, errors={f"pool-{pool.id}": _("Tick the box to confirm: this cannot be undone.")},
-                             status=422)
-    try:
-        if action == "keep":
-            kept = sponsor_checkout.keep_balance(db.session, checkout_settings(), pool.id)
-            assert kept.certificate is not None
-            flash(_("Kept as the sponsor's own neutralization: certificate %(n)s.", n=kept.certificate.number))
-        else:
-            done = sponsor_checkout.refund_balance(db.session, checkout_settings(), pool.id)
-            if done.refund_ref:
-                flash(_("The unused part was refunded."))
-            else:
-                flash(_("The refund did not go through at the payment provider; it is listed for a refund by hand."))
-    except (sponsors.SponsorError, ledger.LedgerError) as exc:
-        return sponsors_html(ev, errors={f"pool-{pool.id}": error_message(exc)}, status=422)
-    return redirect_to(url_for("organizer.sponsors", event_id=ev.id))
