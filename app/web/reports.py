@@ -12,6 +12,7 @@ from ..models import Event, utcnow
 from ..services.certificates import posters
 from ..services.footprint import event_estimate
 from ..services.live import report, report_pdf
+from ..services.sales import sponsors
 from . import latest_checkpoint, public_url, template_helpers
 
 
@@ -26,14 +27,20 @@ def estimate(event: Event) -> list[report.EstimateLine]:
             for line in event_estimate.estimate_lines(db.session, event)]
 
 
+def sponsor_lines(event: Event) -> list[report.SponsorLine]:
+    """What each sponsor's pool neutralized: attendees' redemptions and a kept balance."""
+    return [report.SponsorLine(name=line.pool.sponsor_name, kg=line.redeemed_kg + line.kept_kg)
+            for line in sponsors.pools_of_event(db.session, event.id)]
+
+
 def build(event: Event) -> report.EventReport:
-    """The report as of now; the sponsors' part stays empty until sponsor pools are wired."""
+    """The report as of now."""
     checkpoint = latest_checkpoint()
     return report.build(
         db.session, event, checkpoint_origin=checkpoint.body.decode().split("\n", 1)[0],
         checkpoint_size=checkpoint.size, checkpoint_root_hex=checkpoint.root.hex(),
         public_url=public_url("public.event", slug=event.slug), site_url=site_url(), now=utcnow(),
-        estimate=estimate(event), sponsors=[])
+        estimate=estimate(event), sponsors=sponsor_lines(event))
 
 
 def pdf(event: Event) -> bytes:

@@ -135,3 +135,14 @@ def test_the_public_verifier_proves_a_retirement_the_report_lists(app, client, d
     out = capsys.readouterr().out
     assert code == 0, out
     assert f"entry #{index}, 25 kg, live; inclusion proof OK" in out
+
+
+def test_the_report_lists_the_organizers_estimate_by_category(client, db, sold, tmp_path):
+    event, orders, ops = sold
+    assert client.post(f"/organizer/events/{event.id}/estimate",
+                       data={"water_m3": "100", "waste_kg": "1000"}).status_code in (200, 302, 303)
+    page = client.get(f"/organizer/events/{event.id}/report").get_data(as_text=True)
+    assert "No estimate entered yet." not in page
+    assert "520.5327" in page and "0.1913" in page  # each line with its cited factor
+    text = pdf_text(client.get(f"/organizer/events/{event.id}/report.pdf").data, tmp_path)
+    assert "No estimate entered yet." not in text and "520.5327" in text

@@ -289,3 +289,25 @@ def test_a_failed_provider_refund_is_listed_for_a_refund_by_hand(db, buy_pool, m
     assert stock(pool).held_kg == 0  # released once, never again
     with pytest.raises(sponsors.SponsorError):
         sponsor_checkout.refund_balance(db.session, SETTINGS, pool.id)
+
+
+def test_the_event_report_and_coverage_count_a_pools_kilograms_once(db, buy_pool):
+    """The report's "by whom" and the estimate's coverage: the pool's own order counts nowhere; its
+    redemptions and kept balance are the sponsors' line, never also the visitors'."""
+    import datetime as dt
+
+    from app.services.footprint import event_estimate
+    from app.services.live import report
+
+    pool = buy_pool(kg=100, codes=10)
+    event = pool.order.event
+    redeem(event, pool.codes[0].code, kg=30)
+    sponsor_checkout.keep_balance(db.session, SETTINGS, pool.id)
+    data = report.build(db.session, event, checkpoint_origin="o", checkpoint_size=10**6, checkpoint_root_hex="00",
+                        public_url="http://x/e", site_url="http://x", now=dt.datetime(2026, 12, 4),
+                        sponsors=[report.SponsorLine(name="Panda Bank", kg=100)])
+    assert [(n.kind, n.orders, n.kg) for n in data.neutralized] == [("sponsor", 2, 100)]
+    assert data.total_kg == 100 and data.participants == 0
+    assert {r.kind for r in data.retirements} == {"sponsor"} and len(data.retirements) == 2
+    cover = event_estimate.coverage(db.session, event)
+    assert (cover.visitors_kg, cover.operations_kg, cover.sponsors_kg) == (0, 0, 100)

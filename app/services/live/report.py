@@ -188,13 +188,16 @@ def build(session: Session, event: Event, *, checkpoint_origin: str, checkpoint_
         cert = certs.get(o.id)
         revoked = cert is not None and cert.status != "valid"
         ranges = by_order.get(o.id, [])
-        if not revoked:
-            kind = by_kind.setdefault(o.kind, [0, 0])
+        # A sponsor's own order only holds its pool (nothing retired); what the pool paid for, attendees'
+        # redemptions and a kept balance, is the sponsors' line, each kilogram once.
+        who = "sponsor" if o.sponsor_pool_id is not None else o.kind
+        if not revoked and o.kind != "sponsor":
+            kind = by_kind.setdefault(who, [0, 0])
             kind[0] += 1
             kind[1] += o.credits_kg
             per_project.setdefault(o.project_id, []).extend(ranges)
             project_kg[o.project_id] = project_kg.get(o.project_id, 0) + o.credits_kg
-            if o.kind == "visitor":
+            if who == "visitor":
                 participants.add(o.participant_id)
         line = money.setdefault(o.currency, [0, 0, 0, 0])
         line[0] += o.amount_minor
@@ -207,7 +210,7 @@ def build(session: Session, event: Event, *, checkpoint_origin: str, checkpoint_
             continue
         index = entries.get(cert.id)
         retired.append(Retired(
-            number=cert.number, kind=o.kind, project=projects[o.project_id].name, kg=o.credits_kg,
+            number=cert.number, kind=who, project=projects[o.project_id].name, kg=o.credits_kg,
             serials=_merge(ranges), register_index=index,
             in_checkpoint=index is not None and index < checkpoint_size, revoked=revoked,
             token=cert.token if o.kind == "operations" else ""))
