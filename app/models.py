@@ -8,7 +8,9 @@ of requests can oversell a batch or overlap two serial ranges.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -25,6 +27,7 @@ from sqlalchemy import (
 from sqlalchemy import event as sa_event
 from sqlalchemy import true as sa_true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
 
 from .extensions import db
 from .services import scenarios
@@ -33,6 +36,25 @@ EVENT_STATUSES = ("draft", "live", "archived")
 # refund_due: paid at the provider after its hold lapsed and the credits were gone;
 # refunded: that payment was returned. Neither ever retires credits.
 ORDER_STATUSES = ("pending", "paid", "failed", "cancelled", "expired", "refund_due", "refunded")
+
+
+class Names(TypeDecorator):
+    """A row's names and texts in other languages, {"zh": {"name": ..., "venue_name": ...}, "fil": {...}},
+    kept as JSON text with the characters themselves (not \\u escapes), so that SQL `LIKE` finds 论坛.
+    Always assign a new dict: changes inside the dict are not tracked. Read through app/services/names.py."""
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        return json.dumps(value or {}, ensure_ascii=False, sort_keys=True)
+
+    def process_result_value(self, value, dialect):
+        return json.loads(value) if value else {}
+
+
+def names_column() -> Any:
+    return mapped_column(Names, default=dict, server_default="{}")
 
 
 def utcnow() -> dt.datetime:
@@ -47,6 +69,7 @@ class Event(db.Model):
     scenario: Mapped[str] = mapped_column(String(20))
     description: Mapped[str] = mapped_column(Text, default="")
     venue_name: Mapped[str] = mapped_column(String(200), default="")
+    names: Mapped[dict] = names_column()  # name, venue_name, description, city per language
     venue_code: Mapped[str] = mapped_column(String(40), default="")  # a place code for the calculator
     venue_lat: Mapped[float | None]
     venue_lon: Mapped[float | None]
@@ -91,6 +114,7 @@ class Organization(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(120), unique=True)
+    names: Mapped[dict] = names_column()  # name per language
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     events: Mapped[list[Event]] = relationship(back_populates="organization")
@@ -164,6 +188,7 @@ class ProjectOwner(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
+    names: Mapped[dict] = names_column()  # name per language
     country: Mapped[str] = mapped_column(String(2), default="CN")
     # The owner's statement is served at an unguessable link until owner accounts exist.
     statement_token: Mapped[str | None] = mapped_column(String(64))
@@ -254,6 +279,7 @@ class Project(db.Model):
     price_source: Mapped[str] = mapped_column(String(200), default="")
     price_year: Mapped[int | None]
     description: Mapped[str] = mapped_column(Text, default="")
+    names: Mapped[dict] = names_column()  # name, kind, place, description per language
     image: Mapped[str] = mapped_column(String(200), default="")  # path under static/
     active: Mapped[bool] = mapped_column(default=True)
 

@@ -255,7 +255,7 @@ def certificate(token: str):
     cert = db.session.execute(select(Certificate).where(Certificate.token == token)).scalar_one_or_none()
     if cert is None:
         return api_error(404, "not_found", "No certificate with that link exists.")
-    shown = content.build(cert, public_url)
+    shown = content.build(cert, public_url, names_language="en")  # the fields stay the default names
     return jsonify(
         number=shown.number,
         status=shown.status,

@@ -16,7 +16,7 @@ from werkzeug.datastructures import MultiDict
 
 from ..extensions import db, limiter
 from ..models import Event, Organization, Project
-from ..services import footprint
+from ..services import footprint, names
 from ..services.accounts import invites, organizations
 from ..services.certificates import posters
 from ..services.live import dashboard
@@ -195,7 +195,7 @@ def remove_member(org_id: int, user_id: int):
         return members_page(org, error=error_message(exc), status=422)
     db.session.commit()
     if user_id == current_user.id:
-        flash(_("You left %(org)s.", org=org.name))
+        flash(_("You left %(org)s.", org=names.pick(org, "name", str(get_locale() or "en"))))
         return redirect_to(url_for("organizer.index"))
     flash(_("Member removed."))
     return redirect_to(url_for("organizer.members", org_id=org.id))
@@ -320,13 +320,15 @@ def poster_url(ev: Event, language: str | None) -> str:
 def poster_data(ev: Event, language: str | None = None) -> posters.PosterData:
     """The poster in the language the organizer picked, else the event's own; its QR carries ?lang= only
     when one was picked (otherwise each visitor's browser decides)."""
-    with force_locale(language or ev.language or str(get_locale() or "en")):
+    shown_in = language or ev.language or str(get_locale() or "en")
+    with force_locale(shown_in):
         when = format_date(ev.starts_on, "medium") if ev.starts_on else ""
         if ev.starts_on and ev.ends_on and ev.ends_on != ev.starts_on:
             when += " – " + format_date(ev.ends_on, "medium")
-        details = " · ".join(x for x in (ev.venue_name, ev.city, when) if x)
+        details = " · ".join(x for x in (names.pick(ev, "venue_name", shown_in), names.pick(ev, "city", shown_in),
+                                         when) if x)
         return posters.PosterData(
-            event_name=ev.name,
+            event_name=names.pick(ev, "name", shown_in),
             url=poster_url(ev, language),
             call_to_action=_("Scan to be carbon neutral"),
             hint=_("Work out your trip's footprint, retire carbon credits and get your certificate in a minute."),

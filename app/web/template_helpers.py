@@ -8,6 +8,7 @@ from babel.numbers import format_compact_decimal, format_decimal
 from flask import Flask, current_app
 from flask_babel import format_date, format_time, get_locale, get_translations, gettext, ngettext
 
+from ..services import names as _names
 from ..services import payments
 from ..services.footprint import labels
 from ..services.footprint import places as _places
@@ -123,7 +124,13 @@ def day(value) -> str:
     return format_date(value, format="medium")
 
 
+def local(row, field: str = "name") -> str:
+    """A row's name or text in the page's language (app/services/names.py: the language, then English)."""
+    return _names.pick(row, field, _locale())
+
+
 def register(app: Flask) -> None:
+    app.jinja_env.filters["local"] = local
     app.jinja_env.filters["money"] = money
     app.jinja_env.filters["day"] = day
     app.jinja_env.filters["moment"] = moment
