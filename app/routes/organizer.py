@@ -23,7 +23,15 @@ from ..services.live import dashboard
 from ..services.sales import checkout, ledger, money, orders
 from ..web import checkout_settings, guard, htmx, i18n, language, live, public_url
 from ..web.calculator_form import OPERATIONS_BASKET_FIRST, Calculation, calculate_operations
-from ..web.forms import EventForm, OrganizationForm, error_message, show_error
+from ..web.forms import (
+    EVENT_NAME_FIELDS,
+    EventForm,
+    OrganizationForm,
+    error_message,
+    fill_names,
+    names_data,
+    show_error,
+)
 from ..web.htmx import redirect_to, render
 from ..web.limits import per_account
 from ..web.participants import ensure_participant
@@ -64,6 +72,7 @@ def event_form(event: Event | None = None) -> EventForm:
     form = EventForm(obj=event) if event is not None and request.method == "GET" else EventForm()
     if event is not None and request.method == "GET":
         form.projects.data = [p.id for p in event.projects]
+        fill_names(form, event, EVENT_NAME_FIELDS)
     form.currency.choices = organizations.active_currencies(db.session)
     if event is None and request.method == "GET" and form.currency.choices:
         form.currency.data = "CNY" if "CNY" in form.currency.choices else form.currency.choices[0]
@@ -110,7 +119,8 @@ def new_organization():
     form = OrganizationForm()
     if form.validate_on_submit():
         try:
-            org = organizations.create_organization(db.session, current_user, form.name.data)
+            org = organizations.create_organization(db.session, current_user, form.name.data,
+                                                    names_data(form, ("name",)))
         except organizations.AccountError as exc:
             db.session.rollback()
             exc.field = "name"
@@ -127,9 +137,11 @@ def edit_organization(org_id: int):
     """Rename an organization."""
     org = organization_or_404(org_id)
     form = OrganizationForm(obj=org)
+    if request.method == "GET":
+        fill_names(form, org, ("name",))
     if form.validate_on_submit():
         try:
-            organizations.rename_organization(db.session, org, form.name.data)
+            organizations.rename_organization(db.session, org, form.name.data, names_data(form, ("name",)))
         except organizations.AccountError as exc:
             db.session.rollback()
             exc.field = "name"

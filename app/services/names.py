@@ -104,13 +104,17 @@ def cleaned(row: Any, entries: Mapping[str, Mapping[str, str | None]]) -> dict[s
 
 def set_names(row: Any, entries: Mapping[str, Mapping[str, str | None]], *, replace: bool = True) -> None:
     """Store `entries` on the row: replacing every other-language text (a form posts them all), or,
-    with replace=False, only the fields given (the CLI sets one at a time)."""
+    with replace=False, only the fields given (the CLI sets one at a time; an empty one is removed)."""
     new = cleaned(row, entries)
     if not replace:
         merged = {code: dict(texts) for code, texts in (row.names or {}).items()}
+        for code, texts in entries.items():
+            for field, text in texts.items():
+                if not (text or "").strip():
+                    merged.get(code, {}).pop(field, None)
         for code, texts in new.items():
             merged.setdefault(code, {}).update(texts)
-        new = merged
+        new = {code: texts for code, texts in merged.items() if texts}
     row.names = new  # a new dict: the column does not track changes inside one
 
 

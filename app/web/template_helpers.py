@@ -8,6 +8,7 @@ from babel.numbers import format_compact_decimal, format_decimal
 from flask import Flask, current_app
 from flask_babel import format_date, format_time, get_locale, get_translations, gettext, ngettext
 
+from ..services import languages as _languages
 from ..services import names as _names
 from ..services import payments
 from ..services.footprint import labels
@@ -146,4 +147,5 @@ def register(app: Flask) -> None:
         return {
             "demo_payments": payments.is_available("demo", current_app.config),
             "current_locale": str(get_locale() or "en"),
+            "name_languages": [_languages.get(code) for code in _names.other_languages()],
         }
