@@ -39,7 +39,7 @@ ORDER_STATUSES = ("pending", "paid", "failed", "cancelled", "expired", "refund_d
 
 
 class Names(TypeDecorator):
-    """A row's names and texts in other languages, {"zh": {"name": ..., "venue_name": ...}, "fil": {...}},
+    """A row's names and texts in other languages, {language: {field: text}}, e.g. {"zh": {"name": ...}},
     kept as JSON text with the characters themselves (not \\u escapes), so that SQL `LIKE` finds 论坛.
     Always assign a new dict: changes inside the dict are not tracked. Read through app/services/names.py."""
 

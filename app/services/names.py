@@ -2,7 +2,8 @@
 
 An event (name, venue, description, city), an organization (name), a project (name, type, place,
 description) and a project owner (name) keep their default, English text in their own columns, and
-the other languages in their `names` column: ``{"zh": {"name": "首届…", "venue_name": "…"}, "fil": {...}}``.
+the other languages in their `names` column, by language code then field:
+``{"zh": {"name": "首届…", "venue_name": "…"}, ...}``.
 
 The fallback order, for every field: the asked language, then English, which is the column itself.
 So zh -> en, fil -> en, en -> the column; a language never falls back to another non-English one.
