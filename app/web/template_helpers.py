@@ -130,8 +130,14 @@ def local(row, field: str = "name") -> str:
     return _names.pick(row, field, _locale())
 
 
+def name_languages() -> list:
+    """The languages a name is entered in beside English, for the side-by-side fields."""
+    return [_languages.get(code) for code in _names.other_languages()]
+
+
 def register(app: Flask) -> None:
     app.jinja_env.filters["local"] = local
+    app.jinja_env.globals["name_languages"] = name_languages  # a global: macros imported without context see it
     app.jinja_env.filters["money"] = money
     app.jinja_env.filters["day"] = day
     app.jinja_env.filters["moment"] = moment
@@ -147,5 +153,4 @@ def register(app: Flask) -> None:
         return {
             "demo_payments": payments.is_available("demo", current_app.config),
             "current_locale": str(get_locale() or "en"),
-            "name_languages": [_languages.get(code) for code in _names.other_languages()],
         }
