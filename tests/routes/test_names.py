@@ -17,6 +17,7 @@ OWNER_ZH = "凉山林业合作社"
 @pytest.fixture
 def forum(make_event):
     return make_event(name="China Digital Carbon Neutrality Forum", description="The first forum.",
+                      venue_lat=30.5728, venue_lon=104.0668,
                       names={"zh": {"name": FORUM_ZH, "venue_name": VENUE_ZH, "description": "首届论坛。"},
                              "fil": {"name": "Unang Forum ng Tsina"}})
 
@@ -51,13 +52,17 @@ def test_an_event_without_names_shows_english_in_every_language(client, make_eve
     assert "Plain Forum" in text(client, f"/e/{event.slug}?lang=zh")
 
 
-def test_calculator_board_kiosk_and_projects_in_chinese(client, forum, forest):
+def test_calculator_boards_kiosk_and_projects_in_chinese(client, forum, forest, make_order):
     forum.projects = [forest]
     from app.extensions import db
     db.session.commit()
     for url in (f"/e/{forum.slug}/calculate?lang=zh", f"/e/{forum.slug}/board?lang=zh", f"/kiosk/{forum.slug}?lang=zh"):
         assert FORUM_ZH in text(client, url), url
-    assert FOREST_ZH in text(client, f"/e/{forum.slug}/calculate?lang=zh")
+    calculator = text(client, f"/e/{forum.slug}/calculate?lang=zh")
+    assert FOREST_ZH in calculator and VENUE_ZH in calculator  # the default destination, in Chinese
+    assert "Chengdu Global Center" in text(client, f"/e/{forum.slug}/calculate?lang=fil")
+    make_order(event=forum, project=forest)
+    assert FORUM_ZH in text(client, "/boards?by=events&lang=zh")
     project_page = text(client, f"/p/{forest.id}?lang=zh")
     assert FOREST_ZH in project_page and "林业碳汇" in project_page and OWNER_ZH in project_page
     assert "Liangshan Forest Restoration" in text(client, f"/p/{forest.id}?lang=fil")
@@ -136,6 +141,15 @@ def test_home_search_finds_the_forum_in_any_language(client, forum, make_event, 
     page = text(client, f"/?q={query}&lang=zh")
     assert FORUM_ZH in page, query
     assert "Beijing Expo" not in page
+
+
+def test_the_venue_typed_in_any_language_is_placed_at_its_coordinates(app, forum):
+    from app.web import calculator_form
+
+    with app.test_request_context("/?lang=zh"):
+        legs = [{"from": "Chengdu Global Center", "to": VENUE_ZH}]
+        placed = calculator_form.placed(legs, forum)
+    assert placed[0]["from"] == placed[0]["to"] == f"{VENUE_ZH} @30.5728,104.0668"
 
 
 def test_search_does_not_match_the_stored_keys(client, forum):
