@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 from decimal import Decimal
-from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -39,10 +38,8 @@ ORDER_STATUSES = ("pending", "paid", "failed", "cancelled", "expired", "refund_d
 
 
 class Names(TypeDecorator):
-    """A row's names and texts in other languages, {language: {field: text}}, e.g. {"zh": {"name": ...}},
-    kept as JSON text with the characters themselves (not \\u escapes), so that SQL `LIKE` finds 论坛.
-    Always assign a new dict: changes inside the dict are not tracked. Read through app/services/names.py."""
-
+    """Names in other languages, {language: {field: text}} (app/services/names.py), as JSON text with the characters
+    themselves, so that SQL `LIKE` finds 论坛. Assign a new dict: changes inside one are not tracked."""
     impl = Text
     cache_ok = True
 
@@ -51,10 +48,6 @@ class Names(TypeDecorator):
 
     def process_result_value(self, value, dialect):
         return json.loads(value) if value else {}
-
-
-def names_column() -> Any:
-    return mapped_column(Names, default=dict, server_default="{}")
 
 
 def utcnow() -> dt.datetime:
@@ -69,12 +62,14 @@ class Event(db.Model):
     scenario: Mapped[str] = mapped_column(String(20))
     description: Mapped[str] = mapped_column(Text, default="")
     venue_name: Mapped[str] = mapped_column(String(200), default="")
-    names: Mapped[dict] = names_column()  # name, venue_name, description, city per language
+    names: Mapped[dict] = mapped_column(Names, default=dict, server_default="{}")  # name, venue, text, city
     venue_code: Mapped[str] = mapped_column(String(40), default="")  # a place code for the calculator
     venue_lat: Mapped[float | None]
     venue_lon: Mapped[float | None]
     city: Mapped[str] = mapped_column(String(120), default="")
     country: Mapped[str] = mapped_column(String(2), default="CN")
+    # The venue's IANA time zone ("Asia/Shanghai"); "" means the country's usual one (services/zones.py).
+    timezone: Mapped[str] = mapped_column(String(64), default="", server_default="")
     starts_on: Mapped[dt.date | None]
     ends_on: Mapped[dt.date | None]
     currency: Mapped[str] = mapped_column(String(3), default="CNY")
@@ -114,7 +109,7 @@ class Organization(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(120), unique=True)
-    names: Mapped[dict] = names_column()  # name per language
+    names: Mapped[dict] = mapped_column(Names, default=dict, server_default="{}")  # name per language
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     events: Mapped[list[Event]] = relationship(back_populates="organization")
@@ -188,7 +183,7 @@ class ProjectOwner(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
-    names: Mapped[dict] = names_column()  # name per language
+    names: Mapped[dict] = mapped_column(Names, default=dict, server_default="{}")  # name per language
     country: Mapped[str] = mapped_column(String(2), default="CN")
     # The owner's statement is served at an unguessable link until owner accounts exist.
     statement_token: Mapped[str | None] = mapped_column(String(64))
@@ -279,7 +274,7 @@ class Project(db.Model):
     price_source: Mapped[str] = mapped_column(String(200), default="")
     price_year: Mapped[int | None]
     description: Mapped[str] = mapped_column(Text, default="")
-    names: Mapped[dict] = names_column()  # name, kind, place, description per language
+    names: Mapped[dict] = mapped_column(Names, default=dict, server_default="{}")  # name, kind, place, text
     image: Mapped[str] = mapped_column(String(200), default="")  # path under static/
     active: Mapped[bool] = mapped_column(default=True)
 
@@ -336,6 +331,19 @@ class Footprint(db.Model):
     total_kg: Mapped[Decimal] = mapped_column(Numeric(14, 3))
     methodology: Mapped[str] = mapped_column(String(80))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class EventEstimate(db.Model):
+    """The organizer's estimate of the whole event's footprint: what they typed (field -> text), read by
+    app.services.footprint.event_estimate. One row per event; saving again replaces the inputs (orders
+    already paid are never changed: a larger operations footprint is neutralized by a top-up order)."""
+
+    __tablename__ = "event_estimate"
+    event_id: Mapped[int] = mapped_column(
+        ForeignKey("event.id", ondelete="CASCADE", name="fk_event_estimate_event"), primary_key=True,
+        autoincrement=False)
+    inputs: Mapped[dict] = mapped_column(JSON)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
 class Order(db.Model):

@@ -45,6 +45,7 @@ ORG_SCOPED_GET = [
     "/organizer/events/{event}/poster-a6.pdf",
     "/organizer/events/{event}/orders.csv",
     "/organizer/events/{event}/operations",
+    "/organizer/events/{event}/estimate",
 ]
 ORG_SCOPED_POST = [
     "/organizer/organizations/{org}/edit",
@@ -56,6 +57,9 @@ ORG_SCOPED_POST = [
     "/organizer/events/{event}/archive",
     "/organizer/events/{event}/operations",
     "/organizer/events/{event}/operations/estimate",
+    "/organizer/events/{event}/estimate",
+    "/organizer/events/{event}/estimate/neutralize",
+    "/organizer/events/{event}/estimate/preview",
 ]
 # Pages any organizer may open (they show only the organizer's own data).
 ORGANIZER_GET = ["/organizer/", "/organizer/organizations/new"]

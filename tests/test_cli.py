@@ -81,3 +81,23 @@ def test_payments_whose_refund_failed_are_listed_for_operators(runner, db, make_
     db.session.commit()
     report = runner.invoke(args=["payouts"])
     assert f"TO REFUND by hand: {order.public_id} {order.amount_minor} CNY" in report.output
+
+
+def test_add_event_takes_the_venues_time_zone(runner, db, make_project):
+    from app.models import Event, Organization
+
+    make_project()  # a CNY project, so the currency is on offer
+    db.session.add(Organization(name="Acme Events"))
+    db.session.commit()
+    ok = runner.invoke(args=["add-event", "--organization", "Acme Events", "--name", "Urumqi Forum",
+                             "--country", "CN", "--timezone", "Asia/Urumqi"])
+    assert ok.exit_code == 0, ok.output
+    assert "(Asia/Urumqi)" in ok.output
+    usual = runner.invoke(args=["add-event", "--organization", "Acme Events", "--name", "Chengdu Forum",
+                                "--country", "CN"])
+    assert usual.exit_code == 0 and "(Asia/Shanghai)" in usual.output
+    refused = runner.invoke(args=["add-event", "--organization", "Acme Events", "--name", "Paris Forum",
+                                  "--country", "CN", "--timezone", "Europe/Paris"])
+    assert refused.exit_code != 0 and "time zones of the event's country" in refused.output
+    zones = dict(db.session.execute(select(Event.name, Event.timezone)).all())
+    assert zones == {"Urumqi Forum": "Asia/Urumqi", "Chengdu Forum": "Asia/Shanghai"}

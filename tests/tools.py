@@ -14,3 +14,19 @@ def zbarimg() -> str:
     if os.environ.get("CARBONDOT_REQUIRE_BROWSER"):
         pytest.fail("zbarimg is missing but CARBONDOT_REQUIRE_BROWSER is set: apt-get install zbar-tools")
     pytest.skip("zbarimg not installed (apt-get install zbar-tools); CI installs it")
+
+
+def tesseract() -> str:
+    """The tesseract binary with its Simplified Chinese data (apt-get install tesseract-ocr tesseract-ocr-chi-sim)."""
+    import subprocess
+
+    path = shutil.which("tesseract")
+    if path:
+        langs = subprocess.run([path, "--list-langs"], capture_output=True, text=True, timeout=60).stdout.split()
+        if "chi_sim" in langs:
+            return path
+    if os.environ.get("CARBONDOT_REQUIRE_BROWSER"):
+        pytest.fail("tesseract with chi_sim is missing but CARBONDOT_REQUIRE_BROWSER is set: "
+                    "apt-get install tesseract-ocr tesseract-ocr-chi-sim")
+    pytest.skip("tesseract or its chi_sim data not installed (apt-get install tesseract-ocr tesseract-ocr-chi-sim); "
+                "CI installs them")

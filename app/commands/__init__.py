@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from flask import Flask
 
-from . import accounts, catalog, certificates, keys, moderation, payouts
+from . import accounts, catalog, certificates, events, keys, moderation, payouts
 
 
 def register(app: Flask) -> None:
-    for module in (catalog, payouts, moderation, accounts, certificates, keys):
+    for module in (catalog, events, payouts, moderation, accounts, certificates, keys):
         for command in module.COMMANDS:
             app.cli.add_command(command)

@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from ..extensions import db, limiter
 from ..models import Certificate, Event, Order, Project, utcnow
-from ..services import footprint, names, payments
+from ..services import footprint, names, payments, zones
 from ..services.certificates import content
 from ..services.live import boards
 from ..services.register import registry
@@ -74,6 +74,7 @@ def event_json(event: Event) -> dict:
         "starts_on": event.starts_on.isoformat() if event.starts_on else None,
         "ends_on": event.ends_on.isoformat() if event.ends_on else None,
         "status": event.status,
+        "timezone": zones.zone_of(event).key,  # where its pages show times; the API's times stay UTC
         "url": public_url("public.event", slug=event.slug),
         "names": names_json(event, EVENT_NAMES),
     }

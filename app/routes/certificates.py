@@ -85,11 +85,14 @@ def money_to_owner(order) -> dict:
 def png(cert: Certificate, shape: str) -> Response:
     # Drawn in the language of the checkout, or the one asked for with ?lang= (the page asks for its own).
     language = i18n.normalize(request.args.get("lang")) or cert.language
-    etag = f"{cert.token}-{shape}-{cert.status}-{language}"
+    facts = content.build(cert, public_url, language)
+    # The image's version (its drawing, fonts, words and data) is in the validator: after a deploy that
+    # changes the drawing, a cache revalidating gets the new picture, not a 304 for the old one.
+    etag = f"{cert.token}-{shape}-{cert.status}-{language}-{images.version(facts.artwork())[:16]}"
     if request.if_none_match.contains(etag):
         return Response(status=304, headers={"ETag": f'"{etag}"'})
     # Read only: the image was stored when the certificate was issued (images.py says when it is drawn here).
-    body = images.png(db.session, content.build(cert, public_url, language), shape)
+    body = images.png(db.session, facts, shape)
     response = Response(body, mimetype="image/png")
     response.set_etag(etag)
     # A certificate never changes once issued (revocation changes the ETag).

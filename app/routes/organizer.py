@@ -8,7 +8,7 @@ does not even admit it exists).
 """
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, flash, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, request, url_for
 from flask_babel import force_locale, format_date, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -19,10 +19,17 @@ from ..models import Event, Organization, Project
 from ..services import footprint, names
 from ..services.accounts import invites, organizations
 from ..services.certificates import posters
+from ..services.footprint import event_estimate
 from ..services.live import dashboard
 from ..services.sales import checkout, ledger, money, orders
 from ..web import checkout_settings, guard, htmx, i18n, language, live, public_url
-from ..web.calculator_form import OPERATIONS_BASKET_FIRST, Calculation, calculate_operations
+from ..web.calculator_form import (
+    GRID_LABELS,
+    MEAL_LABELS,
+    OPERATIONS_BASKET_FIRST,
+    Calculation,
+    calculate_operations,
+)
 from ..web.forms import (
     EVENT_NAME_FIELDS,
     EventForm,
@@ -31,6 +38,7 @@ from ..web.forms import (
     fill_names,
     names_data,
     show_error,
+    timezone_choices,
 )
 from ..web.htmx import redirect_to, render
 from ..web.limits import per_account
@@ -74,6 +82,7 @@ def event_form(event: Event | None = None) -> EventForm:
         form.projects.data = [p.id for p in event.projects]
         fill_names(form, event, EVENT_NAME_FIELDS)
     form.currency.choices = organizations.active_currencies(db.session)
+    form.timezone.choices = timezone_choices(form.country.data or (event.country if event else ""))
     if event is None and request.method == "GET" and form.currency.choices:
         form.currency.data = "CNY" if "CNY" in form.currency.choices else form.currency.choices[0]
     return form
@@ -81,7 +90,8 @@ def event_form(event: Event | None = None) -> EventForm:
 
 # The event form's fields in the order the page shows them: the first with an error takes the focus.
 EVENT_FIELDS = ("name", "scenario", "description", "slug", "starts_on", "ends_on", "expected_attendance",
-                "venue_name", "venue_code", "city", "country", "currency", "projects", "color", "language", "status")
+                "venue_name", "venue_code", "city", "country", "timezone", "currency", "projects", "color", "language",
+                "status")
 
 
 def event_page(form: EventForm, org: Organization, event: Event | None, status: int = 200):
@@ -294,10 +304,13 @@ def event(event_id: int):
     if unchanged is not None:
         return unchanged
     buckets, hourly = dashboard.timeline(db.session, ev.id)
+    cov = event_estimate.coverage(db.session, ev)
     return live.tag(render(
         "organizer/event.html",
         block="live",
         event=ev,
+        coverage=cov,
+        top_up_kg=event_estimate.operations_top_up_kg(cov),
         summary=dashboard.summary(db.session, ev),
         chart=dashboard.chart(buckets, hourly),
         recent=dashboard.recent_certificates(db.session, ev.id),
@@ -433,6 +446,102 @@ def operations_pay(event_id: int):
         ops = calculate_operations(ev, request.form)
         ops.form_errors[getattr(exc, "field", None) or "project"] = exc.message
         return operations_page(ev, ops, status=422)
+    return redirect_to(url_for("checkout.pay", public_id=order.public_id))
+
+
+# --------------------------------------------------------------------------
+# The whole event's footprint: the estimate, its coverage, the operations' top-up
+# --------------------------------------------------------------------------
+
+def estimate_page(ev: Event, values: dict[str, str], errors: dict[str, str] | None = None, status: int = 200,
+                  form_error: str | None = None, preview: list[event_estimate.EstimateLine] | None = None,
+                  block: str | None = None):
+    """The estimate form with `values` (as typed or as stored), the estimate by category (the saved one, or
+    `preview`: what is typed, not saved yet) and its coverage."""
+    lines = event_estimate.estimate_lines(db.session, ev) if preview is None else preview
+    cov = event_estimate.coverage(db.session, ev)
+    top_up = event_estimate.operations_top_up_kg(cov)
+    quote = checkout.quote(db.session, ev, fee_percent=current_app.config["PLATFORM_FEE_PERCENT"],
+                           kg=top_up) if top_up else None
+    available = [o["project"].id for o in quote.offers if o["available"]] if quote else []
+    return render(
+        "organizer/estimate.html", block=block, status=status, event=ev, values=values, errors=errors or {},
+        form_error=form_error, lines=lines, preview=preview is not None, lines_total=sum(line.kg for line in lines),
+        coverage=cov, top_up_kg=top_up, quote=quote,
+        selected_project=available[0] if available else None,
+        groups=event_estimate.GROUPS, staff_groups=event_estimate.STAFF_GROUPS, grids=GRID_LABELS,
+        meal_kinds=MEAL_LABELS, meal_codes=[code for code, _label in footprint.MEAL_KINDS],
+        operations_categories=event_estimate.OPERATIONS_CATEGORIES, done=dashboard.operations_orders(db.session, ev.id),
+        minimum=money.currency(ev.currency),
+    )
+
+
+@bp.get("/events/<int:event_id>/estimate")
+def estimate(event_id: int):
+    """The whole event's footprint: attendance, venue, catering, waste, water, paper, freight, staff travel."""
+    ev = event_or_404(event_id)
+    return estimate_page(ev, event_estimate.stored_inputs(db.session, ev) or {})
+
+
+@bp.post("/events/<int:event_id>/estimate")
+def save_estimate(event_id: int):
+    """Keep the estimate (paid orders never change); 422 with every bad field named."""
+    ev = event_or_404(event_id)
+    typed = {name: (request.form.get(name) or "").strip()[:40] for name in event_estimate.FIELDS}
+    try:
+        inputs = event_estimate.clean(request.form, frozenset(GRID_LABELS))
+    except event_estimate.EstimateError as exc:
+        return estimate_page(ev, typed, {k: _(v) for k, v in exc.errors.items()}, status=422)
+    event_estimate.save(db.session, ev, inputs)
+    db.session.commit()
+    flash(_("Estimate saved."))
+    return redirect_to(url_for("organizer.estimate", event_id=ev.id))
+
+
+@bp.post("/events/<int:event_id>/estimate/preview")
+def preview_estimate(event_id: int):
+    """The estimate of what is typed, not saved: the lines for htmx as the organizer types, the whole page for
+    a plain form; 422 with every bad field named."""
+    ev = event_or_404(event_id)
+    typed = {name: (request.form.get(name) or "").strip()[:40] for name in event_estimate.FIELDS}
+    block = "lines" if htmx.target() == "estimate-lines" else None
+    try:
+        inputs = event_estimate.clean(request.form, frozenset(GRID_LABELS))
+    except event_estimate.EstimateError as exc:
+        return estimate_page(ev, typed, {k: _(v) for k, v in exc.errors.items()}, status=422, preview=[],
+                             block=block)
+    return estimate_page(ev, typed, preview=event_estimate.lines_for(inputs, ev.country), block=block)
+
+
+@bp.post("/events/<int:event_id>/estimate/neutralize")
+@per_account(limiter, "OPERATIONS_RATE_LIMIT")
+def neutralize_estimate(event_id: int):
+    """Neutralize the operations in the estimate, less what operations orders already retired: the first
+    order, or a top-up after the estimate grew (paid orders are never changed)."""
+    ev = event_or_404(event_id)
+    values = event_estimate.stored_inputs(db.session, ev) or {}
+    kg = event_estimate.operations_top_up_kg(event_estimate.coverage(db.session, ev))
+    if ev.status != "live":
+        return estimate_page(ev, values, status=422, form_error=_("Make the event live before neutralizing its "
+                                                                   "operations."))
+    if kg <= 0:
+        return estimate_page(ev, values, status=422, form_error=_("The operations in the estimate are already "
+                                                                   "neutralized."))
+    quote = checkout.quote(db.session, ev, fee_percent=current_app.config["PLATFORM_FEE_PERCENT"], kg=kg)
+    chosen = request.form.get("project", "")
+    offer = next((o for o in quote.offers if str(o["project"].id) == chosen and o["available"]), None)
+    offer = offer or next((o for o in quote.offers if o["available"]), None)
+    value = checkout.OrderRequest(
+        kind="operations", event=ev, quote=quote, project=offer["project"] if offer else None,
+        participant=ensure_participant(), display_name=ev.organization.name[: orders.NAME_MAX], organization="",
+        organization_id=ev.organization.id, language=language(), user_agent=request.user_agent.string)
+    try:
+        order = checkout.start(db.session, checkout_settings(), value)
+    except checkout.NoProject:
+        return estimate_page(ev, values, status=422,
+                             form_error=_("No project on offer has enough credits left for this footprint."))
+    except (orders.OrderError, ledger.SoldOut) as exc:
+        return estimate_page(ev, values, status=422, form_error=exc.message)
     return redirect_to(url_for("checkout.pay", public_id=order.public_id))
 
 

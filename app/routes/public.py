@@ -13,7 +13,7 @@ from ..extensions import db
 from ..models import Event, Project, utcnow
 from ..services import footprint, names, scenarios
 from ..services.certificates import event_cards
-from ..services.footprint import life
+from ..services.footprint import event_estimate, life
 from ..services.footprint import methodology as methodology_data
 from ..services.live import boards, schedule
 from ..services.sales import ledger, orders, statements
@@ -63,6 +63,8 @@ def event(slug: str):
         board=boards.event_board(db.session, ev.id, limit=5),
         rank=rank,
         operations_kg=orders.operations_kg(db.session, ev.id),
+        coverage=(cov := event_estimate.coverage(db.session, ev)),
+        badge=event_estimate.badge(cov),
         operations_certificates=orders.operations_certificates(db.session, ev.id),
         ended=schedule.ended(ev, utcnow().date()),
         page_url=public_url("public.event", slug=ev.slug),

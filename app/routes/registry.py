@@ -37,13 +37,15 @@ def page():
     if number is not None:
         _s, _e, rows = registry.entries(db.session, number, number + 1)
         shown = rows[0] if rows else None
+    newest = registry.newest(db.session)
     return render(
         "registry/index.html", block="lookup", status=400 if bad_entry else 200, bad_entry=bad_entry,
         serial=serial, found=found, certificate=None if found or not serial else registry.find_certificate(
             db.session, serial),
         entry_arg=entry_arg, shown=shown,
         checkpoint=latest_checkpoint(),
-        newest=[(e, json.loads(e.leaf)) for e in registry.newest(db.session)],
+        newest=[(e, json.loads(e.leaf)) for e in newest],
+        venue_zones=registry.venue_zones(db.session, [e.certificate_id for e in newest]),
         verifier=VERIFIER,
         base=(current_app.config.get("BASE_URL") or request.host_url).rstrip("/"),
     )

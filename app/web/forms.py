@@ -2,6 +2,8 @@
 a service's refusal (any DomainError) next to its field or above the form."""
 from __future__ import annotations
 
+import datetime as dt
+
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -34,7 +36,7 @@ from wtforms.validators import (
 )
 
 from ..models import EVENT_STATUSES
-from ..services import integers, languages, names, scenarios
+from ..services import integers, languages, names, scenarios, zones
 from ..services.accounts import organizations
 from ..services.errors import DomainError
 from ..services.footprint import places
@@ -192,6 +194,7 @@ def error_message(exc: DomainError) -> str:
         "dates": lambda: _("The event cannot end before it starts."),
         "venue": lambda: _("We do not know that place; pick one of the suggestions (a city, airport or station)."),
         "country": lambda: _("Choose a country from the list."),
+        "timezone": lambda: _("Choose one of the time zones of the event's country."),
         "name_empty": lambda: _("Give the event a name."),
         "scenario": lambda: _("Choose one of the kinds listed."),
         "language": lambda: _("Choose one of the languages listed."),
@@ -261,6 +264,18 @@ def event_country_choices() -> list[SelectChoice]:
     return [SelectChoice("", _("From the venue place")), *country_names()]
 
 
+def timezone_choices(country: str | None) -> list[SelectChoice]:
+    """The zones of the event's country, each with its UTC offset now ('Asia/Shanghai (UTC+8)'), after
+    the choice of none: its country's usual zone, which follows the country if it changes."""
+    now = dt.datetime.now(dt.UTC)
+    usual = zones.default_for(country) if country else ""
+    first = (_("Usual time of the country (%(zone)s)", zone=usual) if usual
+             else _("Usual time of the country"))
+    return [SelectChoice("", first), *(
+        SelectChoice(name, f"{name.replace('_', ' ')} ({zones.offset_label(zones.local(now, name))})")
+        for name in zones.for_country(country))]
+
+
 def language_choices() -> list[SelectChoice]:
     return [SelectChoice(lang.code, lang.name) for lang in languages.all()]
 
@@ -290,6 +305,8 @@ class EventForm(FlaskForm):
     color = ColorField(_l("Colour"), default="#0f5132", validators=[
         InputRequired(_l("Choose a colour.")),
         Regexp(r"^#[0-9a-fA-F]{6}$", message=_l("Use a colour like #0f5132."))])
+    # Choices set by the view from the country (timezone_choices); the service checks the zone is the country's.
+    timezone = SelectField(_l("Time zone of the venue"), default="", validate_choice=False, validators=[Optional()])
     language = SelectField(_l("Language of its kiosk and posters"), default=languages.SOURCE, validate_choice=False,
                            choices=language_choices,
                            validators=[OneOfChoices(_l("Choose one of the languages listed."))])
@@ -307,6 +324,7 @@ class EventForm(FlaskForm):
             starts_on=d["starts_on"], ends_on=d["ends_on"], expected_attendance=d["expected_attendance"],
             currency=d["currency"], project_ids=list(d["projects"] or []), color=d["color"].lower(),
             status=d["status"], slug=(d["slug"] or "").strip().lower() or None, language=d["language"] or "en",
+            timezone=(d["timezone"] or "").strip(),
         )
 
 

@@ -4,13 +4,15 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
+from babel import dates as babel_dates
 from babel.numbers import format_compact_decimal, format_decimal
 from flask import Flask, current_app
-from flask_babel import format_date, format_time, get_locale, get_translations, gettext, ngettext
+from flask_babel import format_date, get_locale, get_translations, gettext, ngettext
+from markupsafe import Markup
 
 from ..services import languages as _languages
 from ..services import names as _names
-from ..services import payments
+from ..services import payments, zones
 from ..services.footprint import labels
 from ..services.footprint import places as _places
 from ..services.sales import money as _money
@@ -38,9 +40,33 @@ def money(amount_minor: int, currency_code: str) -> str:
     return _money.format_money(amount_minor, currency_code, _locale())
 
 
-def moment(value) -> str:
-    """A UTC date and time for the page's locale: 'Dec 1, 2026 22:23', '2026年12月1日 22:23'."""
-    return f"{format_date(value, format='medium')} {format_time(value, format='HH:mm')}"
+_LOCAL_FORMATS = {"day": ("medium", None), "time": (None, "HH:mm"), "moment": ("medium", "HH:mm"),
+                  "short": ("MM-dd", "HH:mm"), "date": ("yyyy-MM-dd", None)}
+
+
+def local(value, where=None, style: str = "moment", tag: bool = False):
+    """A stored UTC moment as the venue reads it: the one way a page shows a time.
+
+    `where` is an event (its zone, else its country's usual one), a zone name, or None (UTC, for a page
+    with no event); `style` is 'moment' ('Dec 4, 2026 14:05 (UTC+8)'), 'time' ('14:05 (UTC+8)'),
+    'short' ('12-04 14:05'), 'day' or 'date' (the venue's calendar day). Moments carry the offset, since
+    a visitor's phone may be in another zone. With `tag`, wrapped in <time datetime="...Z"> keeping UTC
+    for machines."""
+    if value is None:
+        return ""
+    moment = zones.local(value, where)
+    day_format, time_format = _LOCAL_FORMATS[style]
+    parts = []
+    if day_format:
+        parts.append(babel_dates.format_date(moment, format=day_format, locale=_locale()))
+    if time_format:
+        parts.append(babel_dates.format_time(moment, format=time_format, tzinfo=moment.tzinfo, locale=_locale()))
+    text = " ".join(parts)
+    if time_format and style != "short":
+        text += f" ({zones.offset_label(moment)})"
+    if not tag:
+        return text
+    return Markup('<time datetime="{}">{}</time>').format(zones.utc_iso(value), text)
 
 
 def comparison(c) -> str:
@@ -125,7 +151,7 @@ def day(value) -> str:
     return format_date(value, format="medium")
 
 
-def local(row, field: str = "name") -> str:
+def named(row, field: str = "name") -> str:
     """A row's name or text in the page's language (app/services/names.py: the language, then English)."""
     return _names.pick(row, field, _locale())
 
@@ -136,11 +162,11 @@ def name_languages() -> list:
 
 
 def register(app: Flask) -> None:
-    app.jinja_env.filters["local"] = local
+    app.jinja_env.filters["named"] = named
     app.jinja_env.globals["name_languages"] = name_languages  # a global: macros imported without context see it
     app.jinja_env.filters["money"] = money
     app.jinja_env.filters["day"] = day
-    app.jinja_env.filters["moment"] = moment
+    app.jinja_env.filters["local"] = local
     app.jinja_env.filters["comparison"] = comparison
     app.jinja_env.filters["data_text"] = data_text
     app.jinja_env.filters["tonnes"] = tonnes

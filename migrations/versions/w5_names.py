@@ -2,7 +2,7 @@
 project_owner; the existing columns stay the default (English) value
 
 Revision ID: w5_names
-Revises: w4_board_line_per_name
+Revises: w5_estimate
 Create Date: 2026-12-04 11:00:00
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = 'w5_names'
-down_revision = 'w4_board_line_per_name'
+down_revision = 'w5_estimate'  # chained after main's w5 heads when main was merged in
 branch_labels = None
 depends_on = None
 

@@ -131,7 +131,7 @@ def test_organizer_from_sign_up_to_a_carbon_neutral_event(live_server, browser, 
     page.goto(f"{live_server}/e/{SLUG}")
     badge = page.locator(".neutral-badge")
     expect(badge).to_be_visible()
-    expect(badge).to_contain_text("Carbon neutral event")
+    expect(badge).to_contain_text("Operations neutral")
     expect(badge).to_contain_text(re.compile(r"The organizer neutralized [\d.,]+\st of the event's own operations; "
                                              r"visitors [\d.,]+\st\."))
     assert no_horizontal_scroll(page)

@@ -57,6 +57,12 @@ def test_an_event_needs_a_name_and_a_country_from_the_list(live_server, browser,
     page.goto(page.url + "/edit")
     expect(page.get_by_label("Country", exact=True)).to_have_value("CN")
     expect(page.get_by_label("Event name", exact=True)).to_have_value(f"Walk Summit {'js' if js else 'nojs'}")
+    # Issue #24: the venue's time zone, China's usual one by default, a list of China's zones.
+    zone = page.get_by_label("Time zone of the venue")
+    expect(zone).to_have_value("Asia/Shanghai")
+    assert "Asia/Urumqi" in zone.inner_text() and "Europe/Paris" not in zone.inner_text()
+    zone.scroll_into_view_if_needed()
+    page.screenshot(path=str(SHOTS / f"walk-organizer-timezone-{'js' if js else 'nojs'}.png"))
     assert [e for e in errors if "422" not in e] == []  # the refused form answers 422, as it should
     page.context.close()
 

@@ -202,5 +202,5 @@ def test_certificate_page_dates_follow_the_locale(client, make_order, db):
     cert = make_order(kg=5).certificate
     cert.issued_at = dt.datetime(2026, 12, 1, 22, 23)
     db.session.commit()
-    assert "2026年12月1日 22:23 UTC" in client.get(f"/c/{cert.token}?lang=zh").get_data(as_text=True)
-    assert "Dec 1, 2026 22:23 UTC" in client.get(f"/c/{cert.token}?lang=en").get_data(as_text=True)
+    assert "2026年12月2日 06:23 (UTC+8)" in client.get(f"/c/{cert.token}?lang=zh").get_data(as_text=True)
+    assert "Dec 2, 2026 06:23 (UTC+8)" in client.get(f"/c/{cert.token}?lang=en").get_data(as_text=True)

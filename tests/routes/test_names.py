@@ -264,3 +264,12 @@ def test_the_demo_seed_has_chinese_and_filipino_names(runner, db, client):
     db.session.refresh(forum)
     assert forum.names["zh"]["name"] == FORUM_ZH
     assert FORUM_ZH in text(client, "/?q=论坛&lang=zh")
+
+
+def test_the_cli_adds_an_event_with_its_names(runner, db, org, make_project):
+    make_project()  # an event takes a currency that a project sells in
+    result = runner.invoke(args=["add-event", "--organization", org.name, "--name", "Tianfu Summit",
+                                 "--venue-place", "Chengdu", "--name-zh", "天府峰会", "--venue-name-zh", "天府广场"])
+    assert result.exit_code == 0, result.output
+    event = db.session.scalar(select(Event).where(Event.name == "Tianfu Summit"))
+    assert event.names == {"zh": {"name": "天府峰会", "venue_name": "天府广场"}}

@@ -261,7 +261,7 @@ def test_neutralize_the_events_operations_through_the_checkout(client, db, org, 
     assert count(db, BoardTotal) == 3  # the visitor's three lines only
     public = client.get("/e/summit").get_data(as_text=True)
     db.session.refresh(order)
-    assert "Carbon neutral event" in public
+    assert "Operations neutral" in public
     nbsp = "\u00a0"  # a number and its unit never wrap apart
     assert f"The organizer neutralized {tonnes(order.kg).replace(' ', nbsp)} of the event" in public
     assert f"visitors 0.4{nbsp}t." in public
@@ -339,7 +339,7 @@ def test_the_badge_needs_something_neutralized_and_links_its_certificates(client
     no visitor yet, no "visitors 0 t", and the badge links the certificate it stands for."""
     project = make_project()
     event = make_event(organization_id=org.id, slug="summit", name="Summit")
-    assert "Carbon neutral event" not in client.get("/e/summit").get_data(as_text=True)
+    assert "neutral-badge" not in client.get("/e/summit").get_data(as_text=True)
     response = client.post(f"/organizer/events/{event.id}/operations", data={**OPS, "project": str(project.id)})
     order = db.session.scalar(select(Order).where(Order.kind == "operations"))
     client.post(f"/pay/{order.public_id}/demo", data={"outcome": "paid"})
@@ -347,7 +347,7 @@ def test_the_badge_needs_something_neutralized_and_links_its_certificates(client
     cert = db.session.scalar(select(Certificate).where(Certificate.order_id == order.id))
     public = client.get("/e/summit").get_data(as_text=True)
     badge = public[public.index('class="neutral-badge"'):public.index("</section>", public.index("neutral-badge"))]
-    assert "Carbon neutral event" in badge and "visitors 0" not in badge
+    assert "Operations neutral" in badge and "visitors 0" not in badge
     assert f'href="/c/{cert.token}"' in badge and cert.number in badge
 
 

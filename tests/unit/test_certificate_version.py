@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from app.services.certificates import artwork, images, numbers, typesetting
+from app.services.certificates import artwork, fonts, images, numbers, typesetting
 from app.services.certificates.artwork import CertificateData
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -92,7 +92,7 @@ def test_the_drawing_code(monkeypatch, tmp_path):
     module = types.ModuleType("drawing")
     module.__file__ = str(source)
     monkeypatch.setattr(images, "RENDERING_MODULES", (*images.RENDERING_MODULES, module))
-    assert {artwork, typesetting, numbers} <= set(images.RENDERING_MODULES)
+    assert {artwork, typesetting, fonts, numbers} <= set(images.RENDERING_MODULES)
     assert changed(lambda: source.write_text("def draw():\n    return 2\n"))
 
 

@@ -122,13 +122,22 @@ def test_new_token_is_urlsafe_long_and_unique():
 
 
 # The certificate's words as they were printed before they moved into the catalogues (msgctxt "certificate").
+# Issue #24: the sentence is one template per language (a real 荣誉证书: 中和 and 吨, 特发此证; Filipino kay/sa).
 PRINTED = {
-    "zh": {"title": "碳中和荣誉证书", "certifies": "兹证明", "neutralized": "已抵消", "at": "参加", "through": "通过",
-           "serials": "减排量序列号", "number": "证书编号", "issued": "签发日期", "verify": "验证", "scan": "扫码验证",
+    "zh": {"title": "碳中和荣誉证书", "certifies": "兹证明", "certifies_no_name": "兹证明",
+           "body": "参加{event}，通过支持{project}（{standard}），中和二氧化碳当量 {tonnes}，特发此证。",
+           "body_everyday": "通过支持{project}（{standard}），中和二氧化碳当量 {tonnes}，特发此证。",
+           "tonnes": "%(n)s 吨",
+           "serials": "减排量序列号", "number": "证书编号", "verify": "验证", "scan": "扫码验证",
            "anonymous": "匿名访客", "more": "另有 {n} 段", "co2e": "CO\u2082e", "demo": "演示：未发生真实付款"},
-    "fil": {"title": "Sertipiko ng Karangalan sa Carbon Neutral", "certifies": "Pinatutunayan nito na si",
-            "neutralized": "ay nag-neutralize ng", "at": "sa", "through": "sa pamamagitan ng",
-            "serials": "Mga serial number", "number": "Blg. ng Sertipiko", "issued": "Inisyu noong",
+    "fil": {"title": "Sertipiko ng Karangalan sa Carbon Neutral", "certifies": "Ang sertipikong ito ay iginagawad kay",
+            "certifies_no_name": "Ang sertipikong ito ay iginagawad sa",
+            "body": "dahil sa pakikilahok sa {event} at sa pag-neutralize ng {tonnes} CO\u2082e sa pamamagitan ng "
+                    "pagsuporta sa {project} ({standard}).",
+            "body_everyday": "dahil sa pag-neutralize ng {tonnes} CO\u2082e sa pamamagitan ng pagsuporta sa {project} "
+                             "({standard}).",
+            "tonnes": "%(n)s t",
+            "serials": "Mga serial number", "number": "Blg. ng Sertipiko",
             "verify": "I-verify", "scan": "I-scan para i-verify", "anonymous": "Di-kilalang bisita", "more": "+{n} pa",
             "co2e": "CO\u2082e", "demo": "DEMO: walang perang gumalaw"},
 }
@@ -216,7 +225,8 @@ def test_font_files_come_from_the_pip_packages():
     import fontpkg_noto_sans
     import pylopdf_fonts_zh_cn
 
-    latin, cjk = cert.font_paths()
+    latin, cjk, *system = cert.font_paths()
+    assert system in ([], ["/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"])  # Debian fonts-noto-cjk
     assert Path(latin).is_relative_to(Path(fontpkg_noto_sans.__file__).parent)
     assert Path(cjk).is_relative_to(Path(pylopdf_fonts_zh_cn.__file__).parent)
     assert cert.font_path_for("a") == latin
@@ -239,7 +249,7 @@ def test_missing_glyphs_reports_uncovered_characters_only():
 
 
 def _glyph_bitmap(path: str, text: str) -> Image.Image:
-    font = ImageFont.truetype(path, 64)
+    font = ImageFont.truetype(path, 64, index=typesetting._face(path).index)
     im = Image.new("L", (200, 120), 0)
     ImageDraw.Draw(im).text((20, 90), text, font=font, fill=255, anchor="ls")
     return im
@@ -253,7 +263,7 @@ def _drawn_differs_from_notdef(path: str, text: str) -> bool:
 
 def test_notdef_comparison_detects_tofu():
     """The check below can fail: a CJK character in the Latin font is .notdef."""
-    latin, cjk = cert.font_paths()
+    latin, cjk, *_ = cert.font_paths()
     assert not _drawn_differs_from_notdef(latin, "王")
     assert not _drawn_differs_from_notdef(cjk, "\ue000")
     assert _drawn_differs_from_notdef(cjk, "王")
@@ -282,7 +292,7 @@ def test_combining_mark_is_drawn_with_its_base():
 
 def test_fast_coverage_equals_fonttools_best_cmap():
     for path in cert.font_paths():
-        font = TTFont(path, lazy=True)
+        font = TTFont(path, lazy=True, fontNumber=typesetting._face(path).index if path.endswith(".ttc") else -1)
         notdef = font.getGlyphOrder()[0]
         expected = {cp for cp, glyph in font.getBestCmap().items() if glyph != notdef}
         assert typesetting._coverage(path) == expected
@@ -330,14 +340,21 @@ def test_name_is_drawn_in_the_name_region(name, shape):
 
 @pytest.mark.parametrize("language", languages.codes())
 def test_empty_name_prints_localized_anonymous(language):
-    for name in ("", "   ", "\U0001F331"):
+    for name in ("", "   ", "\ufe0f\u200d"):
         r = render_image(make(name=name, language=language), "portrait")
         assert r.name_lines == (cert.labels(language)["anonymous"],)
+        assert r.texts["certifies"] == (cert.labels(language)["certifies_no_name"],)
 
 
-def test_uncoverable_characters_are_left_out_not_boxed():
-    r = render_image(make(name="Ana \U0001F331"), "portrait")
-    assert r.name_lines == ("Ana",)
+def test_uncoverable_characters_are_boxed_never_dropped():
+    """Issue #24: what no font draws (an emoji; 𠮷 where Debian's CJK font is absent) shows as a box."""
+    for name in ("Ana \U0001F331", "\U0001F331"):
+        r = render_image(make(name=name), "portrait")
+        assert r.name_lines == (name.replace("\U0001F331", typesetting.TOFU),)
+    r = render_image(make(name="\U00020BB7田", language="zh"), "portrait")  # 𠮷田
+    expected = "\U00020BB7田" if cert.font_path_for("\U00020BB7") else typesetting.TOFU + "田"
+    assert r.name_lines == (expected,)
+    assert typesetting.font_path_for(typesetting.TOFU) is not None
 
 
 def test_unknown_language_falls_back_to_english():
@@ -462,3 +479,108 @@ def test_qr_sits_in_the_layout_with_a_quiet_zone():
         # the 4-module quiet zone is part of the drawn QR: its border is white
         border = r.image.crop((x0, y0, x1, y0 + 4))
         assert border.getcolors() == [((x1 - x0) * 4, (255, 255, 255))]
+
+
+# ---------------------------------------------------------------- issue #24: the wording and the line breaking
+
+
+def _sentence(r) -> str:
+    """The sentence as read: lines joined by a space, except between two CJK characters."""
+    out = ""
+    for line in r.texts["sentence"]:
+        out += ("" if not out or (ord(out[-1]) > 0x2E80 or ord(line[0]) > 0x2E80) else " ") + line
+    return out
+
+
+def test_the_chinese_certificate_reads_like_a_real_one():
+    data = make(name="张三", organization="", event_name="首届中国数字碳中和高峰论坛", project_name="凉山森林恢复项目",
+                project_standard="CCER", kg=434, language="zh", organizer="成都会展集团",
+                issued_on=datetime.date(2026, 12, 4))
+    for shape in sorted(SHAPES):
+        r = render_image(data, shape)
+        assert _sentence(r) == ("参加首届中国数字碳中和高峰论坛，通过支持凉山森林恢复项目（CCER），"
+                                "中和二氧化碳当量 0.434 吨，特发此证。")
+        assert "抵消" not in _sentence(r) and " t " not in _sentence(r)
+        signature = r.texts["footer"] if shape == "wide" else r.texts["issuer"] + r.texts["issued"]
+        assert "成都会展集团" in " ".join(signature) and "2026年12月4日" in " ".join(signature)
+    r = render_image(data, "portrait")
+    assert r.texts["certifies"] == ("兹证明",)
+    # the signature sits bottom right: right of the centre, below the sentence
+    assert r.boxes["issued"][0] > SHAPES["portrait"][0] / 2 and r.boxes["issued"][1] > r.boxes["sentence"][3]
+    everyday = render_image(replace(data, event_name=""), "portrait")
+    assert _sentence(everyday) == "通过支持凉山森林恢复项目（CCER），中和二氧化碳当量 0.434 吨，特发此证。"
+
+
+def test_filipino_says_kay_for_a_person_and_sa_otherwise():
+    r = render_image(make(language="fil"), "portrait")
+    assert r.texts["certifies"] == ("Ang sertipikong ito ay iginagawad kay",)
+    assert _sentence(r).startswith("dahil sa pakikilahok sa 2026 China Digital Carbon Neutrality Forum")
+    r = render_image(make(language="fil", name=""), "portrait")
+    assert r.texts["certifies"] == ("Ang sertipikong ito ay iginagawad sa",)
+    assert r.name_lines == ("Di-kilalang bisita",)
+
+
+def test_english_keeps_its_words():
+    r = render_image(make(kg=434), "portrait")
+    assert r.texts["certifies"] == ("This certifies that",)
+    assert " ".join(r.texts["sentence"]) == ("has neutralized 0.434 t CO\u2082e at 2026 China Digital Carbon "
+                                             "Neutrality Forum through Sichuan Rural Household Biogas (Gold Standard).")
+
+
+KINSOKU_TEXT = ("参加首届中国数字碳中和高峰论坛（成都），通过支持「凉山森林恢复项目」、「雅安竹林」！"
+                "中和二氧化碳当量 0.434 吨。特发此证？")
+
+
+@pytest.mark.parametrize("width", range(150, 700, 23))
+def test_kinsoku_no_line_starts_with_closing_punctuation(width):
+    text = KINSOKU_TEXT
+    block = typesetting.fit_paragraph([typesetting.Span(text)], width, 30, 30, 20)
+    lines = block.texts
+    assert "".join(lines).replace(" ", "") == text.replace(" ", "")  # nothing lost
+    assert len(lines) > 1
+    for line in lines[1:]:
+        assert line[0] not in typesetting.NO_LINE_START, lines
+    for line in lines[:-1]:
+        assert line[-1] not in typesetting.NO_LINE_END, lines
+
+
+def test_kinsoku_check_can_fail():
+    """Without the rule, a narrow measure does put a comma first on a line (so the test above means something)."""
+    text = KINSOKU_TEXT
+    clusters = typesetting.shape_spans([typesetting.Span(text)])
+    plain = [typesetting._Cluster(c.text, c.path, c.weight, c.fill, 2) for c in clusters]
+    starts = [typesetting._greedy(plain, 30, w) for w in range(150, 700, 23)]
+    assert any(plain[i].text in typesetting.NO_LINE_START for s in starts for i in s[1:])
+
+
+def test_a_figure_and_its_unit_stay_on_one_line():
+    for width in range(200, 800, 17):
+        block = typesetting.fit_paragraph(
+            [typesetting.Span("中和二氧化碳当量 "), typesetting.Span("1,234.567 吨", keep_together=True),
+             typesetting.Span("，特发此证。")], width, 30, 30, 20)
+        assert any("1,234.567 吨" in line for line in block.texts), block.texts
+
+
+LONG_ORGANIZATION = ("The Extraordinarily Long Name of an International Organization for Sustainable Development "
+                     "and Climate Finance Cooperation in the Asia-Pacific Region")
+
+
+@pytest.mark.parametrize("shape", sorted(SHAPES))
+def test_a_long_latin_organization_name_is_never_cut_inside_a_word(shape):
+    words = set(LONG_ORGANIZATION.replace("-", "- ").split())
+    r = render_image(make(organization=LONG_ORGANIZATION, organizer=LONG_ORGANIZATION,
+                          event_name=LONG_ORGANIZATION), shape)
+    for key in ("organization", "issuer", "sentence", "footer"):
+        for line in r.texts.get(key, ()):
+            for word in line.replace("-", "- ").replace("\u2026", "").split():
+                assert word.strip(".,()\u00b7") in words | {"", "CarbonDot", "has", "neutralized", "0.42", "t",
+                                                           "CO\u2082e", "at", "through", "Sichuan", "Rural",
+                                                           "Household", "Biogas", "Gold", "Standard",
+                                                           "September", "7,", "2026", "7"}, (key, line)
+
+
+def test_ellipsis_ends_on_a_whole_word():
+    block = typesetting.fit_block([typesetting.Span(LONG_ORGANIZATION)], 500, 28, 22, 1)
+    assert block.ellipsized
+    kept = block.texts[0].removesuffix("\u2026").split()
+    assert kept == LONG_ORGANIZATION.split()[: len(kept)]

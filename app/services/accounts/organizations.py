@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ...models import ROLES, Event, Order, Organization, Project, User, membership
-from .. import integers, languages, scenarios
+from .. import integers, languages, scenarios, zones
 from ..errors import DomainError
 from ..footprint import places
 from ..live import stamps
@@ -272,6 +272,7 @@ class EventInput:
     status: str
     slug: str | None = None
     language: str = "en"  # the default language of its kiosk and posters
+    timezone: str = ""  # an IANA zone of its country; "" is the country's usual zone (services/zones.py)
     # The name, venue, description and city in other languages: {"zh": {"name": ...}} (app/services/names.py)
     names: dict[str, dict[str, str | None]] = field(default_factory=dict)
 
@@ -316,6 +317,9 @@ def event_problems(session: Session, data: EventInput) -> tuple[list[AccountErro
     country = (data.country or (place.country if place else "")).strip().upper()
     if not places.is_country(country) and not (place is None and data.venue_code.strip() and not data.country):
         problems.append(AccountError("Choose a country from the list.", "country", "country"))
+    elif data.timezone and data.timezone not in zones.for_country(country):
+        problems.append(AccountError("Choose one of the time zones of the event's country.", "timezone",
+                                     "timezone"))
     if problems:
         problems[0].others = tuple(problems[1:])
     return problems, place, chosen
@@ -353,6 +357,7 @@ def save_event(session: Session, org: Organization, data: EventInput, event: Eve
     event.venue_lon = place.lon if place else None
     event.city = data.city or (place.city if place else "")
     event.country = country
+    event.timezone = data.timezone or zones.default_for(country)
     event.starts_on = data.starts_on
     event.ends_on = data.ends_on
     event.expected_attendance = data.expected_attendance

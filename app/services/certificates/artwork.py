@@ -26,10 +26,8 @@ from PIL import (
 from qrcode.constants import ERROR_CORRECT_M
 
 from .. import languages
-from .numbers import format_date, format_number, format_tonnes, labels, new_token
+from .numbers import format_date, format_number, format_tonnes, labels, new_token, sentence
 from .typesetting import (
-    ASCENT,
-    DESCENT,
     Block,
     Box,
     Span,
@@ -38,7 +36,7 @@ from .typesetting import (
     draw_block,
     draw_line,
     fit_block,
-    font_for,
+    fit_paragraph,
     font_path_for,
     font_paths,
     line_width,
@@ -82,10 +80,11 @@ class CertificateData:
     project_name: str
     project_standard: str
     serials: tuple[str, ...]
-    issued_on: datetime.date
+    issued_on: datetime.date  # the venue's calendar day (services/zones.py), not UTC's
     url: str
     language: str = "en"
     demo: bool = False  # paid through the demo provider: the image says no money moved
+    organizer: str = ""  # the event's organizer, who issues it with CarbonDot; "" for none
 
 
 # --------------------------------------------------------------------------
@@ -302,10 +301,30 @@ class Rendering:
 
 
 def _display_name(data: CertificateData, lab: Mapping[str, str]) -> str:
-    name = clean_text(data.name)
-    if not name or all(ch == " " or not font_for(ch)[0] for ch in name):
-        return lab["anonymous"]
-    return name
+    """The name as given (a character no font draws shows as a box), or the language's "anonymous"."""
+    return clean_text(data.name) or lab["anonymous"]
+
+
+def _certifies(data: CertificateData, lab: Mapping[str, str]) -> str:
+    """The words before the name: for a person, or (Filipino "sa" instead of "kay") for no name."""
+    return lab["certifies"] if clean_text(data.name) else lab["certifies_no_name"]
+
+
+# The weight and colour of each part of the sentence (numbers.sentence's roles).
+_SENTENCE_STYLE = {"text": ("Regular", MUTED), "tonnes": ("Bold", GREEN), "event": ("SemiBold", INK),
+                   "project": ("Medium", INK), "standard": ("Medium", INK)}
+
+
+def _sentence_spans(data: CertificateData) -> list[Span]:
+    return [Span(text, *_SENTENCE_STYLE[role], keep_together=role in ("tonnes", "standard"))
+            for role, text in sentence(data.language, data.kg, clean_text(data.event_name),
+                                       clean_text(data.project_name), clean_text(data.project_standard))]
+
+
+def _issuer(data: CertificateData) -> str:
+    """Who issues it, as the signature of a certificate: CarbonDot, and the event's organizer."""
+    organizer = clean_text(data.organizer)
+    return f"CarbonDot \u00b7 {organizer}" if organizer and organizer != "CarbonDot" else "CarbonDot"
 
 
 def _serial_lines(serials: tuple[str, ...], lab: Mapping[str, str]) -> list[str]:
@@ -313,11 +332,6 @@ def _serial_lines(serials: tuple[str, ...], lab: Mapping[str, str]) -> list[str]
     if len(serials) > 2:
         shown.append(lab["more"].format(n=len(serials) - 2))
     return shown
-
-
-def _project_text(data: CertificateData) -> str:
-    name, std = clean_text(data.project_name), clean_text(data.project_standard)
-    return f"{name} \u00b7 {std}" if name and std else (name or std)
 
 
 def render_image(data: CertificateData, shape: str = "portrait") -> Rendering:
@@ -450,38 +464,31 @@ def _render_portrait(data: CertificateData) -> Rendering:
         dy += 14
 
     detail("serials", lab["serials"], _serial_lines(data.serials, lab) or ["\u2014"])
-    detail("issued", lab["issued"], [format_date(data.issued_on, data.language)])
     detail("number", lab["number"], [data.number], 22)
 
     draw.line([(left, band_top - 34), (left + width, band_top - 34)], fill=PAPER_EDGE, width=2)
 
-    # -- hero: name, tonnes, event, project; centred between head and band
+    # -- the signature, where a certificate has it: the issuer and the date, bottom right of the text
+    issuer = fit_block([Span(_issuer(data), "SemiBold", INK)], width * 0.7, 24, 18, 2)
+    date = fit_block([Span(format_date(data.issued_on, data.language), "Regular", INK)], width * 0.7, 24, 18, 1)
+    sig_top = band_top - 34 - 22 - block_height(date) - 8 - block_height(issuer)
+    out.put("issuer", draw_block(draw, issuer, sig_top, left, width, "right"), issuer)
+    out.put("issued", draw_block(draw, date, sig_top + block_height(issuer) + 8, left, width, "right"), date)
+
+    # -- hero: the words before the name, the name, the sentence; centred between head and signature
     name = _display_name(data, lab)
     name_block = fit_block([Span(name, "Bold", INK)], width, 84, 50)
     blocks: list[tuple[str, Block, float]] = []  # key, block, gap after
-    blocks.append(("certifies", fit_block([Span(lab["certifies"], "Regular", MUTED)],
-                                     width, 26, 20, 1), 18))
+    blocks.append(("certifies", fit_block([Span(_certifies(data, lab), "Regular", MUTED)],
+                                     width, 28, 20, 2), 18))
     blocks.append(("name", name_block, 14))
     org = clean_text(data.organization)
     if org:
-        blocks.append(("organization", fit_block([Span(org, "Medium", MUTED)], width, 28, 22, 1), 14))
-    blocks[-1] = (blocks[-1][0], blocks[-1][1], 34)
-    blocks.append(("neutralized", fit_block([Span(lab["neutralized"], "Regular", MUTED)],
-                                       width, 26, 20, 1), 16))
-    tonnes = [Span(format_tonnes(data.kg), "Bold", GREEN),
-              Span(" " + lab["co2e"], "SemiBold", GREEN)]
-    blocks.append(("tonnes", fit_block(tonnes, width, 92, 60, 1), 34))
-    event = clean_text(data.event_name)
-    if event:
-        blocks.append(("event", fit_block([Span(lab["at"] + " ", "Regular", MUTED),
-                                      Span(event, "SemiBold", INK)], width, 30, 24), 14))
-    project = _project_text(data)
-    if project:
-        blocks.append(("project", fit_block([Span(lab["through"] + " ", "Regular", MUTED),
-                                        Span(project, "Medium", INK)], width, 26, 21), 0))
-    blocks[-1] = (blocks[-1][0], blocks[-1][1], 0)
+        blocks.append(("organization", fit_block([Span(org, "Medium", MUTED)], width, 28, 22, 2), 14))
+    blocks[-1] = (blocks[-1][0], blocks[-1][1], 30)
+    blocks.append(("sentence", fit_paragraph(_sentence_spans(data), width, 34, 24, 5), 0))
 
-    avail_top, avail_bottom = head_bottom + 24, band_top - 34 - 30
+    avail_top, avail_bottom = head_bottom + 24, sig_top - 26
     total = sum(block_height(b) + gap for _, b, gap in blocks)
     scale = 1.0
     if total > avail_bottom - avail_top:  # squeeze the gaps, never the text
@@ -496,19 +503,6 @@ def _render_portrait(data: CertificateData) -> Rendering:
 
     out.name_size, out.name_ellipsized = name_block.size, name_block.ellipsized
     return out
-
-
-def _inline(draw: ImageDraw.ImageDraw, parts: list[Block], top: float, left: float,
-            gap: float) -> tuple[float, Box | None]:
-    """Blocks of different sizes side by side on one shared baseline (one line each)."""
-    size = max(b.size for b in parts)
-    baseline = top + size * ASCENT
-    box: Box | None = None
-    x = left
-    for b in parts:
-        box = union_box(box, draw_line(draw, x, baseline, b.lines[0], b.size))
-        x += line_width(b.lines[0], b.size) + gap
-    return size * (ASCENT + DESCENT), box
 
 
 def _render_wide(data: CertificateData) -> Rendering:
@@ -552,37 +546,26 @@ def _render_wide(data: CertificateData) -> Rendering:
     out.put("title", draw_block(draw, title, 62 + 44, tx, width - (tx - left), "left"), title)
     head_bottom = ey + d
 
-    # -- footer: date and project
-    foot_parts = [format_date(data.issued_on, data.language), _project_text(data)]
-    foot = fit_block([Span("   \u00b7   ".join(p for p in foot_parts if p), "Regular", MUTED)],
-                width, 19, 15, 1)
+    # -- footer, the signature: issuer and date, bottom right
+    foot = fit_block([Span(_issuer(data), "SemiBold", INK),
+                      Span("   " + format_date(data.issued_on, data.language), "Regular", INK)], width, 19, 15, 1)
     foot_top = H - 62 - block_height(foot)
-    out.put("footer", draw_block(draw, foot, foot_top, left, width, "left"), foot)
+    out.put("footer", draw_block(draw, foot, foot_top, left, width, "right"), foot)
 
-    # -- body: name, neutralized + tonnes, event; centred in the space left
+    # -- body: the words before the name, the name, the sentence; centred in the space left
     name = _display_name(data, lab)
-    name_block = fit_block([Span(name, "Bold", INK)], width, 72, 40)
-    neut = fit_block([Span(lab["neutralized"], "Regular", MUTED)], width * 0.45, 28, 20, 1)
-    neut_w = line_width(neut.lines[0], neut.size) + 16
-    tonnes = fit_block([Span(format_tonnes(data.kg), "Bold", GREEN),
-                   Span(" " + lab["co2e"], "SemiBold", GREEN)], width - neut_w, 58, 36, 1)
-    event = clean_text(data.event_name)
-    event_block = fit_block([Span(lab["at"] + " ", "Regular", MUTED),
-                        Span(event, "SemiBold", INK)], width, 27, 21, 1) if event else None
-
-    heights = [block_height(name_block), tonnes.size * (ASCENT + DESCENT)]
-    gaps = [26, 18]
-    if event_block:
-        heights.append(block_height(event_block))
-    total = sum(heights) + sum(gaps[: len(heights) - 1])
-    y = head_bottom + 24 + max(0.0, (foot_top - 24 - (head_bottom + 24) - total) / 2)
-    out.put("name", draw_block(draw, name_block, y, left, width, "left"), name_block)
+    certifies = fit_block([Span(_certifies(data, lab), "Regular", MUTED)], width, 22, 16, 1)
+    name_block = fit_block([Span(name, "Bold", INK)], width, 64, 36)
+    body = fit_paragraph(_sentence_spans(data), width, 26, 17, 4)
+    heights = [block_height(certifies), block_height(name_block), block_height(body)]
+    gaps = [10, 18]
+    total = sum(heights) + sum(gaps)
+    y = head_bottom + 18 + max(0.0, (foot_top - 18 - (head_bottom + 18) - total) / 2)
+    out.put("certifies", draw_block(draw, certifies, y, left, width, "left"), certifies)
     y += heights[0] + gaps[0]
-    _, tbox = _inline(draw, [neut, tonnes], y, left, 16)
-    out.put("tonnes", tbox, tonnes)
+    out.put("name", draw_block(draw, name_block, y, left, width, "left"), name_block)
     y += heights[1] + gaps[1]
-    if event_block:
-        out.put("event", draw_block(draw, event_block, y, left, width, "left"), event_block)
+    out.put("sentence", draw_block(draw, body, y, left, width, "left"), body)
 
     out.name_size, out.name_ellipsized = name_block.size, name_block.ellipsized
     return out

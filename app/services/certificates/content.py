@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ...models import Certificate, Event, Order
-from .. import names
+from .. import names, zones
 from ..footprint import life
 from ..sales.ledger import format_serial
 from .artwork import CertificateData
@@ -44,6 +44,7 @@ class CertificateContent:
     organization: str
     event_slug: str
     event_name: str
+    organizer: str  # the event's organization, which issues the certificate with CarbonDot
     everyday: bool  # bought on the life page: no event is printed
     kg: int  # retired, what the certificate proves
     footprint_kg: int  # what was asked (the footprint); kg may be more (a currency's minimum charge)
@@ -58,6 +59,7 @@ class CertificateContent:
     demo_payment: bool
     serials: tuple[SerialRange, ...]
     issued_at: dt.datetime  # UTC, naive as stored
+    timezone: str  # the venue's IANA zone: the date printed is the venue's day (services/zones.py)
     footprint_items: tuple[dict, ...]  # how the footprint was calculated (empty without one)
     methodology: str
     page_url: str
@@ -85,10 +87,11 @@ class CertificateContent:
             project_name=self.project_name,
             project_standard=self.project_standard,
             serials=tuple(f"{s.first} \u2013 {s.last}" for s in self.serials),
-            issued_on=self.issued_at.date(),
+            issued_on=zones.local_date(self.issued_at, self.timezone),
             url=self.page_url,
             language=self.language,
             demo=self.demo_payment,
+            organizer="" if self.everyday else self.organizer,
         )
 
 
@@ -110,6 +113,7 @@ def build(cert: Certificate, public_url: Callable[..., str], language: str | Non
         organization=order.organization or "",
         event_slug=event.slug,
         event_name=names.pick(event, "name", named),
+        organizer=names.pick(event.organization, "name", named),
         everyday=event.slug == life.EVENT_SLUG,
         kg=order.credits_kg,
         footprint_kg=order.kg,
@@ -132,6 +136,7 @@ def build(cert: Certificate, public_url: Callable[..., str], language: str | Non
             for r in order.retirements
         ),
         issued_at=cert.issued_at,
+        timezone=zones.zone_of(event).key,
         footprint_items=tuple(footprint.result.get("items", ())) if footprint else (),
         methodology=footprint.methodology if footprint else "",
         page_url=public_url("certificates.show", token=cert.token),
@@ -151,6 +156,7 @@ class Owned:
     everyday: bool
     kg: int  # retired
     issued_at: dt.datetime
+    timezone: str  # the event's zone, to show issued_at in
 
 
 def of_participant(session: Session, participant_id: int, language: str | None = None) -> list[Owned]:
@@ -158,12 +164,12 @@ def of_participant(session: Session, participant_id: int, language: str | None =
     the event's name in `language`."""
     rows = session.execute(
         select(Certificate.token, Certificate.number, Certificate.status, Event, Event.slug, Order.credits_kg,
-               Certificate.issued_at)
+               Certificate.issued_at, Event.timezone, Event.country)
         .join(Order, Order.id == Certificate.order_id)
         .join(Event, Event.id == Order.event_id)
         .where(Order.participant_id == participant_id)
         .order_by(Certificate.issued_at.desc(), Certificate.id.desc())
     ).all()
     return [Owned(token, number, status, names.pick(event, "name", language), slug == life.EVENT_SLUG, int(kg),
-                  issued_at)
-            for token, number, status, event, slug, kg, issued_at in rows]
+                  issued_at, timezone or zones.default_for(country))
+            for token, number, status, event, slug, kg, issued_at, timezone, country in rows]

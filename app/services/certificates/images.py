@@ -14,7 +14,7 @@ key. The row is keyed by certificate token, shape and language.
 
 Its `version` covers every input that changes the pixels: `fingerprint` (the
 drawing code, typesetting and printed words: the source and the current
-top-level values of artwork.py, typesetting.py and numbers.py; the bytes of the
+top-level values of artwork.py, typesetting.py, fonts.py and numbers.py; the bytes of the
 font files; the certificate language's translation catalogue; the versions of
 the libraries that draw) and the certificate's own data (content.artwork():
 name, numbers, serials, the URL in the QR code, the language). The status is
@@ -47,10 +47,10 @@ from ...models import Certificate, CertificateImage, utcnow
 from .. import languages
 from ..live import stamps
 from . import artwork as certs
-from . import content, numbers, typesetting
+from . import content, fonts, numbers, typesetting
 
 # The modules whose code and top-level values decide what a certificate looks like.
-RENDERING_MODULES: tuple[ModuleType, ...] = (certs, typesetting, numbers)
+RENDERING_MODULES: tuple[ModuleType, ...] = (certs, typesetting, fonts, numbers)
 # Flask-Babel's catalogues (BABEL_TRANSLATION_DIRECTORIES is the default, app/translations).
 CATALOGUES = Path(__file__).resolve().parents[2] / "translations"
 # The libraries that lay out and draw the pixels (babel: dates may come from its locale data).

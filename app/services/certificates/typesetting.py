@@ -21,196 +21,25 @@ from __future__ import annotations
 
 import functools
 import math
-import os
-import struct
 import unicodedata
 from dataclasses import dataclass
-from importlib import resources
-from pathlib import Path
 
-from fontTools.ttLib import TTFont
-from PIL import ImageDraw, ImageFont, features
+from PIL import ImageDraw
 
-# --------------------------------------------------------------------------
-# Fonts: chain, coverage, cached ImageFont objects
-# --------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class _Face:
-    name: str  # what a language names in its `fonts` (services/languages.py)
-    package: str
-    parts: tuple[str, ...]
-    variable: bool  # True: has a wght axis with named instances (Bold, ...)
-
-
-# Order matters: the first face whose cmap has a character draws it.
-_FACES = (
-    _Face("Noto Sans", "fontpkg_noto_sans", ("files", "NotoSans[wdth,wght].ttf"), True),
-    _Face("Noto Sans SC", "pylopdf_fonts_zh_cn", ("NotoSansSC-Regular.otf",), False),
+from .fonts import (  # noqa: F401  (tests and images.py reach the chain's internals through this module)
+    _FACES,
+    TOFU,
+    _available,
+    _coverage,
+    _covers,
+    _face,
+    _font,
+    _font_paths,
+    _font_source,
+    _stroke,
 )
 
-
-@functools.cache
-def _font_paths() -> tuple[str, ...]:
-    paths = []
-    for face in _FACES:
-        path = Path(str(resources.files(face.package).joinpath(*face.parts)))
-        if not path.is_file():
-            raise FileNotFoundError(f"certificate font missing: {path} (pip package {face.package})")
-        paths.append(str(path))
-    return tuple(paths)
-
-
-def _is_variable(path: str) -> bool:
-    return _FACES[_font_paths().index(path)].variable
-
-
-def _format12_coverage(raw_cmap: bytes) -> frozenset[int] | None:
-    """Code points of the Windows full-repertoire (3, 10) format-12 subtable.
-
-    A format-12 subtable is a sorted list of (first, last, first glyph id)
-    groups, so coverage is just the union of the ranges (minus any code point
-    mapped to glyph 0, .notdef).  None when the font has no such subtable.
-    """
-    _, count = struct.unpack_from(">HH", raw_cmap)
-    for i in range(count):
-        platform, encoding, offset = struct.unpack_from(">HHI", raw_cmap, 4 + 8 * i)
-        if (platform, encoding) != (3, 10) or struct.unpack_from(">H", raw_cmap, offset)[0] != 12:
-            continue
-        (groups,) = struct.unpack_from(">I", raw_cmap, offset + 12)
-        data = raw_cmap[offset + 16: offset + 16 + 12 * groups]
-        points: set[int] = set()
-        for first, last, glyph in struct.iter_unpack(">III", data):
-            points.update(range(first + (glyph == 0), last + 1))
-        return frozenset(points)
-    return None
-
-
-@functools.cache
-def _coverage(path: str) -> frozenset[int]:
-    """Code points the font maps to a real glyph (its best cmap, via fontTools)."""
-    font = TTFont(path, lazy=True)
-    try:
-        # Fast path: read the raw format-12 subtable (~2 ms for Noto Sans SC's
-        # 30,890 code points).  fontTools' getBestCmap() gives the same set but
-        # builds glyph names first, ~150 ms for a CID-keyed CFF font.
-        fast = _format12_coverage(font.reader["cmap"])
-        if fast is not None:
-            return fast
-        best = font.getBestCmap() or {}
-        notdef = font.getGlyphOrder()[0]
-        return frozenset(cp for cp, name in best.items() if name != notdef)
-    finally:
-        font.close()
-
-
-def _covers(path: str, cluster: str) -> bool:
-    cov = _coverage(path)
-    return all(ord(ch) in cov for ch in cluster)
-
-
-_LAYOUT = ImageFont.Layout.RAQM if features.check("raqm") else ImageFont.Layout.BASIC
-
-
-def _with_fpgm(sfnt: bytes) -> bytes:
-    """The same TrueType font with a 3-byte no-op 'fpgm' table added.
-
-    Noto Sans ships unhinted (no fpgm, a trivial prep), so FreeType hands it to
-    its auto-hinter, which analyses the whole GSUB table for every new face:
-    ~17 ms per (size, weight) before the first glyph.  With an fpgm present
-    FreeType uses the TrueType driver instead; the glyphs carry no
-    instructions, so outlines render unhinted (visually the same at these
-    sizes) and a new face costs ~0.5 ms.  Nothing else in the font changes.
-    """
-    version, count = struct.unpack(">4sH", sfnt[:6])
-    records = [struct.unpack(">4sIII", sfnt[12 + 16 * i: 28 + 16 * i]) for i in range(count)]
-    if version != b"\x00\x01\x00\x00" or any(r[0] in (b"fpgm", b"CFF ") for r in records):
-        return sfnt
-    program = bytes([0xB0, 0x00, 0x21])  # PUSHB[0] 0; POP
-    dir_end = 12 + 16 * count
-    body = sfnt[dir_end:]
-    records = [(tag, csum, offset + 16, length) for tag, csum, offset, length in records]
-    end = 12 + 16 * (count + 1) + len(body)
-    pad = -end % 4
-    padded = program + b"\0" * (-len(program) % 4)
-    csum = sum(struct.unpack(f">{len(padded) // 4}I", padded)) & 0xFFFFFFFF
-    records.append((b"fpgm", csum, end + pad, len(program)))
-    records.sort()
-    count += 1
-    selector = count.bit_length() - 1
-    search = (1 << selector) * 16
-    header = struct.pack(">4sHHHH", version, count, search, selector, count * 16 - search)
-    directory = b"".join(struct.pack(">4sIII", *r) for r in records)
-    return header + directory + body + b"\0" * pad + program
-
-
-class _FontBytes:
-    """File-like handing Pillow the same bytes object on every read()."""
-
-    def __init__(self, data: bytes) -> None:
-        self.data = data
-
-    def read(self, *_: object) -> bytes:
-        return self.data
-
-
-def _memfd_path(name: str, data: bytes) -> str | None:
-    """Put bytes in an anonymous in-memory file (Linux) and return a path to it.
-
-    Pillow copies font bytes into every FreeTypeFont (~2 MB per size/weight);
-    a path lets FreeType map one shared copy instead.  The descriptor stays
-    open for the life of the process (and is inherited by forked workers).
-    """
-    if not hasattr(os, "memfd_create"):
-        return None
-    try:
-        fd = os.memfd_create(name)
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view):]
-    except OSError:
-        return None
-    path = f"/proc/self/fd/{fd}"
-    if not os.path.exists(path):
-        os.close(fd)
-        return None
-    return path
-
-
-@functools.cache
-def _font_source(path: str) -> str | _FontBytes:
-    if not _is_variable(path):
-        return path  # CFF (Noto Sans SC): opened by path, FreeType maps the file
-    patched = _with_fpgm(Path(path).read_bytes())
-    return _memfd_path("carbondot-" + Path(path).name, patched) or _FontBytes(patched)
-
-
-@functools.lru_cache(maxsize=64)
-def _font(path: str, size: int, weight: str) -> ImageFont.FreeTypeFont:
-    """One FreeTypeFont per (path, size, weight); the variation is set once here.
-
-    Fonts are shared between threads afterwards and never mutated again
-    (Pillow holds the GIL / a per-font critical section while using FT_Face).
-    """
-    font = ImageFont.truetype(_font_source(path), size, layout_engine=_LAYOUT)  # type: ignore[arg-type]
-    if _is_variable(path):
-        try:
-            font.set_variation_by_name(weight)
-        except (OSError, ValueError):
-            font.set_variation_by_name("Regular")
-    return font
-
-
-_FAUX_BOLD = {"Regular": 0.0, "Medium": 0.008, "SemiBold": 0.016, "Bold": 0.026}
-
-
-def _stroke(path: str, size: int, weight: str) -> float:
-    """Static fonts (Noto Sans SC has Regular only) get a same-colour stroke as bold."""
-    if _is_variable(path):
-        return 0.0
-    return round(size * _FAUX_BOLD.get(weight, 0.0), 1)
-
-
+# The font chain lives in app/services/certificates/fonts.py.
 # --------------------------------------------------------------------------
 # Text: cleaning, clusters, runs, fitting
 # --------------------------------------------------------------------------
@@ -279,8 +108,8 @@ def font_path_for(cluster: str) -> str | None:
 
 
 def face_names() -> tuple[str, ...]:
-    """The bundled faces by name, in fallback order."""
-    return tuple(face.name for face in _FACES)
+    """The faces by name, in fallback order (an optional system face only where it is installed)."""
+    return tuple(face.name for _, face in _available())
 
 
 def missing_glyphs(text: str, faces: tuple[str, ...] | None = None) -> list[str]:
@@ -305,6 +134,7 @@ class Span:
     text: str
     weight: str = "Regular"
     fill: str = "#1d2b24"
+    keep_together: bool = False  # never broken inside (a figure and its unit: "0.434 吨")
 
 
 @dataclass(frozen=True)
@@ -325,22 +155,39 @@ def _is_wide(ch: str) -> bool:
 def shape_spans(spans: list[Span]) -> list[_Cluster]:
     out: list[_Cluster] = []
     prev_path: str | None = None
+    together: list[int] = []  # clusters that must not be followed by a break
     for span in spans:
+        first = len(out)
         for cl in _clusters(clean_text(span.text, strip=False)):
             path, drawable = font_for(cl, prev_path)
-            if path is None:
-                continue  # nothing can draw it (e.g. emoji): leave it out, not a box
+            if path is None:  # nothing can draw it (e.g. emoji): a visible box in its place, never nothing
+                path, drawable = font_for(TOFU)
+                if path is None:
+                    raise RuntimeError("no certificate font draws the replacement box")
             brk = 2 if cl == " " or _is_wide(cl[0]) else 1 if cl in _SOFT_BREAKS else 0
             out.append(_Cluster(drawable, path, span.weight, span.fill, brk))
             prev_path = path
+        if span.keep_together:
+            together.extend(range(first, len(out) - 1))
     # Also allow a break *before* a wide character (between "Ana" and "王").
     for i in range(len(out) - 1):
         if _is_wide(out[i + 1].text[0]) and out[i].break_after < 2:
             c = out[i]
             out[i] = _Cluster(c.text, c.path, c.weight, c.fill, 2)
+    # Kinsoku (禁则): no line starts with closing punctuation (，。、）」…) and none ends with an
+    # opening one (（「): no break before the one or after the other.
+    for i, c in enumerate(out):
+        if c.break_after and (c.text[0] in NO_LINE_END or (i + 1 < len(out) and out[i + 1].text[0] in NO_LINE_START)):
+            out[i] = _Cluster(c.text, c.path, c.weight, c.fill, 0)
+    for i in together:
+        c = out[i]
+        out[i] = _Cluster(c.text, c.path, c.weight, c.fill, 0)
     return out
 
 
+NO_LINE_START = frozenset("、，。．！？）」』】〉》〕］｝〗〙〛’”…‥：；・ー々〻ゝゞ〜～%,.!?;:)]}"
+                          "ぁぃぅぇぉっゃゅょゎァィゥェォッャュョヮヵヶ")
+NO_LINE_END = frozenset("（「『【〈《〔［｛〖〘〚‘“([{")
 _SOFT_BREAKS = frozenset({"-", "/", "\u2010", "\u2013", "\u2014", "\u00b7"})
 
 
@@ -434,11 +281,14 @@ def _ellipsize(line: list[_Cluster], size: int, max_width: float) -> list[_Clust
     cut = strip_line(list(line))
     while cut and line_width(cut + [ell], size) > max_width:
         cut = strip_line(cut[:-1])
-    # End on a whole word ("de los Reyes…", not "de los Reyes II…") unless
-    # that would throw away much of the line.
-    spaces = [i for i, c in enumerate(cut) if c.text == " "]
-    if spaces and spaces[-1] >= 0.7 * len(cut) and len(cut) < len(line):
-        cut = strip_line(cut[: spaces[-1]])
+    # End on a whole word ("Association for…", never "Association for Sustain…"): cut back to the
+    # last place a line may break (a space, a hyphen, beside a CJK character). Only a single word
+    # wider than the line is cut inside.
+    if len(cut) < len(line):
+        ends = [i for i, c in enumerate(cut) if c.break_after and c.text != " "] + \
+               [i - 1 for i, c in enumerate(cut) if c.text == " " and i > 0]
+        if ends:
+            cut = strip_line(cut[: max(ends) + 1])
     while cut and cut[-1].text in _SOFT_BREAKS | {",", ";", ":"}:
         cut = strip_line(cut[:-1])
     return cut + [ell]
@@ -492,6 +342,33 @@ def fit_block(spans: list[Span], max_width: float, size: int, min_size: int,
     if len(lines) <= max_lines:
         return Block(lines, min_size)
     keep = lines[: max_lines - 1]
+    keep.append(_ellipsize(cl[starts[max_lines - 1]:], min_size, max_width))
+    return Block(keep, min_size, ellipsized=True)
+
+
+def fit_paragraph(spans: list[Span], max_width: float, size: int, min_size: int, max_lines: int) -> Block:
+    """A running text (a certificate's sentence): wrapped at the largest size from `size` down to
+    `min_size` that needs at most `max_lines` lines, breaking only where a line may break (spaces,
+    beside CJK characters, never before 。，、 or after （); ellipsized on a word at the smallest size."""
+    cl = strip_line(shape_spans(spans))
+    for s in range(size, min_size - 1, -1):
+        starts = _greedy(cl, s, max_width)
+        if len(starts) <= max_lines:
+            # Balanced: the narrowest measure that still needs no more lines, so the last line is not
+            # one orphaned character ("证。").
+            low, high = max_width / 2, max_width
+            while high - low > 4:
+                mid = (low + high) / 2
+                trial = _greedy(cl, s, mid)
+                if len(trial) <= len(starts) and all(cl[i - 1].break_after for i in trial[1:]):
+                    high = mid
+                else:
+                    low = mid
+            starts = _greedy(cl, s, high)
+            ends = starts[1:] + [len(cl)]
+            return Block([strip_line(cl[a:b]) for a, b in zip(starts, ends, strict=True)], s)
+    starts = _greedy(cl, min_size, max_width)
+    keep = [strip_line(cl[a:b]) for a, b in zip(starts[: max_lines - 1], starts[1:max_lines], strict=True)]
     keep.append(_ellipsize(cl[starts[max_lines - 1]:], min_size, max_width))
     return Block(keep, min_size, ellipsized=True)
 

@@ -31,13 +31,14 @@ from ...models import (
     REGISTRY_EMPTY_ROOT,
     Certificate,
     CreditBatch,
+    Event,
     Order,
     RegistryEntry,
     RegistryHead,
     RegistryNode,
     Retirement,
 )
-from .. import integers
+from .. import integers, zones
 from ..sales.ledger import format_serial
 from . import merkle, signing
 
@@ -237,6 +238,18 @@ def entries(session: Session, start, end) -> tuple[int, int, list[RegistryEntry]
 
 def newest(session: Session, limit: int = 20) -> list[RegistryEntry]:
     return list(session.execute(select(RegistryEntry).order_by(RegistryEntry.seq.desc()).limit(limit)).scalars())
+
+
+def venue_zones(session: Session, certificate_ids: Iterable[int]) -> dict[int, str]:
+    """The zone of each certificate's event (its own, else its country's usual one), to show an
+    entry's time as the venue read it; the leaf itself keeps UTC."""
+    ids = set(certificate_ids)
+    if not ids:
+        return {}
+    rows = session.execute(select(Certificate.id, Event.timezone, Event.country)
+                           .join(Order, Order.id == Certificate.order_id).join(Event, Event.id == Order.event_id)
+                           .where(Certificate.id.in_(ids))).all()
+    return {cid: timezone or zones.default_for(country) for cid, timezone, country in rows}
 
 
 def stream(session: Session, batch: int = 1000) -> Iterator[str]:
