@@ -11,7 +11,7 @@ An event's city has one more step before English: the place data's own name in t
 (app/data/place_names.csv gives 成都 for Chengdu), so a city shows in the page language even when
 the organizer entered none.
 
-Flask-free: the web layer (`app/web/template_helpers.py`, filter `local`), the certificate, the
+Flask-free: the web layer (`app/web/template_helpers.py`, filter `named`), the certificate, the
 posters, the API and the commands all call `pick`.
 """
 from __future__ import annotations
