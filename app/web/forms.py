@@ -36,7 +36,7 @@ from wtforms.validators import (
 )
 
 from ..models import EVENT_STATUSES
-from ..services import integers, languages, scenarios, zones
+from ..services import integers, languages, names, scenarios, zones
 from ..services.accounts import organizations
 from ..services.errors import DomainError
 from ..services.footprint import places
@@ -102,6 +102,31 @@ def id_choice(value) -> int:
 # --------------------------------------------------------------------------
 # Accounts
 # --------------------------------------------------------------------------
+
+def add_name_fields(form_class: type, fields: dict[str, tuple[int, bool]]) -> None:
+    """Give a form one optional field per other language beside each named field (`name_zh`, `name_fil`...):
+    {field: (max length, multi-line)}. The template shows them side by side (macro `in_languages`)."""
+    for code in names.other_languages():
+        for field, (limit, multiline) in fields.items():
+            kind = TextAreaField if multiline else StringField
+            setattr(form_class, f"{field}_{code}", kind(validators=[
+                Optional(), Length(max=limit, message=_l("Keep it under %(n)s characters.", n=limit))]))
+
+
+def names_data(form: FlaskForm, fields: tuple[str, ...], prefix: str = "") -> dict[str, dict[str, str | None]]:
+    """What the per-language fields hold, as names.set_names takes it: {language: {field: text}}; `prefix`
+    is the form's name of a field stored under another name (new_owner_zh -> the owner's name)."""
+    return {code: {field: form[f"{prefix or field}_{code}"].data for field in fields}
+            for code in names.other_languages() if all(f"{prefix or field}_{code}" in form for field in fields)}
+
+
+def fill_names(form: FlaskForm, row, fields: tuple[str, ...]) -> None:
+    """Show a row's stored per-language texts in its form's fields (on a GET)."""
+    for code in names.other_languages():
+        for field in fields:
+            if f"{field}_{code}" in form:
+                form[f"{field}_{code}"].data = names.entered(row, field, code)
+
 
 class InviteSignUpForm(FlaskForm):
     """Sign-up through an invite link: the organization comes from the link."""
@@ -309,6 +334,7 @@ class EventForm(FlaskForm):
     def to_input(self) -> organizations.EventInput:
         d = self.data
         return organizations.EventInput(
+            names=names_data(self, EVENT_NAME_FIELDS),
             name=" ".join(d["name"].split()), scenario=d["scenario"], description=(d["description"] or "").strip(),
             venue_name=(d["venue_name"] or "").strip(), venue_code=(d["venue_code"] or "").strip(),
             city=(d["city"] or "").strip(), country=(d["country"] or "").strip().upper(),
@@ -317,6 +343,12 @@ class EventForm(FlaskForm):
             status=d["status"], slug=(d["slug"] or "").strip().lower() or None, language=d["language"] or "en",
             timezone=(d["timezone"] or "").strip(),
         )
+
+
+EVENT_NAME_FIELDS = ("name", "venue_name", "description", "city")
+add_name_fields(EventForm, {"name": (200, False), "venue_name": (200, False), "description": (1000, True),
+                            "city": (120, False)})
+add_name_fields(OrganizationForm, {"name": (organizations.ORGANIZATION_MAX, False)})
 
 
 # --------------------------------------------------------------------------
@@ -348,6 +380,18 @@ class ProjectForm(FlaskForm):
         InputRequired(_l("Enter the year of the price.")), NumberRange(1990, 2100, message=_l("Enter a year."))])
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=2000)])
 
+
+PROJECT_NAME_FIELDS = ("name", "kind", "place", "description")
+add_name_fields(ProjectForm, {"name": (200, False), "kind": (80, False), "place": (200, False),
+                              "description": (2000, True), "new_owner": (200, False)})
+
+
+class ProjectNamesForm(FlaskForm):
+    """A project's and its owner's names in the other languages (the English ones are the columns)."""
+
+
+add_name_fields(ProjectNamesForm, {"name": (200, False), "kind": (80, False), "place": (200, False),
+                                   "description": (2000, True), "owner": (200, False)})
 
 class BatchForm(FlaskForm):
     serial_prefix = StringField(_l("Serial prefix"), validators=[

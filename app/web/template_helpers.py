@@ -11,6 +11,8 @@ from flask_babel import format_date, get_locale, get_translations, gettext, nget
 from markupsafe import Markup
 
 from ..services import footprint, payments, zones
+from ..services import languages as _languages
+from ..services import names as _names
 from ..services.footprint import labels, methodology
 from ..services.footprint import places as _places
 from ..services.sales import money as _money
@@ -211,7 +213,19 @@ def day(value) -> str:
     return format_date(value, format="medium")
 
 
+def named(row, field: str = "name") -> str:
+    """A row's name or text in the page's language (app/services/names.py: the language, then English)."""
+    return _names.pick(row, field, _locale())
+
+
+def name_languages() -> list:
+    """The languages a name is entered in beside English, for the side-by-side fields."""
+    return [_languages.get(code) for code in _names.other_languages()]
+
+
 def register(app: Flask) -> None:
+    app.jinja_env.filters["named"] = named
+    app.jinja_env.globals["name_languages"] = name_languages  # a global: macros imported without context see it
     app.jinja_env.filters["money"] = money
     app.jinja_env.filters["day"] = day
     app.jinja_env.filters["local"] = local

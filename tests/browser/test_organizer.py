@@ -45,7 +45,7 @@ def test_organizer_from_sign_up_to_a_carbon_neutral_event(live_server, browser, 
     # Create the event.
     page.wait_for_url(re.compile(r"/organizer/organizations/\d+/events/new$"))
     expect(page.get_by_text("Welcome! Create your first event.")).to_be_visible()
-    page.get_by_label("Event name").fill("Chengdu Green Summit 2026")
+    page.get_by_label("Event name", exact=True).fill("Chengdu Green Summit 2026")
     page.get_by_label("Venue", exact=True).fill("Chengdu Global Center")
     page.locator("#venue_code").fill("Chengdu")
     page.get_by_label("Starts on").fill("2026-09-07")
