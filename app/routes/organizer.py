@@ -16,13 +16,19 @@ from werkzeug.datastructures import MultiDict
 
 from ..extensions import db, limiter
 from ..models import Event, Organization, Project
-from ..services import footprint
 from ..services.accounts import invites, organizations
 from ..services.certificates import posters
 from ..services.live import dashboard
 from ..services.sales import checkout, ledger, money, orders
 from ..web import checkout_settings, guard, htmx, i18n, language, live, public_url
-from ..web.calculator_form import OPERATIONS_BASKET_FIRST, Calculation, calculate_operations
+from ..web.calculator_form import (
+    BASKET_LABELS,
+    GRID_LABELS,
+    MEAL_LABELS,
+    OPERATIONS_BASKET_FIRST,
+    Calculation,
+    calculate_operations,
+)
 from ..web.forms import EventForm, OrganizationForm, error_message, show_error
 from ..web.htmx import redirect_to, render
 from ..web.limits import per_account
@@ -367,9 +373,9 @@ def operations_page(ev: Event, ops: Calculation, status: int = 200, block: str |
         status=status,
         event=ev,
         ops=ops,
-        grids=dict(footprint.GRIDS),
-        meal_kinds=dict(footprint.MEAL_KINDS),
-        basket_labels=dict(footprint.BASKET_CATEGORIES),
+        grids=GRID_LABELS,  # one label source (services/footprint/labels.py), in the page's language
+        meal_kinds=MEAL_LABELS,
+        basket_labels=BASKET_LABELS,
         basket_first=OPERATIONS_BASKET_FIRST,
         done=dashboard.operations_orders(db.session, ev.id),
         minimum=money.currency(ev.currency),

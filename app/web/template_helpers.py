@@ -28,7 +28,12 @@ def tonnes(kg) -> str:
 def kg(value) -> str:
     d = Decimal(value)
     pattern = "#,##0" if d >= 100 else "#,##0.0"
-    return format_decimal(d, format=pattern, locale=_locale()) + " kg"
+    return gettext("%(n)s kg", n=format_decimal(d, format=pattern, locale=_locale()))  # 千克 in Chinese
+
+
+def whole_kg(value) -> str:
+    """A whole number of kilograms: '1,200 kg', '1,200 千克' (GLOSSARY.md: one unit style per page)."""
+    return gettext("%(n)s kg", n=format_decimal(int(value), format="#,##0", locale=_locale()))
 
 
 def money(amount_minor: int, currency_code: str) -> str:
@@ -98,6 +103,24 @@ def _plural(singular: str, plural: str, n: int, **variables) -> str:
     return get_translations().ungettext(singular, plural, n) % variables
 
 
+def shown_status(event) -> str:
+    """An event's status as an organizer reads it: a live event whose last day has passed is "ended"."""
+    from ..models import utcnow
+    from ..services.live import schedule
+
+    return "ended" if event.status == "live" and schedule.ended(event, utcnow().date()) else event.status
+
+
+def unit_label(unit: str) -> str:
+    """A data file's unit in the page's language (labels.UNITS), else as the data writes it."""
+    from flask_babel import gettext
+
+    from ..services.footprint import labels
+
+    msgid = labels.UNITS.get(unit)
+    return gettext(msgid) if msgid else unit
+
+
 def item_label(item) -> str:
     """A footprint line item's label in the page's language (LineItem or its stored dict).
 
@@ -131,7 +154,10 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["data_text"] = data_text
     app.jinja_env.filters["tonnes"] = tonnes
     app.jinja_env.filters["kg"] = kg
+    app.jinja_env.filters["whole_kg"] = whole_kg
     app.jinja_env.filters["item_label"] = item_label
+    app.jinja_env.filters["unit_label"] = unit_label
+    app.jinja_env.filters["shown_status"] = shown_status
     app.jinja_env.filters["place_name"] = place_name
 
     @app.context_processor
