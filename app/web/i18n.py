@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 
 from flask import Flask, current_app, request
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 
 from ..extensions import db
 from ..services import languages
@@ -64,13 +65,17 @@ def kiosk_locale(offered_codes) -> str | None:
     if asked in offered_codes:
         return asked
     view_args = request.view_args or {}
-    if request.endpoint in PHONE_ENDPOINTS:
-        order = handoff.handoff_order(db.session, view_args.get("token", ""))
-        language = order.language if order is not None else None
-    elif view_args.get("slug"):
-        language = db.session.scalar(select(Event.language).where(Event.slug == view_args["slug"]))
-    else:
-        language = None
+    try:
+        if request.endpoint in PHONE_ENDPOINTS:
+            order = handoff.handoff_order(db.session, view_args.get("token", ""))
+            language = order.language if order is not None else None
+        elif view_args.get("slug"):
+            language = db.session.scalar(select(Event.language).where(Event.slug == view_args["slug"]))
+        else:
+            language = None
+    except SQLAlchemyError:  # the database out of reach: the outage page still renders (in the browser's language)
+        db.session.rollback()
+        return None
     return language if language in offered_codes else None
 
 
