@@ -295,7 +295,7 @@ def test_the_phone_link_is_dead_once_the_order_is_paid(app, client, db, kiosk_ev
     db.session.expire_all()
     assert (order.display_name, order.participant.display_name) == ("Li Wei", "Li Wei")
     again = payer.get(url)  # the payer's phone scanning again finds its own order
-    assert again.status_code == 303 and again.headers["Location"] == f"/orders/{order.public_id}"
+    assert again.status_code == 303 and again.headers["Location"] == f"/orders/{order.public_id}?lang=zh"
 
 
 def test_places_on_the_kiosk_speak_its_language(client, kiosk_event):
