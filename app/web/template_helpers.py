@@ -103,6 +103,16 @@ def _plural(singular: str, plural: str, n: int, **variables) -> str:
     return get_translations().ungettext(singular, plural, n) % variables
 
 
+def co2e() -> str:
+    """"CO₂e", explained the first time a page shows it ("CO₂e（二氧化碳当量）", GLOSSARY.md), plain after that."""
+    from flask import g
+
+    if g.get("co2e_explained"):
+        return "CO₂e"
+    g.co2e_explained = True
+    return gettext("CO₂e (carbon dioxide equivalent)")
+
+
 def shown_status(event) -> str:
     """An event's status as an organizer reads it: a live event whose last day has passed is "ended"."""
     from ..models import utcnow
@@ -158,6 +168,7 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["item_label"] = item_label
     app.jinja_env.filters["unit_label"] = unit_label
     app.jinja_env.filters["shown_status"] = shown_status
+    app.jinja_env.globals["co2e"] = co2e
     app.jinja_env.filters["place_name"] = place_name
 
     @app.context_processor
