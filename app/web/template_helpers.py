@@ -113,6 +113,11 @@ def co2e() -> str:
     return gettext("CO₂e (carbon dioxide equivalent)")
 
 
+def country_name(code: str) -> str:
+    """A country code as the country's name in the page's language (CLDR): 'ET' -> '埃塞俄比亚'."""
+    return labels.country(code, _locale(), gettext) if code else ""
+
+
 def shown_status(event) -> str:
     """An event's status as an organizer reads it: a live event whose last day has passed is "ended"."""
     from ..models import utcnow
@@ -169,6 +174,7 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["unit_label"] = unit_label
     app.jinja_env.filters["shown_status"] = shown_status
     app.jinja_env.globals["co2e"] = co2e
+    app.jinja_env.filters["country_name"] = country_name
     app.jinja_env.filters["place_name"] = place_name
 
     @app.context_processor

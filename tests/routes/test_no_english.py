@@ -22,7 +22,7 @@ from app.commands.demo import seed_demo
 from app.models import Event, Organization, Project, ProjectOwner
 from app.services import footprint
 from app.services.accounts import invites
-from app.services.footprint import life
+from app.services.footprint import life, places
 from tests.accounts import login_as, make_user
 
 ATTRIBUTES = ("title", "aria-label", "placeholder", "alt")
@@ -170,6 +170,8 @@ def entity_names(db) -> list[str]:
     for org in db.session.scalars(select(Organization)):
         texts.add(org.name)
     texts |= SOURCE_TITLES | {f.source for f in footprint.factor_rows().values()} | {a.source for a in life.averages()}
+    for place in places.search("BEI", limit=5):  # the kiosk's search finds places by their own names
+        texts |= {place.name, place.city or ""}
     for lang in ("zh", "fil"):  # country names come from CLDR, in its spelling for the language
         texts |= set(Locale.parse(lang).territories.values())
     return sorted((t for t in texts if t), key=len, reverse=True)
@@ -236,6 +238,12 @@ def client_as(app, w, role):
     return client
 
 
+# Pages whose query string changes what they show: the kiosk's calculator with a walk-up's answers, its search,
+# a calculator carried over from a link, the register with a lookup.
+EXTRA_GETS = ["/kiosk/{mountain}/calculate?mode=flight&from=beijing-cn&nights=2",
+              "/kiosk/{mountain}/calculate?mode=metro&km=12", "/kiosk/{mountain}/calculate?q=BEI",
+              "/e/{mountain}/calculate?legs-0-mode=car&legs-0-distance_km=40&meals-fish=2",
+              "/registry?serial=CDCER-2021-120001", "/registry?entry=0", "/registry?entry=zz"]
 FRAGMENTS = ["/boards", "/e/{mountain}/board", "/kiosk/{mountain}", "/pay/{open}/watch", "/e/{mountain}"]
 ERRORS = [("get", "/no-such-page", 404), ("post", "/boards", 405), ("get", "/kiosk/no-such-event", 404),
           ("get", "/e/no-such-event", 404), ("get", "/c/no-such-certificate", 404)]
@@ -266,6 +274,11 @@ def test_no_fragment_or_error_page_speaks_english(app, world, lang):
         url = pattern.format(mountain=world.mountain.slug, open=world.open.public_id)
         response = client.get(f"{url}?lang={lang}", headers={"HX-Request": "true"})
         problems += [f"{url} (htmx): {leak}" for leak in leaks(response.get_data(as_text=True), lang, world.names)]
+    for pattern in EXTRA_GETS:
+        url = pattern.format(mountain=world.mountain.slug) + f"&lang={lang}"
+        response = client.get(url)
+        assert response.status_code in (200, 400), url
+        problems += [f"{url}: {leak}" for leak in leaks(response.get_data(as_text=True), lang, world.names)]
     for method, url, status in ERRORS:
         response = getattr(client, method)(f"{url}?lang={lang}")
         assert response.status_code == status, url
