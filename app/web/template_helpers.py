@@ -105,11 +105,13 @@ def _plural(singular: str, plural: str, n: int, **variables) -> str:
 
 def co2e() -> str:
     """"CO₂e", explained the first time a page shows it ("CO₂e（二氧化碳当量）", GLOSSARY.md), plain after that."""
-    from flask import g
+    from flask import has_request_context, request
 
-    if g.get("co2e_explained"):
+    if not has_request_context():
         return "CO₂e"
-    g.co2e_explained = True
+    if request.environ.get("carbondot.co2e_explained"):  # per request (`g` may outlive one in tests)
+        return "CO₂e"
+    request.environ["carbondot.co2e_explained"] = True
     return gettext("CO₂e (carbon dioxide equivalent)")
 
 

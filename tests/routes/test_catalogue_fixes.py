@@ -34,6 +34,8 @@ def test_co2e_is_explained_once_per_page(client, make_event, make_project):
     form = {"leg_count": "1", "legs-0-mode": "taxi", "legs-0-distance_km": "12"}
     page = client.post("/e/forum/calculate?lang=zh", data=form, follow_redirects=True).get_data(as_text=True)
     assert page.count("二氧化碳当量") == 1 and "千克" in page
+    again = client.post("/e/forum/calculate?lang=fil", data=form, follow_redirects=True).get_data(as_text=True)
+    assert again.count("katumbas na carbon dioxide") == 1  # once per page, on every page
 
 
 def test_an_ended_event_is_not_shown_live_to_its_organizer(client, db, make_event):
