@@ -39,6 +39,7 @@ from ..services.accounts import organizations
 from ..services.errors import DomainError
 from ..services.footprint import places
 from ..services.sales import money
+from .template_helpers import whole_kg
 
 # --------------------------------------------------------------------------
 # Fields
@@ -190,11 +191,16 @@ def error_message(exc: DomainError) -> str:
         "over_balance": lambda: _("That is more than the %(b)s still owed to this owner.",
                                   b=money.format_money(max(p["balance"], 0), p["currency"])),
         # orders, the ledger and the checkout (app/services/sales): what a visitor or a kiosk user may meet
-        "sold_out": lambda: _("Not enough credits are left in this project; choose another project."),
-        "hold_share_exceeded": lambda: _("You hold as much of this project as one buyer may at once. Pay for your "
-                                         "checkout, choose another project, or wait a few minutes."),
+        "sold_out": lambda: _("Only %(kg)s of credits are left in this project; choose another project.",
+                              kg=whole_kg(getattr(exc, "available_kg", 0))),
+        "hold_share_exceeded": lambda: _(
+            "One buyer may hold at most %(limit)s of this project at once; you hold %(held)s. Pay for your "
+            "checkout, choose another project, or wait a few minutes.",
+            limit=whole_kg(getattr(exc, "limit_kg", 0)), held=whole_kg(getattr(exc, "held_kg", 0))),
         "not_payable": lambda: _("This order can no longer be paid; please start again."),
-        "order_too_large": lambda: _("This footprint is larger than one visitor's order may be."),
+        "order_too_large": lambda: _("One personal order can neutralize at most %(kg)s; organizers neutralize larger "
+                                     "amounts for their event's operations when signed in.",
+                                     kg=whole_kg(p["limit_kg"])),
         "nothing_to_buy": lambda: _("Add a journey, a stay or a meal first."),
         "no_project": lambda: _("No project on offer has enough credits left for this footprint."),
         "event_closed": lambda: _("This event is not taking part any more."),

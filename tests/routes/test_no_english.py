@@ -172,9 +172,10 @@ def world(app, db, make_order):
     return w
 
 
-def entity_names(db) -> list[str]:
+def seeded_entity_text(db) -> set[str]:
     """SEEDED_ENTITY_TEXT: the seeded events', projects', owners' and organizations' names and texts, English
-    data until w5-names gives them a name per language (the lead narrows this set after merging)."""
+    data until w5-names gives them a name per language. The lead narrows this set after merging w5-names
+    (e.g. to the visitor and account names only, once events and projects have Chinese names)."""
     texts: set[str] = {"Lin", "Ana", "Acme Events", "ann@example.com", "ops@example.com", "owner@example.com"}
     for event in db.session.scalars(select(Event)):
         texts |= {event.name, event.venue_name, event.venue_code or "", event.city or "", event.description or ""}
@@ -185,12 +186,23 @@ def entity_names(db) -> list[str]:
         texts.add(owner.name)
     for org in db.session.scalars(select(Organization)):
         texts.add(org.name)
-    texts |= SOURCE_TITLES | {f.source for f in footprint.factor_rows().values()} | {a.source for a in life.averages()}
-    for place in places.search("BEI", limit=5):  # the kiosk's search finds places by their own names
+    return texts
+
+
+def other_names() -> set[str]:
+    """Names that stay as they are in every language: source titles, place names from the place data (found by
+    the kiosk's search), and country names as CLDR spells them for the language."""
+    texts = SOURCE_TITLES | {f.source for f in footprint.factor_rows().values()} | {a.source for a in life.averages()}
+    for place in places.search("BEI", limit=5):
         texts |= {place.name, place.city or ""}
-    for lang in ("zh", "fil"):  # country names come from CLDR, in its spelling for the language
+    for lang in ("zh", "fil"):
         texts |= set(Locale.parse(lang).territories.values())
-    return sorted((t for t in texts if t), key=len, reverse=True)
+    return texts
+
+
+def entity_names(db) -> list[str]:
+    """Every allowed name, longest first (so a long name is removed before a shorter one inside it)."""
+    return sorted((t for t in seeded_entity_text(db) | other_names() if t), key=len, reverse=True)
 
 
 # Source titles stay in their own language (issue #24 item 5), and so do a source's own category names quoted.
