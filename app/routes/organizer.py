@@ -16,7 +16,7 @@ from werkzeug.datastructures import MultiDict
 
 from ..extensions import db, limiter
 from ..models import Event, Organization, Project
-from ..services import footprint, names
+from ..services import names
 from ..services.accounts import invites, organizations
 from ..services.certificates import posters
 from ..services.footprint import event_estimate
@@ -24,7 +24,9 @@ from ..services.live import dashboard, sources
 from ..services.sales import checkout, ledger, money, orders
 from ..web import checkout_settings, guard, htmx, i18n, language, live, public_url, reports
 from ..web.calculator_form import (
+    BASKET_LABELS,
     GRID_GROUPS,
+    MEAL_LABELS,
     OPERATIONS_BASKET_FIRST,
     Calculation,
     calculate_operations,
@@ -487,9 +489,9 @@ def operations_page(ev: Event, ops: Calculation, status: int = 200, block: str |
         status=status,
         event=ev,
         ops=ops,
-        grids=GRID_GROUPS,
-        meal_kinds=dict(footprint.MEAL_KINDS),
-        basket_labels=dict(footprint.BASKET_CATEGORIES),
+        grids=GRID_GROUPS,  # labels from services/footprint/labels.py, in the page's language
+        meal_kinds=MEAL_LABELS,
+        basket_labels=BASKET_LABELS,
         basket_first=OPERATIONS_BASKET_FIRST,
         done=dashboard.operations_orders(db.session, ev.id),
         minimum=money.currency(ev.currency),

@@ -41,6 +41,7 @@ from ..services.accounts import organizations
 from ..services.errors import DomainError
 from ..services.footprint import places
 from ..services.sales import money
+from .template_helpers import whole_kg
 
 # --------------------------------------------------------------------------
 # Fields
@@ -179,6 +180,7 @@ def error_message(exc: DomainError) -> str:
             "An organization with this name exists already. To join it, ask one of its members for an invite link."),
         "organization_taken_other": lambda: _("Another organization has this name."),
         "plain_text": lambda: _("Please use plain text."),
+        "name_long": lambda: _("Please keep this under %(n)s characters.", n=p["n"]),
         "name_glyphs": lambda: _("The certificate cannot draw %(chars)s (our certificate fonts have no emoji); "
                                  "please leave it out.", chars=p["chars"]),
         "slug_format": lambda: _(
@@ -233,9 +235,30 @@ def error_message(exc: DomainError) -> str:
         "amount": lambda: _("Enter an amount above zero, like 120.50."),
         "over_balance": lambda: _("That is more than the %(b)s still owed to this owner.",
                                   b=money.format_money(max(p["balance"], 0), p["currency"])),
+        # orders, the ledger and the checkout (app/services/sales): what a visitor or a kiosk user may meet
+        "sold_out": lambda: _("Only %(kg)s of credits are left in this project; choose another project.",
+                              kg=whole_kg(getattr(exc, "available_kg", 0))),
+        "hold_share_exceeded": lambda: _(
+            "One buyer may hold at most %(limit)s of this project at once; you hold %(held)s. Pay for your "
+            "checkout, choose another project, or wait a few minutes.",
+            limit=whole_kg(getattr(exc, "limit_kg", 0)), held=whole_kg(getattr(exc, "held_kg", 0))),
+        "not_payable": lambda: _("This order can no longer be paid; please start again."),
+        "order_too_large": lambda: _("One personal order can neutralize at most %(kg)s; organizers neutralize larger "
+                                     "amounts for their event's operations when signed in.",
+                                     kg=whole_kg(p["limit_kg"])),
+        "nothing_to_buy": lambda: _("Add a journey, a stay or a meal first."),
+        "no_project": lambda: _("No project on offer has enough credits left for this footprint."),
+        "event_closed": lambda: _("This event is not taking part any more."),
+        "project_unavailable": lambda: _("That project is not on offer at this event."),
+        "no_provider": lambda: _("No payment method here takes this currency."),
+        "handoff_taken": lambda: _("This order was opened on another phone first; it is paid there."),
+        "handoff_paid": lambda: _("This order is paid; its link no longer works."),
     }
-    make = messages.get(exc.code)
-    return make() if make else exc.message
+    make = messages.get(p.get("reason") or exc.code)  # a "reason" refines a code the API keeps general
+    if make:
+        return make()
+    # Anything else: the service's English on English pages, a sentence from the catalogue otherwise.
+    return exc.message if str(get_locale() or "en") == "en" else _("Please check this value and try again.")
 
 
 def show_error(form: FlaskForm, exc: DomainError) -> None:

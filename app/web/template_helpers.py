@@ -32,7 +32,12 @@ def tonnes(kg) -> str:
 def kg(value) -> str:
     d = Decimal(value)
     pattern = "#,##0" if d >= 100 else "#,##0.0"
-    return format_decimal(d, format=pattern, locale=_locale()) + " kg"
+    return gettext("%(n)s kg", n=format_decimal(d, format=pattern, locale=_locale()))  # 千克 in Chinese
+
+
+def whole_kg(value) -> str:
+    """A whole number of kilograms: '1,200 kg', '1,200 千克' (GLOSSARY.md: one unit style per page)."""
+    return gettext("%(n)s kg", n=format_decimal(int(value), format="#,##0", locale=_locale()))
 
 
 def money(amount_minor: int, currency_code: str) -> str:
@@ -124,6 +129,41 @@ def place_name(p) -> str:
 def _plural(singular: str, plural: str, n: int, **variables) -> str:
     """ngettext taking every placeholder, %(num)s too (Flask-Babel's fills %(num)s itself, unformatted)."""
     return get_translations().ungettext(singular, plural, n) % variables
+
+
+def co2e() -> str:
+    """"CO₂e", explained the first time a page shows it ("CO₂e（二氧化碳当量）", GLOSSARY.md), plain after that."""
+    from flask import has_request_context, request
+
+    if not has_request_context():
+        return "CO₂e"
+    if request.environ.get("carbondot.co2e_explained"):  # per request (`g` may outlive one in tests)
+        return "CO₂e"
+    request.environ["carbondot.co2e_explained"] = True
+    return gettext("CO₂e (carbon dioxide equivalent)")
+
+
+def country_name(code: str) -> str:
+    """A country code as the country's name in the page's language (CLDR): 'ET' -> '埃塞俄比亚'."""
+    return labels.country(code, _locale(), gettext) if code else ""
+
+
+def shown_status(event) -> str:
+    """An event's status as an organizer reads it: a live event whose last day has passed is "ended"."""
+    from ..models import utcnow
+    from ..services.live import schedule
+
+    return "ended" if event.status == "live" and schedule.ended(event, utcnow().date()) else event.status
+
+
+def unit_label(unit: str) -> str:
+    """A data file's unit in the page's language (labels.UNITS), else as the data writes it."""
+    from flask_babel import gettext
+
+    from ..services.footprint import labels
+
+    msgid = labels.UNITS.get(unit)
+    return gettext(msgid) if msgid else unit
 
 
 def item_label(item) -> str:
@@ -233,7 +273,12 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["data_text"] = data_text
     app.jinja_env.filters["tonnes"] = tonnes
     app.jinja_env.filters["kg"] = kg
+    app.jinja_env.filters["whole_kg"] = whole_kg
     app.jinja_env.filters["item_label"] = item_label
+    app.jinja_env.filters["unit_label"] = unit_label
+    app.jinja_env.filters["shown_status"] = shown_status
+    app.jinja_env.globals["co2e"] = co2e
+    app.jinja_env.filters["country_name"] = country_name
     app.jinja_env.filters["place_name"] = place_name
     app.jinja_env.filters["number"] = number
     app.jinja_env.filters["unit"] = unit

@@ -143,6 +143,28 @@ UNITS = {
     "t CO2 per person per year": N_("t CO2 per person per year"),
 }
 
+# The units a visitor reads in "How we calculated this" (a line item's quantity and its factor's unit, the
+# per-person averages), by the data's English unit; one the table lacks is shown as the data writes it.
+UNITS = {
+    "kg": N_("kg"),
+    "meals": N_("meals"),
+    "room nights": N_("room nights"),
+    "passenger.km": N_("passenger-km"),
+    "vehicle.km (your share)": N_("vehicle-km (your share)"),
+    "kWh": N_("kWh"),
+    "m3": N_("m³"),
+    "kg CO2e per passenger.km": N_("kg CO₂e per passenger-km"),
+    "kg CO2e per vehicle.km": N_("kg CO₂e per vehicle-km"),
+    "kg CO2e per room night": N_("kg CO₂e per room night"),
+    "kg CO2e per meal": N_("kg CO₂e per meal"),
+    "kg CO2e per kg of product": N_("kg CO₂e per kg of product"),
+    "kg CO2e per kWh": N_("kg CO₂e per kWh"),
+    "kg CO2e per kWh (gross CV)": N_("kg CO₂e per kWh (gross calorific value)"),
+    "kg CO2e per m3": N_("kg CO₂e per m³"),
+    "kg CO2 per kWh": N_("kg CO₂ per kWh"),
+    "t CO2 per person per year": N_("t CO₂ per person per year"),
+}
+
 # Plain-language equivalents, by id in data/comparisons.csv: (singular, plural) for ngettext, %(n)s the number.
 COMPARISONS = {
     "cn_home_electricity": Nn_("%(n)s day of an average Chinese resident's home electricity",
@@ -165,6 +187,13 @@ FIELD_ERRORS = {
     "occupants": N_("Enter how many people were on board, from 1 to 9."),
 }
 OTHER_FIELD_ERROR = N_("Please check this value.")
+# The life page's own checks (footprint/life.py), by the error's code; the field's label stands beside it.
+LIFE_ERRORS = {
+    "life_number": N_("Enter a number, like 12.5."),
+    "life_range": N_("Enter a number from 0 to %(high)s."),
+    "life_whole": N_("Enter a whole number."),
+    "life_choice": N_("Choose one of the options listed."),
+}
 
 
 def field_error(field: str) -> str:
