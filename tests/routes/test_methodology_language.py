@@ -30,7 +30,7 @@ def test_no_factor_note_or_unit_is_left_in_english(client, lang):
     for r in methodology.carbonstop():
         assert r.why[:60] not in text and f"{r.value} {r.unit}<" not in text, (lang, r.key)
     units = {f.unit for f in footprint.factor_table()} - ({"km", "km (great-circle)"} if lang == "fil" else set())
-    shown = set(re.findall(r"</strong> ([^<]+)</td>", text))
+    shown = set(re.findall(r"</strong> ([^<]+)</td>", text)) | set(re.findall(r"</strong> ([^<]+) <code>", text))
     assert not units & shown, (lang, units & shown)
 
 

@@ -110,8 +110,8 @@ def derived_source(factor_id: str) -> tuple[str, dict[str, str]] | None:
 def derived_note(factor_id: str) -> tuple[str, dict[str, object]] | None:
     """A factor computed in code: its note's msgid and figures (portions as (grams, ingredient, factor) triples)."""
     if factor_id == footprint.EV_CN_ID:
-        ev, cn, gb, td = (footprint.factor(i).value for i in ("car:electric", "electricity:grid:CN", "electricity:grid:GB",
-                                                              "param:ev:uk_td_share"))
+        ids = ("car:electric", "electricity:grid:CN", "electricity:grid:GB", "param:ev:uk_td_share")
+        ev, cn, gb, td = (footprint.factor(i).value for i in ids)
         kwh = (ev * (1 - td) / gb).quantize(Decimal("0.0001"), ROUND_HALF_UP)
         value = footprint.factor(factor_id).value
         return DERIVED_NOTES[factor_id], {"ev": ev, "td": td, "gb": gb, "kwh": kwh, "cn": cn, "value": value}
