@@ -7,7 +7,7 @@ import re
 import pytest
 
 from app.services import footprint
-from app.services.footprint import life
+from app.services.footprint import life, methodology
 
 
 def page(client, lang: str) -> str:
@@ -25,8 +25,12 @@ def test_no_factor_note_or_unit_is_left_in_english(client, lang):
         assert c.note[:60] not in text and c.basis not in text and c.what not in text, (lang, c.id)
     for a in life.averages():
         assert a.note[:60] not in text and f"{a.unit}<" not in text, (lang, a.id)
+    for c in methodology.changes():
+        assert c.what not in text and c.why[:60] not in text, (lang, c.key)
+    for r in methodology.carbonstop():
+        assert r.why[:60] not in text and f"{r.value} {r.unit}<" not in text, (lang, r.key)
     units = {f.unit for f in footprint.factor_table()} - ({"km", "km (great-circle)"} if lang == "fil" else set())
-    shown = set(re.findall(r"</strong> ([^<]+)</td>", text))
+    shown = set(re.findall(r"</strong> ([^<]+)</td>", text)) | set(re.findall(r"</strong> ([^<]+) <code>", text))
     assert not units & shown, (lang, units & shown)
 
 
