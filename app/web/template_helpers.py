@@ -192,12 +192,6 @@ def number(value, digits: int | None = None) -> str:
     return format_decimal(Decimal(str(value)), format=pattern, locale=_locale())
 
 
-def unit(text: str) -> str:
-    """A data file's unit in the page's language (labels.UNITS); an unknown one as written."""
-    msgid = labels.UNITS.get(text)
-    return gettext(msgid) if msgid else text
-
-
 def ingredient(code: str) -> str:
     """A meal portion's ingredient: 'fish farmed' on English pages (as the data says it), else its label."""
     msgid = labels.BASKET.get(code)
@@ -281,7 +275,6 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["country_name"] = country_name
     app.jinja_env.filters["place_name"] = place_name
     app.jinja_env.filters["number"] = number
-    app.jinja_env.filters["unit"] = unit
     app.jinja_env.filters["ingredient"] = ingredient
     app.jinja_env.filters["data_cell"] = data_cell
     app.jinja_env.filters["factor_note"] = factor_note

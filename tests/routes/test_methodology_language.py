@@ -37,7 +37,7 @@ def test_no_factor_note_or_unit_is_left_in_english(client, lang):
 def test_known_rows_read_in_chinese(client):
     text = page(client, "zh")
     assert "DESNZ 类别：英国国内航班（往返英国） / 平均乘客 / 含辐射强迫。" in text
-    assert "<strong>0.22928</strong> kg CO₂e/人·公里" in text
+    assert "<strong>0.22928</strong> 千克CO₂e/人公里" in text  # GLOSSARY.md: 千克 on Chinese pages
     assert "<strong>不经英国的航班，经济舱，含辐射强迫</strong><br><code>flight:international:economy:rf</code>" in text
     assert "<strong>酒店间夜：菲律宾</strong>" in text and "<strong>单次行程最远距离：高铁</strong>" in text
     assert "DESNZ 表中的“China”行。" in text and "kg CO₂e/间夜" in text
@@ -67,5 +67,5 @@ def test_known_rows_read_in_filipino(client):
 def test_the_english_page_keeps_the_data_files_english(client):
     text = page(client, "en")
     f = footprint.factor("hotel:CN")
-    assert f.note in text and "kg CO2e per room night" in text and "100 g beef" in text
+    assert f.note in text and "kg CO₂e per room night" in text and "100 g beef" in text
     assert "Derived: 100 g beef x 99.48" in text and "<td>China<br>" in text

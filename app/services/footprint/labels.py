@@ -116,38 +116,10 @@ GRIDS = {
     "CN-XZ": N_("Tibet"),
 }
 
-# The units of the data files (factors.csv, comparisons.csv, per_capita.csv), as the methodology page
-# shows them; tests/unit/test_data_translations.py checks that every unit in the data has one.
-UNITS = {
-    "kg CO2e per passenger.km": N_("kg CO2e per passenger.km"),
-    "kg CO2e per vehicle.km": N_("kg CO2e per vehicle.km"),
-    "kg CO2e per room night": N_("kg CO2e per room night"),
-    "kg CO2e per meal": N_("kg CO2e per meal"),
-    "kg CO2e per kg of product": N_("kg CO2e per kg of product"),
-    "kg CO2e per kWh": N_("kg CO2e per kWh"),
-    "kg CO2e per kWh (gross CV)": N_("kg CO2e per kWh (gross CV)"),
-    "kg CO2e per m3": N_("kg CO2e per m3"),
-    "kg CO2e per tonne": N_("kg CO2e per tonne"),
-    "kg CO2e per tonne.km": N_("kg CO2e per tonne.km"),
-    "kg CO2 per kWh": N_("kg CO2 per kWh"),
-    "km": N_("km"),
-    "km (great-circle)": N_("km (great-circle)"),
-    "km (great-circle, one way)": N_("km (great-circle, one way)"),
-    "km (one way, great-circle)": N_("km (great-circle, one way)"),
-    "ratio road distance / great-circle": N_("ratio road distance / great-circle"),
-    "ratio track distance / great-circle": N_("ratio track distance / great-circle"),
-    "fraction of great-circle distance": N_("fraction of great-circle distance"),
-    "fraction of the DESNZ electric-car factor": N_("fraction of the DESNZ electric-car factor"),
-    "passengers per taxi": N_("passengers per taxi"),
-    "meals per day": N_("meals per day"),
-    "kWh per person per day": N_("kWh per person per day"),
-    "kg CO2 per tree per year": N_("kg CO2 per tree per year"),
-    "vehicle.km": N_("vehicle.km"),
-    "t CO2 per person per year": N_("t CO2 per person per year"),
-}
-
-# The units a visitor reads in "How we calculated this" (a line item's quantity and its factor's unit, the
-# per-person averages), by the data's English unit; one the table lacks is shown as the data writes it.
+# Every unit a page shows, by the data's English unit: a line item's quantity and its factor's unit in "How we
+# calculated this", and the data files' units on the methodology page (factors.csv, comparisons.csv,
+# per_capita.csv; tests/unit/test_data_translations.py checks each has one). One the table lacks is shown
+# as the data writes it.
 UNITS = {
     "kg": N_("kg"),
     "meals": N_("meals"),
@@ -166,6 +138,21 @@ UNITS = {
     "kg CO2e per m3": N_("kg CO₂e per m³"),
     "kg CO2 per kWh": N_("kg CO₂ per kWh"),
     "t CO2 per person per year": N_("t CO₂ per person per year"),
+    "kg CO2e per tonne": N_("kg CO2e per tonne"),
+    "kg CO2e per tonne.km": N_("kg CO2e per tonne.km"),
+    "km": N_("km"),
+    "km (great-circle)": N_("km (great-circle)"),
+    "km (great-circle, one way)": N_("km (great-circle, one way)"),
+    "km (one way, great-circle)": N_("km (great-circle, one way)"),
+    "ratio road distance / great-circle": N_("ratio road distance / great-circle"),
+    "ratio track distance / great-circle": N_("ratio track distance / great-circle"),
+    "fraction of great-circle distance": N_("fraction of great-circle distance"),
+    "fraction of the DESNZ electric-car factor": N_("fraction of the DESNZ electric-car factor"),
+    "passengers per taxi": N_("passengers per taxi"),
+    "meals per day": N_("meals per day"),
+    "kWh per person per day": N_("kWh per person per day"),
+    "kg CO2 per tree per year": N_("kg CO2 per tree per year"),
+    "vehicle.km": N_("vehicle.km"),
 }
 
 # Plain-language equivalents, by id in data/comparisons.csv: (singular, plural) for ngettext, %(n)s the number.
