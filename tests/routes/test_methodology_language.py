@@ -40,7 +40,7 @@ def test_known_rows_read_in_chinese(client):
     assert "<strong>0.22928</strong> 千克CO₂e/人公里" in text  # GLOSSARY.md: 千克 on Chinese pages
     assert "<strong>不经英国的航班，经济舱，含辐射强迫</strong><br><code>flight:international:economy:rf</code>" in text
     assert "<strong>酒店间夜：菲律宾</strong>" in text and "<strong>单次行程最远距离：高铁</strong>" in text
-    assert "DESNZ 表中的“China”行。" in text and "kg CO₂e/间夜" in text
+    assert "DESNZ 表中的“China”行。" in text and "千克CO₂e/间夜" in text
     assert "覆盖省份：四川、重庆、西藏" in text
     assert "推算：100 g 牛肉 × 99.48 + 100 g 大米 × 4.45" in text  # a meal worked out in code
     # a Chinese document is cited by its Chinese title
