@@ -47,7 +47,7 @@ def test_known_rows_read_in_chinese(client):
     assert "生态环境部、国家统计局关于发布 2023 年电力二氧化碳排放因子的公告" in text
     assert "（区域电力平均二氧化碳排放因子，西南）" in text
     assert "1.3524万亿 kWh" in text and "每人每天 2.6284 kWh" in text  # the comparison's basis and note
-    assert "<td>中国<br>" in text and "<td>全球<br>" in text and "8.4</strong> 吨 CO₂/人·年" in text
+    assert "<td>中国<br>" in text and "<td>全球<br>" in text and "8.4</strong> 吨CO₂/人/年" in text
     assert "<strong>6,371.0088</strong> 公里" in text  # the earth's radius, grouped as the locale does
     assert "150 g 卷心菜和西兰花" in text  # meal portions name the ingredient
     # source titles stay as published
