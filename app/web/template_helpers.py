@@ -234,6 +234,16 @@ def factor_source(f) -> str:
     return gettext(msgid, **{k: factor_source(footprint.factor(i)) for k, i in rows.items()})
 
 
+def cite(f) -> str:
+    """A factor as an estimate line names it, in the page's language: value, unit, source, year."""
+    return f"{number(f.value)} {unit(f.unit)} ({factor_source(f)}, {f.year})"
+
+
+def factor_sources(line) -> str:
+    """Every factor of an estimate line (event_estimate.EstimateLine), cited in the page's language."""
+    return "; ".join(cite(f) for f in line.factors) if line.factors else line.factor_source
+
+
 def factor_note(f) -> str:
     """A factor's note in the page's language: factors computed in code are worded from their figures."""
     if _locale() == "en":
@@ -287,6 +297,7 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["factor_note"] = factor_note
     app.jinja_env.filters["factor_name"] = factor_name
     app.jinja_env.filters["factor_source"] = factor_source
+    app.jinja_env.filters["factor_sources"] = factor_sources
     app.jinja_env.filters["comparison_unit"] = comparison_unit
 
     @app.context_processor

@@ -127,6 +127,8 @@ UNITS = {
     "kg CO2e per kWh": N_("kg CO2e per kWh"),
     "kg CO2e per kWh (gross CV)": N_("kg CO2e per kWh (gross CV)"),
     "kg CO2e per m3": N_("kg CO2e per m3"),
+    "kg CO2e per tonne": N_("kg CO2e per tonne"),
+    "kg CO2e per tonne.km": N_("kg CO2e per tonne.km"),
     "kg CO2 per kWh": N_("kg CO2 per kWh"),
     "km": N_("km"),
     "km (great-circle)": N_("km (great-circle)"),
@@ -135,6 +137,7 @@ UNITS = {
     "ratio road distance / great-circle": N_("ratio road distance / great-circle"),
     "ratio track distance / great-circle": N_("ratio track distance / great-circle"),
     "fraction of great-circle distance": N_("fraction of great-circle distance"),
+    "fraction of the DESNZ electric-car factor": N_("fraction of the DESNZ electric-car factor"),
     "passengers per taxi": N_("passengers per taxi"),
     "meals per day": N_("meals per day"),
     "kWh per person per day": N_("kWh per person per day"),
@@ -145,7 +148,8 @@ UNITS = {
 
 # The units a visitor reads in "How we calculated this" (a line item's quantity and its factor's unit, the
 # per-person averages), by the data's English unit; one the table lacks is shown as the data writes it.
-UNITS = {
+# One table with the data files' units above (a second `UNITS = {` from a merge hid those); these win.
+UNITS |= {
     "kg": N_("kg"),
     "meals": N_("meals"),
     "room nights": N_("room nights"),
