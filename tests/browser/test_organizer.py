@@ -51,7 +51,7 @@ def test_organizer_from_sign_up_to_a_carbon_neutral_event(live_server, browser, 
     page.get_by_label("Starts on").fill("2026-09-07")
     page.get_by_label("Expected attendance").fill("40")
     # A description past its limit says so as it is typed, and nothing is cut.
-    description = page.get_by_label("Short description")
+    description = page.get_by_label("Short description", exact=True)
     description.fill("碳" * 1001)
     expect(page.locator("#description-count")).to_have_text("1,001 / 1,000")
     expect(page.locator("#description-count")).to_have_class(re.compile(r"\berror\b"))
