@@ -236,12 +236,14 @@ def factor_source(f) -> str:
 
 def cite(f) -> str:
     """A factor as an estimate line names it, in the page's language: value, unit, source, year."""
-    return f"{number(f.value)} {unit(f.unit)} ({factor_source(f)}, {f.year})"
+    return gettext("%(value)s %(unit)s (%(source)s, %(year)s)", value=number(f.value), unit=unit(f.unit),
+                   source=factor_source(f), year=f.year)
 
 
 def factor_sources(line) -> str:
     """Every factor of an estimate line (event_estimate.EstimateLine), cited in the page's language."""
-    return "; ".join(cite(f) for f in line.factors) if line.factors else line.factor_source
+    # Translators: what separates two factors cited one after the other.
+    return gettext("; ").join(cite(f) for f in line.factors) if line.factors else line.factor_source
 
 
 def factor_note(f) -> str:
