@@ -96,15 +96,17 @@ class Text(HTMLParser):
 
     def handle_starttag(self, tag, attrs):
         given = (dict(attrs).get("lang") or "").lower().split("-")[0]
-        if tag not in VOID:
-            self.stack.append((tag, bool(given) and given != self.lang))
-        if self.skipping():
-            return
-        for name, value in attrs:
-            if name in ATTRIBUTES and value:
-                self.parts.append(value)
-            if tag == "input" and name == "value" and dict(attrs).get("type") in ("submit", "button") and value:
-                self.parts.append(value)
+        foreign = bool(given) and given != self.lang
+        if tag not in VOID and foreign:
+            self.stack.append((tag, foreign))
+        if not self.skipping():  # a textarea's own attributes (its label, placeholder) are checked, its value not
+            for name, value in attrs:
+                if name in ATTRIBUTES and value:
+                    self.parts.append(value)
+                if tag == "input" and name == "value" and dict(attrs).get("type") in ("submit", "button") and value:
+                    self.parts.append(value)
+        if tag not in VOID and not foreign:
+            self.stack.append((tag, foreign))
 
     def handle_startendtag(self, tag, attrs):
         self.handle_starttag(tag, attrs)
@@ -206,7 +208,8 @@ def world(app, db, make_order):
         for field in names.fields_of(row):
             if getattr(row, field) and not (row.__tablename__ == "event" and field == "city"):
                 assert all(names.entered(row, field, lang) for lang in ("zh", "fil")), (row, field)
-    w.names = {lang: entity_names(db, lang) for lang in ("zh", "fil")}
+    codes = {sponsors.printed(c.code) for c in w.pool.codes}  # random letters, printed on the sponsor's cards
+    w.names = {lang: sorted({*entity_names(db, lang), *codes}, key=len, reverse=True) for lang in ("zh", "fil")}
     return w
 
 
@@ -498,6 +501,8 @@ def test_the_checker_finds_english():
     assert leaks("<p>归档“Mount Qingcheng”？</p>", "zh", [])  # a name in quotes elsewhere is a leak
     assert not leaks('<p>中文 <span lang="en">English</span></p>', "zh", [])
     assert leaks('<p lang="zh-Hans">English words</p>', "zh", [])
+    assert leaks('<textarea placeholder="Say something">说点什么</textarea>', "zh", [])
+    assert not leaks("<textarea>What the organizer typed</textarea>", "zh", [])
 
 
 def test_the_phone_after_a_kiosk_handoff_speaks_the_kiosks_language(app, world):
