@@ -12,10 +12,11 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from ..extensions import db, limiter, login_manager
 from ..models import ProjectOwner, User
+from ..services import names
 from ..services.accounts import invites, organizations
 from ..services.errors import DomainError
 from ..services.sales import statements
-from ..web import guard, htmx
+from ..web import guard, htmx, language
 from ..web.forms import InviteSignUpForm, PasswordForm, SignInForm, SignUpForm, show_error
 from ..web.htmx import is_htmx, redirect_to, render
 
@@ -132,7 +133,7 @@ def invite(token: str):
         else:
             db.session.commit()
             sign_in(user)
-            flash(_("Welcome to %(org)s!", org=found.organization.name))
+            flash(_("Welcome to %(org)s!", org=names.pick(found.organization, "name", language())))
             return redirect_to(url_for("organizer.index"))
     return render("auth/invite.html", form=form, invite=found, token=token, status=422 if form.errors else 200)
 
@@ -148,7 +149,7 @@ def join(token: str):
         db.session.rollback()
         abort(403 if exc.code == "invite_role" else 404)
     db.session.commit()
-    flash(_("You joined %(org)s.", org=org.name))
+    flash(_("You joined %(org)s.", org=names.pick(org, "name", language())))
     return redirect_to(url_for("organizer.index"))
 
 

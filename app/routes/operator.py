@@ -17,7 +17,7 @@ from ..models import Certificate, Event, Order, Participant, Payout, Project, Pr
 from ..services import integers, names, payments
 from ..services.accounts import admin
 from ..services.sales import ledger, money, orders, splits, sponsors, statements
-from ..web import guard
+from ..web import guard, language
 from ..web.forms import (
     PROJECT_NAME_FIELDS,
     BatchForm,
@@ -107,7 +107,8 @@ def projects():
 def project_form() -> ProjectForm:
     form = ProjectForm()
     owners = db.session.execute(select(ProjectOwner).order_by(ProjectOwner.name)).scalars().all()
-    form.owner_id.choices = {"": _("— new owner (below) —"), **{str(o.id): o.name for o in owners}}
+    form.owner_id.choices = {"": _("— new owner (below) —"),
+                             **{str(o.id): names.pick(o, "name", language()) for o in owners}}
     form.currency.choices = currency_choices()
     return form
 
@@ -190,7 +191,7 @@ def add_batch(project_id: int):
 
 def moderation_page(status: int = 200, name_form=None, org_form=None, revoke_form=None):
     recent = db.session.execute(
-        select(Certificate.number, Order.display_name, Order.organization, Event.name, Participant.name_hidden)
+        select(Certificate.number, Order.display_name, Order.organization, Event, Participant.name_hidden)
         .join(Order, Order.id == Certificate.order_id)
         .join(Participant, Participant.id == Order.participant_id)
         .join(Event, Event.id == Order.event_id)
@@ -267,7 +268,7 @@ def revoke():
 def payout_form() -> PayoutForm:
     form = PayoutForm()
     owners = db.session.execute(select(ProjectOwner).order_by(ProjectOwner.name)).scalars().all()
-    form.owner_id.choices = {str(o.id): o.name for o in owners}
+    form.owner_id.choices = {str(o.id): names.pick(o, "name", language()) for o in owners}
     form.currency.choices = currency_choices()
     return form
 
@@ -275,7 +276,7 @@ def payout_form() -> PayoutForm:
 def account_form() -> PayoutAccountForm:
     form = PayoutAccountForm()
     owners = db.session.execute(select(ProjectOwner).order_by(ProjectOwner.name)).scalars().all()
-    form.owner_id.choices = {str(o.id): o.name for o in owners}
+    form.owner_id.choices = {str(o.id): names.pick(o, "name", language()) for o in owners}
     splitting = [p for p in payments.available(current_app.config) if p.splits]
     form.provider.choices = [(p.name, p.title) for p in splitting]
     form.kind.choices = sorted({kind for p in splitting for kind in p.receiver_kinds})
@@ -284,7 +285,7 @@ def account_form() -> PayoutAccountForm:
 
 def payouts_page(form: PayoutForm, status: int = 200, accounts: PayoutAccountForm | None = None):
     recent = db.session.execute(
-        select(Payout, ProjectOwner.name).join(ProjectOwner, ProjectOwner.id == Payout.owner_id)
+        select(Payout, ProjectOwner).join(ProjectOwner, ProjectOwner.id == Payout.owner_id)
         .order_by(Payout.paid_at.desc(), Payout.id.desc()).limit(20)
     ).all()
     return render("operator/payouts.html", status=status, form=form, account_form=accounts or account_form(),
@@ -335,6 +336,6 @@ def record_payout():
         else:
             db.session.commit()
             flash(_("Payout of %(a)s to %(o)s recorded.", a=money.format_money(payout.amount_minor, payout.currency),
-                    o=db.session.get(ProjectOwner, payout.owner_id).name))
+                    o=names.pick(db.session.get(ProjectOwner, payout.owner_id), "name", language())))
             return redirect_to(url_for("operator.payouts"))
     return payouts_page(form, status=422)

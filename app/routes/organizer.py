@@ -224,10 +224,11 @@ def confirm_remove_member(org_id: int, user_id: int):
         abort(404)
     leaving = who.id == current_user.id
     return confirm_page(
-        title=_("Leave %(org)s?", org=org.name) if leaving else _("Remove %(who)s?", who=who.name or who.email),
+        title=_("Leave %(org)s?", org=names.pick(org, "name", language())) if leaving
+        else _("Remove %(who)s?", who=who.name or who.email),
         message=_("You will no longer see its events.") if leaving else _(
             "%(who)s will no longer see %(org)s's events. You can invite them again later.",
-            who=who.name or who.email, org=org.name),
+            who=who.name or who.email, org=names.pick(org, "name", language())),
         action=url_for("organizer.remove_member", org_id=org.id, user_id=user_id),
         button=_("Leave") if leaving else _("Remove"), back=url_for("organizer.members", org_id=org.id))
 
@@ -317,7 +318,7 @@ def confirm_archive_event(event_id: int):
     """Ask before archiving: a page whose form posts the archiving, confirmed."""
     event = event_or_404(event_id)
     return confirm_page(
-        title=_("Archive %(event)s?", event=event.name),
+        title=_("Archive %(event)s?", event=names.pick(event, "name", language())),
         message=_("Visitors can no longer pay, and the kiosk stops taking walk-ups. Its page, board and "
                   "certificates stay online."),
         action=url_for("organizer.archive_event", event_id=event.id), button=_("Archive this event"),
@@ -463,7 +464,7 @@ def poster_page(event_id: int):
     ev = event_or_404(event_id)
     language = poster_language()
     return render("organizer/posters.html", event=ev, url=poster_url(ev, language), poster_lang=language,
-                  poster_languages={lang.code: lang.name for lang in i18n.offered()})
+                  poster_languages={lang.code: lang for lang in i18n.offered()})
 
 
 @bp.get("/events/<int:event_id>/poster-<any(a4, a6, screen):size>.<any(png, svg, pdf):fmt>")

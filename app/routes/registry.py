@@ -9,8 +9,10 @@ import json
 from pathlib import Path
 
 from flask import Blueprint, Response, current_app, request, send_file, stream_with_context
+from sqlalchemy import select
 
 from ..extensions import db
+from ..models import Project
 from ..services import integers
 from ..services.register import registry
 from ..web import latest_checkpoint
@@ -37,15 +39,18 @@ def page():
     if number is not None:
         _s, _e, rows = registry.entries(db.session, number, number + 1)
         shown = rows[0] if rows else None
-    newest = registry.newest(db.session)
+    newest = [(e, json.loads(e.leaf)) for e in registry.newest(db.session)]
+    # The leaf keeps the project's name as signed (English); the page names the project in its language.
+    projects = {p.id: p for p in db.session.scalars(select(Project).where(
+        Project.id.in_({data["project"]["id"] for _e, data in newest})))}
     return render(
         "registry/index.html", block="lookup", status=400 if bad_entry else 200, bad_entry=bad_entry,
         serial=serial, found=found, certificate=None if found or not serial else registry.find_certificate(
             db.session, serial),
         entry_arg=entry_arg if number is None else number + 1, shown=shown,  # people count entries from 1
         checkpoint=latest_checkpoint(),
-        newest=[(e, json.loads(e.leaf)) for e in newest],
-        venue_zones=registry.venue_zones(db.session, [e.certificate_id for e in newest]),
+        newest=newest, projects=projects,
+        venue_zones=registry.venue_zones(db.session, [e.certificate_id for e, _data in newest]),
         verifier=VERIFIER,
         base=(current_app.config.get("BASE_URL") or request.host_url).rstrip("/"),
     )

@@ -317,7 +317,8 @@ def timezone_choices(country: str | None) -> list[SelectChoice]:
 
 
 def language_choices() -> list[SelectChoice]:
-    return [SelectChoice(lang.code, lang.name) for lang in languages.all()]
+    """Each language by its own name (as the switcher writes it), marked as that language."""
+    return [SelectChoice(lang.code, lang.name, render_kw={"lang": lang.html_lang}) for lang in languages.all()]
 
 
 class EventForm(FlaskForm):

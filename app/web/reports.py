@@ -4,7 +4,7 @@ addresses, and the PDF in the event's own language."""
 from __future__ import annotations
 
 from flask import current_app, request
-from flask_babel import force_locale
+from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 
 from ..extensions import db
@@ -23,7 +23,7 @@ def site_url() -> str:
 
 def estimate(event: Event) -> list[report.EstimateLine]:
     """The organizer's estimate by category, labels in the current language."""
-    return [report.EstimateLine(label=_(line.label), kg=line.kg, source=line.factor_source)
+    return [report.EstimateLine(label=_(line.label), kg=line.kg, source=template_helpers.factor_sources(line))
             for line in event_estimate.estimate_lines(db.session, event)]
 
 
@@ -40,7 +40,7 @@ def build(event: Event) -> report.EventReport:
         db.session, event, checkpoint_origin=checkpoint.body.decode().split("\n", 1)[0],
         checkpoint_size=checkpoint.size, checkpoint_root_hex=checkpoint.root.hex(),
         public_url=public_url("public.event", slug=event.slug), site_url=site_url(), now=utcnow(),
-        estimate=estimate(event), sponsors=sponsor_lines(event))
+        estimate=estimate(event), sponsors=sponsor_lines(event), language=str(get_locale() or event.language))
 
 
 def pdf(event: Event) -> bytes:

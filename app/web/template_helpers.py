@@ -228,6 +228,18 @@ def factor_source(f) -> str:
     return gettext(msgid, **{k: factor_source(footprint.factor(i)) for k, i in rows.items()})
 
 
+def cite(f) -> str:
+    """A factor as an estimate line names it, in the page's language: value, unit, source, year."""
+    return gettext("%(value)s %(unit)s (%(source)s, %(year)s)", value=number(f.value), unit=unit_label(f.unit),
+                   source=factor_source(f), year=f.year)
+
+
+def factor_sources(line) -> str:
+    """Every factor of an estimate line (event_estimate.EstimateLine), cited in the page's language."""
+    # Translators: what separates two factors cited one after the other.
+    return gettext("; ").join(cite(f) for f in line.factors) if line.factors else line.factor_source
+
+
 def factor_note(f) -> str:
     """A factor's note in the page's language: factors computed in code are worded from their figures."""
     if _locale() == "en":
@@ -280,6 +292,7 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["factor_note"] = factor_note
     app.jinja_env.filters["factor_name"] = factor_name
     app.jinja_env.filters["factor_source"] = factor_source
+    app.jinja_env.filters["factor_sources"] = factor_sources
     app.jinja_env.filters["comparison_unit"] = comparison_unit
 
     @app.context_processor

@@ -38,8 +38,8 @@ def test_the_estimate_page_works_without_javascript(client, db, org, make_event)
     text = client.get(saved.headers["Location"]).get_data(as_text=True)
     assert "Estimate saved." in text
     # Each line with its factor's source; the waste line worked by hand: 1 t x 520.5327 kg/t, shown as 521 kg.
-    assert "Waste" in text and "520.5327 kg CO2e per tonne" in text and "521 kg" in text
-    assert "0.5306 kg CO2 per kWh" in text and "Domestic attendees' rail travel" in text
+    assert "Waste" in text and "520.5327 kg CO2e per tonne (UK Government" in text and "521 kg" in text
+    assert "0.5306 kg CO₂ per kWh" in text and "Domestic attendees' rail travel" in text
     assert 'value="500"' in text  # the form shows what was saved
 
 

@@ -44,7 +44,7 @@ def test_poster_texts_are_in_its_language_whatever_the_page_language(client, eve
 
 def test_poster_page_offers_the_languages_and_links_its_files(client, event):
     page = client.get(f"/organizer/events/{event.id}/posters?language=fil&lang=en").get_data(as_text=True)
-    assert '<option value="fil" selected>Filipino</option>' in page
+    assert '<option value="fil" lang="fil" selected>Filipino</option>' in page
     assert f"/organizer/events/{event.id}/poster-a4.pdf?language=fil" in page
     assert "http://localhost/e/summit?lang=fil" in page  # the address shown is the code's, less its ?src=
     unknown = client.get(f"/organizer/events/{event.id}/posters?language=xx&lang=en").get_data(as_text=True)

@@ -91,12 +91,14 @@ class EstimateError(ValueError):
 @dataclass(frozen=True)
 class EstimateLine:
     """One category of the estimate: `category` a stable code (CATEGORIES), `label` English (translate with
-    gettext at render), `kg` CO2e, `factor_source` each factor used, with value, unit, source and year."""
+    gettext at render), `kg` CO2e, `factor_source` each factor used, with value, unit, source and year, in
+    English; `factors` the factors themselves, for a page to cite them in its language."""
 
     category: str
     label: str
     kg: Decimal
     factor_source: str
+    factors: tuple[Factor, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -204,7 +206,8 @@ def lines_for(inputs: Mapping[str, str], country: str) -> list[EstimateLine]:
     def add(category: str, kg: Decimal, used: list[Factor]) -> None:
         if kg > 0:
             sources = "; ".join(dict.fromkeys(cite(f) for f in used))
-            out.append(EstimateLine(category, CATEGORIES[category], kg, sources))
+            out.append(EstimateLine(category, CATEGORIES[category], kg, sources,
+                                    tuple({f.id: f for f in used}.values())))
 
     days = _get(inputs, "days") or Decimal(1)
     nights = _get(inputs, "nights") if inputs.get("nights") not in (None, "") else max(days - 1, ZERO)

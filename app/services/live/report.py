@@ -156,8 +156,11 @@ def _merge(ranges: list[tuple[str, int, int]]) -> tuple[Serials, ...]:
 
 def build(session: Session, event: Event, *, checkpoint_origin: str, checkpoint_size: int,
           checkpoint_root_hex: str, public_url: str, site_url: str, now: dt.datetime,
-          estimate: list[EstimateLine] | None = None, sponsors: list[SponsorLine] | None = None) -> EventReport:
-    """The report of one event from its paid orders, their retirements and the register."""
+          estimate: list[EstimateLine] | None = None, sponsors: list[SponsorLine] | None = None,
+          language: str | None = None) -> EventReport:
+    """The report of one event from its paid orders, their retirements and the register; names in `language`
+    (the reader's page; the event's own language by default, as in the PDF)."""
+    lang = language or event.language
     orders = list(session.execute(
         select(Order).where(Order.event_id == event.id, Order.status == PAID).order_by(Order.paid_at, Order.id)
     ).scalars())
@@ -211,23 +214,23 @@ def build(session: Session, event: Event, *, checkpoint_origin: str, checkpoint_
             continue
         index = entries.get(cert.id)
         retired.append(Retired(
-            number=cert.number, kind=who, project=names.pick(projects[o.project_id], "name", event.language),
+            number=cert.number, kind=who, project=names.pick(projects[o.project_id], "name", lang),
             kg=o.credits_kg,
             serials=_merge(ranges), register_index=index,
             in_checkpoint=index is not None and index < checkpoint_size, revoked=revoked,
             token=cert.token if o.kind == "operations" else ""))
 
     project_lines = tuple(
-        ProjectLine(names.pick(p, "name", event.language), names.pick(p, "kind", event.language), p.standard,
-                    names.pick(p, "place", event.language), p.country, p.vintage, project_kg[pid],
+        ProjectLine(names.pick(p, "name", lang), names.pick(p, "kind", lang), p.standard,
+                    names.pick(p, "place", lang), p.country, p.vintage, project_kg[pid],
                     _merge(per_project.get(pid, [])))
         for pid, p in sorted(projects.items()) if project_kg.get(pid))
     order_of_kinds = {"visitor": 0, "operations": 1}
     return EventReport(
-        event_id=event.id, name=names.pick(event, "name", event.language), slug=event.slug,
-        organization=names.pick(event.organization, "name", event.language) if event.organization else "",
+        event_id=event.id, name=names.pick(event, "name", lang), slug=event.slug,
+        organization=names.pick(event.organization, "name", lang) if event.organization else "",
         language=event.language, starts_on=event.starts_on, ends_on=event.ends_on,
-        venue=names.pick(event, "venue_name", event.language), city=event.city,
+        venue=names.pick(event, "venue_name", lang), city=names.pick(event, "city", lang),
         expected_attendance=event.expected_attendance,
         methodologies=tuple(sorted(methodologies)), current_methodology=METHODOLOGY,
         participants=len(participants),

@@ -23,6 +23,7 @@ class Line:
     kg: int
     gross_minor: int
     owed_minor: int
+    project: Project | None = field(default=None, compare=False)  # to name it in the reader's language
 
 
 @dataclass(frozen=True)
@@ -76,9 +77,11 @@ def statement(session: Session, owner: ProjectOwner) -> Statement:
         .group_by(Payout.currency)
     ).all()}
     split = splits.sent_by_currency(session, owner.id)
+    projects = {p.id: p for p in session.scalars(select(Project).where(Project.owner_id == owner.id))}
     return Statement(
         owner=owner,
-        lines=tuple(Line(pid, name, cur, int(n), int(kg), int(gross) - refunded.get(pid, 0), int(owed))
+        lines=tuple(Line(pid, name, cur, int(n), int(kg), int(gross) - refunded.get(pid, 0), int(owed),
+                         projects.get(pid))
                     for pid, name, cur, n, kg, gross, owed in rows),
         paid_out={cur: paid.get(cur, 0) + split.get(cur, 0) for cur in set(paid) | set(split)},
         on_the_way=splits.sent_by_currency(session, owner.id, ("pending",)),
