@@ -3,7 +3,8 @@
     .venv/bin/python bench/speed.py profile [--top 25]        # cProfile of one request per page, in process
     .venv/bin/python bench/speed.py live [--runs 300]         # calculator live update (htmx POST), 3 trips: p50/p95
     .venv/bin/python bench/speed.py serve [--seconds 5]       # req/s under wrk vs /healthz, first and repeat views
-    .venv/bin/python bench/speed.py lighthouse [--runs 3]     # Lighthouse mobile: LCP, TBT, scores (npx lighthouse)
+    .venv/bin/python bench/speed.py lighthouse [--runs 3] [--page event] [--throttling devtools]
+                                                              # Lighthouse mobile: LCP, TBT, scores
 
 `serve` and `lighthouse` start the production serving command (`gunicorn -c gunicorn.conf.py
 wsgi:app`, production config) over a seeded SQLite file, as bench/poll.py does. A first view
@@ -42,8 +43,8 @@ PAGES = {
 THREE_TRIPS = {
     "leg_count": "3",
     "legs-0-mode": "flight", "legs-0-from": "PEK", "legs-0-to": "CTU", "legs-0-return": "on",
-    "legs-1-mode": "train", "legs-1-from": "Chengdu", "legs-1-to": "Chongqing",
-    "legs-2-mode": "car", "legs-2-distance_km": "40",
+    "legs-1-mode": "rail_hsr", "legs-1-distance_km": "300",
+    "legs-2-mode": "taxi", "legs-2-distance_km": "40",
     "action": "update",
 }
 
@@ -135,7 +136,7 @@ def live(args) -> None:
     headers = {"HX-Request": "true", "HX-Target": "result"}
     path = f"/e/{EVENT}/calculate"
     response = client.post(path, data=THREE_TRIPS, headers=headers)
-    assert response.status_code == 200, response.status_code
+    assert response.status_code == 200, (response.status_code, re.findall(r'class="error"[^>]*>([^<]+)', response.get_data(as_text=True)))
     body = response.get_data(as_text=True)
     assert "kg" in body, body[:500]
     for _ in range(10):
@@ -237,7 +238,7 @@ def lighthouse(args) -> None:
     binary = os.environ.get("LIGHTHOUSE", "/tmp/lh-speed/node_modules/.bin/lighthouse")
     env = {**os.environ, "CHROME_PATH": os.environ.get("CHROME_PATH", "/usr/bin/chromium")}
     try:
-        print(f"Lighthouse mobile (default: simulated slow 4G, 4x CPU), median of {args.runs}")
+        print(f"Lighthouse mobile (slow 4G, 4x CPU; throttling {args.throttling}), median of {args.runs}")
         for name, path in paths(token).items():
             for _ in range(30):  # every worker has served it: a door's server is warm
                 urllib.request.urlopen(server.base + path).read()
@@ -246,7 +247,7 @@ def lighthouse(args) -> None:
                 out = os.path.join(tempfile.mkdtemp(prefix="carbondot-lh-"), "report.json")
                 subprocess.run([binary, server.base + path, "--quiet", "--output=json", f"--output-path={out}",
                                 "--only-categories=performance,accessibility,best-practices",
-                                "--chrome-flags=--headless=new --no-sandbox"],
+                                "--chrome-flags=--headless=new --no-sandbox", f"--throttling-method={args.throttling}"],
                                env=env, check=True, capture_output=True)
                 with open(out) as f:
                     report = json.load(f)
@@ -288,6 +289,8 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=50)
     parser.add_argument("--port", type=int, default=1628)
     parser.add_argument("--workers", type=int, default=None, help="WEB_CONCURRENCY; default: gunicorn.conf.py's")
+    parser.add_argument("--throttling", default="simulate", choices=["simulate", "devtools"],
+                        help="lighthouse: simulate (Lighthouse's default) or devtools (applied while loading)")
     parser.add_argument("--page", action="append", default=[], help="only this page (event, calculator, ...)")
     args = parser.parse_args()
     ONLY.extend(args.page)
