@@ -136,7 +136,8 @@ def live(args) -> None:
     headers = {"HX-Request": "true", "HX-Target": "result"}
     path = f"/e/{EVENT}/calculate"
     response = client.post(path, data=THREE_TRIPS, headers=headers)
-    assert response.status_code == 200, (response.status_code, re.findall(r'class="error"[^>]*>([^<]+)', response.get_data(as_text=True)))
+    errors = re.findall(r'class="error"[^>]*>([^<]+)', response.get_data(as_text=True))
+    assert response.status_code == 200, (response.status_code, errors)
     body = response.get_data(as_text=True)
     assert "kg" in body, body[:500]
     for _ in range(10):
