@@ -212,19 +212,14 @@ def _configure_sqlite(engine: Engine) -> None:
 def _register_error_handlers(app: Flask) -> None:
     from werkzeug.exceptions import HTTPException
 
-    from .web import api_error, outage
+    from .web import api_error, http_error_message, outage
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
         if request.path.startswith("/api/"):
             code = (exc.name or "error").lower().replace(" ", "_")
             return api_error(exc.code or 500, code, exc.description or exc.name)
-        messages = {
-            404: _("We could not find that page."),
-            405: _("That action is not allowed here."),
-            429: _("Too many requests. Please wait a moment and try again."),
-        }
-        message = messages.get(exc.code, exc.description)
+        message = http_error_message(exc)  # from the catalogue, in the visitor's language
         return render("public/error.html", status=exc.code or 500, code=exc.code, message=message)
 
     def database_error(exc: Exception):

@@ -75,9 +75,10 @@ ORG_SCOPED_POST = [
 # Pages any organizer may open (they show only the organizer's own data).
 ORGANIZER_GET = ["/organizer/", "/organizer/organizations/new"]
 ORGANIZER_POST = ["/organizer/organizations/new"]
-OPERATOR_GET = ["/operator/", "/operator/projects", "/operator/projects/new", "/operator/moderation",
-                "/operator/payouts"]
-OPERATOR_POST = ["/operator/projects/new", "/operator/projects/{project}/batches", "/operator/moderation/name",
+OPERATOR_GET = ["/operator/", "/operator/projects", "/operator/projects/new", "/operator/projects/{project}/names",
+                "/operator/moderation", "/operator/payouts"]
+OPERATOR_POST = ["/operator/projects/new", "/operator/projects/{project}/batches", "/operator/projects/{project}/names",
+                 "/operator/moderation/name",
                  "/operator/moderation/organization", "/operator/certificates/revoke", "/operator/payouts",
                  "/operator/payout-accounts"]
 OWNER_GET = ["/account/statement", "/account/statement.csv"]

@@ -10,6 +10,7 @@ from ..models import Organization
 from ..services import languages, scenarios
 from ..services.accounts import organizations
 from ..services.errors import DomainError
+from .catalog import language_options, pop_language_options
 
 
 @click.command("add-event")
@@ -26,14 +27,17 @@ from ..services.errors import DomainError
 @click.option("--currency", default="CNY", show_default=True)
 @click.option("--language", type=click.Choice(languages.codes()), default=languages.SOURCE, show_default=True)
 @click.option("--status", type=click.Choice(("draft", "live", "archived")), default="live", show_default=True)
+@language_options(("name", "venue_name", "description", "city"))
 @with_appcontext
 def add_event_command(organization_name, **fields):
-    """Create an event of an organization (times on its pages are shown in its --timezone)."""
+    """Create an event of an organization (times on its pages are shown in its --timezone); --name-zh,
+    --venue-name-zh, --description-fil... give its names in other languages (app/services/names.py)."""
+    texts = pop_language_options(fields)
     org = db.session.scalar(select(Organization).where(Organization.name == organization_name))
     if org is None:
         raise click.BadParameter(f"No organization is called {organization_name!r}.", param_hint="--organization")
     data = organizations.EventInput(description="", starts_on=None, ends_on=None, expected_attendance=None,
-                                    project_ids=[], color="#0f5132", **fields)
+                                    project_ids=[], color="#0f5132", names=texts, **fields)
     try:
         event = organizations.save_event(db.session, org, data)
     except DomainError as exc:

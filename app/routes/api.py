@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from ..extensions import db, limiter
 from ..models import Certificate, Event, Order, Project, utcnow
-from ..services import footprint, payments, zones
+from ..services import footprint, names, payments, zones
 from ..services.certificates import content
 from ..services.live import boards
 from ..services.register import registry
@@ -52,6 +52,17 @@ def body() -> dict:
     return data
 
 
+def names_json(row, fields: dict[str, str]) -> dict:
+    """The `names` object: for each language, each field as a page in that language shows it (the fallback of
+    app/services/names.py applied: zh and fil fall back to en, the plain field). `fields`: JSON name -> column."""
+    picked = names.every_language(row)
+    return {code: {key: by_field[column] for key, column in fields.items()} for code, by_field in picked.items()}
+
+
+EVENT_NAMES = {"name": "name", "venue": "venue_name", "city": "city", "description": "description"}
+PROJECT_NAMES = {"name": "name", "type": "kind", "place": "place", "description": "description"}
+
+
 def event_json(event: Event) -> dict:
     return {
         "slug": event.slug,
@@ -65,6 +76,7 @@ def event_json(event: Event) -> dict:
         "status": event.status,
         "timezone": zones.zone_of(event).key,  # where its pages show times; the API's times stay UTC
         "url": public_url("public.event", slug=event.slug),
+        "names": names_json(event, EVENT_NAMES),
     }
 
 
@@ -108,6 +120,8 @@ def project_json(p: Project, left_kg: int, money: statements.ProjectMoney) -> di
         "price_year": p.price_year,
         "kg_left": max(left_kg, 0),
         "owner": p.owner.name,
+        "names": {code: {**texts, "owner": names.pick(p.owner, "name", code)}
+                  for code, texts in names_json(p, PROJECT_NAMES).items()},
         "passed_to_owner_minor": money.owner_share_minor,  # kept for existing clients: the share, owed
         "owner_share_minor": money.owner_share_minor,
         "owner_paid_out_minor": money.owner_paid_out_minor,
@@ -256,16 +270,18 @@ def certificate(token: str):
     cert = db.session.execute(select(Certificate).where(Certificate.token == token)).scalar_one_or_none()
     if cert is None:
         return api_error(404, "not_found", "No certificate with that link exists.")
-    shown = content.build(cert, public_url)
+    shown = content.build(cert, public_url, names_language="en")  # the fields stay the default names
     return jsonify(
         number=shown.number,
         status=shown.status,
         name=shown.name or boards.ANONYMOUS,
         organization=shown.organization,
         sponsored_by=shown.sponsor or None,
-        event={"slug": shown.event_slug, "name": shown.event_name},
+        event={"slug": shown.event_slug, "name": shown.event_name,
+               "names": names_json(cert.order.event, {"name": "name"})},
         kg=shown.kg,
-        project={"id": shown.project_id, "name": shown.project_name, "standard": shown.project_standard},
+        project={"id": shown.project_id, "name": shown.project_name, "standard": shown.project_standard,
+                 "names": names_json(cert.order.project, {"name": "name"})},
         issued_at=shown.issued_at.isoformat() + "Z",
         serials=[{"batch": s.batch, "first": s.first, "last": s.last} for s in shown.serials],
         url=shown.page_url,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, request
+from flask_babel import get_locale
 
 from ..extensions import db
 from ..services.live import boards, stamps
@@ -62,7 +63,7 @@ def platform_board():
     elif by == "organizations":
         rows = boards.organizations(db.session, "global", 0, limit=50)
     else:
-        rows = boards.events(db.session, limit=50)
+        rows = boards.events(db.session, limit=50, language=str(get_locale() or "en"))
     return live.tag(render(
         "boards/platform.html",
         block="board",

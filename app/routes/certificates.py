@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, make_response, request
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 from werkzeug.exceptions import NotFound
 
 from ..extensions import db
 from ..models import Certificate, Order
-from ..services import payments
+from ..services import names, payments
 from ..services.certificates import content, images
 from ..services.live import boards
 from ..services.register import registry
@@ -57,7 +58,7 @@ def show(token: str):
         "certificates/show.html",
         in_wechat=in_wechat,
         mine=participant is not None and participant.id == order.participant_id,
-        cert=content.build(cert, public_url),
+        cert=content.build(cert, public_url, names_language=str(get_locale() or "en")),
         entry=registry.entry_for(db.session, cert.id, "retire"),
         rank=boards.rank_of_order(db.session, order),
         money_to=money_to_owner(order),
@@ -85,7 +86,8 @@ def mine():
     """This browser's certificates (its participant cookie; no account): the way back for a returning
     visitor. Private to the browser, so never stored by a shared cache."""
     participant = current_participant()
-    owned = content.of_participant(db.session, participant.id) if participant is not None else []
+    owned = (content.of_participant(db.session, participant.id, str(get_locale() or "en"))
+             if participant is not None else [])
     response = make_response(render("certificates/mine.html", owned=owned))
     response.cache_control.private = True
     response.cache_control.no_store = True
@@ -95,7 +97,9 @@ def mine():
 def money_to_owner(order) -> dict:
     """Where the buyer's money went: the owner's share, and the provider's split once it is made."""
     split = splits.of_order(db.session, order.id)
-    return {"share": order.owner_minor, "owner": order.project.owner.name, "project": order.project.name,
+    shown_in = str(get_locale() or "en")
+    return {"share": order.owner_minor, "owner": names.pick(order.project.owner, "name", shown_in),
+            "project": names.pick(order.project, "name", shown_in),
             "split": split if split is not None and split.status == "done" else None,
             "provider": payments.get(split.provider).title if split is not None else ""}
 

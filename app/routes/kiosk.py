@@ -14,7 +14,7 @@ dead once the order is paid. Kiosk and phone address the order only by the token
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, request, session, url_for
-from flask_babel import force_locale
+from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
@@ -26,7 +26,7 @@ from ..services.footprint import kiosk, places
 from ..services.live import boards, schedule
 from ..services.sales import checkout, ledger, money, orders, paying
 from ..services.sales import handoff as handoffs  # the view named handoff is the kiosk page
-from ..web import checkout_settings, client_key, htmx, i18n, live_event, outage, public_url
+from ..web import checkout_settings, client_key, htmx, http_error_message, i18n, live_event, outage, public_url
 from ..web.calculator_form import quote_for
 from ..web.forms import error_message
 from ..web.htmx import redirect_to, render
@@ -62,14 +62,10 @@ def kiosk_error(exc: Exception):
         current_app.logger.exception("Unhandled kiosk error")
         db.session.rollback()
         exc = InternalServerError()
-    messages = {404: _("We could not find that page."),
-                429: _("Too many requests. Please wait a moment and try again."),
-                500: _("Something went wrong on our side. Please try again."),
-                503: _("We are briefly unavailable. Please try again in a minute.")}
     slug = (request.view_args or {}).get("slug")
     back = url_for("kiosk.home", slug=slug) if slug else url_for("public.home")
     response = render("kiosk/error.html", status=exc.code or 500, code=exc.code,
-                      message=messages.get(exc.code, exc.description), back=back)
+                      message=http_error_message(exc), back=back)  # in the kiosk's language (i18n.select_locale)
     return outage.retry_after(response) if down else response
 
 
@@ -310,7 +306,8 @@ def phone(token: str):
     found = handoff_or_404(token)
     state = handoffs.handoff_state(found, this_phone())
     if state == "paid" and found.participant_id == this_phone():
-        return redirect_to(url_for("checkout.order_status", public_id=found.public_id))  # the payer's own order
+        return redirect_to(url_for("checkout.order_status", public_id=found.public_id,  # the payer's own order
+                                   lang=str(get_locale())))
     return phone_page(found, state)
 
 
@@ -328,7 +325,8 @@ def phone_claim(token: str):
         state = {"handoff_taken": "taken", "handoff_paid": "paid", "handoff_lapsed": "lapsed"}.get(exc.code, "open")
         return phone_page(found, state, errors={exc.field: error_message(exc)}, status=None if state != "open" else 422)
     adopt_participant(found.participant)
-    return redirect_to(url_for("checkout.pay", public_id=found.public_id))
+    # The phone keeps the kiosk's language (i18n.kiosk_locale): ?lang= on the next page remembers it.
+    return redirect_to(url_for("checkout.pay", public_id=found.public_id, lang=str(get_locale())))
 
 
 @bp.errorhandler(429)

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 
+from babel.numbers import format_decimal
 from flask import Blueprint, abort, request, url_for
+from flask_babel import get_locale, gettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
@@ -13,7 +15,7 @@ from werkzeug.datastructures import MultiDict
 from ..extensions import db
 from ..models import Event
 from ..services import footprint
-from ..services.footprint import life
+from ..services.footprint import labels, life
 from ..services.sales import checkout, money
 from ..web import htmx
 from ..web.calculator_form import BASKET_LABELS, FUEL_LABELS, GRID_GROUPS, calculate, event_grid, form_for
@@ -56,6 +58,7 @@ def evaluate(form: MultiDict) -> dict:
         view["month"] = footprint.estimate(life.engine_input(answers, "month"))
     except footprint.FootprintError as exc:
         view["error"] = exc
+        view["error_message"] = life_error(exc)
         return view
     year_kg = view["year"].total_kg
     view["year_t"] = tonnes(year_kg)
@@ -78,6 +81,16 @@ def default_grid(event: Event | None) -> str:
     came_from = db.session.execute(select(Event).where(Event.slug == slug)).scalar_one_or_none() if slug else None
     start = came_from or event
     return event_grid(start) if start is not None else "CN"
+
+
+def life_error(exc: footprint.FootprintError) -> str:
+    """The life form's error in the page's language (the service's English stays on English pages)."""
+    if str(get_locale()) == "en":
+        return exc.message
+    if exc.code in labels.LIFE_ERRORS:
+        return gettext(labels.LIFE_ERRORS[exc.code], **{k: format_decimal(v, locale=str(get_locale()))
+                                                         for k, v in exc.params.items()})
+    return gettext(labels.field_error(exc.field or ""))
 
 
 def life_page(form: MultiDict, status: int = 200, block: str | None = None):

@@ -8,25 +8,29 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 
-from flask import Blueprint, abort, current_app, flash, url_for
+from flask import Blueprint, abort, current_app, flash, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from ..extensions import db
 from ..models import Certificate, Event, Order, Participant, Payout, Project, ProjectOwner, utcnow
-from ..services import integers, payments
+from ..services import integers, names, payments
 from ..services.accounts import admin
 from ..services.sales import ledger, money, orders, splits, sponsors, statements
 from ..web import guard
 from ..web.forms import (
+    PROJECT_NAME_FIELDS,
     BatchForm,
     NumberForm,
     OrganizationNameForm,
     PayoutAccountForm,
     PayoutForm,
     ProjectForm,
+    ProjectNamesForm,
     RevokeForm,
     currency_choices,
+    fill_names,
+    names_data,
     show_error,
 )
 from ..web.htmx import redirect_to, render
@@ -116,6 +120,7 @@ def project_input(form: ProjectForm) -> admin.ProjectInput:
         price_minor=to_minor(form.price.data, form.currency.data), currency=form.currency.data,
         price_source=form.price_source.data, price_year=form.price_year.data, description=form.description.data,
         owner_id=integers.id_or_none(owner_id), new_owner=form.new_owner.data or "",
+        names=names_data(form, PROJECT_NAME_FIELDS), owner_names=names_data(form, ("name",), prefix="new_owner"),
     )
 
 
@@ -134,6 +139,27 @@ def new_project():
             flash(_("Project added. Issue its credits with a batch."))
             return redirect_to(url_for("operator.projects") + f"#project-{project.id}")
     return render("operator/project_form.html", form=form, status=422 if form.errors else 200)
+
+
+@bp.route("/projects/<int:project_id>/names", methods=["GET", "POST"])
+def project_names(project_id: int):
+    """A project's and its owner's names and texts in the other languages, side by side with English."""
+    project = db.session.get(Project, project_id)
+    if project is None:
+        abort(404)
+    form = ProjectNamesForm()
+    if request.method == "GET":
+        fill_names(form, project, PROJECT_NAME_FIELDS)
+        for code in names.other_languages():
+            if f"owner_{code}" in form:
+                form[f"owner_{code}"].data = names.entered(project.owner, "name", code)
+    if form.validate_on_submit():
+        admin.set_names(db.session, project, names_data(form, PROJECT_NAME_FIELDS))
+        admin.set_names(db.session, project.owner, names_data(form, ("name",), prefix="owner"))
+        db.session.commit()
+        flash(_("Names saved."))
+        return redirect_to(url_for("operator.projects") + f"#project-{project.id}")
+    return render("operator/project_names.html", form=form, project=project, status=422 if form.errors else 200)
 
 
 @bp.post("/projects/<int:project_id>/batches")

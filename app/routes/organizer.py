@@ -16,7 +16,7 @@ from werkzeug.datastructures import MultiDict
 
 from ..extensions import db, limiter
 from ..models import Event, Organization, Project
-from ..services import footprint
+from ..services import names
 from ..services.accounts import invites, organizations
 from ..services.certificates import posters
 from ..services.footprint import event_estimate
@@ -24,12 +24,23 @@ from ..services.live import dashboard, sources
 from ..services.sales import checkout, ledger, money, orders
 from ..web import checkout_settings, guard, htmx, i18n, language, live, public_url, reports
 from ..web.calculator_form import (
+    BASKET_LABELS,
     GRID_GROUPS,
+    MEAL_LABELS,
     OPERATIONS_BASKET_FIRST,
     Calculation,
     calculate_operations,
 )
-from ..web.forms import EventForm, OrganizationForm, error_message, show_error, timezone_choices
+from ..web.forms import (
+    EVENT_NAME_FIELDS,
+    EventForm,
+    OrganizationForm,
+    error_message,
+    fill_names,
+    names_data,
+    show_error,
+    timezone_choices,
+)
 from ..web.htmx import redirect_to, render
 from ..web.limits import per_account
 from ..web.participants import ensure_participant
@@ -70,6 +81,7 @@ def event_form(event: Event | None = None) -> EventForm:
     form = EventForm(obj=event) if event is not None and request.method == "GET" else EventForm()
     if event is not None and request.method == "GET":
         form.projects.data = [p.id for p in event.projects]
+        fill_names(form, event, EVENT_NAME_FIELDS)
     form.currency.choices = organizations.active_currencies(db.session)
     form.timezone.choices = timezone_choices(form.country.data or (event.country if event else ""))
     if event is None and request.method == "GET" and form.currency.choices:
@@ -118,7 +130,8 @@ def new_organization():
     form = OrganizationForm()
     if form.validate_on_submit():
         try:
-            org = organizations.create_organization(db.session, current_user, form.name.data)
+            org = organizations.create_organization(db.session, current_user, form.name.data,
+                                                    names_data(form, ("name",)))
         except organizations.AccountError as exc:
             db.session.rollback()
             exc.field = "name"
@@ -135,9 +148,11 @@ def edit_organization(org_id: int):
     """Rename an organization."""
     org = organization_or_404(org_id)
     form = OrganizationForm(obj=org)
+    if request.method == "GET":
+        fill_names(form, org, ("name",))
     if form.validate_on_submit():
         try:
-            organizations.rename_organization(db.session, org, form.name.data)
+            organizations.rename_organization(db.session, org, form.name.data, names_data(form, ("name",)))
         except organizations.AccountError as exc:
             db.session.rollback()
             exc.field = "name"
@@ -232,7 +247,7 @@ def remove_member(org_id: int, user_id: int):
         return members_page(org, error=error_message(exc), status=422)
     db.session.commit()
     if user_id == current_user.id:
-        flash(_("You left %(org)s.", org=org.name))
+        flash(_("You left %(org)s.", org=names.pick(org, "name", str(get_locale() or "en"))))
         return redirect_to(url_for("organizer.index"))
     flash(_("Member removed."))
     return redirect_to(url_for("organizer.members", org_id=org.id))
@@ -424,13 +439,15 @@ def poster_url(ev: Event, language: str | None, size: str | None = None) -> str:
 def poster_data(ev: Event, language: str | None = None, size: str | None = None) -> posters.PosterData:
     """The poster in the language the organizer picked, else the event's own; its QR carries ?lang= only
     when one was picked (otherwise each visitor's browser decides)."""
-    with force_locale(language or ev.language or str(get_locale() or "en")):
+    shown_in = language or ev.language or str(get_locale() or "en")
+    with force_locale(shown_in):
         when = format_date(ev.starts_on, "medium") if ev.starts_on else ""
         if ev.starts_on and ev.ends_on and ev.ends_on != ev.starts_on:
             when += " – " + format_date(ev.ends_on, "medium")
-        details = " · ".join(x for x in (ev.venue_name, ev.city, when) if x)
+        details = " · ".join(x for x in (names.pick(ev, "venue_name", shown_in), names.pick(ev, "city", shown_in),
+                                         when) if x)
         return posters.PosterData(
-            event_name=ev.name,
+            event_name=names.pick(ev, "name", shown_in),
             url=poster_url(ev, language, size),
             printed_url=poster_url(ev, language),
             call_to_action=_("Scan to be carbon neutral"),
@@ -472,9 +489,9 @@ def operations_page(ev: Event, ops: Calculation, status: int = 200, block: str |
         status=status,
         event=ev,
         ops=ops,
-        grids=GRID_GROUPS,
-        meal_kinds=dict(footprint.MEAL_KINDS),
-        basket_labels=dict(footprint.BASKET_CATEGORIES),
+        grids=GRID_GROUPS,  # labels from services/footprint/labels.py, in the page's language
+        meal_kinds=MEAL_LABELS,
+        basket_labels=BASKET_LABELS,
         basket_first=OPERATIONS_BASKET_FIRST,
         done=dashboard.operations_orders(db.session, ev.id),
         minimum=money.currency(ev.currency),

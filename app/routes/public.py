@@ -5,12 +5,13 @@ import hashlib
 from functools import lru_cache
 
 from flask import Blueprint, Response, abort, current_app, jsonify, redirect, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
-from sqlalchemy import or_, select, text
+from sqlalchemy import select, text
 
 from ..extensions import db
 from ..models import Event, Project, utcnow
-from ..services import footprint, scenarios
+from ..services import footprint, names, scenarios
 from ..services.certificates import event_cards
 from ..services.footprint import event_estimate, life
 from ..services.footprint import methodology as methodology_data
@@ -34,9 +35,9 @@ def home():
     if scenario in scenarios.codes():
         stmt = stmt.where(Event.scenario == scenario)
     if q:
-        like = f"%{q}%"
-        stmt = stmt.where(or_(Event.name.ilike(like), Event.city.ilike(like), Event.venue_name.ilike(like)))
-    events = db.session.execute(stmt.order_by(Event.starts_on.desc(), Event.id).limit(50)).scalars().all()
+        stmt = names.search_events(stmt, q)
+    events = db.session.execute(stmt.order_by(Event.starts_on.desc(), Event.id).limit(200)).scalars().all()
+    events = [e for e in events if names.event_matches(e, q)][:50] if q else events[:50]
     events = schedule.live_first(events, utcnow().date())
     chips = [(s.code, _(s.plural)) for s in scenarios.all()]
     return render("public/home.html", block="results", events=events, q=q, scenario=scenario, chips=chips)
@@ -101,8 +102,11 @@ def _card_png(card: event_cards.EventCard) -> bytes:
 def event_card(slug: str):
     """The event's 1200x630 link-preview image (Open Graph)."""
     ev = live_event(slug)
-    place = ", ".join(part for part in (ev.venue_name, ev.city) if part)
-    card = event_cards.EventCard(ev.name, place, ev.starts_on.isoformat() if ev.ends_on and ev.starts_on else "",
+    shown_in = str(get_locale() or "en")
+    place = ", ".join(part for part in (names.pick(ev, "venue_name", shown_in), names.pick(ev, "city", shown_in))
+                      if part)
+    card = event_cards.EventCard(names.pick(ev, "name", shown_in), place,
+                                 ev.starts_on.isoformat() if ev.ends_on and ev.starts_on else "",
                                  _("Calculate and neutralize your footprint"))
     body = _card_png(card)
     response = Response(body, mimetype="image/png")

@@ -42,7 +42,7 @@ def page():
         "registry/index.html", block="lookup", status=400 if bad_entry else 200, bad_entry=bad_entry,
         serial=serial, found=found, certificate=None if found or not serial else registry.find_certificate(
             db.session, serial),
-        entry_arg=entry_arg, shown=shown,
+        entry_arg=entry_arg if number is None else number + 1, shown=shown,  # people count entries from 1
         checkpoint=latest_checkpoint(),
         newest=[(e, json.loads(e.leaf)) for e in newest],
         venue_zones=registry.venue_zones(db.session, [e.certificate_id for e in newest]),

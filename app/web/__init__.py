@@ -32,6 +32,31 @@ def guard(*roles: str) -> None:
         abort(403, description=_("This page is for another kind of account."))
 
 
+def http_error_message(exc) -> str:
+    """An HTTP error's sentence for a page, from the catalogue: werkzeug's own descriptions are English, so
+    only a description our code gave (already translated, e.g. abort(403, description=_(...))) is kept."""
+    own = exc.description if exc.description and exc.description != type(exc).description else None
+    messages = {
+        400: _("We could not read that request. Go back and try again."),
+        401: _("Please sign in first."),
+        403: _("You may not open this page."),
+        404: _("We could not find that page."),
+        405: _("That action is not allowed here."),
+        409: _("Someone changed this at the same time. Go back and try again."),
+        410: _("This link no longer works."),
+        413: _("That was too much to send at once. Send less and try again."),
+        415: _("We could not read that request. Go back and try again."),
+        422: _("We could not use that input. Go back and check it."),
+        429: _("Too many requests. Please wait a moment and try again."),
+        500: _("Something went wrong on our side. Please try again."),
+        503: _("We are briefly unavailable. Please try again in a minute."),
+    }
+    if own and exc.code not in (404, 405, 429, 500, 503):
+        return own
+    return messages.get(exc.code or 500) or (_("We could not do that. Go back and try again.")
+                                             if (exc.code or 500) < 500 else messages[500])
+
+
 def public_url(endpoint: str, **values) -> str:
     """Absolute URL from BASE_URL (what posters and QR codes carry), else the request's host."""
     base = current_app.config["BASE_URL"]

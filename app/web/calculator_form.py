@@ -19,7 +19,7 @@ from werkzeug.datastructures import MultiDict
 
 from ..extensions import db
 from ..models import Event
-from ..services import footprint, integers, scenarios
+from ..services import footprint, integers, languages, names, scenarios
 from ..services.footprint import labels, places
 from ..services.sales import checkout, money, orders
 from .htmx import render
@@ -76,11 +76,12 @@ class Calculation:
     quote: checkout.Quote | None = None  # the one calculation: the page shows it, the checkout takes it
 
 
-def venue(event: Event) -> str:
-    """The default destination as the visitor reads it: the venue's name where it has coordinates, else its
-    city or station."""
+def venue(event: Event, language: str | None = None) -> str:
+    """The default destination as the visitor reads it: the venue's name (in the page's language, see
+    app/services/names.py) where it has coordinates, else its city or station."""
     if event.venue_lat is not None and event.venue_lon is not None:
-        return event.venue_name or event.city
+        code = language or (str(get_locale() or languages.SOURCE) if has_request_context() else languages.SOURCE)
+        return names.pick(event, "venue_name", code) or names.pick(event, "city", code)
     return event.venue_code or event.city
 
 
@@ -98,9 +99,9 @@ def placed(legs: list[dict], event: Event) -> list[dict]:
     """The legs with the venue's name, wherever typed, placed at the venue's coordinates (the field shows the name)."""
     if event.venue_lat is None or event.venue_lon is None:
         return legs
-    name = places.fold(venue(event))
+    shown = {places.fold(venue(event, code)) for code in languages.codes()}  # typed in any language
     at = places.venue_text(venue(event), event.venue_lat, event.venue_lon)
-    return [{**leg, **{end: at for end in ("from", "to") if places.fold(leg[end]) == name}} for leg in legs]
+    return [{**leg, **{end: at for end in ("from", "to") if places.fold(leg[end]) in shown}} for leg in legs]
 
 
 def blank_leg(event: Event) -> dict:

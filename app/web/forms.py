@@ -36,11 +36,12 @@ from wtforms.validators import (
 )
 
 from ..models import EVENT_STATUSES
-from ..services import integers, languages, scenarios, zones
+from ..services import integers, languages, names, scenarios, zones
 from ..services.accounts import organizations
 from ..services.errors import DomainError
 from ..services.footprint import places
 from ..services.sales import money
+from .template_helpers import whole_kg
 
 # --------------------------------------------------------------------------
 # Fields
@@ -103,6 +104,31 @@ def id_choice(value) -> int:
 # Accounts
 # --------------------------------------------------------------------------
 
+def add_name_fields(form_class: type, fields: dict[str, tuple[int, bool]]) -> None:
+    """Give a form one optional field per other language beside each named field (`name_zh`, `name_fil`...):
+    {field: (max length, multi-line)}. The template shows them side by side (macro `in_languages`)."""
+    for code in names.other_languages():
+        for field, (limit, multiline) in fields.items():
+            kind = TextAreaField if multiline else StringField
+            setattr(form_class, f"{field}_{code}", kind(validators=[
+                Optional(), Length(max=limit, message=_l("Keep it under %(n)s characters.", n=limit))]))
+
+
+def names_data(form: FlaskForm, fields: tuple[str, ...], prefix: str = "") -> dict[str, dict[str, str | None]]:
+    """What the per-language fields hold, as names.set_names takes it: {language: {field: text}}; `prefix`
+    is the form's name of a field stored under another name (new_owner_zh -> the owner's name)."""
+    return {code: {field: form[f"{prefix or field}_{code}"].data for field in fields}
+            for code in names.other_languages() if all(f"{prefix or field}_{code}" in form for field in fields)}
+
+
+def fill_names(form: FlaskForm, row, fields: tuple[str, ...]) -> None:
+    """Show a row's stored per-language texts in its form's fields (on a GET)."""
+    for code in names.other_languages():
+        for field in fields:
+            if f"{field}_{code}" in form:
+                form[f"{field}_{code}"].data = names.entered(row, field, code)
+
+
 class InviteSignUpForm(FlaskForm):
     """Sign-up through an invite link: the organization comes from the link."""
     name = StringField(_l("Your name"), validators=[Length(max=120, message=_l("Keep it under 120 characters."))])
@@ -154,6 +180,7 @@ def error_message(exc: DomainError) -> str:
             "An organization with this name exists already. To join it, ask one of its members for an invite link."),
         "organization_taken_other": lambda: _("Another organization has this name."),
         "plain_text": lambda: _("Please use plain text."),
+        "name_long": lambda: _("Please keep this under %(n)s characters.", n=p["n"]),
         "name_glyphs": lambda: _("The certificate cannot draw %(chars)s (our certificate fonts have no emoji); "
                                  "please leave it out.", chars=p["chars"]),
         "slug_format": lambda: _(
@@ -208,9 +235,30 @@ def error_message(exc: DomainError) -> str:
         "amount": lambda: _("Enter an amount above zero, like 120.50."),
         "over_balance": lambda: _("That is more than the %(b)s still owed to this owner.",
                                   b=money.format_money(max(p["balance"], 0), p["currency"])),
+        # orders, the ledger and the checkout (app/services/sales): what a visitor or a kiosk user may meet
+        "sold_out": lambda: _("Only %(kg)s of credits are left in this project; choose another project.",
+                              kg=whole_kg(getattr(exc, "available_kg", 0))),
+        "hold_share_exceeded": lambda: _(
+            "One buyer may hold at most %(limit)s of this project at once; you hold %(held)s. Pay for your "
+            "checkout, choose another project, or wait a few minutes.",
+            limit=whole_kg(getattr(exc, "limit_kg", 0)), held=whole_kg(getattr(exc, "held_kg", 0))),
+        "not_payable": lambda: _("This order can no longer be paid; please start again."),
+        "order_too_large": lambda: _("One personal order can neutralize at most %(kg)s; organizers neutralize larger "
+                                     "amounts for their event's operations when signed in.",
+                                     kg=whole_kg(p["limit_kg"])),
+        "nothing_to_buy": lambda: _("Add a journey, a stay or a meal first."),
+        "no_project": lambda: _("No project on offer has enough credits left for this footprint."),
+        "event_closed": lambda: _("This event is not taking part any more."),
+        "project_unavailable": lambda: _("That project is not on offer at this event."),
+        "no_provider": lambda: _("No payment method here takes this currency."),
+        "handoff_taken": lambda: _("This order was opened on another phone first; it is paid there."),
+        "handoff_paid": lambda: _("This order is paid; its link no longer works."),
     }
-    make = messages.get(exc.code)
-    return make() if make else exc.message
+    make = messages.get(p.get("reason") or exc.code)  # a "reason" refines a code the API keeps general
+    if make:
+        return make()
+    # Anything else: the service's English on English pages, a sentence from the catalogue otherwise.
+    return exc.message if str(get_locale() or "en") == "en" else _("Please check this value and try again.")
 
 
 def show_error(form: FlaskForm, exc: DomainError) -> None:
@@ -309,6 +357,7 @@ class EventForm(FlaskForm):
     def to_input(self) -> organizations.EventInput:
         d = self.data
         return organizations.EventInput(
+            names=names_data(self, EVENT_NAME_FIELDS),
             name=" ".join(d["name"].split()), scenario=d["scenario"], description=(d["description"] or "").strip(),
             venue_name=(d["venue_name"] or "").strip(), venue_code=(d["venue_code"] or "").strip(),
             city=(d["city"] or "").strip(), country=(d["country"] or "").strip().upper(),
@@ -317,6 +366,12 @@ class EventForm(FlaskForm):
             status=d["status"], slug=(d["slug"] or "").strip().lower() or None, language=d["language"] or "en",
             timezone=(d["timezone"] or "").strip(),
         )
+
+
+EVENT_NAME_FIELDS = ("name", "venue_name", "description", "city")
+add_name_fields(EventForm, {"name": (200, False), "venue_name": (200, False), "description": (1000, True),
+                            "city": (120, False)})
+add_name_fields(OrganizationForm, {"name": (organizations.ORGANIZATION_MAX, False)})
 
 
 # --------------------------------------------------------------------------
@@ -348,6 +403,18 @@ class ProjectForm(FlaskForm):
         InputRequired(_l("Enter the year of the price.")), NumberRange(1990, 2100, message=_l("Enter a year."))])
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=2000)])
 
+
+PROJECT_NAME_FIELDS = ("name", "kind", "place", "description")
+add_name_fields(ProjectForm, {"name": (200, False), "kind": (80, False), "place": (200, False),
+                              "description": (2000, True), "new_owner": (200, False)})
+
+
+class ProjectNamesForm(FlaskForm):
+    """A project's and its owner's names in the other languages (the English ones are the columns)."""
+
+
+add_name_fields(ProjectNamesForm, {"name": (200, False), "kind": (80, False), "place": (200, False),
+                                   "description": (2000, True), "owner": (200, False)})
 
 class BatchForm(FlaskForm):
     serial_prefix = StringField(_l("Serial prefix"), validators=[

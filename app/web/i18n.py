@@ -10,7 +10,10 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from flask import Flask, current_app, request
+from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 
+from ..extensions import db
 from ..services import languages
 from ..services.languages import CATALOGUES as TRANSLATIONS
 from ..services.languages import compile_catalogues, normalize
@@ -34,6 +37,10 @@ def chosen() -> str | None:
 def select_locale() -> str:
     offered_codes = current_app.config["LANGUAGES"]
     explicit = chosen()
+    if request.blueprint == "kiosk":
+        kiosk = kiosk_locale(offered_codes)
+        if kiosk:
+            return kiosk
     if explicit in offered_codes:
         return explicit
     for tag, _quality in request.accept_languages:  # already sorted by quality
@@ -41,6 +48,35 @@ def select_locale() -> str:
         if code in offered_codes:
             return code
     return languages.SOURCE
+
+
+PHONE_ENDPOINTS = ("kiosk.phone", "kiosk.phone_claim")
+
+
+def kiosk_locale(offered_codes) -> str | None:
+    """A kiosk keeps no cookie: its screens speak the walk-up visitor's ?lang= (a form's `lang`), else the
+    event's language, whatever the browser says, so every message of the request (its errors included) is
+    in that language. The phone after a handoff speaks the language the order was started in at the kiosk,
+    unless the phone asks for another one with ?lang=."""
+    from ..models import Event
+    from ..services.sales import handoff
+
+    asked = normalize(request.args.get("lang")) or normalize(request.form.get("lang"))
+    if asked in offered_codes:
+        return asked
+    view_args = request.view_args or {}
+    try:
+        if request.endpoint in PHONE_ENDPOINTS:
+            order = handoff.handoff_order(db.session, view_args.get("token", ""))
+            language = order.language if order is not None else None
+        elif view_args.get("slug"):
+            language = db.session.scalar(select(Event.language).where(Event.slug == view_args["slug"]))
+        else:
+            language = None
+    except SQLAlchemyError:  # the database out of reach: the outage page still renders (in the browser's language)
+        db.session.rollback()
+        return None
+    return language if language in offered_codes else None
 
 
 def switch_links() -> list[tuple[str, str, str, str]]:

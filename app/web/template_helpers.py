@@ -11,6 +11,8 @@ from flask_babel import format_date, get_locale, get_translations, gettext, nget
 from markupsafe import Markup
 
 from ..services import footprint, payments, zones
+from ..services import languages as _languages
+from ..services import names as _names
 from ..services.footprint import labels, methodology
 from ..services.footprint import places as _places
 from ..services.sales import money as _money
@@ -30,7 +32,12 @@ def tonnes(kg) -> str:
 def kg(value) -> str:
     d = Decimal(value)
     pattern = "#,##0" if d >= 100 else "#,##0.0"
-    return format_decimal(d, format=pattern, locale=_locale()) + " kg"
+    return gettext("%(n)s kg", n=format_decimal(d, format=pattern, locale=_locale()))  # 千克 in Chinese
+
+
+def whole_kg(value) -> str:
+    """A whole number of kilograms: '1,200 kg', '1,200 千克' (GLOSSARY.md: one unit style per page)."""
+    return gettext("%(n)s kg", n=format_decimal(int(value), format="#,##0", locale=_locale()))
 
 
 def money(amount_minor: int, currency_code: str) -> str:
@@ -124,6 +131,41 @@ def _plural(singular: str, plural: str, n: int, **variables) -> str:
     return get_translations().ungettext(singular, plural, n) % variables
 
 
+def co2e() -> str:
+    """"CO₂e", explained the first time a page shows it ("CO₂e（二氧化碳当量）", GLOSSARY.md), plain after that."""
+    from flask import has_request_context, request
+
+    if not has_request_context():
+        return "CO₂e"
+    if request.environ.get("carbondot.co2e_explained"):  # per request (`g` may outlive one in tests)
+        return "CO₂e"
+    request.environ["carbondot.co2e_explained"] = True
+    return gettext("CO₂e (carbon dioxide equivalent)")
+
+
+def country_name(code: str) -> str:
+    """A country code as the country's name in the page's language (CLDR): 'ET' -> '埃塞俄比亚'."""
+    return labels.country(code, _locale(), gettext) if code else ""
+
+
+def shown_status(event) -> str:
+    """An event's status as an organizer reads it: a live event whose last day has passed is "ended"."""
+    from ..models import utcnow
+    from ..services.live import schedule
+
+    return "ended" if event.status == "live" and schedule.ended(event, utcnow().date()) else event.status
+
+
+def unit_label(unit: str) -> str:
+    """A data file's unit in the page's language (labels.UNITS), else as the data writes it."""
+    from flask_babel import gettext
+
+    from ..services.footprint import labels
+
+    msgid = labels.UNITS.get(unit)
+    return gettext(msgid) if msgid else unit
+
+
 def item_label(item) -> str:
     """A footprint line item's label in the page's language (LineItem or its stored dict).
 
@@ -148,12 +190,6 @@ def number(value, digits: int | None = None) -> str:
     """A data figure in the page's locale: every digit it has (0.22928, 6,371), or `digits` decimals."""
     pattern = "#,##0.##########" if digits is None else "#,##0." + "0" * digits if digits else "#,##0"
     return format_decimal(Decimal(str(value)), format=pattern, locale=_locale())
-
-
-def unit(text: str) -> str:
-    """A data file's unit in the page's language (labels.UNITS); an unknown one as written."""
-    msgid = labels.UNITS.get(text)
-    return gettext(msgid) if msgid else text
 
 
 def ingredient(code: str) -> str:
@@ -211,7 +247,19 @@ def day(value) -> str:
     return format_date(value, format="medium")
 
 
+def named(row, field: str = "name") -> str:
+    """A row's name or text in the page's language (app/services/names.py: the language, then English)."""
+    return _names.pick(row, field, _locale())
+
+
+def name_languages() -> list:
+    """The languages a name is entered in beside English, for the side-by-side fields."""
+    return [_languages.get(code) for code in _names.other_languages()]
+
+
 def register(app: Flask) -> None:
+    app.jinja_env.filters["named"] = named
+    app.jinja_env.globals["name_languages"] = name_languages  # a global: macros imported without context see it
     app.jinja_env.filters["money"] = money
     app.jinja_env.filters["day"] = day
     app.jinja_env.filters["local"] = local
@@ -219,10 +267,14 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["data_text"] = data_text
     app.jinja_env.filters["tonnes"] = tonnes
     app.jinja_env.filters["kg"] = kg
+    app.jinja_env.filters["whole_kg"] = whole_kg
     app.jinja_env.filters["item_label"] = item_label
+    app.jinja_env.filters["unit_label"] = unit_label
+    app.jinja_env.filters["shown_status"] = shown_status
+    app.jinja_env.globals["co2e"] = co2e
+    app.jinja_env.filters["country_name"] = country_name
     app.jinja_env.filters["place_name"] = place_name
     app.jinja_env.filters["number"] = number
-    app.jinja_env.filters["unit"] = unit
     app.jinja_env.filters["ingredient"] = ingredient
     app.jinja_env.filters["data_cell"] = data_cell
     app.jinja_env.filters["factor_note"] = factor_note

@@ -35,7 +35,8 @@ def chinese_event_server(tmp_path_factory):
     with app.app_context():
         upgrade()
         seed_demo()
-        db.session.execute(update(Event).where(Event.slug == "qingcheng-mountain").values(name=EVENT))
+        db.session.execute(update(Event).where(Event.slug == "qingcheng-mountain")
+                           .values(name=EVENT, names={"zh": {"name": EVENT}}))
         db.session.commit()
     server = make_server("127.0.0.1", 0, app, threaded=True)
     base = f"http://127.0.0.1:{server.server_port}"

@@ -22,7 +22,7 @@ def test_organizer_enters_an_estimate_and_sees_the_share(live_server, browser, p
     page.get_by_label("Password").fill("a long passphrase")
     page.get_by_role("button", name="Create account").click()
     page.wait_for_url(re.compile(r"/events/new$"))
-    page.get_by_label("Event name").fill("Estimate Summit 2026")
+    page.get_by_label("Event name", exact=True).fill("Estimate Summit 2026")
     page.get_by_label("Venue", exact=True).fill("Chengdu Global Center")
     page.locator("#venue_code").fill("Chengdu")
     page.get_by_label("Starts on").fill("2026-09-07")

@@ -5,7 +5,7 @@ from playwright.sync_api import expect
 pytestmark = pytest.mark.browser
 
 SEEN = {
-    "zh": ("不经英国的航班，经济舱，含辐射强迫", "kg CO₂e/人·公里", "酒店间夜：中国", "覆盖省份：四川、重庆、西藏",
+    "zh": ("不经英国的航班，经济舱，含辐射强迫", "千克CO₂e/人公里", "酒店间夜：中国", "覆盖省份：四川、重庆、西藏",
            "全球"),
     "fil": ("Flight na hindi dumadaan sa UK, Economy, may radiative forcing", "kg CO₂e bawat pasahero-km",
             "Gabi sa hotel bawat kuwarto: Pilipinas", "Mga probinsya: Sichuan, Chongqing, Tibet", "Buong mundo"),

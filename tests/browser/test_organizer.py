@@ -45,13 +45,13 @@ def test_organizer_from_sign_up_to_a_carbon_neutral_event(live_server, browser, 
     # Create the event.
     page.wait_for_url(re.compile(r"/organizer/organizations/\d+/events/new$"))
     expect(page.get_by_text("Welcome! Create your first event.")).to_be_visible()
-    page.get_by_label("Event name").fill("Chengdu Green Summit 2026")
+    page.get_by_label("Event name", exact=True).fill("Chengdu Green Summit 2026")
     page.get_by_label("Venue", exact=True).fill("Chengdu Global Center")
     page.locator("#venue_code").fill("Chengdu")
     page.get_by_label("Starts on").fill("2026-09-07")
     page.get_by_label("Expected attendance").fill("40")
     # A description past its limit says so as it is typed, and nothing is cut.
-    description = page.get_by_label("Short description")
+    description = page.get_by_label("Short description", exact=True)
     description.fill("碳" * 1001)
     expect(page.locator("#description-count")).to_have_text("1,001 / 1,000")
     expect(page.locator("#description-count")).to_have_class(re.compile(r"\berror\b"))

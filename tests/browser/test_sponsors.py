@@ -19,7 +19,7 @@ def sign_up_with_an_event(page, base) -> str:
     page.get_by_label("Password").fill("a long passphrase")
     page.get_by_role("button", name="Create account").click()
     page.wait_for_url(re.compile(r"/organizer/organizations/\d+/events/new$"))
-    page.get_by_label("Event name").fill("Sponsor Summit 2026")
+    page.get_by_label("Event name", exact=True).fill("Sponsor Summit 2026")
     page.get_by_label("Venue", exact=True).fill("Chengdu Global Center")
     page.locator("#venue_code").fill("Chengdu")
     page.get_by_label("Starts on").fill("2026-09-07")

@@ -34,7 +34,7 @@ def test_an_event_needs_a_name_and_a_country_from_the_list(live_server, browser,
     page.wait_for_url(re.compile(r"/organizer/organizations/\d+/events/new$"))
 
     # 17. A name of spaces and an unknown venue: both refused at once, the name focused and in view.
-    page.get_by_label("Event name").fill("     ")
+    page.get_by_label("Event name", exact=True).fill("     ")
     page.locator("#venue_code").fill("Nowhere Atall")
     page.get_by_role("button", name="Create event").click()
     expect(page.locator("#err-name")).to_have_text("Give the event a name.")
@@ -49,14 +49,14 @@ def test_an_event_needs_a_name_and_a_country_from_the_list(live_server, browser,
     country = page.get_by_label("Country", exact=True)
     assert country.evaluate("el => el.tagName") == "SELECT"
     country.select_option(label="China")
-    page.get_by_label("Event name").fill(f"Walk Summit {'js' if js else 'nojs'}")
+    page.get_by_label("Event name", exact=True).fill(f"Walk Summit {'js' if js else 'nojs'}")
     page.locator("#venue_code").fill("Chengdu")
     page.screenshot(path=str(SHOTS / f"walk-organizer-13-country-{'js' if js else 'nojs'}.png"))
     page.get_by_role("button", name="Create event").click()
     page.wait_for_url(re.compile(r"/organizer/events/\d+$"))
     page.goto(page.url + "/edit")
     expect(page.get_by_label("Country", exact=True)).to_have_value("CN")
-    expect(page.get_by_label("Event name")).to_have_value(f"Walk Summit {'js' if js else 'nojs'}")
+    expect(page.get_by_label("Event name", exact=True)).to_have_value(f"Walk Summit {'js' if js else 'nojs'}")
     # Issue #24: the venue's time zone, China's usual one by default, a list of China's zones.
     zone = page.get_by_label("Time zone of the venue")
     expect(zone).to_have_value("Asia/Shanghai")

@@ -95,6 +95,7 @@ def test_every_kind_of_item_is_worded_without_falling_back(app):
     with app.test_request_context("/?lang=zh"):
         labels = [item_label(it) for it in result["items"]]
     assert labels == [
-        "汽车（燃料类型未知，2人同乘），在中国境内12.5 km × 3", "出租车（3人同乘），8 km", "高铁 成都 → 北京",
-        "酒店住宿1晚，其他国家/地区", "餐饮：牛肉 × 2", "购物：大米，1.5 kg", "天然气 10 m³",
+        # Chinese unit words for mass and distance (GLOSSARY.md); energy keeps the meter's symbol.
+        "汽车（燃料类型未知，2人同乘），在中国境内12.5 公里 × 3", "出租车（3人同乘），8 公里", "高铁 成都 → 北京",
+        "酒店住宿1晚，其他国家/地区", "餐饮：牛肉 × 2", "购物：大米，1.5 千克", "天然气 10 m³",
     ]

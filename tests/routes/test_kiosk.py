@@ -180,11 +180,12 @@ def test_phone_adds_a_name_adopts_the_participant_and_goes_to_pay(app, client, d
     public_id = order.public_id
     phone = app.test_client()
     page = phone.get(url)
-    assert page.status_code == 200 and "The kiosk never sees what you type here." in page.get_data(as_text=True)
+    # The phone speaks the language the order was started in at the kiosk (the event's Chinese), not the browser's.
+    assert page.status_code == 200 and "您在这里填写的内容不会出现在自助终端上。" in page.get_data(as_text=True)
     token = re.search(r'name="csrf_token" value="([^"]+)"', page.get_data(as_text=True)).group(1)
     paid = phone.post(url, data={"csrf_token": token, "display_name": "Li Wei", "organization": "Lab",
                                  "show_on_board": "on"})
-    assert paid.status_code == 303 and paid.headers["Location"] == f"/pay/{public_id}"
+    assert paid.status_code == 303 and paid.headers["Location"] == f"/pay/{public_id}?lang=zh"
     cookie = phone.get_cookie(app.config["PARTICIPANT_COOKIE"])
     db.session.expire_all()
     assert cookie.value == order.participant.token
@@ -205,7 +206,7 @@ def test_phone_refuses_a_bad_token_a_bad_name_and_a_lapsed_order(app, client, db
     db.session.commit()
     assert phone.get(url).status_code == 410
     lapsed = phone.post(url, data={"display_name": "Li"})
-    assert lapsed.status_code == 410 and "This link has lapsed" in lapsed.get_data(as_text=True)
+    assert lapsed.status_code == 410 and "此链接已失效" in lapsed.get_data(as_text=True)  # "This link has lapsed"
     db.session.expire_all()
     assert order.display_name == "" and phone.get_cookie(app.config["PARTICIPANT_COOKIE"]) is None
 
@@ -264,7 +265,7 @@ def test_the_first_phone_keeps_the_order_and_a_second_is_refused(app, client, db
     assert second.get(url).status_code == 200  # opening the page claims nothing
     assert first.post(url, data={"display_name": "Li Wei", "show_on_board": "on"}).status_code == 303
     refused = second.post(url, data={"display_name": "Pwned", "show_on_board": "on"})
-    assert refused.status_code == 409 and "This order is open on another phone" in refused.get_data(as_text=True)
+    assert refused.status_code == 409 and "此订单已在另一部手机上打开" in refused.get_data(as_text=True)
     assert second.get(url).status_code == 409 and "Continue to payment" not in second.get(url).get_data(as_text=True)
     assert second.cookie() is None
     # The first phone may change its name until it pays.
@@ -287,14 +288,14 @@ def test_the_phone_link_is_dead_once_the_order_is_paid(app, client, db, kiosk_ev
     demo = checkout.Settings(hold_minutes=30, fee_percent=10, max_kg=1_000_000)
     checkout.apply_demo_outcome(db.session, demo, order, "paid")
     page = later.get(url)
-    assert page.status_code == 410 and "This order is paid" in page.get_data(as_text=True)
+    assert page.status_code == 410 and "此订单已支付" in page.get_data(as_text=True)
     assert later.post(url, data={"display_name": "Pwned", "show_on_board": "on"}).status_code == 410
     assert payer.post(url, data={"display_name": "Renamed"}).status_code == 410  # even the payer's phone
     assert later.cookie() is None
     db.session.expire_all()
     assert (order.display_name, order.participant.display_name) == ("Li Wei", "Li Wei")
     again = payer.get(url)  # the payer's phone scanning again finds its own order
-    assert again.status_code == 303 and again.headers["Location"] == f"/orders/{order.public_id}"
+    assert again.status_code == 303 and again.headers["Location"] == f"/orders/{order.public_id}?lang=zh"
 
 
 def test_places_on_the_kiosk_speak_its_language(client, kiosk_event):

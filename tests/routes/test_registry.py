@@ -73,11 +73,12 @@ def test_the_certificate_api_and_page_link_the_entry(client, paid):
     assert data["registry"]["index"] == 1 and data["registry"]["leaf"].encode() == lines[1]
     assert data["registry"]["revocation"] is None
     page = client.get(f"/c/{cert.token}").get_data(as_text=True)
-    assert "Recorded in the public register as entry #1" in page and "/registry?entry=1#entry" in page
+    # People count entries from 1 (issue #24 item 4): index 1 is the second entry; links keep the index.
+    assert "Recorded in the public register as entry #2" in page and "/registry?entry=1#entry" in page
     assert 'href="/registry#verify"' in page and "registry_verify.py" not in page  # a link, not a command
     entry_page = client.get("/registry?entry=1").get_data(as_text=True)
-    assert "Entry #1" in entry_page and json.loads(lines[1])["certificate"] in entry_page
-    assert "no entry #9" in client.get("/registry?entry=9").get_data(as_text=True)
+    assert "Entry #2" in entry_page and json.loads(lines[1])["certificate"] in entry_page
+    assert "no entry #10" in client.get("/registry?entry=9").get_data(as_text=True)
 
 
 def test_serial_lookup_in_the_api_and_on_the_page(client, paid, htmx):

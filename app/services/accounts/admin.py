@@ -5,16 +5,17 @@ Refusals are AdminError (a DomainError) with a stable code and the field."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ...models import Certificate, CreditBatch, Payout, Project, ProjectOwner, utcnow
+from ...models import Certificate, CreditBatch, Event, Organization, Payout, Project, ProjectOwner, utcnow
+from .. import names
 from ..certificates import images
 from ..errors import DomainError
 from ..footprint import places
-from ..live import boards
+from ..live import boards, stamps
 from ..register import registry
 from ..sales import ledger, money, statements
 
@@ -46,6 +47,9 @@ class ProjectInput:
     owner_id: int | None = None  # an existing owner ...
     new_owner: str = ""  # ... or a new one, by name
     description: str = ""
+    # Other languages, as names.set_names takes them: {"zh": {"name": ..., "kind": ...}}, and the new owner's
+    names: dict[str, dict[str, str | None]] = field(default_factory=dict)
+    owner_names: dict[str, dict[str, str | None]] = field(default_factory=dict)
 
 
 def add_project(session: Session, data: ProjectInput) -> Project:
@@ -73,6 +77,7 @@ def add_project(session: Session, data: ProjectInput) -> Project:
     country = data.country.strip().upper()
     if owner is None:
         owner = ProjectOwner(name=new_owner, country=country)
+        names.set_names(owner, data.owner_names)
         session.add(owner)
         session.flush()
     project = Project(
@@ -81,9 +86,19 @@ def add_project(session: Session, data: ProjectInput) -> Project:
         currency=data.currency, price_source=data.price_source.strip(), price_year=data.price_year,
         description=(data.description or "").strip(),
     )
+    names.set_names(project, data.names)
     session.add(project)
     session.flush()
     return project
+
+
+def set_names(session: Session, row: Event | Organization | Project | ProjectOwner,
+              entries: dict[str, dict[str, str | None]], *, replace: bool = True) -> None:
+    """Store a row's names in the other languages (the operator's names page and `flask set-names`)."""
+    names.set_names(row, entries, replace=replace)
+    session.flush()
+    if isinstance(row, Event):
+        stamps.bump(session, row.id)  # the name shows in live fragments
 
 
 def owner_by_name(session: Session, name: str) -> ProjectOwner | None:

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
@@ -26,6 +27,7 @@ from .. import integers, languages, scenarios, zones
 from ..errors import DomainError
 from ..footprint import places
 from ..live import stamps
+from ..names import set_names
 from ..sales import money
 
 PASSWORD_MIN = 10
@@ -102,25 +104,30 @@ def _organization_taken(session: Session, name: str, but: int | None = None) -> 
     return session.execute(stmt).first() is not None
 
 
-def create_organization(session: Session, user: User, name: str) -> Organization:
-    """A new organization with `user` as its first member."""
+def create_organization(session: Session, user: User, name: str,
+                        names: Mapping[str, Mapping[str, str | None]] | None = None) -> Organization:
+    """A new organization with `user` as its first member; `names` its name in other languages."""
     text = clean_organization_name(name)
     if _organization_taken(session, text):
         raise AccountError("An organization with this name exists already. To join it, ask one of its members for an "
                            "invite link.",
                            "organization", "organization_taken")
     org = Organization(name=text)
+    set_names(org, names or {})
     session.add(org)
     org.members.append(user)
     session.flush()
     return org
 
 
-def rename_organization(session: Session, org: Organization, name: str) -> None:
+def rename_organization(session: Session, org: Organization, name: str,
+                        names: Mapping[str, Mapping[str, str | None]] | None = None) -> None:
     text = clean_organization_name(name)
     if _organization_taken(session, text, but=org.id):
         raise AccountError("Another organization has this name.", "organization", "organization_taken_other")
     org.name = text
+    if names is not None:
+        set_names(org, names)
     session.flush()
 
 
@@ -266,6 +273,8 @@ class EventInput:
     slug: str | None = None
     language: str = "en"  # the default language of its kiosk and posters
     timezone: str = ""  # an IANA zone of its country; "" is the country's usual zone (services/zones.py)
+    # The name, venue, description and city in other languages: {"zh": {"name": ...}} (app/services/names.py)
+    names: dict[str, dict[str, str | None]] = field(default_factory=dict)
 
 
 def event_problems(session: Session, data: EventInput) -> tuple[list[AccountError], places.Place | None, list[Project]]:
@@ -358,6 +367,7 @@ def save_event(session: Session, org: Organization, data: EventInput, event: Eve
     event.language = data.language
     event.status = data.status
     event.projects = chosen
+    set_names(event, data.names)
     session.flush()
     stamps.bump(session, event.id)  # name, status or expected attendance show in live fragments
     return event

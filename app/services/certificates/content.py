@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ...models import Certificate, Event, Order
-from .. import zones
+from .. import names, zones
 from ..footprint import life
 from ..sales.ledger import format_serial
 from .artwork import CertificateData
@@ -97,10 +97,14 @@ class CertificateContent:
         )
 
 
-def build(cert: Certificate, public_url: Callable[..., str], language: str | None = None) -> CertificateContent:
-    """The certificate's content, drawn in `language` (default: the language of its checkout)."""
+def build(cert: Certificate, public_url: Callable[..., str], language: str | None = None,
+          names_language: str | None = None) -> CertificateContent:
+    """The certificate's content, drawn in `language` (default: the language of its checkout). The
+    event's and project's names are picked in `names_language` (default: that same language;
+    app/services/names.py falls back to English)."""
     order = cert.order
     event, project, footprint = order.event, order.project, order.footprint
+    named = names_language or language or cert.language
     return CertificateContent(
         token=cert.token,
         number=cert.number,
@@ -110,16 +114,16 @@ def build(cert: Certificate, public_url: Callable[..., str], language: str | Non
         name=order.display_name or "",
         organization=order.organization or "",
         event_slug=event.slug,
-        event_name=event.name,
-        organizer=event.organization.name if event.organization is not None else "",
+        event_name=names.pick(event, "name", named),
+        organizer=names.pick(event.organization, "name", named),
         everyday=event.slug == life.EVENT_SLUG,
         kg=order.credits_kg,
         footprint_kg=order.kg,
         project_id=project.id,
-        project_name=project.name,
+        project_name=names.pick(project, "name", named),
         project_standard=project.standard,
-        project_kind=project.kind,
-        project_place=project.place,
+        project_kind=names.pick(project, "kind", named),
+        project_place=names.pick(project, "place", named),
         project_vintage=project.vintage,
         amount_minor=order.amount_minor,
         currency=order.currency,
@@ -158,16 +162,17 @@ class Owned:
     timezone: str  # the event's zone, to show issued_at in
 
 
-def of_participant(session: Session, participant_id: int) -> list[Owned]:
-    """Every certificate a participant (one browser, no account) bought, newest first, revoked ones too."""
+def of_participant(session: Session, participant_id: int, language: str | None = None) -> list[Owned]:
+    """Every certificate a participant (one browser, no account) bought, newest first, revoked ones too;
+    the event's name in `language`."""
     rows = session.execute(
-        select(Certificate.token, Certificate.number, Certificate.status, Event.name, Event.slug, Order.credits_kg,
+        select(Certificate.token, Certificate.number, Certificate.status, Event, Event.slug, Order.credits_kg,
                Certificate.issued_at, Event.timezone, Event.country)
         .join(Order, Order.id == Certificate.order_id)
         .join(Event, Event.id == Order.event_id)
         .where(Order.participant_id == participant_id)
         .order_by(Certificate.issued_at.desc(), Certificate.id.desc())
     ).all()
-    return [Owned(token, number, status, name, slug == life.EVENT_SLUG, int(kg), issued_at,
-                  timezone or zones.default_for(country))
-            for token, number, status, name, slug, kg, issued_at, timezone, country in rows]
+    return [Owned(token, number, status, names.pick(event, "name", language), slug == life.EVENT_SLUG, int(kg),
+                  issued_at, timezone or zones.default_for(country))
+            for token, number, status, event, slug, kg, issued_at, timezone, country in rows]

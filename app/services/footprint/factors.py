@@ -10,25 +10,20 @@ from pathlib import Path
 from typing import Any
 
 from app.services.errors import DomainError
+from app.services.footprint import labels as _labels
 from app.services.footprint.places import Place
 from app.services.footprint.places import great_circle_km as _great_circle_km
 
 DATA_DIR = Path(__file__).resolve().parents[2] / "data"
 METHODOLOGY = "carbondot-3 / DESNZ 2025 / MEE 2023"
 
-MODES = ("flight", "rail_hsr", "rail", "metro", "bus", "coach", "taxi", "car", "motorbike", "ferry", "walk", "bike")
-MODE_LABELS = {
-    "flight": "Flight", "rail_hsr": "High-speed rail", "rail": "Train", "metro": "Metro or tram", "bus": "Bus",
-    "coach": "Coach", "taxi": "Taxi", "car": "Car", "motorbike": "Motorbike", "ferry": "Ferry",
-    "walk": "Walking", "bike": "Bicycle",
-}
-CABINS = ("economy", "premium_economy", "business", "first")
-CABIN_LABELS = {"economy": "Economy", "premium_economy": "Premium economy", "business": "Business", "first": "First"}
+# The codes; their labels (English msgids, translated on pages) live in one place: labels.py.
+MODES = tuple(_labels.MODES)
+MODE_LABELS = _labels.MODES
+CABINS = tuple(_labels.CABINS)
+CABIN_LABELS = _labels.CABINS
 FUELS = ("petrol", "diesel", "hybrid", "plug_in_hybrid", "electric", "unknown")
-FUEL_LABELS = {
-    "petrol": "Petrol", "diesel": "Diesel", "hybrid": "Hybrid", "plug_in_hybrid": "Plug-in hybrid",
-    "electric": "Electric", "unknown": "Fuel not known",
-}
+FUEL_LABELS = _labels.LINE_FUELS  # "unknown" is "fuel not known" inside a line's label
 # (code, English label) pairs for forms; each has a hotel:<code> row in factors.csv.
 HOTEL_COUNTRIES = (
     ("CN", "China"), ("HK", "Hong Kong, China"), ("JP", "Japan"), ("KR", "South Korea"), ("SG", "Singapore"),
@@ -41,44 +36,25 @@ HOTEL_COUNTRIES = (
     ("BR", "Brazil"), ("CL", "Chile"), ("AU", "Australia"), ("OTHER", "Other country"),
 )
 # Single meals, each a portion in meal_portions.csv (what the forms offer).
-MEAL_KINDS = (
-    ("vegan", "Vegan (tofu)"), ("vegetarian", "Vegetarian (egg)"), ("fish", "Fish"), ("chicken", "Chicken"),
-    ("pork", "Pork"), ("beef", "Beef"), ("lamb", "Lamb or mutton"),
-)
+MEAL_KINDS = tuple(_labels.MEALS.items())
 # Still accepted from API callers of carbondot-1: half beef, half lamb.
-_LEGACY_MEAL_KINDS = (("red_meat", "Red meat (half beef, half lamb)"),)
+_LEGACY_MEAL_KINDS = tuple(_labels.LEGACY_MEALS.items())
 # A whole diet's average meal (Scarborough et al. 2014), for a diet over days, not a single meal.
-DIET_KINDS = (
-    ("diet_high_meat", "Average meal, high meat-eater's diet"),
-    ("diet_medium_meat", "Average meal, medium meat-eater's diet"),
-    ("diet_low_meat", "Average meal, low meat-eater's diet"),
-    ("diet_fish", "Average meal, fish-eater's diet"), ("diet_vegetarian", "Average meal, vegetarian diet"),
-    ("diet_vegan", "Average meal, vegan diet"),
-)
+DIET_KINDS = tuple(_labels.DIETS.items())
 # Amounts are kilograms of product.
-BASKET_CATEGORIES = (
-    ("beef", "Beef"), ("lamb", "Lamb"), ("pork", "Pork"), ("poultry", "Chicken and other poultry"),
-    ("fish_farmed", "Fish (farmed)"), ("prawns_farmed", "Prawns (farmed)"), ("cheese", "Cheese"), ("milk", "Milk"),
-    ("eggs", "Eggs"), ("rice", "Rice"), ("wheat_bread", "Bread and wheat"), ("tofu", "Tofu"),
-    ("pulses", "Beans and lentils (dry)"), ("potatoes", "Potatoes"), ("tomatoes", "Tomatoes"),
-    ("root_vegetables", "Root vegetables"), ("brassicas", "Cabbage and broccoli"), ("bananas", "Bananas"),
-    ("apples", "Apples"), ("citrus", "Citrus fruit"), ("coffee", "Coffee (beans or ground)"),
-)
+BASKET_CATEGORIES = tuple(_labels.BASKET.items())
 # Home energy, in kWh. Electricity by grid: each has an electricity:grid:<code> row.
-ENERGY_KINDS = (("electricity", "Electricity"), ("natural_gas", "Natural gas"))
+ENERGY_KINDS = tuple(_labels.ENERGY.items())
 # Units an energy amount may come in: electricity only in kWh, natural gas in kWh or cubic metres.
-ENERGY_UNITS = (("kWh", "kWh"), ("m3", "m\u00b3"))
+ENERGY_UNITS = tuple(_labels.ENERGY_UNITS.items())
 UNITS_BY_KIND = {"electricity": ("kWh",), "natural_gas": ("kWh", "m3")}
 
 
 def gas_units(country: str | None) -> tuple[str, ...]:
     """Natural-gas units in the order a form offers them: cubic metres first in China, where meters read m3."""
     return ("m3", "kWh") if country == "CN" else ("kWh", "m3")
-_REGION_GRIDS = (
-    ("CN", "China, national average"), ("CN-NORTH", "North China grid"), ("CN-NORTHEAST", "Northeast China grid"),
-    ("CN-EAST", "East China grid"), ("CN-CENTRAL", "Central China grid"), ("CN-NORTHWEST", "Northwest China grid"),
-    ("CN-SOUTH", "Southern grid"), ("CN-SOUTHWEST", "Southwest China grid"),
-)
+_REGION_GRIDS = tuple((code, _labels.GRIDS[code]) for code in (
+    "CN", "CN-NORTH", "CN-NORTHEAST", "CN-EAST", "CN-CENTRAL", "CN-NORTHWEST", "CN-SOUTH", "CN-SOUTHWEST"))
 
 
 @dataclass(frozen=True)
@@ -100,7 +76,7 @@ def _read_provinces() -> tuple[Province, ...]:
 
 PROVINCES = _read_provinces()
 # Every grid an electricity line may name: national, the seven regions, then each province (carbondot-3).
-GRIDS = _REGION_GRIDS + tuple((p.code, p.name) for p in PROVINCES)
+GRIDS = _REGION_GRIDS + tuple((p.code, _labels.GRIDS.get(p.code, p.name)) for p in PROVINCES)
 HOTEL_CODES = frozenset(code for code, _ in HOTEL_COUNTRIES)
 MEAL_LABELS = dict(MEAL_KINDS + _LEGACY_MEAL_KINDS + DIET_KINDS)
 MEAL_CODES = tuple(MEAL_LABELS)

@@ -116,18 +116,30 @@ GRIDS = {
     "CN-XZ": N_("Tibet"),
 }
 
-# The units of the data files (factors.csv, comparisons.csv, per_capita.csv), as the methodology page
-# shows them; tests/unit/test_data_translations.py checks that every unit in the data has one.
+# Every unit a page shows, by the data's English unit: a line item's quantity and its factor's unit in "How we
+# calculated this", and the data files' units on the methodology page (factors.csv, comparisons.csv,
+# per_capita.csv; tests/unit/test_data_translations.py checks each has one). One the table lacks is shown
+# as the data writes it.
 UNITS = {
-    "kg CO2e per passenger.km": N_("kg CO2e per passenger.km"),
-    "kg CO2e per vehicle.km": N_("kg CO2e per vehicle.km"),
-    "kg CO2e per room night": N_("kg CO2e per room night"),
-    "kg CO2e per meal": N_("kg CO2e per meal"),
-    "kg CO2e per kg of product": N_("kg CO2e per kg of product"),
-    "kg CO2e per kWh": N_("kg CO2e per kWh"),
-    "kg CO2e per kWh (gross CV)": N_("kg CO2e per kWh (gross CV)"),
-    "kg CO2e per m3": N_("kg CO2e per m3"),
-    "kg CO2 per kWh": N_("kg CO2 per kWh"),
+    "kg": N_("kg"),
+    "meals": N_("meals"),
+    "room nights": N_("room nights"),
+    "passenger.km": N_("passenger-km"),
+    "vehicle.km (your share)": N_("vehicle-km (your share)"),
+    "kWh": N_("kWh"),
+    "m3": N_("m³"),
+    "kg CO2e per passenger.km": N_("kg CO₂e per passenger-km"),
+    "kg CO2e per vehicle.km": N_("kg CO₂e per vehicle-km"),
+    "kg CO2e per room night": N_("kg CO₂e per room night"),
+    "kg CO2e per meal": N_("kg CO₂e per meal"),
+    "kg CO2e per kg of product": N_("kg CO₂e per kg of product"),
+    "kg CO2e per kWh": N_("kg CO₂e per kWh"),
+    "kg CO2e per kWh (gross CV)": N_("kg CO₂e per kWh (gross calorific value)"),
+    "kg CO2e per m3": N_("kg CO₂e per m³"),
+    "kg CO2 per kWh": N_("kg CO₂ per kWh"),
+    "t CO2 per person per year": N_("t CO₂ per person per year"),
+    "kg CO2e per tonne": N_("kg CO2e per tonne"),
+    "kg CO2e per tonne.km": N_("kg CO2e per tonne.km"),
     "km": N_("km"),
     "km (great-circle)": N_("km (great-circle)"),
     "km (great-circle, one way)": N_("km (great-circle, one way)"),
@@ -135,12 +147,12 @@ UNITS = {
     "ratio road distance / great-circle": N_("ratio road distance / great-circle"),
     "ratio track distance / great-circle": N_("ratio track distance / great-circle"),
     "fraction of great-circle distance": N_("fraction of great-circle distance"),
+    "fraction of the DESNZ electric-car factor": N_("fraction of the DESNZ electric-car factor"),
     "passengers per taxi": N_("passengers per taxi"),
     "meals per day": N_("meals per day"),
     "kWh per person per day": N_("kWh per person per day"),
     "kg CO2 per tree per year": N_("kg CO2 per tree per year"),
     "vehicle.km": N_("vehicle.km"),
-    "t CO2 per person per year": N_("t CO2 per person per year"),
 }
 
 # Plain-language equivalents, by id in data/comparisons.csv: (singular, plural) for ngettext, %(n)s the number.
@@ -165,6 +177,13 @@ FIELD_ERRORS = {
     "occupants": N_("Enter how many people were on board, from 1 to 9."),
 }
 OTHER_FIELD_ERROR = N_("Please check this value.")
+# The life page's own checks (footprint/life.py), by the error's code; the field's label stands beside it.
+LIFE_ERRORS = {
+    "life_number": N_("Enter a number, like 12.5."),
+    "life_range": N_("Enter a number from 0 to %(high)s."),
+    "life_whole": N_("Enter a whole number."),
+    "life_choice": N_("Choose one of the options listed."),
+}
 
 
 def field_error(field: str) -> str:
@@ -311,11 +330,16 @@ FACTOR_NAMES = {
     "natural_gas": N_("%(energy)s, per %(unit)s"),
     "reach": N_("Longest journey: %(mode)s"),
     "meal": N_("One meal: %(meal)s"),
+    "waste:commercial_industrial:landfill": N_("Mixed waste to landfill, per tonne"),
+    "water:supply": N_("Mains water supplied"),
+    "material:paper:primary": N_("Paper from virgin fibre, per tonne"),
+    "freight:hgv:average_laden": N_("Lorry freight (average HGV, average load)"),
 }
 PARAMETERS = {
     "param:taxi:dsnz_occupancy": N_("Passengers per taxi behind DESNZ's taxi factor"),
     "param:flight:uplift_in_factors": N_("Flight distance uplift (already in the factors)"),
     "param:flight:long_haul_from_km": N_("Where long-haul begins (flights touching the UK)"),
+    "param:ev:uk_td_share": N_("UK grid losses inside DESNZ's electric-car factor"),
     "param:road:detour": N_("Road detour factor"),
     "param:rail:detour": N_("Rail detour factor"),
     "param:geo:earth_radius_km": N_("Radius of the Earth"),

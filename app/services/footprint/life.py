@@ -91,23 +91,25 @@ def _number(form: Mapping[str, str], name: str, what: str, high: Decimal) -> Dec
     except ArithmeticError:
         value = None
     if value is None or not value.is_finite():
-        raise FootprintError(name, f"{what} must be a number, like 12.5.")
+        raise FootprintError(name, f"{what} must be a number, like 12.5.", "life_number")
     if not 0 <= value <= high:
-        raise FootprintError(name, f"{what} must be between 0 and {high:,}.")
+        error = FootprintError(name, f"{what} must be between 0 and {high:,}.", "life_range")
+        error.params["high"] = high  # pages say it in their language (labels.LIFE_ERRORS)
+        raise error
     return value
 
 
 def _count(form: Mapping[str, str], name: str, what: str, high: int) -> int:
     value = _number(form, name, what, Decimal(high))
     if value != value.to_integral_value():
-        raise FootprintError(name, f"{what} must be a whole number.")
+        raise FootprintError(name, f"{what} must be a whole number.", "life_whole")
     return int(value)
 
 
 def _pick(form: Mapping[str, str], name: str, allowed: tuple[str, ...], default: str) -> str:
     value = (form.get(name) or "").strip() or default
     if value not in allowed:
-        raise FootprintError(name, f"Choose one of: {', '.join(allowed)}.")
+        raise FootprintError(name, f"Choose one of: {', '.join(allowed)}.", "life_choice")
     return value
 
 

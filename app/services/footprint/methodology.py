@@ -6,7 +6,8 @@ Every figure here is computed by the footprint engine from factors.csv at the
 time the page is drawn; nothing is typed in twice. Flask-free.
 
 The data files stay English (the API's text); their long texts in other languages
-(factor notes, comparison notes and bases, the averages' regions and notes) live in
+(factor notes, comparison notes and bases, the averages' regions and notes, what
+carbondot-3 changed and why, the Carbonstop comparison's rows) live in
 one place, app/data/data_translations.csv, one row per (file, key, column, language),
 each recording a short hash of the English it translates: an English text edited
 after its translation is shown in English until retranslated, and
@@ -20,7 +21,7 @@ from __future__ import annotations
 import csv
 import hashlib
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
 
 from app.services import footprint
@@ -41,6 +42,8 @@ TRANSLATED_COLUMNS = {
     "factors.csv": ("id", ("note",)),
     "comparisons.csv": ("id", ("note", "basis")),
     "per_capita.csv": ("id", ("region", "note")),
+    "method_changes.csv": ("key", ("what", "why")),
+    "carbonstop.csv": ("key", ("what", "why")),
 }
 OPTIONAL_COLUMNS = {"factors.csv": ("source",)}
 
@@ -76,13 +79,13 @@ DERIVED_NOTES = {
     "meal": N_("Derived: %(portions)s = %(value)s kg CO2e. Portions are our assumption (app/data/meal_portions.csv); "
                "the per-kg factors are the shopping rows."),
     footprint.EV_CN_ID: N_(
-        "Derived: kWh per km = %(ev)s / %(gb)s (the DESNZ car factor over the UK 'electricity generated' factor it "
-        "is priced at), times %(cn)s (China's grid, MEE 2023), rounded to 5 dp. Grid losses: we take DESNZ's car "
-        "factor to exclude UK T&D losses (DESNZ lists T&D separately) and MEE's factor to be China's whole grid "
-        "average, so losses are counted once, in China's factor; neither reading has been checked against the "
-        "source documents here, and if DESNZ's car factor did include UK T&D this would be about 9 %% high. Used "
-        "when every known place of the leg is in China (or, with no places, a leg within CN). Mixes a CO2-only "
-        "grid factor with a CO2e car factor."),
+        "Derived (carbondot-3): DESNZ's car factor %(ev)s includes UK T&D losses (%(td)s of it, param:ev:uk_td_share), "
+        "so the generation part is %(ev)s x (1 - %(td)s); over the UK 'electricity generated' factor %(gb)s that is "
+        "%(kwh)s kWh per km at the plug, times %(cn)s (China's grid, MEE 2023, whose average already spreads China's "
+        "own losses over the power used) = %(value)s kg per km, rounded to 5 dp. Losses are counted once, China's. "
+        "carbondot-2 left the UK losses in and came out about 10.5 %% high (0.12132). Used when every known place of "
+        "the leg is in China (or, with no places, a leg within CN). Mixes a CO2-only grid factor with a CO2e car "
+        "factor."),
 }
 
 
@@ -107,8 +110,11 @@ def derived_source(factor_id: str) -> tuple[str, dict[str, str]] | None:
 def derived_note(factor_id: str) -> tuple[str, dict[str, object]] | None:
     """A factor computed in code: its note's msgid and figures (portions as (grams, ingredient, factor) triples)."""
     if factor_id == footprint.EV_CN_ID:
-        ev, cn, gb = (footprint.factor(i).value for i in ("car:electric", "electricity:grid:CN", "electricity:grid:GB"))
-        return DERIVED_NOTES[factor_id], {"ev": ev, "gb": gb, "cn": cn}
+        ids = ("car:electric", "electricity:grid:CN", "electricity:grid:GB", "param:ev:uk_td_share")
+        ev, cn, gb, td = (footprint.factor(i).value for i in ids)
+        kwh = (ev * (1 - td) / gb).quantize(Decimal("0.0001"), ROUND_HALF_UP)
+        value = footprint.factor(factor_id).value
+        return DERIVED_NOTES[factor_id], {"ev": ev, "td": td, "gb": gb, "kwh": kwh, "cn": cn, "value": value}
     kind = factor_id.removeprefix("meal:")
     portions = footprint.meal_portions().get(kind) if factor_id.startswith("meal:") else None
     if portions is None:

@@ -27,6 +27,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from ...models import BoardTotal, Event, Order, Participant
+from .. import names
 from . import stamps
 
 ANONYMOUS = "Anonymous visitor"
@@ -156,18 +157,19 @@ def organizations(session: Session, scope: str, scope_id: int = 0, limit: int = 
     )
 
 
-def events(session: Session, limit: int = 20) -> list[Row]:
-    """Events by kg neutralized across the platform."""
+def events(session: Session, limit: int = 20, language: str | None = None) -> list[Row]:
+    """Events by kg neutralized across the platform, each named in `language` (app/services/names.py)."""
     lines = session.execute(
         _order(
-            select(BoardTotal.kg, Event.name, Event.slug)
+            select(BoardTotal.kg, Event, Event.slug)
             .join(Event, Event.id == BoardTotal.event_id)
             .where(BoardTotal.scope == "global", BoardTotal.scope_id == 0, BoardTotal.kind == "event")
         ).limit(limit)
     ).all()
     return _ranked(
-        (kg, lambda rank, kg=kg, name=name, slug=slug: Row(rank, name, "", kg, event_slug=slug))
-        for kg, name, slug in lines
+        (kg, lambda rank, kg=kg, name=names.pick(event, "name", language), slug=slug:
+            Row(rank, name, "", kg, event_slug=slug))
+        for kg, event, slug in lines
     )
 
 

@@ -21,6 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ...models import Certificate, CreditBatch, Event, Order, Project, RegistryEntry, Retirement
+from .. import names
 from ..footprint.factors import METHODOLOGY
 from ..sales.ledger import format_serial
 
@@ -210,20 +211,23 @@ def build(session: Session, event: Event, *, checkpoint_origin: str, checkpoint_
             continue
         index = entries.get(cert.id)
         retired.append(Retired(
-            number=cert.number, kind=who, project=projects[o.project_id].name, kg=o.credits_kg,
+            number=cert.number, kind=who, project=names.pick(projects[o.project_id], "name", event.language),
+            kg=o.credits_kg,
             serials=_merge(ranges), register_index=index,
             in_checkpoint=index is not None and index < checkpoint_size, revoked=revoked,
             token=cert.token if o.kind == "operations" else ""))
 
     project_lines = tuple(
-        ProjectLine(p.name, p.kind, p.standard, p.place, p.country, p.vintage, project_kg[pid],
+        ProjectLine(names.pick(p, "name", event.language), names.pick(p, "kind", event.language), p.standard,
+                    names.pick(p, "place", event.language), p.country, p.vintage, project_kg[pid],
                     _merge(per_project.get(pid, [])))
         for pid, p in sorted(projects.items()) if project_kg.get(pid))
     order_of_kinds = {"visitor": 0, "operations": 1}
     return EventReport(
-        event_id=event.id, name=event.name, slug=event.slug,
-        organization=event.organization.name if event.organization else "", language=event.language,
-        starts_on=event.starts_on, ends_on=event.ends_on, venue=event.venue_name, city=event.city,
+        event_id=event.id, name=names.pick(event, "name", event.language), slug=event.slug,
+        organization=names.pick(event.organization, "name", event.language) if event.organization else "",
+        language=event.language, starts_on=event.starts_on, ends_on=event.ends_on,
+        venue=names.pick(event, "venue_name", event.language), city=event.city,
         expected_attendance=event.expected_attendance,
         methodologies=tuple(sorted(methodologies)), current_methodology=METHODOLOGY,
         participants=len(participants),

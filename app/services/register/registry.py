@@ -11,7 +11,7 @@ personal data: nothing can ever be erased from an append-only log.
 - Each append stores the perfect subtrees it completes (app/services/register/merkle.py)
   and the new root in the head row, so a checkpoint is one row read and a
   proof reads O(log² n) stored hashes, never the log.
-- Triggers refuse UPDATE and DELETE on entries and nodes (app/models.py).
+- Triggers refuse UPDATE and DELETE on entries and nodes (app/models/__init__.py).
 
 Takes the SQLAlchemy session; never commits.
 """

@@ -50,9 +50,9 @@ def clean_name(value: str | None, limit: int, field: str) -> str:
     """Trim, collapse whitespace and refuse what a board cannot show safely."""
     text = " ".join((value or "").split())
     if len(text) > limit:
-        raise OrderError(f"Please keep this under {limit} characters.", field)
+        raise OrderError(f"Please keep this under {limit} characters.", field, reason="name_long", n=limit)
     if any(ord(ch) < 32 for ch in text):
-        raise OrderError("Please use plain text.", field)
+        raise OrderError("Please use plain text.", field, reason="plain_text")  # the API's code stays "invalid"
     # The certificate draws the name with its bundled fonts (Noto Sans, Noto Sans SC; no emoji font):
     # refuse here what they cannot draw, rather than drop it silently from the picture.
     missing = missing_glyphs(text)

@@ -14,7 +14,7 @@ from dataclasses import replace
 from sqlalchemy.orm import Session
 
 from ...models import Order, PaymentAttempt, utcnow
-from .. import payments
+from .. import names, payments
 from . import ledger, orders, splits
 from .checkout import PROVIDER_GRACE, Settings, apply_outcome, charge_of, payable, read_again, swap
 
@@ -101,8 +101,8 @@ def _described(settings: Settings, order: Order, charge: payments.Charge) -> pay
     return replace(
         charge,
         title=t("Carbon credits: %(t)s CO₂e from %(project)s", t=f"{order.credits_kg / 1000:g} t",
-                project=order.project.name),
-        description=t("Retired for you at %(event)s", event=order.event.name),
+                project=names.pick(order.project, "name", order.language)),
+        description=t("Retired for you at %(event)s", event=names.pick(order.event, "name", order.language)),
         return_url=settings.public_url("checkout.order_status", public_id=public_id),
         cancel_url=settings.public_url("checkout.cancel", public_id=public_id),
     )
