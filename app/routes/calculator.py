@@ -13,7 +13,7 @@ from ..extensions import db
 from ..models import Event
 from ..services.footprint import life, places
 from ..services.sales import orders
-from ..web import htmx, live_event
+from ..web import htmx, live, live_event
 from ..web.calculator_form import (
     RETRY,
     calculate,
@@ -35,6 +35,11 @@ bp = Blueprint("calculator", __name__)
 def calculate_page(slug: str):
     """The calculator for the event's scenario, with the venue pre-filled as the destination
     (or what the URL carries: Back, reload and "Try again" keep the visitor's input)."""
+    # A new phone at the door (no cookie, nobody to recall): this second's copy, with its own CSRF token.
+    copy, first = (live.first_view("calculator", live.event_id(slug))
+                   if slug != life.EVENT_SLUG and RETRY not in request.args else (None, None))
+    if copy is not None:
+        return copy
     event = live_event(slug)
     if event.slug == life.EVENT_SLUG:
         return redirect_to(url_for("life.life"))  # everyday life has its own calculator
@@ -49,7 +54,7 @@ def calculate_page(slug: str):
     retried = bool(retry) and prefill_from_order(calc, orders.by_public_id(db.session, retry[0][:64]), participant_id)
     if not retried and not recall_identity(calc, event.slug):
         calc = prefill_identity(calc, participant_id)
-    return page(event, calc)
+    return live.keep_first_view(page(event, calc), first)
 
 
 @bp.post("/e/<slug>/calculate")

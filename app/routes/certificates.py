@@ -1,20 +1,20 @@
 """Public certificate pages and their images."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, make_response, request
+from flask import Blueprint, Response, current_app, make_response, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 from werkzeug.exceptions import NotFound
 
 from ..extensions import db
-from ..models import Certificate
+from ..models import Certificate, Order
 from ..services import names, payments
 from ..services.certificates import content, images
 from ..services.live import boards
 from ..services.register import registry
 from ..services.sales import splits
-from ..web import i18n, public_url
+from ..web import i18n, live, public_url
 from ..web.htmx import render
 from ..web.participants import current_participant
 from ..web.user_agents import is_wechat
@@ -45,18 +45,40 @@ def by_token(token: str) -> Certificate:
 @bp.get("/c/<token>")
 def show(token: str):
     """The public page that proves a certificate: order, serials, project."""
+    in_wechat = is_wechat(request.user_agent.string)
+    # A first view (a link shared in a chat, opened by a new phone) is the same for everyone: kept for a
+    # second under the event's stamp, which a payment, a hidden name or a revocation bumps.
+    copy, first = live.first_view("certificate", _event_of(token), in_wechat, token=False)
+    if copy is not None:
+        return copy
     cert = by_token(token)
     order = cert.order
     participant = current_participant()
-    return render(
+    return live.keep_first_view(render(
         "certificates/show.html",
-        in_wechat=is_wechat(request.user_agent.string),
+        in_wechat=in_wechat,
         mine=participant is not None and participant.id == order.participant_id,
         cert=content.build(cert, public_url, names_language=str(get_locale() or "en")),
         entry=registry.entry_for(db.session, cert.id, "retire"),
         rank=boards.rank_of_order(db.session, order),
         money_to=money_to_owner(order),
-    )
+    ), first)
+
+
+def _event_of(token: str) -> int:
+    """The event of the certificate at this token (it never changes), remembered per process; 404 if none."""
+    known = current_app.extensions.setdefault("certificate_events", {})
+    event_id = known.get(token)
+    if event_id is None:
+        if 16 <= len(token) <= 64:
+            event_id = db.session.execute(select(Order.event_id).join(Certificate, Certificate.order_id == Order.id)
+                                          .where(Certificate.token == token)).scalar_one_or_none()
+        if event_id is None:
+            raise UnknownCertificate()
+        if len(known) > 10_000:
+            known.clear()
+        known[token] = event_id
+    return event_id
 
 
 @bp.get("/my/certificates")

@@ -58,12 +58,15 @@ def event(slug: str):
     unchanged, etag = live.revalidate("event", event_id)
     if unchanged is not None:
         return unchanged
+    copy, first = live.first_view("event", event_id, token=False)  # a new phone at the door: this second's copy
+    if copy is not None:
+        return copy
     ev = live_event(slug)
     etag = live.confirm(slug, event_id, ev.id, etag)
     participant = current_participant()
     totals = boards.event_totals(db.session, ev.id)
     rank = boards.rank_at_event(db.session, ev.id, participant.id, of=totals.lines) if participant else None
-    return live.tag(render(
+    return live.keep_first_view(live.tag(render(
         "public/event.html",
         block="live",
         event=ev,
@@ -77,7 +80,7 @@ def event(slug: str):
         ended=schedule.ended(ev, utcnow().date()),
         page_url=public_url("public.event", slug=ev.slug),
         card_url=public_url("public.event_card", slug=ev.slug),
-    ), etag)
+    ), etag), first if ev.id == event_id else None)
 
 
 @bp.get("/e/<slug>/report")

@@ -19,8 +19,9 @@ from __future__ import annotations
 
 import time
 
-from flask import Response, abort, current_app, request
+from flask import Response, abort, current_app, g, request, session
 from flask_babel import get_locale
+from flask_wtf.csrf import generate_csrf
 
 from ..extensions import db
 from ..services.live import stamps
@@ -136,4 +137,78 @@ def tag(response: Response, etag: str | None) -> Response:
                 copies.clear()
             headers = [(k, v) for k, v in response.headers.items() if k.lower() != "content-length"]
             copies[etag] = (time.monotonic(), response.get_data(), headers)
+    return response
+
+
+# What a first view's render holds where the visitor's CSRF token goes: the copy holds nobody's token, and
+# each answer gets its visitor's own (and the session that goes with it), as a render would give it.
+TOKEN_MARK = "first-view-csrf-token-mark"
+
+
+def first_view(kind: str, scope_id: int, *parts: object, token: bool = True) -> tuple[Response | None, str | None]:
+    """A first view (a plain GET with no cookie at all: a door QR scanned by a new phone) of a public
+    page: (this worker's copy of it rendered within LIVE_STAMP_SECONDS for the same key, or None; the
+    key to keep a new render under); (None, None) for anyone else.
+
+    The key names the stamp (read as `revalidate` does: at most LIVE_STAMP_SECONDS old), the language,
+    the address with its query and host, and `parts` (whatever else the page shows: it must show nothing
+    of the visitor). So a first view is at most that old, like a poll's answer. The visitor's CSRF
+    token: with `token`, the render's `csrf_token()` gives TOKEN_MARK (Flask-WTF keeps the token on
+    `g`) and each answer gets the visitor's own in its place; without (a page with no form: the event
+    page, a certificate), base.html leaves the htmx header out (`g.first_view`), no session is started,
+    and the copy is kept compressed. An htmx POST takes the token of the form it includes (every
+    `hx-post` has `hx-include` of a form with `csrf_token`), so a boosted visit on from such a page works.
+    """
+    if (request.method != "GET" or request.cookies or request.headers.get("HX-Request")
+            or current_app.config["LIVE_STAMP_SECONDS"] <= 0):
+        g.first_view = False
+        return None, None
+    if token:
+        g.csrf_token = TOKEN_MARK
+    else:
+        g.first_view = True
+    key = stamps.etag("page", kind, scope_id, stamp(scope_id), get_locale(), request.full_path, request.host_url,
+                      token, *parts)
+    seen = _first_views().get(key)
+    if seen is None or time.monotonic() - seen[0] >= current_app.config["LIVE_STAMP_SECONDS"]:
+        return None, key
+    return _answer(Response(seen[1], status=200, headers=seen[2]), seen[3]), key
+
+
+def _first_views() -> dict[str, tuple[float, bytes, list[tuple[str, str]], dict[str, bytes]]]:
+    """key -> (monotonic time rendered, body, headers, body compressed per encoding), per process."""
+    return current_app.extensions.setdefault("first_views", {})
+
+
+def keep_first_view(response: Response, key: str | None) -> Response:
+    """Keep this worker's copy of a first view (see `first_view`) for LIVE_STAMP_SECONDS, only a 200
+    that put nothing in the session; answer it with the visitor's own CSRF token."""
+    if key is None:
+        return response
+    packed: dict[str, bytes] = {}
+    if response.status_code == 200 and not session.modified and not response.headers.get("Set-Cookie"):
+        copies = _first_views()
+        if len(copies) > 256:  # bounded: a copy outlives its window only until the next clear
+            copies.clear()
+        headers = [(k, v) for k, v in response.headers.items() if k.lower() != "content-length"]
+        copies[key] = (time.monotonic(), response.get_data(), headers, packed)
+    return _answer(response, packed)
+
+
+def _answer(response: Response, packed: dict[str, bytes]) -> Response:
+    """The visitor's own token in place of TOKEN_MARK; a page without one compressed once per copy (brotli,
+    as Flask-Compress would: it leaves a response that has a Content-Encoding alone)."""
+    g.pop("csrf_token", None)
+    body = response.get_data()
+    if TOKEN_MARK.encode() in body:
+        response.set_data(body.replace(TOKEN_MARK.encode(), generate_csrf().encode()))
+    elif "br" in current_app.config.get("COMPRESS_ALGORITHM", ()) and request.accept_encodings["br"] > 0:
+        if "br" not in packed:
+            import brotli
+
+            packed["br"] = brotli.compress(body, mode=brotli.MODE_TEXT,
+                                           quality=current_app.config.get("COMPRESS_BR_LEVEL", 4))
+        response.set_data(packed["br"])
+        response.headers["Content-Encoding"] = "br"
+        response.vary.add("Accept-Encoding")
     return response

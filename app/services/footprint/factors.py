@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -290,6 +290,7 @@ def _province_airports() -> tuple[tuple[float, float, str], ...]:
                  if row["country"] == "CN" and row["subd"] in by_subd)
 
 
+@lru_cache(maxsize=4096)  # a pure function of static data: every calculator request asks for its venue's (issue #28)
 def province_at(country: str | None, lat: float | None, lon: float | None) -> Province | None:
     """The province of a point in mainland China: that of the nearest airport (airportsdata's subdivision),
     within PROVINCE_REACH_KM; None outside China, without coordinates or far from every airport. Near a
