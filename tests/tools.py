@@ -30,3 +30,13 @@ def tesseract() -> str:
                     "apt-get install tesseract-ocr tesseract-ocr-chi-sim")
     pytest.skip("tesseract or its chi_sim data not installed (apt-get install tesseract-ocr tesseract-ocr-chi-sim); "
                 "CI installs them")
+
+
+def pdftotext() -> str:
+    """poppler's pdftotext (apt-get install poppler-utils): fails, never skips, where CI requires it."""
+    path = shutil.which("pdftotext")
+    if path:
+        return path
+    if os.environ.get("CARBONDOT_REQUIRE_BROWSER"):
+        pytest.fail("pdftotext is missing but CARBONDOT_REQUIRE_BROWSER is set: apt-get install poppler-utils")
+    pytest.skip("pdftotext is not installed (apt-get install poppler-utils)")
