@@ -173,7 +173,8 @@ def test_the_event_form_and_posters_offer_every_language(client, db, org, make_p
     make_project()
     html = client.get(f"/organizer/organizations/{org.id}/events/new").get_data(as_text=True)
     for language in languages.all():
-        assert re.search(f'<option (selected )?value="{language.code}">{language.name}</option>', html)
+        option = f'<option lang="{language.html_lang}" (selected )?value="{language.code}">{language.name}</option>'
+        assert re.search(option, html)
         response = client.post(f"/organizer/organizations/{org.id}/events/new",
                                data=event_form(name=f"Event {language.code}", language=language.code))
         assert response.status_code == 303, language.code
@@ -181,7 +182,7 @@ def test_the_event_form_and_posters_offer_every_language(client, db, org, make_p
     event = db.session.scalar(select(Event))
     posters = client.get(f"/organizer/events/{event.id}/posters").get_data(as_text=True)
     for language in languages.all():
-        assert f'<option value="{language.code}" >{language.name}</option>' in posters
+        assert f'<option value="{language.code}" lang="{language.html_lang}" >{language.name}</option>' in posters
 
 
 def test_the_service_refuses_a_language_not_in_the_registry(db, make_project):

@@ -63,7 +63,7 @@ def test_the_organizer_chooses_them_for_an_event(client, db, org, make_project):
     make_project()
     page = client.get(f"/organizer/organizations/{org.id}/events/new").get_data(as_text=True)
     assert '<option value="museum" >Museum</option>' in page
-    assert '<option value="ja">日本語</option>' in page
+    assert '<option lang="ja" value="ja">日本語</option>' in page  # each language's name marked as itself
     response = client.post(f"/organizer/organizations/{org.id}/events/new", data={
         "name": "Palace Museum", "scenario": "museum", "venue_name": "Palace Museum", "venue_code": "beijing",
         "starts_on": "2026-09-07", "currency": "CNY", "color": "#1b5e20", "status": "live", "language": "ja"})
@@ -71,7 +71,7 @@ def test_the_organizer_chooses_them_for_an_event(client, db, org, make_project):
     event = db.session.scalar(select(Event))
     assert (event.scenario, event.language) == ("museum", "ja")
     posters = client.get(f"/organizer/events/{event.id}/posters").get_data(as_text=True)
-    assert '<option value="ja" >日本語</option>' in posters
+    assert '<option value="ja" lang="ja" >日本語</option>' in posters
 
 
 def test_the_calculator_asks_what_the_scenario_says(client, make_event, make_project):
