@@ -28,6 +28,13 @@ def page(browser, javascript):
     context.close()
 
 
+# The page tells the console when the swap of the next request it sends has settled (the CSP forbids polling
+# with evaluated strings). A newer request replaces an older one in flight (hx-sync), so what swaps after it
+# starts carries what is typed now; a response alone is not enough, htmx swaps after it.
+WHEN_SETTLED = """() => document.body.addEventListener("htmx:beforeRequest", () =>
+    document.body.addEventListener("htmx:afterSettle", () => console.info("settled"), {once: true}), {once: true})"""
+
+
 def total(page) -> str:
     return page.locator(".total-value strong").inner_text()
 
@@ -35,8 +42,8 @@ def total(page) -> str:
 def settle(page, javascript):
     """Wait for the total of what was typed: the live total (JavaScript), or "Update total" (without)."""
     if javascript:
-        page.locator("html:not(.htmx-request) #result").wait_for()
-        with page.expect_response(lambda r: r.request.method == "POST" and r.url.endswith("/calculate")):
+        page.evaluate(WHEN_SETTLED)
+        with page.expect_console_message(lambda message: message.text == "settled"):
             page.locator("#calc-inputs").dispatch_event("recalc")
     else:
         page.locator("#calc-inputs button[value=update]").click()  # "Update total", in any language
@@ -55,7 +62,8 @@ def shoot(page, name: str):
 def press_enter(page, javascript, selector: str):
     """Enter/Go in a field; waits for the recalculation it starts (or the page it loads without JavaScript)."""
     if javascript:
-        with page.expect_response(lambda r: r.request.method == "POST" and "/calculate" in r.url):
+        page.evaluate(WHEN_SETTLED)
+        with page.expect_console_message(lambda message: message.text == "settled"):
             page.locator(selector).press("Enter")
     else:
         with page.expect_navigation():
