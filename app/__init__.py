@@ -183,7 +183,7 @@ def _engine_options_for_gevent(app: Flask) -> None:
 
 
 def _configure_sqlite(engine: Engine) -> None:
-    """SQLite: WAL, a busy timeout, and every transaction BEGIN IMMEDIATE.
+    """SQLite: WAL, a busy timeout, and every transaction BEGIN IMMEDIATE (but a read-only one).
 
     pysqlite's own transaction handling starts transactions late and deferred; a
     deferred transaction that reads then writes can fail on a stale snapshot.
@@ -206,7 +206,8 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @sa_event.listens_for(engine, "begin")
     def _on_begin(conn):
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # A request that only reads (a shared page's holes: app/web/live.py) reads a WAL snapshot, no lock.
+        conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get("read_only") else "BEGIN IMMEDIATE")
 
 
 def _register_error_handlers(app: Flask) -> None:

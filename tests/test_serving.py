@@ -223,3 +223,34 @@ def test_a_chunked_body_is_read_whole_and_kept_to_the_size_limit(app, client):
     app.config["MAX_CONTENT_LENGTH"] = 40
     answer = client.post("/api/v1/footprint", input_stream=io.BytesIO(FOOTPRINT), headers=chunked)
     assert answer.status_code == 413
+
+
+def test_a_read_only_transaction_on_sqlite_takes_no_write_lock(tmp_path):
+    """A shared page's holes (app/web/live.py: a returning phone's rank or name) only read: BEGIN, not
+    BEGIN IMMEDIATE, so they neither wait behind a payment's write lock nor hold one up."""
+    import pytest
+    from sqlalchemy import text
+    from sqlalchemy.exc import OperationalError
+
+    from app import create_app
+    from app.extensions import db
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'r.db'}"})
+    with app.app_context():
+        with db.engine.connect() as setup:
+            setup.execute(text("CREATE TABLE paid (kg INTEGER)"))
+            setup.commit()
+
+        def impatient(connection):
+            connection.connection.driver_connection.execute("PRAGMA busy_timeout=50")  # fail, do not wait 30 s
+            return connection
+
+        with db.engine.connect().execution_options(read_only=True) as reader, impatient(db.engine.connect()) as writer:
+            assert reader.execute(text("SELECT count(*) FROM paid")).scalar() == 0
+            writer.execute(text("INSERT INTO paid VALUES (100)"))  # the reader holds no lock
+            writer.commit()
+            assert reader.execute(text("SELECT count(*) FROM paid")).scalar() == 0  # its own snapshot
+        with db.engine.connect() as holder, impatient(db.engine.connect()) as writer:
+            holder.execute(text("SELECT count(*) FROM paid"))  # any other transaction: BEGIN IMMEDIATE
+            with pytest.raises(OperationalError, match="locked"):
+                writer.execute(text("INSERT INTO paid VALUES (200)"))

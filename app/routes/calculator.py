@@ -3,9 +3,11 @@ The form itself (sections, labels, parsing, offers) is app/web/calculator_form.p
 from __future__ import annotations
 
 import re
+from types import SimpleNamespace
 from urllib.parse import urlsplit
 
-from flask import Blueprint, request, url_for
+from flask import Blueprint, g, request, url_for
+from markupsafe import escape
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
@@ -26,7 +28,7 @@ from ..web.calculator_form import (
     state,
 )
 from ..web.htmx import redirect_to, render
-from ..web.participants import current_participant
+from ..web.participants import current_participant, participant_token
 
 bp = Blueprint("calculator", __name__)
 
@@ -35,26 +37,47 @@ bp = Blueprint("calculator", __name__)
 def calculate_page(slug: str):
     """The calculator for the event's scenario, with the venue pre-filled as the destination
     (or what the URL carries: Back, reload and "Try again" keep the visitor's input)."""
-    # A new phone at the door (no cookie, nobody to recall): this second's copy, with its own CSRF token.
-    copy, first = (live.first_view("calculator", live.event_id(slug))
-                   if slug != life.EVENT_SLUG and RETRY not in request.args else (None, None))
+    # A phone at the door: this second's copy, with its own CSRF token and the visitor's name in its holes.
+    copy, shared = (live.shared_view("calculator", live.event_id(slug), holes=_identity_holes(slug))
+                    if slug != life.EVENT_SLUG and RETRY not in request.args else (None, None))
     if copy is not None:
         return copy
     event = live_event(slug)
     if event.slug == life.EVENT_SLUG:
         return redirect_to(url_for("life.life"))  # everyday life has its own calculator
-    participant = current_participant()
     args = MultiDict(state(request.args))  # a URL may carry what the visitor typed (never who they are)
     retry = args.poplist(RETRY)[:1]
     args.poplist("sponsor_code")  # a sponsor card's link (/s/<code>) fills only the code field, no answers
     calc = calculate(event, args)
-    # Who the visitor is: the failed order "Try again" names, else what this browser typed here last
-    # (the session), else its last paid order.
-    participant_id = participant and participant.id
-    retried = bool(retry) and prefill_from_order(calc, orders.by_public_id(db.session, retry[0][:64]), participant_id)
-    if not retried and not recall_identity(calc, event.slug):
-        calc = prefill_identity(calc, participant_id)
-    return live.keep_first_view(page(event, calc), first)
+    if shared is None:
+        # Who the visitor is: the failed order "Try again" names, else what this browser typed here last
+        # (the session), else its last paid order.
+        participant = current_participant()
+        participant_id = participant and participant.id
+        retried = bool(retry) and prefill_from_order(calc, orders.by_public_id(db.session, retry[0][:64]),
+                                                     participant_id)
+        if not retried and not recall_identity(calc, event.slug):
+            calc = prefill_identity(calc, participant_id)
+    return live.keep_shared_view(page(event, calc), shared)
+
+
+def _identity_holes(slug: str) -> dict:
+    """The calculator's holes: who the visitor is, from what this browser typed here last (the session),
+    else its last paid order; read once per answer."""
+    def identity() -> MultiDict:
+        if "calculator_identity" not in g:
+            kept = SimpleNamespace(form=MultiDict())
+            if not recall_identity(kept, slug) and (token := participant_token()):
+                last = orders.last_paid_identity(db.session, token)  # as prefill_identity, in one statement
+                if last is not None:
+                    kept.form = MultiDict({"display_name": last[0], "organization": last[1],
+                                           **({"show_on_board": "on"} if last[2] else {})})
+            g.calculator_identity = kept.form
+        return g.calculator_identity
+
+    return {"display_name": lambda: escape(identity().get("display_name", "")),
+            "organization": lambda: escape(identity().get("organization", "")),
+            "show_on_board": lambda: "checked" if identity().get("show_on_board") else ""}
 
 
 @bp.post("/e/<slug>/calculate")

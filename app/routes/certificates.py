@@ -1,6 +1,8 @@
 """Public certificate pages and their images."""
 from __future__ import annotations
 
+import hmac
+
 from flask import Blueprint, Response, current_app, make_response, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -8,7 +10,7 @@ from sqlalchemy import select
 from werkzeug.exceptions import NotFound
 
 from ..extensions import db
-from ..models import Certificate, Order
+from ..models import Certificate, Order, Participant
 from ..services import names, payments
 from ..services.certificates import content, images
 from ..services.live import boards
@@ -16,7 +18,7 @@ from ..services.register import registry
 from ..services.sales import splits
 from ..web import i18n, live, public_url
 from ..web.htmx import render
-from ..web.participants import current_participant
+from ..web.participants import current_participant, participant_token
 from ..web.user_agents import is_wechat
 
 bp = Blueprint("certificates", __name__)
@@ -46,39 +48,44 @@ def by_token(token: str) -> Certificate:
 def show(token: str):
     """The public page that proves a certificate: order, serials, project."""
     in_wechat = is_wechat(request.user_agent.string)
-    # A first view (a link shared in a chat, opened by a new phone) is the same for everyone: kept for a
-    # second under the event's stamp, which a payment, a hidden name or a revocation bumps.
-    copy, first = live.first_view("certificate", _event_of(token), in_wechat, token=False)
+    # The page is the same for everyone but its buyer (a link shared in a chat, opened by many phones): kept
+    # for a second under the event's stamp, which a payment, a hidden name or a revocation bumps.
+    event_id, buyer = _event_of(token)
+    visitor = participant_token()
+    mine = visitor is not None and buyer is not None and hmac.compare_digest(visitor, buyer)
+    copy, shared = live.shared_view("certificate", event_id, in_wechat, mine, token=False)
     if copy is not None:
         return copy
     cert = by_token(token)
     order = cert.order
-    participant = current_participant()
-    return live.keep_first_view(render(
+    return live.keep_shared_view(render(
         "certificates/show.html",
         in_wechat=in_wechat,
-        mine=participant is not None and participant.id == order.participant_id,
+        mine=mine,
         cert=content.build(cert, public_url, names_language=str(get_locale() or "en")),
         entry=registry.entry_for(db.session, cert.id, "retire"),
         rank=boards.rank_of_order(db.session, order),
         money_to=money_to_owner(order),
-    ), first)
+    ), shared)
 
 
-def _event_of(token: str) -> int:
-    """The event of the certificate at this token (it never changes), remembered per process; 404 if none."""
+def _event_of(token: str) -> tuple[int, str | None]:
+    """The event and the buyer's participant token of the certificate at this token (neither ever
+    changes), remembered per process; 404 if none."""
     known = current_app.extensions.setdefault("certificate_events", {})
-    event_id = known.get(token)
-    if event_id is None:
+    found = known.get(token)
+    if found is None:
         if 16 <= len(token) <= 64:
-            event_id = db.session.execute(select(Order.event_id).join(Certificate, Certificate.order_id == Order.id)
-                                          .where(Certificate.token == token)).scalar_one_or_none()
-        if event_id is None:
+            found = db.session.execute(
+                select(Order.event_id, Participant.token).join(Certificate, Certificate.order_id == Order.id)
+                .outerjoin(Participant, Participant.id == Order.participant_id)
+                .where(Certificate.token == token)).one_or_none()
+        if found is None:
             raise UnknownCertificate()
         if len(known) > 10_000:
             known.clear()
-        known[token] = event_id
-    return event_id
+        known[token] = found = (found[0], found[1])
+    return found
 
 
 @bp.get("/my/certificates")

@@ -4,7 +4,7 @@ from __future__ import annotations
 import hashlib
 from functools import lru_cache
 
-from flask import Blueprint, Response, abort, current_app, jsonify, redirect, request, url_for
+from flask import Blueprint, Response, abort, current_app, get_template_attribute, jsonify, redirect, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import select, text
@@ -20,7 +20,7 @@ from ..services.sales import ledger, orders, statements
 from ..web import live, live_event, public_url, remember_poster, reports
 from ..web.calculator_form import GRID_LABELS, back_url
 from ..web.htmx import render
-from ..web.participants import current_participant
+from ..web.participants import current_participant, participant_token
 from ..web.serving import redis_status
 
 bp = Blueprint("public", __name__)
@@ -58,15 +58,16 @@ def event(slug: str):
     unchanged, etag = live.revalidate("event", event_id)
     if unchanged is not None:
         return unchanged
-    copy, first = live.first_view("event", event_id, token=False)  # a new phone at the door: this second's copy
+    # A phone at the door: this second's copy, with the visitor's own rank in its hole.
+    copy, shared = live.shared_view("event", event_id, token=False, holes={"rank": lambda: _your_rank(event_id)})
     if copy is not None:
         return copy
     ev = live_event(slug)
     etag = live.confirm(slug, event_id, ev.id, etag)
-    participant = current_participant()
+    participant = None if shared else current_participant()
     totals = boards.event_totals(db.session, ev.id)
     rank = boards.rank_at_event(db.session, ev.id, participant.id, of=totals.lines) if participant else None
-    return live.keep_first_view(live.tag(render(
+    return live.keep_shared_view(live.tag(render(
         "public/event.html",
         block="live",
         event=ev,
@@ -80,7 +81,14 @@ def event(slug: str):
         ended=schedule.ended(ev, utcnow().date()),
         page_url=public_url("public.event", slug=ev.slug),
         card_url=public_url("public.event_card", slug=ev.slug),
-    ), etag), first if ev.id == event_id else None)
+    ), etag), shared if ev.id == event_id else None)
+
+
+def _your_rank(event_id: int) -> str:
+    """The visitor's line on the event page ("You are #3 of 40"), or nothing."""
+    token = participant_token()
+    rank = boards.rank_of_visitor(db.session, event_id, token) if token else None
+    return get_template_attribute("components/your_rank.html", "your_rank")(rank)
 
 
 @bp.get("/e/<slug>/report")

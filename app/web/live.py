@@ -18,10 +18,12 @@ again (the ETag names everything the fragment shows).
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 from flask import Response, abort, current_app, g, request, session
 from flask_babel import get_locale
 from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup
 
 from ..extensions import db
 from ..services.live import stamps
@@ -140,54 +142,78 @@ def tag(response: Response, etag: str | None) -> Response:
     return response
 
 
-# What a first view's render holds where the visitor's CSRF token goes: the copy holds nobody's token, and
+# What a shared view's render holds where the visitor's CSRF token goes: the copy holds nobody's token, and
 # each answer gets its visitor's own (and the session that goes with it), as a render would give it.
 TOKEN_MARK = "first-view-csrf-token-mark"
 
 
-def first_view(kind: str, scope_id: int, *parts: object, token: bool = True) -> tuple[Response | None, str | None]:
-    """A first view (a plain GET with no cookie at all: a door QR scanned by a new phone) of a public
-    page: (this worker's copy of it rendered within LIVE_STAMP_SECONDS for the same key, or None; the
-    key to keep a new render under); (None, None) for anyone else.
+def shared_view(kind: str, scope_id: int, *parts: object, token: bool = True,
+                holes: dict[str, Callable[[], str]] | None = None) -> tuple[Response | None, str | None]:
+    """A plain GET of a public page by anyone not signed in (a door QR scanned by a new phone, or a
+    visitor coming back): (this worker's copy of it rendered within LIVE_STAMP_SECONDS for the same key,
+    with this visitor's holes filled, or None; the key to keep a new render under); (None, None) for an
+    organizer, an htmx request, or a session with messages to flash (rendered for themselves).
 
     The key names the stamp (read as `revalidate` does: at most LIVE_STAMP_SECONDS old), the language,
-    the address with its query and host, and `parts` (whatever else the page shows: it must show nothing
-    of the visitor). So a first view is at most that old, like a poll's answer. The visitor's CSRF
-    token: with `token`, the render's `csrf_token()` gives TOKEN_MARK (Flask-WTF keeps the token on
-    `g`) and each answer gets the visitor's own in its place; without (a page with no form: the event
-    page, a certificate), base.html leaves the htmx header out (`g.first_view`), no session is started,
-    and the copy is kept compressed. An htmx POST takes the token of the form it includes (every
-    `hx-post` has `hx-include` of a form with `csrf_token`), so a boosted visit on from such a page works.
+    the address with its query and host, and `parts`. So a shared view is at most that old, like a
+    poll's answer. The render shows nothing of the visitor but marks: where the page shows something of
+    the visitor (your rank, your name), the route renders `hole(name)` and `holes[name]()` gives this
+    visitor's HTML for it on every answer. The visitor's CSRF token: with `token`, the render's
+    `csrf_token()` gives TOKEN_MARK (Flask-WTF keeps the token on `g`) and each answer gets the visitor's
+    own in its place; without (a page with no form: the event page, a certificate), base.html leaves the
+    htmx header out (`g.first_view`) and no session is started. An htmx POST takes the token of the form
+    it includes (every `hx-post` has `hx-include` of a form with `csrf_token`), so a boosted visit on from
+    such a page works. A copy with neither token nor holes is kept compressed.
     """
-    if (request.method != "GET" or request.cookies or request.headers.get("HX-Request")
+    if (request.method != "GET" or request.headers.get("HX-Request") or not _anonymous()
             or current_app.config["LIVE_STAMP_SECONDS"] <= 0):
         g.first_view = False
         return None, None
+    g.holes = holes or {}
     if token:
         g.csrf_token = TOKEN_MARK
     else:
         g.first_view = True
     key = stamps.etag("page", kind, scope_id, stamp(scope_id), get_locale(), request.full_path, request.host_url,
-                      token, *parts)
-    seen = _first_views().get(key)
+                      token, *sorted(g.holes), *parts)
+    seen = _shared_views().get(key)
     if seen is None or time.monotonic() - seen[0] >= current_app.config["LIVE_STAMP_SECONDS"]:
         return None, key
     return _answer(Response(seen[1], status=200, headers=seen[2]), seen[3]), key
 
 
-def _first_views() -> dict[str, tuple[float, bytes, list[tuple[str, str]], dict[str, bytes]]]:
+def _anonymous() -> bool:
+    """Nobody signed in (nor remembered) and no message waiting: what a shared view may be shown to."""
+    if not request.cookies:
+        return True
+    if request.cookies.get(current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")):
+        return False
+    return "_user_id" not in session and "_flashes" not in session
+
+
+def hole(name: str) -> Markup | None:
+    """The mark a shared render holds where the visitor's `name` goes, or None in any other render."""
+    holes = g.get("holes")
+    return Markup(_mark(name)) if holes and name in holes else None
+
+
+def _mark(name: str) -> str:
+    return f"shared-view-hole-{name}-mark"
+
+
+def _shared_views() -> dict[str, tuple[float, bytes, list[tuple[str, str]], dict[str, bytes]]]:
     """key -> (monotonic time rendered, body, headers, body compressed per encoding), per process."""
-    return current_app.extensions.setdefault("first_views", {})
+    return current_app.extensions.setdefault("shared_views", {})
 
 
-def keep_first_view(response: Response, key: str | None) -> Response:
-    """Keep this worker's copy of a first view (see `first_view`) for LIVE_STAMP_SECONDS, only a 200
-    that put nothing in the session; answer it with the visitor's own CSRF token."""
+def keep_shared_view(response: Response, key: str | None) -> Response:
+    """Keep this worker's copy of a shared view (see `shared_view`) for LIVE_STAMP_SECONDS, only a 200
+    that set no cookie; answer it with the visitor's own CSRF token and holes."""
     if key is None:
         return response
     packed: dict[str, bytes] = {}
-    if response.status_code == 200 and not session.modified and not response.headers.get("Set-Cookie"):
-        copies = _first_views()
+    if response.status_code == 200 and not response.headers.get("Set-Cookie"):
+        copies = _shared_views()
         if len(copies) > 256:  # bounded: a copy outlives its window only until the next clear
             copies.clear()
         headers = [(k, v) for k, v in response.headers.items() if k.lower() != "content-length"]
@@ -196,12 +222,21 @@ def keep_first_view(response: Response, key: str | None) -> Response:
 
 
 def _answer(response: Response, packed: dict[str, bytes]) -> Response:
-    """The visitor's own token in place of TOKEN_MARK; a page without one compressed once per copy (brotli,
-    as Flask-Compress would: it leaves a response that has a Content-Encoding alone)."""
+    """The visitor's own token and holes in place of their marks; a page with neither compressed once per
+    copy (brotli, as Flask-Compress would: it leaves a response that has a Content-Encoding alone)."""
     g.pop("csrf_token", None)
     body = response.get_data()
-    if TOKEN_MARK.encode() in body:
-        response.set_data(body.replace(TOKEN_MARK.encode(), generate_csrf().encode()))
+    holes = g.pop("holes", None) or {}
+    personal = TOKEN_MARK.encode() in body
+    if personal:
+        body = body.replace(TOKEN_MARK.encode(), generate_csrf().encode())
+    if holes and not db.session().in_transaction():
+        db.session.connection(execution_options={"read_only": True})  # the holes only read; the answer follows
+    for name, fill in holes.items():
+        personal = True
+        body = body.replace(_mark(name).encode(), str(fill()).encode())
+    if personal:
+        response.set_data(body)
     elif "br" in current_app.config.get("COMPRESS_ALGORITHM", ()) and request.accept_encodings["br"] > 0:
         if "br" not in packed:
             import brotli

@@ -12,14 +12,19 @@ from ..models import Participant
 COOKIE_DAYS = 400
 
 
+def participant_token() -> str | None:
+    """The participant token this browser sends, if it looks like one (not looked up)."""
+    token = request.cookies.get(current_app.config["PARTICIPANT_COOKIE"], "")
+    return token if 20 <= len(token) <= 64 else None
+
+
 def current_participant() -> Participant | None:
     """The participant this browser is bound to, if any; never creates one."""
     if "participant" not in g:
-        token = request.cookies.get(current_app.config["PARTICIPANT_COOKIE"], "")
+        token = participant_token()
         g.participant = (
             db.session.execute(select(Participant).where(Participant.token == token)).scalar_one_or_none()
-            if 20 <= len(token) <= 64
-            else None
+            if token else None
         )
     return g.participant
 

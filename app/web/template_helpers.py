@@ -16,6 +16,7 @@ from ..services import names as _names
 from ..services.footprint import labels, methodology
 from ..services.footprint import places as _places
 from ..services.sales import money as _money
+from . import live
 
 
 def _locale() -> str:
@@ -284,6 +285,7 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["unit_label"] = unit_label
     app.jinja_env.filters["shown_status"] = shown_status
     app.jinja_env.globals["co2e"] = co2e
+    app.jinja_env.globals["hole"] = live.hole  # where a shared page's copy holds the visitor's own part
     app.jinja_env.filters["country_name"] = country_name
     app.jinja_env.filters["place_name"] = place_name
     app.jinja_env.filters["number"] = number

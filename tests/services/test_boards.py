@@ -32,6 +32,10 @@ def test_ties_share_a_rank_and_orders_add_up(db, make_event, make_project, make_
     assert [(r.rank, r.name, r.kg) for r in rows] == [(1, "A", 300), (1, "B", 300), (3, "C", 100), (4, "D", 50)]
     assert boards.rank_at_event(db.session, event.id, b.id) == boards.Rank(rank=1, of=4, kg=300)
     assert boards.rank_at_event(db.session, event.id, d.id) == boards.Rank(rank=4, of=4, kg=50)
+    for p in (a, b, c, d):  # the event page's one-statement rank for a returning phone agrees
+        assert boards.rank_of_visitor(db.session, event.id, p.token) == boards.rank_at_event(db.session, event.id, p.id)
+    assert boards.rank_of_visitor(db.session, event.id, "no-such-browser") is None
+    assert boards.rank_of_visitor(db.session, make_event().id, a.token) is None  # no line at that event
 
 
 def test_names_only_with_consent(db, make_event, make_order):
@@ -65,5 +69,6 @@ def test_one_row_per_shown_name_and_organization(db, make_event, make_project, m
     assert {r.participant_id for r in rows} == {phone.id}
     assert boards.event_totals(db.session, event.id) == boards.EventTotals(participants=1, kg=350, lines=4)
     assert boards.rank_at_event(db.session, event.id, phone.id) == boards.Rank(rank=1, of=4, kg=150)
+    assert boards.rank_of_visitor(db.session, event.id, phone.token) == boards.Rank(rank=1, of=4, kg=150)
     boards.hide_name(db.session, phone)  # an operator hides this phone's names: every row at once
     assert {r.name for r in boards.event_board(db.session, event.id)} == {""}

@@ -219,3 +219,18 @@ def test_the_minimum_is_refused_when_what_it_buys_is_not_left(db, make_event, ma
     with pytest.raises(ledger.SoldOut):
         checkout.start(db.session, DEMO, request_value(db, event, project, kg=2))
     assert not checkout.offers(db.session, event, 2, 10)[0]["available"]
+
+
+def test_the_calculator_takes_a_returning_browsers_name_from_its_last_paid_visitor_order(db, make_event, make_order):
+    """orders.last_paid_identity: one statement by the browser's token, as last_paid_visitor_order by id."""
+    event, phone = make_event(), participant(db)
+    assert orders.last_paid_identity(db.session, phone.token) is None
+    make_order(event=event, participant=phone, name="Mei", organization="Panda Lab", show=True,
+               now=utcnow() - dt.timedelta(hours=2))
+    make_order(event=event, participant=phone, name="Lin", organization="", show=False,
+               now=utcnow() - dt.timedelta(hours=1))
+    make_order(event=event, participant=phone, name="Unpaid", paid=False)
+    assert orders.last_paid_identity(db.session, phone.token) == ("Lin", "", False)
+    last = orders.last_paid_visitor_order(db.session, phone.id)
+    assert (last.display_name, last.organization, last.show_on_board) == ("Lin", "", False)
+    assert orders.last_paid_identity(db.session, "no-such-browser") is None

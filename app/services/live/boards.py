@@ -20,8 +20,9 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from functools import lru_cache
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -201,6 +202,23 @@ def rank_at_event(session: Session, event_id: int, participant_id: int, of: int 
             BoardTotal.participant_id == participant_id)).limit(1)
     ).scalar_one_or_none()
     return None if key is None else rank(session, "event", event_id, "participant", key, of)
+
+
+def rank_of_visitor(session: Session, event_id: int, participant_token: str) -> Rank | None:
+    """`rank_at_event` for the browser holding `participant_token`, in one statement (the event page
+    answers every returning phone with it, so the statement is built once)."""
+    kg, better, of = session.execute(_visitor_rank(), {"event_id": event_id, "token": participant_token}).one()
+    return None if kg is None else Rank(rank=better + 1, of=of, kg=kg)
+
+
+@lru_cache(maxsize=1)
+def _visitor_rank():
+    where = (BoardTotal.scope == "event", BoardTotal.scope_id == bindparam("event_id"),
+             BoardTotal.kind == "participant")
+    best = (select(func.max(BoardTotal.kg)).join(Participant, Participant.id == BoardTotal.participant_id)
+            .where(*where, Participant.token == bindparam("token")).scalar_subquery())
+    return select(best, select(func.count()).where(*where, BoardTotal.kg > best).scalar_subquery(),
+                  select(func.count()).where(*where).scalar_subquery())
 
 
 def rank_of_order(session: Session, order: Order, of: int | None = None) -> Rank | None:

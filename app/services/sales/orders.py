@@ -11,8 +11,9 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 from dataclasses import dataclass
+from functools import lru_cache
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from ...models import Certificate, Event, Footprint, Order, Participant, Project
@@ -289,6 +290,21 @@ def last_paid_visitor_order(session: Session, participant_id: int | None) -> Ord
         select(Order).where(Order.participant_id == participant_id, Order.status == "paid", Order.kind == "visitor")
         .order_by(Order.paid_at.desc(), Order.id.desc()).limit(1)
     ).scalar_one_or_none()
+
+
+def last_paid_identity(session: Session, participant_token: str) -> tuple[str, str, bool] | None:
+    """(name, organization, board consent) of `last_paid_visitor_order` for the browser holding
+    `participant_token`, in one statement (built once: every returning phone's calculator asks)."""
+    row = session.execute(_last_paid_identity(), {"token": participant_token}).one_or_none()
+    return None if row is None else (row[0], row[1], bool(row[2]))
+
+
+@lru_cache(maxsize=1)
+def _last_paid_identity():
+    return (select(Order.display_name, Order.organization, Order.show_on_board)
+            .join(Participant, Participant.id == Order.participant_id)
+            .where(Participant.token == bindparam("token"), Order.status == "paid", Order.kind == "visitor")
+            .order_by(Order.paid_at.desc(), Order.id.desc()).limit(1))
 
 
 def by_public_id(session: Session, public_id: str) -> Order | None:

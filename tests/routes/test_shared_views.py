@@ -1,5 +1,5 @@
-"""First views at the door (issue #28): a phone with no cookie gets this second's copy of a public page,
-never another visitor's token, session or rank."""
+"""Shared views at the door (issue #28): a phone gets this second's copy of a public page, with its own
+token, rank and name filled in; never another visitor's token, session, rank or name."""
 from __future__ import annotations
 
 import re
@@ -40,8 +40,21 @@ def new_phone(app):
     from flask import g
 
     refresh()  # the tests' requests share one app context, where Flask-Babel keeps the locale (and `g`)
-    g.pop("first_view", None)
+    for kept in ("first_view", "participant", "holes", "calculator_identity"):
+        g.pop(kept, None)
     return app.test_client()
+
+
+def visitor_phone(app, db, token: str):
+    """A phone whose browser is the participant `token` (created if new)."""
+    from app.models import Participant
+
+    if db.session.query(Participant).filter_by(token=token).one_or_none() is None:
+        db.session.add(Participant(token=token))
+        db.session.flush()
+    phone = new_phone(app)
+    phone.set_cookie("cd_participant", token)
+    return phone
 
 
 def test_a_first_view_of_the_event_page_is_one_copy_per_window(app, db, window, make_event, make_order):
@@ -63,20 +76,36 @@ def test_a_first_view_of_the_event_page_is_one_copy_per_window(app, db, window, 
     assert "0.5 t" in new_phone(app).get("/e/forum").get_data(as_text=True)
 
 
-def test_a_visitor_with_a_cookie_is_rendered_for_themselves(app, db, window, make_event, make_order):
+def test_a_returning_visitor_gets_the_copy_with_their_own_rank(app, db, window, make_event, make_order):
     from app.models import Participant
 
     event = make_event(slug="forum")
-    visitor = Participant(token="v" * 43)
-    db.session.add(visitor)
-    db.session.flush()
-    make_order(event=event, kg=300, participant=visitor)
-    new_phone(app).get("/e/forum")  # a copy exists
+    for token, kg in (("v" * 43, 300), ("w" * 43, 500)):
+        visitor_phone(app, db, token)
+        make_order(event=event, kg=kg, participant=db.session.query(Participant).filter_by(token=token).one())
+    new_phone(app).get("/e/forum")  # the copy exists
+    copy = live._shared_views()
+    assert len(copy) == 1 and live._mark("rank").encode() in next(iter(copy.values()))[1]  # nobody's rank in it
+    mine, seen = statements(db, lambda: visitor_phone(app, db, "v" * 43).get("/e/forum"))
+    body = mine.get_data(as_text=True)
+    assert mine.status_code == 200 and "You are #2 of 2 at this event." in body and "0.8 t" in body
+    assert not any("board_totals" in s and "count" in s.lower() and "sum" in s.lower() for s in seen)  # no render
+    theirs = visitor_phone(app, db, "w" * 43).get("/e/forum").get_data(as_text=True)
+    assert "You are #1 of 2 at this event." in theirs and "#2 of 2" not in theirs
+    anyone = new_phone(app).get("/e/forum").get_data(as_text=True)
+    assert "You are #" not in anyone and "shared-view-hole" not in anyone
+    assert "X-CSRFToken" not in body  # no form on this page: every hx-post carries its form's own token
+
+
+def test_an_organizer_is_rendered_for_themselves(app, db, window, make_event):
+    from tests.accounts import login_as, make_user
+
+    make_event(slug="forum")
+    new_phone(app).get("/e/forum")
     phone = new_phone(app)
-    phone.set_cookie("cd_participant", "v" * 43)
-    mine, seen = statements(db, lambda: phone.get("/e/forum"))
-    assert mine.status_code == 200 and seen  # rendered, with their rank
-    assert "X-CSRFToken" in mine.get_data(as_text=True)
+    login_as(phone, make_user(db, "org@example.com"))
+    page, seen = statements(db, lambda: phone.get("/e/forum"))
+    assert page.status_code == 200 and seen and "X-CSRFToken" in page.get_data(as_text=True)
 
 
 def test_a_first_view_in_another_language_is_its_own_copy(app, window, make_event):
@@ -117,3 +146,32 @@ def test_a_first_view_of_a_certificate_follows_its_revocation(app, db, window, m
     window[0] += 6  # within the window a first view may be that old (as a poll's answer); not after it
     assert "test reason" in new_phone(app).get(path).get_data(as_text=True)
     assert new_phone(app).get("/c/" + "x" * 24).status_code == 404
+
+
+def test_the_calculator_copy_holds_each_visitors_own_name(app, db, window, make_event, make_project, make_order):
+    from app.models import Participant
+
+    event = make_event(slug="forum")
+    make_project()
+    visitor_phone(app, db, "n" * 43)
+    make_order(event=event, participant=db.session.query(Participant).filter_by(token="n" * 43).one(),
+               name='Mei "<Lin>"', organization="Panda Lab", show=True)
+    blank = new_phone(app).get("/e/forum/calculate").get_data(as_text=True)  # the copy
+    assert 'id="display_name" name="display_name" maxlength="60" value=""' in blank
+    page = visitor_phone(app, db, "n" * 43).get("/e/forum/calculate").get_data(as_text=True)
+    assert 'value="Mei &#34;&lt;Lin&gt;&#34;"' in page and 'value="Panda Lab"' in page  # escaped, as a render would
+    assert 'name="show_on_board" checked' in page and 'name="show_on_board" checked' not in blank
+    again = new_phone(app).get("/e/forum/calculate").get_data(as_text=True)
+    assert "Mei" not in again and "Panda Lab" not in again and "shared-view-hole" not in again
+
+
+def test_a_certificate_shows_its_buyer_their_own_lines(app, db, window, make_order):
+    from app.models import Participant
+
+    visitor_phone(app, db, "b" * 43)
+    order = make_order(kg=120, participant=db.session.query(Participant).filter_by(token="b" * 43).one())
+    path = f"/c/{order.certificate.token}"
+    anyone = new_phone(app).get(path).get_data(as_text=True)
+    buyer = visitor_phone(app, db, "b" * 43).get(path).get_data(as_text=True)
+    assert "All your certificates" in buyer and "All your certificates" not in anyone
+    assert new_phone(app).get(path).get_data(as_text=True) == anyone
