@@ -251,13 +251,18 @@ def _register_error_handlers(app: Flask) -> None:
 
 
 def _register_security_headers(app: Flask) -> None:
+    from .web.assets import boot_script_hash
+
+    boot = boot_script_hash(app.static_folder)
+
     @app.after_request
     def _headers(response):
         # A plain form POST that redirects to a provider's hosted page needs its origin here.
         form_action = " ".join(["'self'", *payments.form_origins(app.config)])
         response.headers.setdefault(
             "Content-Security-Policy",
-            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; "
+            f"script-src 'self' {boot}; "
             f"object-src 'none'; base-uri 'self'; frame-ancestors 'none'; form-action {form_action}",
         )
         response.headers.setdefault("X-Content-Type-Options", "nosniff")

@@ -11,12 +11,14 @@ and htmx fragments as well as the static files, which WhiteNoise would not.
 """
 from __future__ import annotations
 
+import base64
 import hashlib
 import os
 import re
 
 from flask import Flask, current_app, url_for
 from flask_compress import Compress
+from markupsafe import Markup
 
 compress = Compress()
 
@@ -44,6 +46,18 @@ def asset(filename: str) -> str:
     return url_for("static", filename=hashed)
 
 
+def boot_script(folder: str) -> Markup:
+    """static/js/boot.js, inlined in every page's <head> (it starts the page's other scripts)."""
+    with open(os.path.join(folder, "js", "boot.js"), encoding="utf-8") as f:
+        return Markup(f.read())
+
+
+def boot_script_hash(folder: str) -> str:
+    """The CSP source that allows the inlined boot script, and no other inline script."""
+    digest = hashlib.sha256(str(boot_script(folder)).encode()).digest()
+    return f"'sha256-{base64.b64encode(digest).decode()}'"
+
+
 def init_app(app: Flask) -> None:
     app.config.setdefault("COMPRESS_ALGORITHM", ["br", "gzip"])
     app.config.setdefault("COMPRESS_MIMETYPES", [
@@ -55,6 +69,7 @@ def init_app(app: Flask) -> None:
     originals = {hashed: plain for plain, hashed in manifest.items()}
     app.extensions["asset_manifest"] = manifest
     app.jinja_env.globals["asset"] = asset
+    app.jinja_env.globals["boot_script"] = boot_script(app.static_folder)
 
     def static(filename: str):
         plain = originals.get(filename)

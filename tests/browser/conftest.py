@@ -56,6 +56,34 @@ def live_server(tmp_path_factory):
     yield from serve_seeded(tmp_path_factory)
 
 
+def scripts_started(page) -> None:
+    """Wait until a page's scripts have run. boot.js starts htmx and app.js once the page has loaded and
+    painted, so a navigation's "load" comes first; <html data-scripts="ready"> says they ran. Without
+    JavaScript (no "has-js") there is nothing to wait for."""
+    if page.locator("html.has-js").count():
+        page.locator("html[data-scripts=ready]").wait_for(state="attached")
+
+
+def _after_navigation(method):
+    def navigate(self, *args, **kwargs):
+        result = method(self, *args, **kwargs)
+        scripts_started(self)
+        return result
+    return navigate
+
+
+def _wait_for_scripts_after_navigations():
+    """Every test's goto, reload, Back, Forward and wait_for_url returns once the page's scripts run, as
+    a visitor's tap lands on a live page (tests type at once; a person takes longer than the scripts)."""
+    from playwright.sync_api import Page
+
+    for name in ("goto", "reload", "go_back", "go_forward", "wait_for_url"):
+        setattr(Page, name, _after_navigation(getattr(Page, name)))
+
+
+_wait_for_scripts_after_navigations()
+
+
 @pytest.fixture(scope="module")
 def browser():
     from playwright.sync_api import sync_playwright

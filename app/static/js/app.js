@@ -1,7 +1,12 @@
-// CarbonDot progressive enhancement. Pages work without it; no inline scripts (CSP).
+// CarbonDot progressive enhancement. Pages work without it; started by boot.js (the one inline script).
 (function () {
   "use strict";
   document.documentElement.classList.add("has-js");
+  // Started by boot.js once the page has loaded (or, from an older page, deferred): either way, now or at once.
+  function ready(fn) {
+    if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", fn);
+    else fn();
+  }
 
   // Live regions ([data-live]) refresh every 10 s, only while the page is visible.
   setInterval(function () {
@@ -15,7 +20,7 @@
     if (target && target.tagName === "DETAILS") target.open = true;
   }
   window.addEventListener("hashchange", openTarget);
-  document.addEventListener("DOMContentLoaded", openTarget);
+  ready(openTarget);
 
   // Enter/Go in a field of a form[data-enter=recalc] (the calculator) recalculates at once: it never presses
   // the form's first button ("Add a trip", "Remove"), nor pays. Not while an IME composes (Chinese input).
@@ -84,7 +89,7 @@
   document.addEventListener("input", function (event) {
     if (event.target.hasAttribute && event.target.hasAttribute("data-limit")) countChars(event.target);
   });
-  document.addEventListener("DOMContentLoaded", function () {
+  ready(function () {
     document.querySelectorAll("[data-limit]").forEach(countChars);
     document.querySelectorAll("[data-copy]").forEach(function (b) { b.hidden = false; });
   });
