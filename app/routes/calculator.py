@@ -68,6 +68,7 @@ def _identity_holes(slug: str) -> dict:
         if "calculator_identity" not in g:
             kept = SimpleNamespace(form=MultiDict())
             if not recall_identity(kept, slug) and (token := participant_token()):
+                live.read_only()
                 last = orders.last_paid_identity(db.session, token)  # as prefill_identity, in one statement
                 if last is not None:
                     kept.form = MultiDict({"display_name": last[0], "organization": last[1],

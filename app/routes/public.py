@@ -87,7 +87,10 @@ def event(slug: str):
 def _your_rank(event_id: int) -> str:
     """The visitor's line on the event page ("You are #3 of 40"), or nothing."""
     token = participant_token()
-    rank = boards.rank_of_visitor(db.session, event_id, token) if token else None
+    if token is None:
+        return ""
+    live.read_only()
+    rank = boards.rank_of_visitor(db.session, event_id, token)
     return get_template_attribute("components/your_rank.html", "your_rank")(rank)
 
 

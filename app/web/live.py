@@ -222,28 +222,37 @@ def keep_shared_view(response: Response, key: str | None) -> Response:
 
 
 def _answer(response: Response, packed: dict[str, bytes]) -> Response:
-    """The visitor's own token and holes in place of their marks; a page with neither compressed once per
-    copy (brotli, as Flask-Compress would: it leaves a response that has a Content-Encoding alone)."""
+    """The visitor's own token and holes in place of their marks. An answer with nothing of the visitor's
+    own (no token, every hole empty: a new phone) is the same bytes for everyone, compressed once per copy
+    (brotli, as Flask-Compress would: it leaves a response that has a Content-Encoding alone)."""
     g.pop("csrf_token", None)
     body = response.get_data()
-    holes = g.pop("holes", None) or {}
-    personal = TOKEN_MARK.encode() in body
-    if personal:
+    filled = {name: str(fill()).encode() for name, fill in (g.pop("holes", None) or {}).items()}
+    if TOKEN_MARK.encode() in body or any(filled.values()):
         body = body.replace(TOKEN_MARK.encode(), generate_csrf().encode())
-    if holes and not db.session().in_transaction():
-        db.session.connection(execution_options={"read_only": True})  # the holes only read; the answer follows
-    for name, fill in holes.items():
-        personal = True
-        body = body.replace(_mark(name).encode(), str(fill()).encode())
-    if personal:
+        for name, part in filled.items():
+            body = body.replace(_mark(name).encode(), part)
         response.set_data(body)
-    elif "br" in current_app.config.get("COMPRESS_ALGORITHM", ()) and request.accept_encodings["br"] > 0:
+        return response
+    if "plain" not in packed:
+        for name in filled:
+            body = body.replace(_mark(name).encode(), b"")
+        packed["plain"] = body
+    response.set_data(packed["plain"])
+    if "br" in current_app.config.get("COMPRESS_ALGORITHM", ()) and request.accept_encodings["br"] > 0:
         if "br" not in packed:
             import brotli
 
-            packed["br"] = brotli.compress(body, mode=brotli.MODE_TEXT,
+            packed["br"] = brotli.compress(packed["plain"], mode=brotli.MODE_TEXT,
                                            quality=current_app.config.get("COMPRESS_BR_LEVEL", 4))
         response.set_data(packed["br"])
         response.headers["Content-Encoding"] = "br"
         response.vary.add("Accept-Encoding")
     return response
+
+
+def read_only() -> None:
+    """Before a hole's first read: on SQLite its transaction is a plain BEGIN (a WAL snapshot), not the
+    write lock every other transaction takes (the holes only read, and the answer follows)."""
+    if not db.session().in_transaction():
+        db.session.connection(execution_options={"read_only": True})
