@@ -116,6 +116,7 @@ def test_a_redemption_is_a_visitors_certificate_sponsored_by_the_sponsor(db, buy
     assert sum(r.kg for r in order.retirements) == 12
     shown = content.build(order.certificate, lambda endpoint, **v: endpoint)
     assert shown.sponsor == "Panda Bank" and shown.name == "Mei"
+    assert shown.artwork().sponsor == "Panda Bank"  # the image says it too
     db.session.refresh(pool)
     assert pool.remaining_kg == 88 and pool.codes[0].uses == 1
     st = stock(pool)

@@ -129,7 +129,8 @@ PRINTED = {
            "body_everyday": "通过支持{project}（{standard}），中和二氧化碳当量 {tonnes}，特发此证。",
            "tonnes": "%(n)s 吨",
            "serials": "减排量序列号", "number": "证书编号", "verify": "验证", "scan": "扫码验证",
-           "anonymous": "匿名访客", "more": "另有 {n} 段", "co2e": "CO\u2082e", "demo": "演示：未发生真实付款"},
+           "anonymous": "匿名访客", "more": "另有 {n} 段", "co2e": "CO\u2082e", "demo": "演示：未发生真实付款",
+           "sponsored": "由 {sponsor} 赞助"},
     "fil": {"title": "Sertipiko ng Karangalan sa Carbon Neutral", "certifies": "Ang sertipikong ito ay iginagawad kay",
             "certifies_no_name": "Ang sertipikong ito ay iginagawad sa",
             "body": "dahil sa pakikilahok sa {event} at sa pag-neutralize ng {tonnes} CO\u2082e sa pamamagitan ng "
@@ -139,7 +140,7 @@ PRINTED = {
             "tonnes": "%(n)s t",
             "serials": "Mga serial number", "number": "Blg. ng Sertipiko",
             "verify": "I-verify", "scan": "I-scan para i-verify", "anonymous": "Di-kilalang bisita", "more": "+{n} pa",
-            "co2e": "CO\u2082e", "demo": "DEMO: walang perang gumalaw"},
+            "co2e": "CO\u2082e", "demo": "DEMO: walang perang gumalaw", "sponsored": "Sponsored ng {sponsor}"},
 }
 
 
@@ -584,3 +585,20 @@ def test_ellipsis_ends_on_a_whole_word():
     assert block.ellipsized
     kept = block.texts[0].removesuffix("\u2026").split()
     assert kept == LONG_ORGANIZATION.split()[: len(kept)]
+
+
+@pytest.mark.parametrize("shape", sorted(SHAPES))
+@pytest.mark.parametrize("language, words", [("en", "Sponsored by Panda Bank"), ("zh", "由 Panda Bank 赞助"),
+                                              ("fil", "Sponsored ng Panda Bank")])
+def test_a_sponsored_certificate_says_who_sponsored_it_in_its_language(shape, language, words):
+    """Issue #25: an attendee's certificate paid from a sponsor's pool says "Sponsored by X" on the image too,
+    below the sentence, inside the margins and clear of the signature; a bought one says nothing of it."""
+    r = render_image(make(language=language, sponsor="Panda Bank"), shape)
+    assert " ".join(r.texts["sponsor"]) == words
+    x0, y0, x1, y1 = r.boxes["sponsor"]
+    w = r.image.size[0] if shape == "portrait" else 860
+    assert r.margin <= x0 and x1 <= w - r.margin
+    assert r.boxes["sentence"][3] < y0
+    signature = r.boxes["issuer"] if shape == "portrait" else r.boxes["footer"]
+    assert y1 < signature[1]
+    assert "sponsor" not in render_image(make(language=language), shape).texts

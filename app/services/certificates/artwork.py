@@ -85,6 +85,7 @@ class CertificateData:
     language: str = "en"
     demo: bool = False  # paid through the demo provider: the image says no money moved
     organizer: str = ""  # the event's organizer, who issues it with CarbonDot; "" for none
+    sponsor: str = ""  # who paid for it from a sponsor's pool (issue #25): "Sponsored by X"; "" for none
 
 
 # --------------------------------------------------------------------------
@@ -327,6 +328,12 @@ def _issuer(data: CertificateData) -> str:
     return f"CarbonDot \u00b7 {organizer}" if organizer and organizer != "CarbonDot" else "CarbonDot"
 
 
+def _sponsored(data: CertificateData, lab: Mapping[str, str]) -> str:
+    """"Sponsored by X" in the certificate's language, or "" when the visitor paid for it."""
+    sponsor = clean_text(data.sponsor)
+    return lab["sponsored"].replace("{sponsor}", sponsor) if sponsor else ""
+
+
 def _serial_lines(serials: tuple[str, ...], lab: Mapping[str, str]) -> list[str]:
     shown = list(serials[:2])
     if len(serials) > 2:
@@ -487,6 +494,9 @@ def _render_portrait(data: CertificateData) -> Rendering:
         blocks.append(("organization", fit_block([Span(org, "Medium", MUTED)], width, 28, 22, 2), 14))
     blocks[-1] = (blocks[-1][0], blocks[-1][1], 30)
     blocks.append(("sentence", fit_paragraph(_sentence_spans(data), width, 34, 24, 5), 0))
+    if sponsored := _sponsored(data, lab):
+        blocks[-1] = (blocks[-1][0], blocks[-1][1], 22)
+        blocks.append(("sponsor", fit_block([Span(sponsored, "SemiBold", GREEN)], width, 28, 20, 2), 0))
 
     avail_top, avail_bottom = head_bottom + 24, sig_top - 26
     total = sum(block_height(b) + gap for _, b, gap in blocks)
@@ -557,15 +567,19 @@ def _render_wide(data: CertificateData) -> Rendering:
     certifies = fit_block([Span(_certifies(data, lab), "Regular", MUTED)], width, 22, 16, 1)
     name_block = fit_block([Span(name, "Bold", INK)], width, 64, 36)
     body = fit_paragraph(_sentence_spans(data), width, 26, 17, 4)
+    sponsored = _sponsored(data, lab)
+    sponsor = fit_block([Span(sponsored, "SemiBold", GREEN)], width, 22, 16, 1) if sponsored else None
     heights = [block_height(certifies), block_height(name_block), block_height(body)]
     gaps = [10, 18]
-    total = sum(heights) + sum(gaps)
+    total = sum(heights) + sum(gaps) + (12 + block_height(sponsor) if sponsor else 0)
     y = head_bottom + 18 + max(0.0, (foot_top - 18 - (head_bottom + 18) - total) / 2)
     out.put("certifies", draw_block(draw, certifies, y, left, width, "left"), certifies)
     y += heights[0] + gaps[0]
     out.put("name", draw_block(draw, name_block, y, left, width, "left"), name_block)
     y += heights[1] + gaps[1]
     out.put("sentence", draw_block(draw, body, y, left, width, "left"), body)
+    if sponsor is not None:
+        out.put("sponsor", draw_block(draw, sponsor, y + heights[2] + 12, left, width, "left"), sponsor)
 
     out.name_size, out.name_ellipsized = name_block.size, name_block.ellipsized
     return out

@@ -94,6 +94,7 @@ class CertificateContent:
             language=self.language,
             demo=self.demo_payment,
             organizer="" if self.everyday else self.organizer,
+            sponsor=self.sponsor,
         )
 
 

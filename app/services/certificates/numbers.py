@@ -65,6 +65,7 @@ TEXTS = {
     "anonymous": Nc_("certificate", "Anonymous visitor"),
     "more": Nc_("certificate", "+{n} more"),
     "demo": Nc_("certificate", "DEMO: no money moved"),
+    "sponsored": Nc_("certificate", "Sponsored by {sponsor}"),
 }
 CO2E = "CO\u2082e"  # a formula, the same in every language
 
