@@ -199,6 +199,13 @@ def ingredient(code: str) -> str:
     return code.replace("_", " ") if _locale() == "en" or not msgid else gettext(msgid).lower()
 
 
+def figures(f) -> str:
+    """A change's figures (methodology.Figures) in the page's language: '463.2 千克 和 465.3 千克'."""
+    unit = "%(n)s t" if f.unit == "t" else "%(n)s kg"
+    shown = {k: gettext(unit, n=number(v, max(-v.as_tuple().exponent, 0))) for k, v in f.values.items()}
+    return (f.words if f.words == "%(a)s" else gettext(f.words)) % shown
+
+
 def data_cell(english: str, file: str, key: str, column: str) -> str:
     """A data file's text (a note, a basis) in the page's language, with its {number:...} written out;
     the English where data_translations.csv has none for this English (tests flag that)."""
@@ -291,6 +298,7 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["number"] = number
     app.jinja_env.filters["ingredient"] = ingredient
     app.jinja_env.filters["data_cell"] = data_cell
+    app.jinja_env.filters["figures"] = figures
     app.jinja_env.filters["factor_note"] = factor_note
     app.jinja_env.filters["factor_name"] = factor_name
     app.jinja_env.filters["factor_source"] = factor_source

@@ -63,7 +63,16 @@ def test_the_method_page_shows_each_change_and_the_chinese_comparison(client, la
     for anchor in ('id="changes"', 'id="china-sources"', 'id="carbonstop"', 'id="provinces"',
                    'id="change-ev"', 'id="change-haul"', 'id="carbonstop-electricity"'):
         assert anchor in html
-    assert "0.10982 kg" in html and "463.2 kg and 465.3 kg" in html and "15.64 kg" in html
+    # Each change's figures, before and now, as the page's language writes them.
+    figures = {"en": ("0.10982 kg", "463.2 kg and 434.9 kg", "463.2 kg and 465.3 kg", "24.72 kg (Southwest grid)",
+                      "15.64 kg (Sichuan)", "2,055.0 kg", "4.6 t"),
+               "zh": ("0.10982 千克", "463.2 千克 和 434.9 千克", "463.2 千克 和 465.3 千克", "24.72 千克（西南电网）",
+                      "15.64 千克（四川）", "2,055.0 千克", "4.6 吨"),
+               "fil": ("0.10982 kg", "463.2 kg at 434.9 kg", "463.2 kg at 465.3 kg", "24.72 kg (grid ng Timog-Kanluran)",
+                       "15.64 kg (Sichuan)", "2,055.0 kg", "4.6 t")}[lang]
+    changes = html[html.index('id="changes"'):html.index('id="flights"')]
+    for figure in figures:
+        assert figure in changes, figure
     assert "2.52×" in html and "0.24×" in html and "1.88×" in html
     assert "https://www.mee.gov.cn/xxgk2018/xxgk/xxgk01/202512/t20251231_1139517.html" in html
     # Every province in MEE's table has its own row; Tibet, left out of it, shows the Southwest grid's.

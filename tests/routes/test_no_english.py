@@ -282,9 +282,7 @@ def entity_names(db, lang: str) -> list[str]:
 # have no zh/fil translation on this branch (w5-datatr writes them in app/data/data_translations.csv and names the
 # five new factors in labels.FACTOR_NAMES). Tolerated on /methodology only, and only while a row still lacks its
 # translation: test_the_temporary_methodology_rows_still_lack_their_translation fails once one has it, so delete
-# it here. The changes' "before" figures ('463.2 kg and 434.9 kg', '24.72 kg (Southwest grid)') and the "after"
-# ones methodology._after words in English ('463.2 kg and 465.3 kg', '24.72 kg (Sichuan)') are not translated on
-# either branch yet: they are tolerated with their rows.
+# it here. (The changes' before and after figures are translated too: data_translations.csv and Figures.)
 # The 30 provincial grids of carbondot-3.
 PROVINCES = ("BJ", "TJ", "HE", "SX", "SD", "NM", "LN", "JL", "HL", "SH", "JS", "ZJ", "AH", "FJ", "HA", "HB", "HN",
              "JX", "SN", "GS", "QH", "NX", "XJ", "GD", "GX", "YN", "GZ", "HI", "SC", "CQ")
@@ -305,10 +303,7 @@ def untranslated_texts() -> set[str]:
     for (file, columns), keys in UNTRANSLATED_ROWS.items():
         rows = data_rows(file)
         texts |= {rows[key][column] for key in keys for column in columns.split()}
-    # The changes' before and after figures ('463.2 kg and 434.9 kg'), worded in English in
-    # method_changes.csv and methodology._after: not translated yet.
-    before = {r["before"] for r in data_rows("method_changes.csv").values()}
-    return texts | {c.after for c in methodology.changes()} | before
+    return texts
 
 
 def test_the_temporary_methodology_rows_still_lack_their_translation():

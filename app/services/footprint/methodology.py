@@ -274,40 +274,56 @@ class Change:
     version: str
     what: str
     before: str
-    after: str
+    after: str  # in English, as `figures` gives it
     why: str
+    figures: Figures  # the "after" for a page in any language
 
 
-def _plain_kg(kg: Decimal, step: str = "0.1") -> str:
-    return f"{kg.quantize(Decimal(step)):,} kg"
+@dataclass(frozen=True)
+class Figures:
+    """Figures in words: `words` (a msgid, or "%(a)s" alone) with each placeholder a quantity in `unit`."""
+
+    words: str
+    values: dict[str, Decimal]
+    unit: str = "kg"  # or "t"
+
+    def english(self) -> str:
+        return self.words % {k: f"{v:,} {self.unit}" for k, v in self.values.items()}
 
 
-def _after(key: str) -> str:
-    """The figure the engine gives now for a change's example."""
+AND = N_("%(a)s and %(b)s")
+IN_SICHUAN = N_("%(a)s (Sichuan)")
+
+
+def _after(key: str) -> Figures:
+    """The figures the engine gives now for a change's example."""
     if key == "change:ev":
-        return _plain_kg(footprint.factor(footprint.EV_CN_ID).value, "0.00001")
+        return Figures("%(a)s", {"a": footprint.factor(footprint.EV_CN_ID).value.quantize(Decimal("0.00001"))})
     if key == "change:haul":
         amman, st_johns = (footprint.estimate({"legs": [{"mode": "flight", "from": "LHR", "to": code}]}).total_kg
                            for code in ("AMM", "YYT"))
-        return f"{amman.quantize(Decimal('0.1')):,} kg and {_plain_kg(st_johns)}"
+        return Figures(AND, {"a": amman.quantize(Decimal("0.1")), "b": st_johns.quantize(Decimal("0.1"))})
     if key == "change:province":
         kg = footprint.estimate({"energy": [{"kind": "electricity", "amount": "100", "grid": "CN-SC"}]}).total_kg
-        return f"{_plain_kg(kg, '0.01')} (Sichuan)"
+        return Figures(IN_SICHUAN, {"a": kg.quantize(Decimal("0.01"))})
     if key == "change:tofu":
-        return _plain_kg(footprint.factor("meal:vegan").value, "0.0001")
+        return Figures("%(a)s", {"a": footprint.factor("meal:vegan").value.quantize(Decimal("0.0001"))})
     if key == "change:diet":
-        return _plain_kg(1095 * footprint.factor("meal:diet_medium_meat").value)
+        year = 1095 * footprint.factor("meal:diet_medium_meat").value
+        return Figures("%(a)s", {"a": year.quantize(Decimal("0.1"))})
     if key == "change:world":
         from app.services.footprint import life  # life imports this package's engine; imported when asked
 
-        return f"{next(a.tonnes for a in life.averages() if a.id == 'WORLD')} t"
+        world = next(a.tonnes for a in life.averages() if a.id == "WORLD")
+        return Figures("%(a)s", {"a": Decimal(str(world))}, unit="t")
     raise KeyError(key)
 
 
 def changes() -> list[Change]:
     """What carbondot-3 changed, each with its example before and after (app/data/method_changes.csv)."""
     with (footprint.DATA_DIR / "method_changes.csv").open(encoding="utf-8", newline="") as f:
-        return [Change(r["key"], r["version"], r["what"], r["before"], _after(r["key"]), r["why"])
+        return [Change(r["key"], r["version"], r["what"], r["before"], (after := _after(r["key"])).english(),
+                       r["why"], after)
                 for r in csv.DictReader(f)]
 
 
