@@ -32,3 +32,21 @@ def test_the_calculator_is_live_after_boot(live_server, phone):
     phone.goto(live_server + "/e/cdcn-forum-2021/calculate")
     with phone.expect_response(lambda r: r.request.method == "POST" and r.url.endswith("/calculate")):
         phone.locator("#legs-0-distance_km").fill("120")  # htmx's live total answers: it started
+
+
+def test_what_is_typed_before_the_scripts_run_gets_its_live_total(live_server, phone):
+    """A visitor who types while htmx is still on its way (held here) gets the live total once it runs."""
+    import re
+
+    held = []
+    phone.route(re.compile(r".*/js/htmx-2[^/]*\.js$"), lambda route: held.append(route))
+    with phone.expect_request(re.compile(r".*/js/htmx-2[^/]*\.js$")):  # boot.js asked for it: the page painted
+        phone.goto(live_server + "/e/cdcn-forum-2021/calculate", wait_until="domcontentloaded")
+    phone.locator("#legs-0-mode").select_option("taxi")
+    phone.locator("#legs-0-distance_km").fill("65")
+    expect(phone.locator("html")).to_have_attribute("data-typed", "")
+    before = phone.locator(".total-value strong").inner_text()
+    with phone.expect_response(lambda r: r.request.method == "POST" and r.url.endswith("/calculate")):
+        held[0].continue_()
+    expect(phone.locator(".total-value strong")).not_to_have_text(before)
+    expect(phone.locator("html")).to_have_attribute("data-scripts", "ready")

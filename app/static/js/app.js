@@ -22,6 +22,12 @@
   window.addEventListener("hashchange", openTarget);
   ready(openTarget);
 
+  // Typed before the scripts ran (boot.js): the live total catches up once.
+  ready(function () {
+    var live = document.querySelector("form[data-enter=recalc] [hx-post]");
+    if (live && window.htmx && document.documentElement.hasAttribute("data-typed")) window.htmx.trigger(live, "recalc");
+  });
+
   // Enter/Go in a field of a form[data-enter=recalc] (the calculator) recalculates at once: it never presses
   // the form's first button ("Add a trip", "Remove"), nor pays. Not while an IME composes (Chinese input).
   document.addEventListener("keydown", function (event) {
