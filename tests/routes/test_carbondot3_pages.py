@@ -68,8 +68,8 @@ def test_the_method_page_shows_each_change_and_the_chinese_comparison(client, la
                       "15.64 kg (Sichuan)", "2,055.0 kg", "4.6 t"),
                "zh": ("0.10982 千克", "463.2 千克 和 434.9 千克", "463.2 千克 和 465.3 千克", "24.72 千克（西南电网）",
                       "15.64 千克（四川）", "2,055.0 千克", "4.6 吨"),
-               "fil": ("0.10982 kg", "463.2 kg at 434.9 kg", "463.2 kg at 465.3 kg", "24.72 kg (grid ng Timog-Kanluran)",
-                       "15.64 kg (Sichuan)", "2,055.0 kg", "4.6 t")}[lang]
+               "fil": ("0.10982 kg", "463.2 kg at 434.9 kg", "463.2 kg at 465.3 kg",
+                       "24.72 kg (grid ng Timog-Kanluran)", "15.64 kg (Sichuan)", "2,055.0 kg", "4.6 t")}[lang]
     changes = html[html.index('id="changes"'):html.index('id="flights"')]
     for figure in figures:
         assert figure in changes, figure
