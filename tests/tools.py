@@ -16,6 +16,11 @@ def zbarimg() -> str:
     pytest.skip("zbarimg not installed (apt-get install zbar-tools); CI installs it")
 
 
+# Tesseract's OpenMP threads make a read depend on the machine's load (a date read as "征" beside two busy
+# processes); one thread reads the same picture the same way every time.
+TESSERACT_ENV = {**os.environ, "OMP_THREAD_LIMIT": "1"}
+
+
 def tesseract() -> str:
     """The tesseract binary with its Simplified Chinese data (apt-get install tesseract-ocr tesseract-ocr-chi-sim)."""
     import subprocess

@@ -12,7 +12,7 @@ from werkzeug.serving import make_server
 
 from tests.browser.conftest import SHOTS
 from tests.browser.helpers import pay_for_a_taxi
-from tests.tools import tesseract
+from tests.tools import TESSERACT_ENV, tesseract
 
 pytestmark = pytest.mark.browser
 
@@ -64,6 +64,7 @@ def test_the_chinese_certificate_png_reads_back(phone, chinese_event_server, tmp
     file = tmp_path / "certificate.png"
     file.write_bytes(png.body())
     text = subprocess.run([path, str(file), "-", "-l", "chi_sim"], capture_output=True, text=True, timeout=120,
+                          env=TESSERACT_ENV,
                           check=True).stdout
     text = re.sub(r"\s+", "", text)
     assert "中和" in text and "吨" in text and EVENT in text, text

@@ -8,7 +8,7 @@ import subprocess
 import pytest
 
 from app.models import Organization
-from tests.tools import tesseract
+from tests.tools import TESSERACT_ENV, tesseract
 
 EVENT = "首届中国数字碳中和高峰论坛"
 
@@ -17,6 +17,7 @@ def read(path: str, png: bytes, tmp_path) -> str:
     file = tmp_path / "certificate.png"
     file.write_bytes(png)
     text = subprocess.run([path, str(file), "-", "-l", "chi_sim"], capture_output=True, text=True, timeout=120,
+                          env=TESSERACT_ENV,
                           check=True).stdout
     return re.sub(r"\s+", "", text)  # OCR puts spaces between CJK characters, and the sentence wraps
 

@@ -42,7 +42,7 @@ TRANSLATED_COLUMNS = {
     "factors.csv": ("id", ("note",)),
     "comparisons.csv": ("id", ("note", "basis")),
     "per_capita.csv": ("id", ("region", "note")),
-    "method_changes.csv": ("key", ("what", "why")),
+    "method_changes.csv": ("key", ("what", "before", "why")),
     "carbonstop.csv": ("key", ("what", "why")),
 }
 OPTIONAL_COLUMNS = {"factors.csv": ("source",)}
